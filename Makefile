@@ -1,0 +1,48 @@
+# Transfer Studio - the two commands: `make run` and `make test`.
+#   make run       install missing packages, build (Release), launch the GUI on its demo project
+#   make test      the same set-up, then the whole test suite (ctest, all labels)
+#   make bench     benchmarks against torchvision; writes bench/RESULTS.md
+#   make package   the .deb installer (build/transfer-studio_*.deb)
+# Options: BUILD_DIR=build  GUI=ON|OFF  TORCH_DIR=/path/to/libtorch  JOBS=N  CTEST_ARGS=...
+
+BUILD_DIR ?= build
+GUI       ?= ON
+JOBS      ?= $(shell nproc)
+TORCH_DIR ?=
+CTEST_ARGS ?=
+
+CMAKE_ARGS := -G Ninja -DCMAKE_BUILD_TYPE=Release -DTS_BUILD_GUI=$(GUI)
+ifneq ($(TORCH_DIR),)
+CMAKE_ARGS += -DCMAKE_PREFIX_PATH=$(abspath $(TORCH_DIR))
+endif
+
+.PHONY: all deps configure build run test bench package clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_ARGS)
+
+configure: deps
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_ARGS)
+
+build: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	@scripts/run-app.sh $(BUILD_DIR)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+bench: build
+	@scripts/run-bench.sh $(BUILD_DIR)
+
+package: build
+	cd $(BUILD_DIR) && cpack -G DEB
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,23 @@
+#pragma once
+// The tstudio command line. run() parses, dispatches to a command, and turns
+// every ts::Error into a one-line message on stderr with exit code 1.
+#include <CLI/CLI.hpp>
+
+#include <iosfwd>
+#include <string>
+
+namespace ts::cli {
+
+/// Entry point of `tstudio`; returns the process exit code.
+int run(int argc, char** argv);
+
+// Each command group registers its subcommands on the app.
+void addModelCommands(CLI::App& app);    // models (+ the two below)
+void addPredictCommand(CLI::App& app);   // predict
+void addWeightsCommands(CLI::App& app);  // weights download|import
+void addDataCommands(CLI::App& app);     // scan
+void addTrainCommands(CLI::App& app);    // train, resume, eval, lr-find
+void addVizCommands(CLI::App& app);      // viz ...
+void addExportCommands(CLI::App& app);   // export
+
+} // namespace ts::cli

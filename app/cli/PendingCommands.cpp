@@ -1,0 +1,13 @@
+// Command groups not yet implemented register nothing; each group's own file
+// replaces its stub here when it lands.
+#include "app/cli/Cli.h"
+
+namespace ts::cli {
+
+void addWeightsCommands(CLI::App&) {}
+void addDataCommands(CLI::App&) {}
+void addTrainCommands(CLI::App&) {}
+void addVizCommands(CLI::App&) {}
+void addExportCommands(CLI::App&) {}
+
+} // namespace ts::cli

@@ -1,0 +1,49 @@
+#pragma once
+// State dicts: reading torchvision .pth files and applying them to a model.
+//
+// Only tensors and plain containers (dict, list, tuple, str, int, float, bool,
+// None) are accepted from a file; any other class reference in a pickle is
+// rejected before anything is constructed. Nothing from a file is executed.
+#include <ATen/Tensor.h>
+#include <torch/nn/module.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ts::weights {
+
+/// An ordered list of (key, tensor), as torch.save(model.state_dict()) writes.
+using StateDict = std::vector<std::pair<std::string, at::Tensor>>;
+
+/// Reads a .pth file: the zip format (PyTorch >= 1.6) or the legacy format.
+/// Accepts a plain state_dict, or a checkpoint dict holding one under
+/// "state_dict" / "model" / "model_state_dict". Throws ts::WeightsError
+/// naming the file and what is wrong (truncated, not a PyTorch file, unsafe
+/// content, no tensors).
+StateDict readStateDict(const std::string& path);
+
+/// Reads a zip-format state dict from memory (used for in-memory round trips).
+StateDict readStateDictFromBytes(const std::string& bytes, const std::string& sourceName);
+
+/// Writes `dict` in the zip format torch.load() reads, atomically.
+void writeStateDict(const StateDict& dict, const std::string& path);
+
+/// How strictly to match keys when applying a state dict.
+enum class Match {
+    Strict,       ///< every key present on both sides with equal shapes
+    IgnoreHead,   ///< as Strict, but keys under `headPath` may be absent/mismatched
+};
+
+/// Copies `dict` into `model`'s parameters and buffers (no grad, same device
+/// and dtype as the model). Applies torchvision's own key fixes (DenseNet's
+/// old "norm.1" style names). Throws ts::WeightsError listing every missing,
+/// unexpected and mis-shaped key by name (first 20 of each, with counts),
+/// naming `sourceName` and `arch`.
+void applyStateDict(torch::nn::Module& model, const StateDict& dict, const std::string& sourceName,
+                    const std::string& arch, Match match = Match::Strict, const std::string& headPath = {});
+
+/// The model's own parameters and buffers as a state dict (torchvision order).
+StateDict stateDictOf(const torch::nn::Module& model);
+
+} // namespace ts::weights

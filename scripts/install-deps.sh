@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that building, testing, benchmarking and
+# running Transfer Studio need. Idempotent: installs only what is missing.
+# Runs apt-get as root, or through sudo.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config git dpkg-dev file
+  # compute
+  libtorch-dev
+  # LibTorch falls back to the reference BLAS without it: ~10x slower Linear layers
+  libopenblas0-pthread
+  libopencv-dev
+  # small libraries of the core and CLI
+  nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev libonnx-dev
+  # GUI
+  qt6-base-dev qt6-base-dev-tools libqcustomplot-dev libgl-dev qt6-gtk-platformtheme
+  # tests: GoogleTest, the torchvision reference, a virtual display, screenshots
+  libgtest-dev googletest python3-torch python3-torchvision python3-pil python3-numpy
+  xvfb xauth imagemagick
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# Make sure the optimised BLAS is the one LibTorch loads.
+if [ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ]; then
+  $SUDO update-alternatives --set libblas.so.3-x86_64-linux-gnu \
+    /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 >/dev/null 2>&1 || true
+fi
+echo "install-deps: done"

@@ -1,0 +1,147 @@
+// The zoo's contract, checked on every registered architecture with random
+// weights: parameter counts, stages, head replacement, taps, errors.
+#include "core/common/Error.h"
+#include "core/weights/StateDict.h"
+#include "core/zoo/Registry.h"
+#include "core/zoo/Tap.h"
+#include "tests/support/TestSupport.h"
+
+#include <ATen/Functions.h>
+#include <gtest/gtest.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include <set>
+
+using namespace ts;
+
+namespace {
+
+class ZooContract : public ::testing::TestWithParam<std::string> {};
+
+int64_t countParams(const torch::nn::Module& m) {
+    int64_t n = 0;
+    for (const auto& p : m.parameters()) n += p.numel();
+    return n;
+}
+
+} // namespace
+
+TEST_P(ZooContract, StagesHeadAndTaps) {
+    const std::string arch = GetParam();
+    const auto& info = zoo::modelInfo(arch);
+    zoo::Backbone model = zoo::createModel(arch);
+    EXPECT_EQ(countParams(*model), info.numParams) << arch << ": registry parameter count is wrong";
+
+    ASSERT_GE(model->stages().size(), 3u);
+    EXPECT_EQ(model->stages().back().name, "head");
+    for (const auto& stage : model->stages())
+        for (const auto& path : stage.modules) EXPECT_NO_THROW(model->moduleAt(path)) << path;
+    EXPECT_NO_THROW(model->moduleAt(model->gradCamLayer()));
+
+    // Replace the head: keys stay torchvision's, output has the new width.
+    model->replaceHead({7});
+    EXPECT_EQ(model->numClasses(), 7);
+    const auto sd = weights::stateDictOf(*model);
+    bool sawHeadWeight = false;
+    for (const auto& [k, v] : sd)
+        if (k == model->headPath() + ".weight") {
+            sawHeadWeight = true;
+            EXPECT_EQ(v.size(0), 7);
+            EXPECT_EQ(v.size(1), model->headInFeatures());
+        }
+    EXPECT_TRUE(sawHeadWeight);
+
+    // Taps see every stage's output, in forward order; features() has the head's width.
+    const int size = std::min(info.inputSize, 160);
+    model->eval();
+    std::vector<std::string> seen;
+    at::Tensor feats, logits;
+    {
+        torch::NoGradGuard noGrad;
+        zoo::TapScope scope(*model, [&](const std::string& name, at::Tensor&) { seen.push_back(name); });
+        const at::Tensor x = at::randn({1, 3, arch == "inception_v3" ? 299 : size, arch == "inception_v3" ? 299 : size});
+        feats = model->features(x);
+        logits = model->head(feats);
+    }
+    EXPECT_EQ(feats.size(1), model->headInFeatures());
+    EXPECT_EQ(logits.size(1), 7);
+    size_t pos = 0;
+    for (const auto& stage : model->stages()) {
+        const std::string& out = stage.modules.back();
+        const auto it = std::find(seen.begin() + pos, seen.end(), out);
+        EXPECT_NE(it, seen.end()) << arch << ": stage output '" << out << "' was not tapped (in order)";
+        if (it != seen.end()) pos = static_cast<size_t>(it - seen.begin());
+    }
+    EXPECT_NE(std::find(seen.begin(), seen.end(), model->gradCamLayer()), seen.end())
+        << arch << ": Grad-CAM layer '" << model->gradCamLayer() << "' is not tapped";
+}
+
+TEST_P(ZooContract, HiddenLayerHead) {
+    zoo::Backbone model = zoo::createModel(GetParam(), {3});
+    model->replaceHead({4, 32, 0.1});
+    std::set<std::string> keys;
+    for (const auto& [k, v] : weights::stateDictOf(*model)) keys.insert(k);
+    EXPECT_TRUE(keys.count(model->headPath() + ".0.weight"));
+    EXPECT_TRUE(keys.count(model->headPath() + ".3.weight"));
+    torch::NoGradGuard noGrad;
+    EXPECT_EQ(model->head(at::randn({2, model->headInFeatures()})).size(1), 4);
+}
+
+INSTANTIATE_TEST_SUITE_P(All, ZooContract, ::testing::ValuesIn(zoo::modelNames()),
+                         [](const auto& info) { return info.param; });
+
+TEST(Registry, UnknownArchitectureSuggestsAName) {
+    try {
+        zoo::createModel("mobilenet_v22");
+        FAIL();
+    } catch (const ModelError& e) {
+        EXPECT_NE(std::string(e.what()).find("Did you mean 'mobilenet_v2'"), std::string::npos) << e.what();
+    }
+}
+
+TEST(Registry, ImageNetCategoriesAreTorchvisions) {
+    const auto& c = zoo::imagenetCategories();
+    ASSERT_EQ(c.size(), 1000u);
+    EXPECT_EQ(c[0], "tench");
+    EXPECT_EQ(c[88], "macaw");
+    EXPECT_EQ(c[999], "toilet tissue");
+}
+
+TEST(Registry, FactsArePresentForTorchvisionModels) {
+    std::set<std::string> names;
+    for (const auto& e : zoo::registry()) {
+        EXPECT_TRUE(names.insert(e.info.name).second) << "duplicate " << e.info.name;
+        if (e.info.family.find("not torchvision") != std::string::npos) continue;
+        EXPECT_GT(e.info.top1, 40.0) << e.info.name;
+        EXPECT_GT(e.info.top5, e.info.top1) << e.info.name;
+        EXPECT_GT(e.info.gflops, 0.0) << e.info.name;
+        EXPECT_EQ(e.info.weightsUrl.rfind("https://download.pytorch.org/models/", 0), 0u) << e.info.name;
+        EXPECT_FALSE(e.info.license.empty());
+    }
+}
+
+TEST(StateDict, WrongArchitectureListsKeys) {
+    zoo::Backbone tiny = zoo::createModel("tiny_cnn");
+    zoo::Backbone mobilenet = zoo::createModel("mobilenet_v2");
+    try {
+        weights::applyStateDict(*mobilenet, weights::stateDictOf(*tiny), "tiny.pth", "mobilenet_v2");
+        FAIL();
+    } catch (const WeightsError& e) {
+        const std::string msg = e.what();
+        EXPECT_NE(msg.find("tiny.pth"), std::string::npos);
+        EXPECT_NE(msg.find("missing key(s)"), std::string::npos);
+        EXPECT_NE(msg.find("features.1.conv.0.0.weight"), std::string::npos) << msg;
+        EXPECT_NE(msg.find("another shape"), std::string::npos) << msg;
+    }
+}
+
+TEST(StateDict, RoundTripThroughZipFile) {
+    test::TempDir dir;
+    zoo::Backbone a = zoo::createModel("tiny_cnn", {5});
+    weights::writeStateDict(weights::stateDictOf(*a), dir.file("w.pth"));
+    zoo::Backbone b = zoo::createModel("tiny_cnn", {5});
+    weights::applyStateDict(*b, weights::readStateDict(dir.file("w.pth")), "w.pth", "tiny_cnn");
+    const auto sa = weights::stateDictOf(*a);
+    const auto sb = weights::stateDictOf(*b);
+    for (size_t i = 0; i < sa.size(); ++i) EXPECT_TRUE(sa[i].second.equal(sb[i].second)) << sa[i].first;
+}

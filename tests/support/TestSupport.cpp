@@ -1,0 +1,84 @@
+#include "tests/support/TestSupport.h"
+
+#include "core/weights/StateDict.h"
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <stdexcept>
+#include <sys/wait.h>
+
+namespace fs = std::filesystem;
+
+namespace ts::test {
+
+TempDir::TempDir(const std::string& prefix) {
+    std::random_device rd;
+    for (int i = 0; i < 100; ++i) {
+        const fs::path p = fs::temp_directory_path() / (prefix + "-" + std::to_string(rd()));
+        if (fs::create_directory(p)) {
+            m_path = p.string();
+            return;
+        }
+    }
+    throw std::runtime_error("cannot create a temp dir");
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    if (!std::getenv("TS_KEEP_TEST_FILES")) fs::remove_all(m_path, ec);
+}
+
+std::string sharedDir() {
+    if (const char* env = std::getenv("TS_SHARED_DIR")) return fs::exists(env) ? std::string(env) : std::string();
+    const fs::path p = fs::path(TS_SOURCE_DIR).parent_path() / "shared";
+    return fs::exists(p / "weights") || fs::exists(p / "data") ? p.string() : std::string();
+}
+
+std::string referencePython() {
+    static const std::string cached = [] {
+        const std::string py = TS_REFERENCE_PYTHON_PATH;
+        if (py.empty() || !fs::exists(py)) return std::string();
+        return runCommand(shellQuote(py) + " -c 'import torch, torchvision' 2>/dev/null") == 0 ? py : std::string();
+    }();
+    return cached;
+}
+
+std::string pythonScript(const std::string& name) { return std::string(TS_SOURCE_DIR) + "/tests/python/" + name; }
+
+std::string shellQuote(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) {
+        if (c == '\'') out += "'\\''";
+        else out += c;
+    }
+    return out + "'";
+}
+
+int runCommand(const std::string& command, std::string* output) {
+    FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+    if (!pipe) return -1;
+    std::array<char, 4096> buf{};
+    std::string out;
+    size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+    const int status = ::pclose(pipe);
+    if (output) *output = out;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string binaryPath(const std::string& name) { return std::string(TS_BINARY_DIR) + "/bin/" + name; }
+
+std::vector<std::pair<std::string, at::Tensor>> readTensorFile(const std::string& path) {
+    return weights::readStateDict(path);
+}
+
+at::Tensor tensorNamed(const std::vector<std::pair<std::string, at::Tensor>>& all, const std::string& name) {
+    for (const auto& [k, v] : all)
+        if (k == name) return v;
+    throw std::runtime_error("no tensor '" + name + "' in reference file");
+}
+
+} // namespace ts::test
