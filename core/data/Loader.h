@@ -1,0 +1,78 @@
+#pragma once
+// Loader: worker threads decode and transform images ahead of the trainer
+// into a bounded queue (memory stays flat however large the dataset).
+//
+// Thread safety: one consumer thread calls startEpoch()/next(); workers are
+// internal. Destruction stops and joins the workers.
+// Bad files never stop an epoch: they are skipped and listed in skipped().
+#include "core/data/Dataset.h"
+
+#include <ATen/Tensor.h>
+#include <opencv2/core/mat.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace ts::data {
+
+/// Image (RGB 8-bit) -> (3,H,W) float tensor; `rng` is seeded per sample
+/// from (seed, epoch, index) so results do not depend on thread timing.
+using SampleTransform = std::function<at::Tensor(const cv::Mat& rgb, std::mt19937& rng)>;
+
+struct LoaderOptions {
+    /// Images per batch. Default 32.
+    int batchSize = 32;
+    /// Decoding threads. Default 2.
+    int workers = 2;
+    /// Shuffle the order each epoch (seeded by seed and epoch). Default false.
+    bool shuffle = false;
+    /// Seed of shuffling and of per-sample augmentation. Default 0.
+    uint64_t seed = 0;
+    /// Batches prepared ahead. Default 4.
+    int prefetchBatches = 4;
+    /// Drop the last incomplete batch. Default false.
+    bool dropLast = false;
+    /// Decode JPEGs at reduced size when the shorter side stays >= this
+    /// (0 = always full size). Default 0.
+    int decodeAtLeast = 0;
+};
+
+/// A file the loader could not use, and why.
+struct SkippedFile {
+    std::string path;
+    std::string reason;
+};
+
+struct Batch {
+    at::Tensor images;             ///< (B,3,H,W) float
+    at::Tensor labels;             ///< (B) int64
+    std::vector<int64_t> indices;  ///< positions in the item list
+};
+
+class Loader {
+public:
+    Loader(std::vector<ImageItem> items, SampleTransform transform, LoaderOptions options);
+    ~Loader();
+    Loader(const Loader&) = delete;
+    Loader& operator=(const Loader&) = delete;
+
+    /// Starts (or restarts) an epoch; batches come in a seeded order.
+    void startEpoch(int epoch);
+    /// The next batch of the epoch, or nullopt at its end.
+    std::optional<Batch> next();
+    /// Batches per epoch.
+    size_t numBatches() const;
+    size_t size() const;
+    /// Files skipped so far (each listed once).
+    std::vector<SkippedFile> skipped() const;
+
+private:
+    struct State;
+    std::unique_ptr<State> m_state;
+};
+
+} // namespace ts::data
