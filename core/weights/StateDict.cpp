@@ -2,6 +2,7 @@
 
 #include "core/common/AtomicFile.h"
 #include "core/common/Error.h"
+#include "core/zoo/Registry.h"
 
 #include <c10/util/Exception.h>
 #include <torch/csrc/autograd/generated/variable_factories.h>
@@ -85,6 +86,17 @@ void applyStateDict(torch::nn::Module& model, const StateDict& dict, const std::
 
     // torchvision's DenseNet loader renames "norm.1" -> "norm1" etc.
     static const std::regex densenetOld(R"(^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var)))");
+    // Official files may hold auxiliary classifiers the zoo does not build
+    // (googlenet's aux1/aux2, inception_v3's AuxLogits): skipped, as
+    // torchvision deletes them after loading.
+    std::vector<std::string> ignoredPrefixes;
+    for (const auto& entry : zoo::registry())
+        if (entry.info.name == arch) ignoredPrefixes = entry.info.ignoredKeyPrefixes;
+    auto isIgnored = [&](const std::string& key) {
+        for (const auto& prefix : ignoredPrefixes)
+            if (key.rfind(prefix, 0) == 0) return true;
+        return false;
+    };
     auto isHead = [&](const std::string& key) {
         return match == Match::IgnoreHead && !headPath.empty() &&
                (key == headPath + ".weight" || key == headPath + ".bias" || key.rfind(headPath + ".", 0) == 0);
@@ -95,6 +107,7 @@ void applyStateDict(torch::nn::Module& model, const StateDict& dict, const std::
     std::vector<std::pair<at::Tensor, at::Tensor>> copies;
     for (const auto& [rawKey, tensor] : dict) {
         std::string key = rawKey;
+        if (isIgnored(key) && !targets.count(key)) continue;
         if (!targets.count(key)) {
             std::smatch m;
             if (std::regex_match(key, m, densenetOld)) key = m[1].str() + m[2].str();
