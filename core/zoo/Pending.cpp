@@ -4,7 +4,6 @@
 
 namespace ts::zoo::families {
 
-void addAlexNet(std::vector<RegistryEntry>&) {}
 void addVgg(std::vector<RegistryEntry>&) {}
 void addResNet(std::vector<RegistryEntry>&) {}
 void addGoogLeNet(std::vector<RegistryEntry>&) {}
