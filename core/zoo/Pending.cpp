@@ -9,7 +9,6 @@ void addResNet(std::vector<RegistryEntry>&) {}
 void addGoogLeNet(std::vector<RegistryEntry>&) {}
 void addInception(std::vector<RegistryEntry>&) {}
 void addDenseNet(std::vector<RegistryEntry>&) {}
-void addSqueezeNet(std::vector<RegistryEntry>&) {}
 void addMobileNetV3(std::vector<RegistryEntry>&) {}
 void addShuffleNet(std::vector<RegistryEntry>&) {}
 void addMnasNet(std::vector<RegistryEntry>&) {}
