@@ -8,6 +8,5 @@ void addVgg(std::vector<RegistryEntry>&) {}
 void addResNet(std::vector<RegistryEntry>&) {}
 void addInception(std::vector<RegistryEntry>&) {}
 void addDenseNet(std::vector<RegistryEntry>&) {}
-void addConvNeXt(std::vector<RegistryEntry>&) {}
 
 } // namespace ts::zoo::families
