@@ -4,7 +4,6 @@
 
 namespace ts::zoo::families {
 
-void addVgg(std::vector<RegistryEntry>&) {}
 void addResNet(std::vector<RegistryEntry>&) {}
 void addInception(std::vector<RegistryEntry>&) {}
 void addDenseNet(std::vector<RegistryEntry>&) {}
