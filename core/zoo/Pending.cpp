@@ -6,6 +6,5 @@ namespace ts::zoo::families {
 
 void addResNet(std::vector<RegistryEntry>&) {}
 void addInception(std::vector<RegistryEntry>&) {}
-void addDenseNet(std::vector<RegistryEntry>&) {}
 
 } // namespace ts::zoo::families
