@@ -71,6 +71,9 @@ struct StochasticDepthCase {
     double denominator;
 };
 
+// Names the case in test listings (gtest would print its bytes otherwise).
+void PrintTo(const StochasticDepthCase& c, std::ostream* os) { *os << c.arch; }
+
 class StochasticDepthRows : public ::testing::TestWithParam<StochasticDepthCase> {};
 
 } // namespace
