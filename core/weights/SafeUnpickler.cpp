@@ -185,6 +185,14 @@ ValuePtr SafeUnpickler::resolveGlobal(const std::string& module, const std::stri
         if (name == "_rebuild_parameter") return global(GlobalKind::RebuildParameter);
         if (name == "_rebuild_parameter_with_state") return global(GlobalKind::RebuildParameterWithState);
     }
+    if (module == "torch.jit._pickle") {
+        // Written by LibTorch's pickler around typed containers; they return
+        // their argument and construct nothing.
+        if (name == "restore_type_tag") return global(GlobalKind::RestoreTypeTag);
+        if (name == "build_intlist" || name == "build_doublelist" || name == "build_boollist" ||
+            name == "build_tensorlist")
+            return global(GlobalKind::BuildList);
+    }
     at::ScalarType dtype;
     if (module == "torch" && parseStorageType(name, dtype)) {
         auto v = global(GlobalKind::StorageType);
@@ -262,6 +270,12 @@ ValuePtr SafeUnpickler::call(const ValuePtr& callable, const ValuePtr& args) {
         v->tensor = a[0]->tensor;
         return v;
     }
+    case GlobalKind::RestoreTypeTag:
+        if (a.empty()) fail(callable->qualifiedName + " called without a value");
+        return a[0];
+    case GlobalKind::BuildList:
+        if (a.size() != 1 || a[0]->kind != Kind::List) fail(callable->qualifiedName + " expects one list");
+        return a[0];
     case GlobalKind::StorageType:
         // Storages are only legitimate inside persistent ids; calling the class
         // would build one from pickled bytes, which torch.save never does.

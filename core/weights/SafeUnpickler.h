@@ -7,8 +7,10 @@
 // protocols 0-4 that torch.save and plain containers use, and calls nothing
 // but a fixed whitelist implemented here in C++:
 //   collections.OrderedDict, torch._utils._rebuild_tensor(_v2),
-//   torch._utils._rebuild_parameter(_with_state), and the torch.*Storage
-//   types (as storage tags in persistent ids only).
+//   torch._utils._rebuild_parameter(_with_state), the torch.*Storage
+//   types (as storage tags in persistent ids only), and the identity
+//   helpers LibTorch's own torch::pickle_save writes
+//   (torch.jit._pickle.restore_type_tag / build_*list).
 // Any other class or function reference (GLOBAL, STACK_GLOBAL, INST, OBJ,
 // NEWOBJ, REDUCE, BUILD, EXT*) throws ts::WeightsError before anything is
 // built. Every length, index and shape is checked against the input.
@@ -55,6 +57,8 @@ enum class GlobalKind {
     RebuildParameter,         ///< torch._utils._rebuild_parameter
     RebuildParameterWithState,///< torch._utils._rebuild_parameter_with_state
     StorageType,              ///< torch.FloatStorage etc.; `dtype` says which
+    RestoreTypeTag,           ///< torch.jit._pickle.restore_type_tag (LibTorch's pickle_save)
+    BuildList,                ///< torch.jit._pickle.build_{int,double,bool,tensor}list
 };
 
 struct Value {
