@@ -4,7 +4,6 @@
 
 namespace ts::cli {
 
-void addWeightsCommands(CLI::App&) {}
 void addTrainCommands(CLI::App&) {}
 void addVizCommands(CLI::App&) {}
 void addExportCommands(CLI::App&) {}
