@@ -4,6 +4,5 @@
 
 namespace ts::zoo::families {
 
-void addInception(std::vector<RegistryEntry>&) {}
 
 } // namespace ts::zoo::families
