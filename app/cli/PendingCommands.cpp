@@ -4,8 +4,6 @@
 
 namespace ts::cli {
 
-void addWeightsCommands(CLI::App&) {}
-void addDataCommands(CLI::App&) {}
 void addVizCommands(CLI::App&) {}
 void addExportCommands(CLI::App&) {}
 

@@ -34,6 +34,9 @@ struct DatasetIndex {
     std::vector<ImageItem> train;
     std::vector<ImageItem> val;
     std::vector<ImageItem> test;
+    /// Non-hidden files in class folders that are not listed (no image
+    /// extension, e.g. notes.txt): not used; the doctor reports them.
+    std::vector<std::string> ignoredFiles;
     /// "folders" when train/val came from the folder layout, else "split".
     std::string splitSource;
     SplitOptions split;
@@ -49,6 +52,9 @@ struct DatasetIndex {
 /// scan (so the doctor can report them) but are not loadable.
 bool hasImageExtension(const std::string& path);
 
+/// True for the extensions the scan lists: hasImageExtension() or .gif.
+bool isListedExtension(const std::string& path);
+
 /// Scans `root`. Throws ts::DataError naming the folder when it does not
 /// exist, holds no class folders, or has only one class.
 DatasetIndex indexDataset(const std::string& root, const SplitOptions& split = {});
@@ -57,7 +63,8 @@ DatasetIndex indexDataset(const std::string& root, const SplitOptions& split = {
 nlohmann::json toManifest(const DatasetIndex& index);
 DatasetIndex fromManifest(const nlohmann::json& manifest);
 
-/// sha256 over the manifest's canonical text: identifies the data a model was trained on.
+/// sha256 (hex) over the manifest's canonical text (without the root, so a moved
+/// dataset keeps its hash): identifies the data a model was trained on.
 std::string manifestHash(const DatasetIndex& index);
 
 } // namespace ts::data

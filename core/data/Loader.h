@@ -26,13 +26,14 @@ using SampleTransform = std::function<at::Tensor(const cv::Mat& rgb, std::mt1993
 struct LoaderOptions {
     /// Images per batch. Default 32.
     int batchSize = 32;
-    /// Decoding threads. Default 2.
+    /// Decoding threads; 0 decodes on the caller's thread inside next(). Default 2.
     int workers = 2;
     /// Shuffle the order each epoch (seeded by seed and epoch). Default false.
     bool shuffle = false;
     /// Seed of shuffling and of per-sample augmentation. Default 0.
     uint64_t seed = 0;
-    /// Batches prepared ahead. Default 4.
+    /// Batches prepared ahead of the one being consumed (the queue bound:
+    /// at most this many batches exist beyond the consumer). Default 4.
     int prefetchBatches = 4;
     /// Drop the last incomplete batch. Default false.
     bool dropLast = false;
@@ -60,14 +61,19 @@ public:
     Loader(const Loader&) = delete;
     Loader& operator=(const Loader&) = delete;
 
-    /// Starts (or restarts) an epoch; batches come in a seeded order.
+    /// Starts (or restarts) an epoch; batches come in a seeded order. Stops and
+    /// discards the work of an unfinished epoch first.
     void startEpoch(int epoch);
-    /// The next batch of the epoch, or nullopt at its end.
+    /// The next batch of the epoch, or nullopt at its end (epoch 0 starts
+    /// implicitly). Batch k always holds the same items of the epoch's order,
+    /// minus bad files, so it may be smaller than batchSize; a batch whose
+    /// files are all bad is passed over. Errors that are not about a file
+    /// (e.g. a bug in the transform) are rethrown here.
     std::optional<Batch> next();
     /// Batches per epoch.
     size_t numBatches() const;
     size_t size() const;
-    /// Files skipped so far (each listed once).
+    /// Files skipped so far (each listed once, with the reason; thread-safe).
     std::vector<SkippedFile> skipped() const;
 
 private:

@@ -2,6 +2,8 @@
 
 #include "core/common/AtomicFile.h"
 #include "core/common/Error.h"
+#include "core/weights/PthReader.h"
+#include "core/zoo/Registry.h"
 
 #include <c10/util/Exception.h>
 #include <torch/csrc/autograd/generated/variable_factories.h>
@@ -20,40 +22,16 @@ bool endsWith(const std::string& s, const std::string& suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-StateDict fromIValue(const c10::IValue& value, const std::string& source) {
-    if (!value.isGenericDict())
-        throw WeightsError("'" + source + "' does not hold a state dict (found a " + value.tagKind() +
-                           " at the top level). Save the weights with torch.save(model.state_dict(), path).");
-    const auto dict = value.toGenericDict();
-    for (const char* nested : {"state_dict", "model_state_dict", "model"}) {
-        for (const auto& item : dict)
-            if (item.key().isString() && item.key().toStringRef() == nested && item.value().isGenericDict())
-                return fromIValue(item.value(), source);
-    }
-    StateDict out;
-    for (const auto& item : dict) {
-        if (!item.key().isString()) continue;
-        if (!item.value().isTensor()) continue;  // e.g. "_metadata" or version numbers
-        out.emplace_back(item.key().toStringRef(), item.value().toTensor());
-    }
-    if (out.empty())
-        throw WeightsError("'" + source + "' holds a dictionary but no tensors: it is not a model's state dict.");
-    return out;
-}
-
 } // namespace
 
 StateDict readStateDictFromBytes(const std::string& bytes, const std::string& sourceName) {
-    std::vector<char> data(bytes.begin(), bytes.end());
-    try {
-        return fromIValue(torch::pickle_load(data), sourceName);
-    } catch (const c10::Error& e) {
-        throw WeightsError("Cannot read '" + sourceName + "' as PyTorch weights: " + e.what_without_backtrace());
-    }
+    const auto value = loadPth(bytes, sourceName);
+    return stateDictFromValue(*value, sourceName);
 }
 
 StateDict readStateDict(const std::string& path) {
-    return readStateDictFromBytes(readFile(path), path);
+    const auto value = loadPthFile(path);
+    return stateDictFromValue(*value, path);
 }
 
 void writeStateDict(const StateDict& dict, const std::string& path) {
@@ -85,6 +63,17 @@ void applyStateDict(torch::nn::Module& model, const StateDict& dict, const std::
 
     // torchvision's DenseNet loader renames "norm.1" -> "norm1" etc.
     static const std::regex densenetOld(R"(^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var)))");
+    // Official files may hold auxiliary classifiers the zoo does not build
+    // (googlenet's aux1/aux2, inception_v3's AuxLogits): skipped, as
+    // torchvision deletes them after loading.
+    std::vector<std::string> ignoredPrefixes;
+    for (const auto& entry : zoo::registry())
+        if (entry.info.name == arch) ignoredPrefixes = entry.info.ignoredKeyPrefixes;
+    auto isIgnored = [&](const std::string& key) {
+        for (const auto& prefix : ignoredPrefixes)
+            if (key.rfind(prefix, 0) == 0) return true;
+        return false;
+    };
     auto isHead = [&](const std::string& key) {
         return match == Match::IgnoreHead && !headPath.empty() &&
                (key == headPath + ".weight" || key == headPath + ".bias" || key.rfind(headPath + ".", 0) == 0);
@@ -95,6 +84,7 @@ void applyStateDict(torch::nn::Module& model, const StateDict& dict, const std::
     std::vector<std::pair<at::Tensor, at::Tensor>> copies;
     for (const auto& [rawKey, tensor] : dict) {
         std::string key = rawKey;
+        if (isIgnored(key) && !targets.count(key)) continue;
         if (!targets.count(key)) {
             std::smatch m;
             if (std::regex_match(key, m, densenetOld)) key = m[1].str() + m[2].str();

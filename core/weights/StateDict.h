@@ -37,9 +37,10 @@ enum class Match {
 
 /// Copies `dict` into `model`'s parameters and buffers (no grad, same device
 /// and dtype as the model). Applies torchvision's own key fixes (DenseNet's
-/// old "norm.1" style names). Throws ts::WeightsError listing every missing,
-/// unexpected and mis-shaped key by name (first 20 of each, with counts),
-/// naming `sourceName` and `arch`.
+/// old "norm.1" style names) and skips the keys that `arch`'s registry entry
+/// lists in ModelInfo::ignoredKeyPrefixes (auxiliary classifiers). Throws
+/// ts::WeightsError listing every missing, unexpected and mis-shaped key by
+/// name (first 20 of each, with counts), naming `sourceName` and `arch`.
 void applyStateDict(torch::nn::Module& model, const StateDict& dict, const std::string& sourceName,
                     const std::string& arch, Match match = Match::Strict, const std::string& headPath = {});
 

@@ -4,6 +4,7 @@
 
 #include <torch/nn/init.h>
 #include <torch/nn/modules/activation.h>
+#include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/dropout.h>
 #include <torch/nn/modules/linear.h>
 
@@ -16,7 +17,25 @@ std::pair<std::string, std::string> splitLast(const std::string& path) {
     return {path.substr(0, dot), path.substr(dot + 1)};
 }
 
+// A 1x1 convolution initialised as torchvision's SqueezeNet final_conv.
+torch::nn::Conv2d conv1x1Head(int64_t in, int64_t out) {
+    torch::nn::Conv2d conv(torch::nn::Conv2dOptions(in, out, 1));
+    torch::NoGradGuard noGrad;
+    torch::nn::init::normal_(conv->weight, 0.0, 0.01);
+    torch::nn::init::zeros_(conv->bias);
+    return conv;
+}
+
 } // namespace
+
+torch::Tensor BackboneImpl::head(torch::Tensor f) {
+    if (!m_headIsConv) return tapped(*m_headModule, m_head.forward(f));
+    // torchvision's SqueezeNet classifier after its dropout: conv, ReLU,
+    // AdaptiveAvgPool2d(1), flatten.
+    if (f.dim() == 2) f = f.unsqueeze(-1).unsqueeze(-1);
+    const torch::Tensor y = tapped(*m_headModule, m_head.forward(f));
+    return at::adaptive_avg_pool2d(at::relu(y), {1, 1}).flatten(1);
+}
 
 std::shared_ptr<torch::nn::Module> BackboneImpl::moduleAt(const std::string& path) const {
     if (path.empty()) return std::const_pointer_cast<torch::nn::Module>(shared_from_this());
@@ -53,10 +72,19 @@ void BackboneImpl::finishSetup(std::vector<Stage> stages, const std::string& hea
     m_headSpec.numClasses = numClasses;
     m_gradCamLayer = std::move(gradCamLayer);
     auto headModule = moduleAt(headPath);
-    auto linear = std::dynamic_pointer_cast<torch::nn::LinearImpl>(headModule);
-    if (!linear) throw ModelError("Internal: the head of " + m_arch + " at '" + headPath + "' is not a Linear layer.");
-    m_head = torch::nn::AnyModule(torch::nn::Linear(linear));
-    m_headModule = linear;
+    if (auto linear = std::dynamic_pointer_cast<torch::nn::LinearImpl>(headModule)) {
+        m_head = torch::nn::AnyModule(torch::nn::Linear(linear));
+        m_headModule = linear;
+        m_headIsConv = false;
+    } else if (auto conv = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(headModule);
+               conv && conv->options.kernel_size()->at(0) == 1 && conv->options.kernel_size()->at(1) == 1) {
+        m_head = torch::nn::AnyModule(torch::nn::Conv2d(conv));
+        m_headModule = conv;
+        m_headIsConv = true;
+    } else {
+        throw ModelError("Internal: the head of " + m_arch + " at '" + headPath +
+                         "' is neither a Linear nor a 1x1 Conv2d layer.");
+    }
 }
 
 void BackboneImpl::replaceHead(const HeadSpec& spec) {
@@ -74,8 +102,17 @@ void BackboneImpl::replaceHead(const HeadSpec& spec) {
         newHead = torch::nn::AnyModule(holder);
         m_headModule = holder.ptr();
     };
-    if (spec.hiddenUnits <= 0) {
+    if (spec.hiddenUnits <= 0 && m_headIsConv) {
+        install(conv1x1Head(m_headInFeatures, spec.numClasses));
+    } else if (spec.hiddenUnits <= 0) {
         install(torch::nn::Linear(m_headInFeatures, spec.numClasses));
+    } else if (m_headIsConv) {
+        Seq mlp;
+        mlp->add(conv1x1Head(m_headInFeatures, spec.hiddenUnits));
+        mlp->add(torch::nn::ReLU(torch::nn::ReLUOptions().inplace(false)));
+        mlp->add(torch::nn::Dropout(spec.hiddenDropout));
+        mlp->add(conv1x1Head(spec.hiddenUnits, spec.numClasses));
+        install(mlp);
     } else {
         Seq mlp;
         mlp->add(torch::nn::Linear(m_headInFeatures, spec.hiddenUnits));

@@ -9,6 +9,11 @@
 //  - features(x) runs everything up to the final classifier Linear (the
 //    "head"), including pooling, flattening and pre-head dropout, and returns
 //    (N, headInFeatures()).
+//  - Convolutional heads (SqueezeNet): when the module at headPath() is a 1x1
+//    Conv2d, features(x) returns the map (N, headInFeatures(), H, W) and
+//    head(f) runs that conv, then ReLU, global average pooling and flatten,
+//    exactly as torchvision's classifier does. head() also accepts (N, C)
+//    input there (seen as a 1x1 map). headIsConv() tells which kind it is.
 //  - forward(x) = head(features(x)); the head is registered at headPath()
 //    inside the module tree, so keys stay torchvision's ("fc.weight",
 //    "classifier.1.weight", ...).
@@ -60,7 +65,7 @@ public:
     /// Normalised images -> the head's input (N, headInFeatures()).
     virtual torch::Tensor features(torch::Tensor x) = 0;
     /// Runs the head on features from features().
-    torch::Tensor head(torch::Tensor f) { return tapped(*m_headModule, m_head.forward(f)); }
+    torch::Tensor head(torch::Tensor f);
 
     const std::string& arch() const { return m_arch; }
     const std::vector<Stage>& stages() const { return m_stages; }
@@ -69,11 +74,15 @@ public:
     int64_t numClasses() const { return m_numClasses; }
     const HeadSpec& headSpec() const { return m_headSpec; }
     const std::string& gradCamLayer() const { return m_gradCamLayer; }
+    /// True when the head is a 1x1 Conv2d (SqueezeNet) rather than a Linear.
+    bool headIsConv() const { return m_headIsConv; }
 
     /// Replaces the head with a new, randomly initialised classifier. With
     /// hiddenUnits == 0 the keys stay torchvision's (<headPath>.weight/bias);
     /// otherwise the head is <headPath>.0 (Linear in->hidden), .1 ReLU,
-    /// .2 Dropout, .3 (Linear hidden->numClasses).
+    /// .2 Dropout, .3 (Linear hidden->numClasses). A convolutional head gets
+    /// 1x1 Conv2d layers in place of the Linears (weights normal(0, 0.01),
+    /// zero bias, as torchvision initialises SqueezeNet's final conv).
     void replaceHead(const HeadSpec& spec);
 
     /// The module at a dotted path ("" = this); throws ts::ModelError naming
@@ -97,6 +106,7 @@ private:
     std::string m_gradCamLayer;
     torch::nn::AnyModule m_head;
     std::shared_ptr<torch::nn::Module> m_headModule;
+    bool m_headIsConv = false;
 };
 
 using Backbone = std::shared_ptr<BackboneImpl>;

@@ -4,17 +4,7 @@
 
 namespace ts::zoo::families {
 
-void addAlexNet(std::vector<RegistryEntry>&) {}
-void addVgg(std::vector<RegistryEntry>&) {}
 void addResNet(std::vector<RegistryEntry>&) {}
-void addGoogLeNet(std::vector<RegistryEntry>&) {}
 void addInception(std::vector<RegistryEntry>&) {}
-void addDenseNet(std::vector<RegistryEntry>&) {}
-void addSqueezeNet(std::vector<RegistryEntry>&) {}
-void addMobileNetV3(std::vector<RegistryEntry>&) {}
-void addShuffleNet(std::vector<RegistryEntry>&) {}
-void addMnasNet(std::vector<RegistryEntry>&) {}
-void addEfficientNet(std::vector<RegistryEntry>&) {}
-void addConvNeXt(std::vector<RegistryEntry>&) {}
 
 } // namespace ts::zoo::families

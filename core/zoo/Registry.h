@@ -39,6 +39,11 @@ struct ModelInfo {
     std::string weightsUrl;      ///< official weights (torchvision IMAGENET1K_V1)
     std::string license;         ///< licence note for the weights
     std::string paper;           ///< one-line reference
+    /// Key prefixes of the official weights file that the zoo model does not
+    /// build and weights::applyStateDict skips (googlenet's "aux1."/"aux2.",
+    /// inception_v3's "AuxLogits.": torchvision drops those auxiliary
+    /// classifiers after loading its official weights). Empty for most models.
+    std::vector<std::string> ignoredKeyPrefixes;
 };
 
 using Factory = std::function<Backbone(const CreateOptions&)>;

@@ -46,7 +46,7 @@ def parity(args):
     with torch.no_grad():
         logits = model(x)
     os.makedirs(args.out, exist_ok=True)
-    sd = dict(model.state_dict())  # TODO(weights reader): keep the OrderedDict once it is supported
+    sd = model.state_dict()
     if args.legacy:
         torch.save(sd, os.path.join(args.out, "weights.pth"), _use_new_zipfile_serialization=False)
     else:

@@ -1,0 +1,533 @@
+#include "core/data/Doctor.h"
+
+#include "core/common/Error.h"
+#include "core/common/Feedback.h"
+#include "core/data/ContentHash.h"
+#include "core/data/ImageHeader.h"
+#include "core/data/ImageIO.h"
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+namespace fs = std::filesystem;
+
+namespace ts::data {
+namespace {
+
+struct FileResult {
+    std::vector<Problem> problems;
+    bool usable = false;
+    int width = 0;
+    int height = 0;
+    uint64_t hash = 0;
+    uint64_t size = 0;
+    bool grey = false, alpha = false, cmyk = false, sixteenBit = false, palette = false;
+};
+
+struct Entry {
+    const ImageItem* item;
+    const char* split;
+};
+
+bool isFileError(ProblemKind k) {
+    switch (k) {
+    case ProblemKind::Unreadable:
+    case ProblemKind::EmptyFile:
+    case ProblemKind::NotAnImage:
+    case ProblemKind::UnsupportedFormat:
+    case ProblemKind::Corrupt:
+    case ProblemKind::Truncated: return true;
+    default: return false;
+    }
+}
+
+std::string lowerExtension(const std::string& path) {
+    std::string ext = fs::path(path).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return ext;
+}
+
+// The format the extension promises ("" when it promises none we know).
+std::string formatOfExtension(const std::string& path) {
+    static const std::map<std::string, std::string> kFormats{
+        {".jpg", "jpeg"}, {".jpeg", "jpeg"}, {".png", "png"},  {".bmp", "bmp"},  {".webp", "webp"}, {".tif", "tiff"},
+        {".tiff", "tiff"}, {".ppm", "ppm"},  {".pgm", "ppm"},  {".pbm", "ppm"},  {".gif", "gif"}};
+    const auto it = kFormats.find(lowerExtension(path));
+    return it == kFormats.end() ? std::string() : it->second;
+}
+
+bool looksLikeText(const std::string& bytes) {
+    const size_t n = std::min<size_t>(bytes.size(), 512);
+    for (size_t i = 0; i < n; ++i) {
+        const auto c = static_cast<unsigned char>(bytes[i]);
+        if (c < 0x09 || (c > 0x0D && c < 0x20) || c == 0x7F) return false;
+    }
+    return true;
+}
+
+std::string quoted(const std::string& path) { return "'" + path + "'"; }
+
+FileResult checkFile(const std::string& path, const std::string& split, const DoctorOptions& options) {
+    FileResult r;
+    auto add = [&](ProblemKind kind, Severity severity, std::string message) {
+        r.problems.push_back({kind, severity, path, split, std::move(message), {}});
+    };
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        add(ProblemKind::Unreadable, Severity::Error,
+            "Cannot open " + quoted(path) + ": " + std::strerror(errno) + ". Check that it exists and is readable.");
+        return r;
+    }
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) {
+        add(ProblemKind::Unreadable, Severity::Error, "Reading " + quoted(path) + " failed. Check the disk and the file.");
+        return r;
+    }
+    r.size = bytes.size();
+    if (bytes.empty()) {
+        add(ProblemKind::EmptyFile, Severity::Error,
+            quoted(path) + " is empty (zero bytes). Delete it or replace it with the real image.");
+        return r;
+    }
+    const ImageHeader header = inspectImageHeader(bytes);
+    if (header.format.empty()) {
+        add(ProblemKind::NotAnImage, Severity::Error,
+            quoted(path) + " is not an image" + (looksLikeText(bytes) ? " (it holds text)" : " (unrecognised content)") +
+                ". Remove it from the dataset folder.");
+        return r;
+    }
+    if (header.format == "gif") {
+        add(ProblemKind::UnsupportedFormat, Severity::Error,
+            quoted(path) + " is a GIF, which the loader does not decode. Convert it to PNG or JPEG, or remove it.");
+        return r;
+    }
+    const std::string promised = formatOfExtension(path);
+    if (!promised.empty() && promised != header.format)
+        add(ProblemKind::WrongExtension, Severity::Info,
+            quoted(path) + " holds a " + header.format + " image despite its extension; it is read correctly.");
+    if (header.truncated) {
+        add(ProblemKind::Truncated, Severity::Error,
+            quoted(path) + " is truncated (the " + header.format +
+                " data ends early; the picture is incomplete). Copy or download it again, or remove it.");
+        return r;
+    }
+    cv::Mat rgb;
+    try {
+        rgb = decodeImageRgb(bytes, path);
+    } catch (const Error& e) {
+        add(ProblemKind::Corrupt, Severity::Error, e.what());
+        return r;
+    } catch (const cv::Exception& e) {
+        add(ProblemKind::Corrupt, Severity::Error,
+            quoted(path) + " could not be decoded (" + e.msg + "). Re-export or remove it.");
+        return r;
+    }
+    r.usable = true;
+    r.width = rgb.cols;
+    r.height = rgb.rows;
+    r.hash = fnv1a64(bytes.data(), bytes.size());
+
+    int channels = header.channels;
+    int depth = header.bitDepth;
+    if (channels == 0) {
+        // The header parser does not know this format: ask the decoder how it is stored.
+        try {
+            const cv::Mat raw = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, bytes.data()),
+                                             cv::IMREAD_UNCHANGED);
+            channels = raw.channels();
+            depth = raw.depth() == CV_16U || raw.depth() == CV_16S ? 16 : raw.depth() >= CV_32S ? 32 : 8;
+        } catch (const cv::Exception&) {
+        }
+    }
+    r.cmyk = header.cmyk;
+    r.palette = header.palette;
+    r.grey = channels == 1 || channels == 2;
+    r.alpha = channels == 2 || (channels == 4 && !header.cmyk);
+    r.sixteenBit = depth > 8;
+    std::vector<std::string> what;
+    if (r.grey) what.push_back("grey (replicated to RGB)");
+    if (r.alpha) what.push_back("alpha channel (dropped)");
+    if (r.cmyk) what.push_back("CMYK (converted to RGB)");
+    if (r.sixteenBit) what.push_back(std::to_string(depth) + "-bit (scaled to 8-bit)");
+    if (r.palette) what.push_back("palette (expanded to RGB)");
+    if (!what.empty()) {
+        std::string list;
+        for (const auto& w : what) list += (list.empty() ? "" : ", ") + w;
+        add(ProblemKind::Converted, Severity::Info, quoted(path) + " is " + list + ".");
+    }
+    if (header.width > 0 && header.width != header.height && rgb.cols == header.height && rgb.rows == header.width)
+        add(ProblemKind::Rotated, Severity::Info,
+            quoted(path) + " carries an EXIF orientation; it is rotated upright when decoded.");
+    if (std::min(rgb.cols, rgb.rows) < options.minSide)
+        add(ProblemKind::TinyImage, Severity::Warning,
+            quoted(path) + " is only " + std::to_string(rgb.cols) + "x" + std::to_string(rgb.rows) +
+                " pixels (less than " + std::to_string(options.minSide) +
+                "); upscaled, it carries little information. Replace it with a larger image or remove it.");
+    return r;
+}
+
+bool sameBytes(const std::string& a, const std::string& b) {
+    std::ifstream fa(a, std::ios::binary), fb(b, std::ios::binary);
+    if (!fa || !fb) return false;
+    return std::equal(std::istreambuf_iterator<char>(fa), std::istreambuf_iterator<char>(),
+                      std::istreambuf_iterator<char>(fb), std::istreambuf_iterator<char>());
+}
+
+SizeSummary summarise(std::vector<int> v) {
+    SizeSummary s;
+    if (v.empty()) return s;
+    std::sort(v.begin(), v.end());
+    s.min = v.front();
+    s.max = v.back();
+    s.median = v[(v.size() - 1) / 2];
+    return s;
+}
+
+std::string classFolder(const DatasetIndex& index, const std::string& split, const std::string& cls) {
+    if (index.splitSource == "folders" && !split.empty()) {
+        // The folder actually used for that split (train/ val/ valid/ ...).
+        static const std::map<std::string, std::vector<std::string>> kAliases{
+            {"train", {"train", "training"}}, {"val", {"val", "valid", "validation"}}, {"test", {"test", "testing"}}};
+        for (const auto& alias : kAliases.at(split)) {
+            std::error_code ec;
+            if (fs::is_directory(fs::path(index.root) / alias, ec)) return index.root + "/" + alias + "/" + cls;
+        }
+    }
+    return index.root + "/" + cls;
+}
+
+// Known image formats the loader cannot read, by extension.
+bool isOtherImageExtension(const std::string& path) {
+    static const std::set<std::string> kOther{".heic", ".heif", ".avif", ".svg", ".ico", ".jp2", ".jxl",
+                                              ".raw", ".cr2", ".nef", ".dng", ".psd", ".jfif", ".apng"};
+    return kOther.count(lowerExtension(path)) > 0;
+}
+
+std::string formatCount(double v) {
+    std::ostringstream s;
+    s.precision(3);
+    s << v;
+    return s.str();
+}
+
+} // namespace
+
+const char* toString(Severity severity) {
+    switch (severity) {
+    case Severity::Info: return "info";
+    case Severity::Warning: return "warning";
+    case Severity::Error: return "error";
+    }
+    return "?";
+}
+
+const char* toString(ProblemKind kind) {
+    switch (kind) {
+    case ProblemKind::Unreadable: return "unreadable";
+    case ProblemKind::EmptyFile: return "empty_file";
+    case ProblemKind::NotAnImage: return "not_an_image";
+    case ProblemKind::UnsupportedFormat: return "unsupported_format";
+    case ProblemKind::Corrupt: return "corrupt";
+    case ProblemKind::Truncated: return "truncated";
+    case ProblemKind::TinyImage: return "tiny_image";
+    case ProblemKind::Duplicate: return "duplicate";
+    case ProblemKind::Leakage: return "leakage";
+    case ProblemKind::EmptyClass: return "empty_class";
+    case ProblemKind::SingleClass: return "single_class";
+    case ProblemKind::Imbalance: return "imbalance";
+    case ProblemKind::Converted: return "converted";
+    case ProblemKind::Rotated: return "rotated";
+    case ProblemKind::WrongExtension: return "wrong_extension";
+    }
+    return "?";
+}
+
+std::vector<std::string> DoctorReport::badFiles() const {
+    std::vector<std::string> out;
+    std::set<std::string> seen;
+    for (const auto& p : problems)
+        if (p.severity == Severity::Error && isFileError(p.kind) && seen.insert(p.path).second) out.push_back(p.path);
+    return out;
+}
+
+std::vector<Problem> DoctorReport::problemsOf(ProblemKind kind) const {
+    std::vector<Problem> out;
+    for (const auto& p : problems)
+        if (p.kind == kind) out.push_back(p);
+    return out;
+}
+
+size_t DoctorReport::count(Severity severity) const {
+    return static_cast<size_t>(
+        std::count_if(problems.begin(), problems.end(), [&](const Problem& p) { return p.severity == severity; }));
+}
+
+DoctorReport diagnose(const DatasetIndex& index, const DoctorOptions& options, Feedback* feedback) {
+    DoctorReport report;
+    report.root = index.root;
+    report.classes = index.classes;
+
+    std::vector<Entry> entries;
+    const std::pair<const char*, const std::vector<ImageItem>*> splits[] = {
+        {"train", &index.train}, {"val", &index.val}, {"test", &index.test}};
+    for (const auto& [name, items] : splits)
+        for (const auto& item : *items) entries.push_back({&item, name});
+
+    // Decode in parallel; results land by position, so the report does not
+    // depend on thread timing.
+    std::vector<FileResult> results(entries.size());
+    std::atomic<size_t> nextEntry{0};
+    std::atomic<size_t> done{0};
+    std::atomic<bool> stop{false};
+    std::mutex mutex;
+    std::condition_variable progressed;
+    auto work = [&] {
+        for (;;) {
+            if (feedback && (!feedback->waitIfPaused() || feedback->isCancelled())) {
+                stop = true;
+            }
+            if (stop) break;
+            const size_t i = nextEntry.fetch_add(1);
+            if (i >= entries.size()) break;
+            results[i] = checkFile(entries[i].item->path, entries[i].split, options);
+            done.fetch_add(1);
+            progressed.notify_one();
+        }
+        progressed.notify_one();
+    };
+    const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int threads = std::clamp(options.threads > 0 ? options.threads : hw, 1, std::max<int>(1, static_cast<int>(entries.size())));
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) pool.emplace_back(work);
+    {
+        std::unique_lock<std::mutex> lock(mutex);
+        while (done.load() < entries.size() && !stop.load()) {
+            progressed.wait_for(lock, std::chrono::milliseconds(50));
+            if (feedback && !entries.empty())
+                feedback->reportProgress(0.95 * static_cast<double>(done.load()) / static_cast<double>(entries.size()),
+                                         "Checking images");
+        }
+    }
+    for (auto& t : pool) t.join();
+    if (stop.load() || (feedback && feedback->isCancelled())) throw Cancelled();
+
+    // Duplicates: same size and hash, confirmed byte for byte.
+    if (options.findDuplicates) {
+        std::map<std::pair<uint64_t, uint64_t>, size_t> firstOf;
+        for (size_t i = 0; i < entries.size(); ++i) {
+            if (!results[i].usable) continue;
+            const auto key = std::make_pair(results[i].hash, results[i].size);
+            const auto [it, inserted] = firstOf.emplace(key, i);
+            if (inserted) continue;
+            const size_t first = it->second;
+            const std::string& path = entries[i].item->path;
+            const std::string& firstPath = entries[first].item->path;
+            if (!sameBytes(path, firstPath)) continue;
+            const bool sameSplit = std::strcmp(entries[i].split, entries[first].split) == 0;
+            const auto& cls = index.classes;
+            const int64_t la = entries[first].item->label, lb = entries[i].item->label;
+            Problem p;
+            p.path = path;
+            p.split = entries[i].split;
+            p.otherPath = firstPath;
+            p.severity = Severity::Warning;
+            if (sameSplit) {
+                p.kind = ProblemKind::Duplicate;
+                p.message = quoted(path) + " has the same content as " + quoted(firstPath) +
+                            (la == lb ? "" : " but a different class ('" + cls[static_cast<size_t>(lb)] + "' vs '" +
+                                                 cls[static_cast<size_t>(la)] + "')") +
+                            ". Remove one of them.";
+            } else {
+                p.kind = ProblemKind::Leakage;
+                p.message = quoted(path) + " (" + entries[i].split + ") is the same image as " + quoted(firstPath) + " (" +
+                            entries[first].split + "): the " + entries[i].split +
+                            " score will look better than it is. Remove it from one split.";
+            }
+            results[i].problems.push_back(std::move(p));
+        }
+    }
+
+    // Per-class counts, sizes, channels.
+    std::vector<int> widths, heights;
+    std::map<std::string, SplitSummary> summaries;
+    for (const auto& [name, items] : splits) {
+        if (items->empty() && std::strcmp(name, "test") == 0) continue;
+        SplitSummary s;
+        s.name = name;
+        s.listed.assign(index.classes.size(), 0);
+        s.usable.assign(index.classes.size(), 0);
+        summaries[name] = s;
+    }
+    for (size_t i = 0; i < entries.size(); ++i) {
+        const auto& r = results[i];
+        const auto label = static_cast<size_t>(entries[i].item->label);
+        auto& s = summaries[entries[i].split];
+        if (label < s.listed.size()) {
+            ++s.listed[label];
+            if (r.usable) ++s.usable[label];
+        }
+        if (!r.usable) continue;
+        widths.push_back(r.width);
+        heights.push_back(r.height);
+        auto& c = report.channels;
+        if (r.grey) ++c.grey;
+        if (r.alpha) ++c.alpha;
+        if (r.cmyk) ++c.cmyk;
+        if (r.sixteenBit) ++c.sixteenBit;
+        if (r.palette) ++c.palette;
+        if (!r.grey && !r.alpha && !r.cmyk && !r.sixteenBit && !r.palette) ++c.colour;
+    }
+    for (const char* name : {"train", "val", "test"})
+        if (summaries.count(name)) report.splits.push_back(summaries[name]);
+    report.width = summarise(widths);
+    report.height = summarise(heights);
+    report.filesChecked = static_cast<int64_t>(entries.size());
+
+    for (auto& r : results)
+        for (auto& p : r.problems) report.problems.push_back(std::move(p));
+
+    // Files in class folders that the scan did not list.
+    for (const auto& path : index.ignoredFiles) {
+        if (isOtherImageExtension(path))
+            report.problems.push_back({ProblemKind::UnsupportedFormat, Severity::Warning, path, "",
+                                       quoted(path) + " is in an image format the loader does not read; it is ignored. "
+                                                      "Convert it to JPEG or PNG to use it.",
+                                       {}});
+        else
+            report.problems.push_back({ProblemKind::NotAnImage, Severity::Warning, path, "",
+                                       quoted(path) + " is not an image file; it is ignored. Move it out of the class "
+                                                      "folder to silence this.",
+                                       {}});
+    }
+
+    // Dataset-wide checks.
+    const size_t numClasses = index.classes.size();
+    const SplitSummary* train = nullptr;
+    for (const auto& s : report.splits)
+        if (s.name == "train") train = &s;
+    const bool layoutSplit = index.splitSource != "folders";
+    for (size_t c = 0; c < numClasses; ++c) {
+        const std::string& cls = index.classes[c];
+        if (layoutSplit) {
+            int64_t total = 0;
+            for (const auto& s : report.splits)
+                if (s.name != "test") total += s.usable[c];
+            if (total == 0) {
+                report.problems.push_back({ProblemKind::EmptyClass, Severity::Error, classFolder(index, "", cls), "",
+                                           "The class '" + cls + "' has no usable images (" +
+                                               quoted(classFolder(index, "", cls)) +
+                                               "). Add images to it or remove the folder.",
+                                           {}});
+                continue;
+            }
+        }
+        for (const auto& s : report.splits) {
+            if (s.usable[c] > 0) continue;
+            const bool isTrain = s.name == "train";
+            const std::string folder = classFolder(index, s.name, cls);
+            report.problems.push_back(
+                {ProblemKind::EmptyClass, isTrain ? Severity::Error : Severity::Warning, folder, s.name,
+                 "The class '" + cls + "' has no usable " + s.name + " images (" + quoted(folder) + "). " +
+                     (isTrain ? "The model cannot learn it: add training images or remove the class."
+                              : "It cannot be evaluated: add " + s.name + " images."),
+                 {}});
+        }
+    }
+    report.classWeights.assign(numClasses, 0.0);
+    if (train) {
+        int64_t n = 0, nonEmpty = 0, maxCount = 0, minCount = 0;
+        for (size_t c = 0; c < numClasses; ++c) {
+            const int64_t k = train->usable[c];
+            n += k;
+            if (k > 0) {
+                ++nonEmpty;
+                maxCount = std::max(maxCount, k);
+                minCount = minCount == 0 ? k : std::min(minCount, k);
+            }
+        }
+        for (size_t c = 0; c < numClasses; ++c)
+            if (train->usable[c] > 0)
+                report.classWeights[c] = static_cast<double>(n) /
+                                         (static_cast<double>(numClasses) * static_cast<double>(train->usable[c]));
+        if (nonEmpty < 2)
+            report.problems.push_back({ProblemKind::SingleClass, Severity::Error, index.root, "",
+                                       "Only " + std::to_string(nonEmpty) + " class of '" + index.root +
+                                           "' has usable training images; a classifier needs at least two. "
+                                           "Add images to the other class folders.",
+                                       {}});
+        else if (static_cast<double>(maxCount) > options.imbalanceRatio * static_cast<double>(minCount)) {
+            std::string weights;
+            for (size_t c = 0; c < numClasses; ++c)
+                weights += (weights.empty() ? "" : ", ") + index.classes[c] + " " + formatCount(report.classWeights[c]);
+            report.problems.push_back(
+                {ProblemKind::Imbalance, Severity::Warning, index.root, "train",
+                 "The classes are imbalanced: the largest has " + std::to_string(maxCount) + " training images, the smallest " +
+                     std::to_string(minCount) + " (more than " + formatCount(options.imbalanceRatio) +
+                     "x). Add images to the small classes or use class weights (" + weights + ").",
+                 {}});
+        }
+    }
+    if (feedback) feedback->reportProgress(1.0, "Checked " + std::to_string(entries.size()) + " files");
+    return report;
+}
+
+nlohmann::json toJson(const DoctorReport& r) {
+    using nlohmann::json;
+    json splits = json::array();
+    for (const auto& s : r.splits) splits.push_back({{"name", s.name}, {"listed", s.listed}, {"usable", s.usable}});
+    auto size = [](const SizeSummary& s) { return json{{"min", s.min}, {"median", s.median}, {"max", s.max}}; };
+    json problems = json::array();
+    for (const auto& p : r.problems) {
+        json j{{"kind", toString(p.kind)}, {"severity", toString(p.severity)}, {"path", p.path}, {"split", p.split},
+               {"message", p.message}};
+        if (!p.otherPath.empty()) j["other_path"] = p.otherPath;
+        problems.push_back(std::move(j));
+    }
+    const auto& c = r.channels;
+    return json{{"root", r.root},
+                {"classes", r.classes},
+                {"files_checked", r.filesChecked},
+                {"splits", splits},
+                {"image_size", {{"width", size(r.width)}, {"height", size(r.height)}}},
+                {"channels",
+                 {{"colour", c.colour},
+                  {"grey", c.grey},
+                  {"alpha", c.alpha},
+                  {"cmyk", c.cmyk},
+                  {"sixteen_bit", c.sixteenBit},
+                  {"palette", c.palette}}},
+                {"class_weights", r.classWeights},
+                {"summary",
+                 {{"errors", r.count(Severity::Error)},
+                  {"warnings", r.count(Severity::Warning)},
+                  {"infos", r.count(Severity::Info)}}},
+                {"bad_files", r.badFiles()},
+                {"problems", problems}};
+}
+
+std::vector<ImageItem> withoutBadFiles(const std::vector<ImageItem>& items, const DoctorReport& report) {
+    const auto bad = report.badFiles();
+    const std::set<std::string> badSet(bad.begin(), bad.end());
+    std::vector<ImageItem> out;
+    out.reserve(items.size());
+    for (const auto& item : items)
+        if (!badSet.count(item.path)) out.push_back(item);
+    return out;
+}
+
+} // namespace ts::data

@@ -1,0 +1,625 @@
+#include "core/weights/SafeUnpickler.h"
+
+#include "core/common/Error.h"
+
+#include <cstring>
+#include <limits>
+
+namespace ts::weights::pickle {
+namespace {
+
+// Bounds on what a legitimate weights file needs; beyond them the input is
+// hostile or broken, and we stop before allocating.
+constexpr int64_t kMaxTensorDims = 64;
+
+std::string hexByte(unsigned char b) {
+    static const char* digits = "0123456789abcdef";
+    return std::string("0x") + digits[b >> 4] + digits[b & 0xf];
+}
+
+bool parseStorageType(const std::string& name, at::ScalarType& dtype) {
+    static const std::pair<const char*, at::ScalarType> types[] = {
+        {"FloatStorage", at::kFloat},       {"DoubleStorage", at::kDouble},
+        {"HalfStorage", at::kHalf},         {"BFloat16Storage", at::kBFloat16},
+        {"LongStorage", at::kLong},         {"IntStorage", at::kInt},
+        {"ShortStorage", at::kShort},       {"CharStorage", at::kChar},
+        {"ByteStorage", at::kByte},         {"BoolStorage", at::kBool},
+        {"ComplexFloatStorage", at::kComplexFloat}, {"ComplexDoubleStorage", at::kComplexDouble},
+    };
+    for (const auto& [n, t] : types)
+        if (name == n) {
+            dtype = t;
+            return true;
+        }
+    return false;
+}
+
+bool checkedMul(int64_t a, int64_t b, int64_t& out) { return !__builtin_mul_overflow(a, b, &out); }
+bool checkedAdd(int64_t a, int64_t b, int64_t& out) { return !__builtin_add_overflow(a, b, &out); }
+
+} // namespace
+
+Value::~Value() {
+    std::vector<ValuePtr> pending;
+    auto takeChildren = [&pending](Value& v) {
+        for (auto& item : v.items) pending.push_back(std::move(item));
+        for (auto& [key, value] : v.entries) {
+            pending.push_back(std::move(key));
+            pending.push_back(std::move(value));
+        }
+        v.items.clear();
+        v.entries.clear();
+    };
+    takeChildren(*this);
+    while (!pending.empty()) {
+        ValuePtr child = std::move(pending.back());
+        pending.pop_back();
+        // Only a value no one else holds is emptied; it then dies childless.
+        if (child && child.use_count() == 1) takeChildren(*child);
+    }
+}
+
+ValuePtr Value::make(Kind kind) {
+    auto v = std::make_shared<Value>();
+    v->kind = kind;
+    return v;
+}
+
+ValuePtr Value::makeInt(int64_t v) {
+    auto out = make(Kind::Int);
+    out->integer = v;
+    return out;
+}
+
+ValuePtr Value::makeStr(std::string s) {
+    auto out = make(Kind::Str);
+    out->str = std::move(s);
+    return out;
+}
+
+ValuePtr Value::get(const std::string& key) const {
+    if (kind != Kind::Dict) return nullptr;
+    const auto it = strIndex.find(key);
+    return it == strIndex.end() ? nullptr : entries[it->second].second;
+}
+
+std::string Value::typeName() const {
+    switch (kind) {
+    case Kind::None: return "None";
+    case Kind::Bool: return "bool";
+    case Kind::Int:
+    case Kind::BigInt: return "int";
+    case Kind::Float: return "float";
+    case Kind::Str: return "str";
+    case Kind::Bytes: return "bytes";
+    case Kind::List: return "list";
+    case Kind::Tuple: return "tuple";
+    case Kind::Dict: return "dict";
+    case Kind::Tensor: return "tensor";
+    case Kind::Storage: return "storage";
+    case Kind::Global: return qualifiedName;
+    }
+    return "value";
+}
+
+SafeUnpickler::SafeUnpickler(std::string_view bytes, std::string sourceName, PersistentLoad persistentLoad)
+    : m_bytes(bytes), m_source(std::move(sourceName)), m_persistentLoad(std::move(persistentLoad)) {}
+
+void SafeUnpickler::fail(const std::string& what) const {
+    throw WeightsError("'" + m_source + "' is not a valid PyTorch weights file: " + what + " (at byte " +
+                       std::to_string(m_opcodeAt) + " of its pickle data). The file may be truncated or corrupt: "
+                       "download or save it again with torch.save(model.state_dict(), path).");
+}
+
+void SafeUnpickler::refuse(const std::string& qualifiedName) const {
+    throw WeightsError("'" + m_source + "' tries to construct the Python object '" + qualifiedName + "' (at byte " +
+                       std::to_string(m_opcodeAt) +
+                       " of its pickle data); refused: weights files may only hold tensors and plain values (dict, "
+                       "list, tuple, str, numbers). Nothing from the file was run. If it is a whole pickled model "
+                       "(torch.save(model)), load it in Python from a source you trust and save "
+                       "model.state_dict() instead.");
+}
+
+void SafeUnpickler::need(size_t n) const {
+    if (n > m_bytes.size() - m_pos) {
+        throw WeightsError("'" + m_source + "' is truncated: its pickle data ends in the middle (at byte " +
+                           std::to_string(m_bytes.size()) + "). Download or save the file again.");
+    }
+}
+
+unsigned char SafeUnpickler::byte() {
+    need(1);
+    return static_cast<unsigned char>(m_bytes[m_pos++]);
+}
+
+std::string_view SafeUnpickler::take(size_t n) {
+    need(n);
+    const auto out = m_bytes.substr(m_pos, n);
+    m_pos += n;
+    return out;
+}
+
+std::string_view SafeUnpickler::line() {
+    const size_t end = m_bytes.find('\n', m_pos);
+    if (end == std::string_view::npos) need(m_bytes.size() - m_pos + 1);
+    const auto out = m_bytes.substr(m_pos, end - m_pos);
+    m_pos = end + 1;
+    return out;
+}
+
+ValuePtr SafeUnpickler::pop() {
+    if (m_stack.empty() || (!m_marks.empty() && m_stack.size() <= m_marks.back())) fail("stack underflow");
+    ValuePtr v = std::move(m_stack.back());
+    m_stack.pop_back();
+    return v;
+}
+
+ValuePtr& SafeUnpickler::top() {
+    if (m_stack.empty() || (!m_marks.empty() && m_stack.size() <= m_marks.back())) fail("stack underflow");
+    return m_stack.back();
+}
+
+std::vector<ValuePtr> SafeUnpickler::popToMark() {
+    if (m_marks.empty()) fail("missing MARK");
+    const size_t mark = m_marks.back();
+    m_marks.pop_back();
+    if (mark > m_stack.size()) fail("corrupt MARK");
+    std::vector<ValuePtr> items(std::make_move_iterator(m_stack.begin() + static_cast<std::ptrdiff_t>(mark)),
+                                std::make_move_iterator(m_stack.end()));
+    m_stack.resize(mark);
+    return items;
+}
+
+ValuePtr SafeUnpickler::resolveGlobal(const std::string& module, const std::string& name) const {
+    const std::string qualified = module + "." + name;
+    auto global = [&](GlobalKind kind) {
+        auto v = Value::make(Kind::Global);
+        v->global = kind;
+        v->qualifiedName = qualified;
+        return v;
+    };
+    if (module == "collections" && name == "OrderedDict") return global(GlobalKind::OrderedDict);
+    if (module == "torch._utils") {
+        if (name == "_rebuild_tensor_v2") return global(GlobalKind::RebuildTensorV2);
+        if (name == "_rebuild_tensor") return global(GlobalKind::RebuildTensor);
+        if (name == "_rebuild_parameter") return global(GlobalKind::RebuildParameter);
+        if (name == "_rebuild_parameter_with_state") return global(GlobalKind::RebuildParameterWithState);
+    }
+    if (module == "torch.jit._pickle") {
+        // Written by LibTorch's pickler around typed containers; they return
+        // their argument and construct nothing.
+        if (name == "restore_type_tag") return global(GlobalKind::RestoreTypeTag);
+        if (name == "build_intlist" || name == "build_doublelist" || name == "build_boollist" ||
+            name == "build_tensorlist")
+            return global(GlobalKind::BuildList);
+    }
+    at::ScalarType dtype;
+    if (module == "torch" && parseStorageType(name, dtype)) {
+        auto v = global(GlobalKind::StorageType);
+        v->dtype = dtype;
+        return v;
+    }
+    refuse(qualified);
+}
+
+ValuePtr SafeUnpickler::rebuildTensor(const std::vector<ValuePtr>& args, const char* what) const {
+    // (storage, storage_offset, size, stride, ...) as torch._utils writes it.
+    if (args.size() < 4) fail(std::string(what) + " called with too few arguments");
+    const Value& storage = *args[0];
+    if (storage.kind != Kind::Storage) fail(std::string(what) + " expects a storage, got a " + storage.typeName());
+    if (args[1]->kind != Kind::Int) fail("tensor storage offset is not an integer");
+    auto intList = [&](const Value& v, const char* field) {
+        std::vector<int64_t> out;
+        if (v.kind != Kind::Tuple && v.kind != Kind::List) fail(std::string("tensor ") + field + " is not a tuple");
+        if (static_cast<int64_t>(v.items.size()) > kMaxTensorDims) fail(std::string("tensor ") + field + " has too many dimensions");
+        for (const auto& item : v.items) {
+            if (item->kind != Kind::Int || item->integer < 0) fail(std::string("tensor ") + field + " holds a bad value");
+            out.push_back(item->integer);
+        }
+        return out;
+    };
+    const std::vector<int64_t> sizes = intList(*args[2], "size");
+    const std::vector<int64_t> strides = intList(*args[3], "stride");
+    if (sizes.size() != strides.size()) fail("tensor size and stride have different lengths");
+    const int64_t offset = args[1]->integer;
+    if (offset < 0) fail("negative tensor storage offset");
+    // The last element the view touches must lie inside the storage window.
+    bool empty = false;
+    int64_t extent = 0;
+    for (size_t d = 0; d < sizes.size(); ++d) {
+        if (sizes[d] == 0) empty = true;
+        int64_t span;
+        if (!checkedMul(sizes[d] == 0 ? 0 : sizes[d] - 1, strides[d], span) || !checkedAdd(extent, span, extent))
+            fail("tensor shape overflows");
+    }
+    int64_t last;
+    if (!checkedAdd(offset, extent, last)) fail("tensor shape overflows");
+    if (!empty && last >= storage.storageNumel)
+        fail("a tensor reaches element " + std::to_string(last) + " of a storage that holds " +
+             std::to_string(storage.storageNumel));
+    auto v = Value::make(Kind::Tensor);
+    v->tensor = storage.tensor.as_strided(sizes, strides, storage.storageOffset + (empty ? 0 : offset));
+    return v;
+}
+
+ValuePtr SafeUnpickler::call(const ValuePtr& callable, const ValuePtr& args) {
+    if (callable->kind != Kind::Global) fail("a " + callable->typeName() + " is called like a function");
+    if (args->kind != Kind::Tuple) fail("call arguments are not a tuple");
+    const auto& a = args->items;
+    switch (callable->global) {
+    case GlobalKind::OrderedDict: {
+        // OrderedDict() or OrderedDict([(key, value), ...]).
+        auto dict = Value::make(Kind::Dict);
+        if (a.size() > 1) fail("OrderedDict called with several arguments");
+        if (a.size() == 1) {
+            if (a[0]->kind != Kind::List && a[0]->kind != Kind::Tuple) fail("OrderedDict called with a " + a[0]->typeName());
+            for (const auto& pair : a[0]->items) {
+                if ((pair->kind != Kind::Tuple && pair->kind != Kind::List) || pair->items.size() != 2)
+                    fail("OrderedDict item is not a pair");
+                setItem(*dict, pair->items[0], pair->items[1]);
+            }
+        }
+        return dict;
+    }
+    case GlobalKind::RebuildTensor:
+    case GlobalKind::RebuildTensorV2: return rebuildTensor(a, callable->qualifiedName.c_str());
+    case GlobalKind::RebuildParameter:
+    case GlobalKind::RebuildParameterWithState: {
+        if (a.empty() || a[0]->kind != Kind::Tensor) fail(callable->qualifiedName + " expects a tensor");
+        auto v = Value::make(Kind::Tensor);
+        v->tensor = a[0]->tensor;
+        return v;
+    }
+    case GlobalKind::RestoreTypeTag:
+        if (a.empty()) fail(callable->qualifiedName + " called without a value");
+        return a[0];
+    case GlobalKind::BuildList:
+        if (a.size() != 1 || a[0]->kind != Kind::List) fail(callable->qualifiedName + " expects one list");
+        return a[0];
+    case GlobalKind::StorageType:
+        // Storages are only legitimate inside persistent ids; calling the class
+        // would build one from pickled bytes, which torch.save never does.
+        refuse(callable->qualifiedName + "(...)");
+    }
+    fail("unknown call");
+}
+
+void SafeUnpickler::setItem(Value& dict, ValuePtr key, ValuePtr value) {
+    if (dict.kind != Kind::Dict) fail("SETITEM on a " + dict.typeName());
+    if (key->kind == Kind::Str) {
+        const auto it = dict.strIndex.find(key->str);
+        if (it != dict.strIndex.end()) {
+            dict.entries[it->second].second = std::move(value);
+            return;
+        }
+        dict.strIndex.emplace(key->str, dict.entries.size());
+    } else if (key->kind == Kind::List || key->kind == Kind::Dict) {
+        fail("unhashable dictionary key");
+    }
+    dict.entries.emplace_back(std::move(key), std::move(value));
+}
+
+void SafeUnpickler::build(const ValuePtr& target, const ValuePtr& state) {
+    // torch.save(OrderedDict) sets the `_metadata` attribute through BUILD;
+    // attributes of a plain container carry no tensors, so they are dropped.
+    if (target->kind == Kind::Dict && (state->kind == Kind::Dict || state->kind == Kind::None ||
+                                       (state->kind == Kind::Tuple && state->items.size() == 2)))
+        return;
+    // _rebuild_parameter_with_state carries its state in the call itself.
+    if (target->kind == Kind::Tensor && state->kind == Kind::None) return;
+    if (target->kind == Kind::Global) refuse(target->qualifiedName);
+    fail("cannot set the state of a " + target->typeName());
+}
+
+ValuePtr SafeUnpickler::load() {
+    m_stack.clear();
+    m_marks.clear();
+    m_memo.clear();
+    auto memoGet = [&](uint64_t index) {
+        const auto it = m_memo.find(index);
+        if (it == m_memo.end()) fail("memo entry " + std::to_string(index) + " is missing");
+        m_stack.push_back(it->second);
+    };
+    auto memoPut = [&](uint64_t index) { m_memo[index] = top(); };
+    auto pushStr = [&](Kind kind, std::string_view s) {
+        auto v = Value::make(kind);
+        v->str.assign(s.data(), s.size());
+        m_stack.push_back(std::move(v));
+    };
+    auto leU32 = [&](std::string_view s) {
+        uint32_t v = 0;
+        for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(s[static_cast<size_t>(i)]);
+        return v;
+    };
+    auto leU64 = [&](std::string_view s) {
+        uint64_t v = 0;
+        for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(s[static_cast<size_t>(i)]);
+        return v;
+    };
+    auto pushLong = [&](std::string_view raw) {
+        if (raw.size() <= 8) {
+            uint64_t u = 0;
+            for (size_t i = raw.size(); i-- > 0;) u = (u << 8) | static_cast<unsigned char>(raw[i]);
+            if (!raw.empty() && raw.size() < 8 && (static_cast<unsigned char>(raw.back()) & 0x80))
+                u |= ~uint64_t{0} << (8 * raw.size());  // sign-extend
+            m_stack.push_back(Value::makeInt(static_cast<int64_t>(u)));
+        } else {
+            pushStr(Kind::BigInt, raw);
+        }
+    };
+    auto parseInt = [&](std::string_view text) {
+        std::string s(text);
+        if (!s.empty() && s.back() == 'L') s.pop_back();
+        if (s.empty()) fail("empty integer");
+        size_t used = 0;
+        long long v = 0;
+        try {
+            v = std::stoll(s, &used, 10);
+        } catch (const std::exception&) {
+            fail("integer '" + s.substr(0, 40) + "' out of range");
+        }
+        if (used != s.size()) fail("bad integer '" + s.substr(0, 40) + "'");
+        return static_cast<int64_t>(v);
+    };
+    auto makeTuple = [&](std::vector<ValuePtr> items) {
+        auto t = Value::make(Kind::Tuple);
+        t->items = std::move(items);
+        m_stack.push_back(std::move(t));
+    };
+
+    for (;;) {
+        m_opcodeAt = m_pos;
+        const unsigned char op = byte();
+        switch (op) {
+        case 0x80: {  // PROTO
+            const unsigned char proto = byte();
+            if (proto > 5) fail("pickle protocol " + std::to_string(proto) + " is newer than any PyTorch writes");
+            break;
+        }
+        case 0x95: take(8); break;  // FRAME: framing only
+        case '.': {                 // STOP
+            if (m_stack.size() != 1 || !m_marks.empty()) fail("the pickle ends with a malformed stack");
+            ValuePtr result = std::move(m_stack.back());
+            m_stack.clear();
+            m_memo.clear();
+            return result;
+        }
+        case '(': m_marks.push_back(m_stack.size()); break;  // MARK
+        case '0': pop(); break;                              // POP
+        case '1': popToMark(); break;                        // POP_MARK
+        case '2': m_stack.push_back(top()); break;           // DUP
+        case 'N': m_stack.push_back(Value::make(Kind::None)); break;
+        case 0x88:
+        case 0x89: {  // NEWTRUE, NEWFALSE
+            auto v = Value::make(Kind::Bool);
+            v->boolean = op == 0x88;
+            m_stack.push_back(std::move(v));
+            break;
+        }
+        case 'I': {  // INT (text); "00"/"01" are protocol 0's False/True
+            const std::string_view t = line();
+            if (t == "00" || t == "01") {
+                auto v = Value::make(Kind::Bool);
+                v->boolean = t == "01";
+                m_stack.push_back(std::move(v));
+            } else {
+                m_stack.push_back(Value::makeInt(parseInt(t)));
+            }
+            break;
+        }
+        case 'L': m_stack.push_back(Value::makeInt(parseInt(line()))); break;  // LONG (text)
+        case 'J': m_stack.push_back(Value::makeInt(static_cast<int32_t>(leU32(take(4))))); break;
+        case 'K': m_stack.push_back(Value::makeInt(byte())); break;
+        case 'M': {
+            const auto s = take(2);
+            m_stack.push_back(Value::makeInt(static_cast<unsigned char>(s[0]) | (static_cast<unsigned char>(s[1]) << 8)));
+            break;
+        }
+        case 0x8a: pushLong(take(byte())); break;  // LONG1
+        case 0x8b: {                                // LONG4
+            const uint32_t n = leU32(take(4));
+            need(n);
+            pushLong(take(n));
+            break;
+        }
+        case 'G': {  // BINFLOAT, big-endian double
+            const auto s = take(8);
+            uint64_t bits = 0;
+            for (char c : s) bits = (bits << 8) | static_cast<unsigned char>(c);
+            auto v = Value::make(Kind::Float);
+            std::memcpy(&v->real, &bits, sizeof bits);
+            m_stack.push_back(std::move(v));
+            break;
+        }
+        case 'F': {  // FLOAT (text)
+            const std::string s(line());
+            auto v = Value::make(Kind::Float);
+            try {
+                v->real = std::stod(s);
+            } catch (const std::exception&) {
+                fail("bad float '" + s.substr(0, 40) + "'");
+            }
+            m_stack.push_back(std::move(v));
+            break;
+        }
+        case 'X': pushStr(Kind::Str, take(leU32(take(4)))); break;  // BINUNICODE
+        case 0x8c: pushStr(Kind::Str, take(byte())); break;         // SHORT_BINUNICODE
+        case 0x8d: {                                                 // BINUNICODE8
+            const uint64_t n = leU64(take(8));
+            if (n > m_bytes.size()) need(m_bytes.size() + 1);
+            pushStr(Kind::Str, take(static_cast<size_t>(n)));
+            break;
+        }
+        case 'T': pushStr(Kind::Str, take(leU32(take(4)))); break;  // BINSTRING (Python 2 str)
+        case 'U': pushStr(Kind::Str, take(byte())); break;          // SHORT_BINSTRING
+        case 'B': pushStr(Kind::Bytes, take(leU32(take(4)))); break; // BINBYTES
+        case 'C': pushStr(Kind::Bytes, take(byte())); break;        // SHORT_BINBYTES
+        case 0x8e: {                                                 // BINBYTES8
+            const uint64_t n = leU64(take(8));
+            if (n > m_bytes.size()) need(m_bytes.size() + 1);
+            pushStr(Kind::Bytes, take(static_cast<size_t>(n)));
+            break;
+        }
+        case 'S': {  // STRING (protocol 0, quoted repr); escapes are not needed by torch
+            std::string_view s = line();
+            if (s.size() < 2 || s.front() != s.back() || (s.front() != '\'' && s.front() != '"'))
+                fail("bad quoted string");
+            s = s.substr(1, s.size() - 2);
+            if (s.find('\\') != std::string_view::npos) fail("escaped protocol-0 strings are not supported");
+            pushStr(Kind::Str, s);
+            break;
+        }
+        case 'V': {  // UNICODE (protocol 0, raw-unicode-escape)
+            const std::string_view s = line();
+            if (s.find('\\') != std::string_view::npos) fail("escaped protocol-0 strings are not supported");
+            pushStr(Kind::Str, s);
+            break;
+        }
+        case ')': makeTuple({}); break;  // EMPTY_TUPLE
+        case 't': makeTuple(popToMark()); break;
+        case 0x85: {  // TUPLE1
+            auto a = pop();
+            makeTuple({a});
+            break;
+        }
+        case 0x86: {  // TUPLE2
+            auto b = pop();
+            auto a = pop();
+            makeTuple({a, b});
+            break;
+        }
+        case 0x87: {  // TUPLE3
+            auto c = pop();
+            auto b = pop();
+            auto a = pop();
+            makeTuple({a, b, c});
+            break;
+        }
+        case ']': m_stack.push_back(Value::make(Kind::List)); break;  // EMPTY_LIST
+        case 'l': {                                                    // LIST
+            auto v = Value::make(Kind::List);
+            v->items = popToMark();
+            m_stack.push_back(std::move(v));
+            break;
+        }
+        case 'a': {  // APPEND
+            auto item = pop();
+            auto& list = top();
+            if (list->kind != Kind::List) fail("APPEND to a " + list->typeName());
+            list->items.push_back(std::move(item));
+            break;
+        }
+        case 'e': {  // APPENDS
+            auto items = popToMark();
+            auto& list = top();
+            if (list->kind != Kind::List) fail("APPENDS to a " + list->typeName());
+            for (auto& item : items) list->items.push_back(std::move(item));
+            break;
+        }
+        case '}': m_stack.push_back(Value::make(Kind::Dict)); break;  // EMPTY_DICT
+        case 'd': {                                                    // DICT
+            auto items = popToMark();
+            if (items.size() % 2) fail("DICT with an odd number of items");
+            auto dict = Value::make(Kind::Dict);
+            for (size_t i = 0; i < items.size(); i += 2) setItem(*dict, items[i], items[i + 1]);
+            m_stack.push_back(std::move(dict));
+            break;
+        }
+        case 's': {  // SETITEM
+            auto value = pop();
+            auto key = pop();
+            setItem(*top(), std::move(key), std::move(value));
+            break;
+        }
+        case 'u': {  // SETITEMS
+            auto items = popToMark();
+            if (items.size() % 2) fail("SETITEMS with an odd number of items");
+            auto& dict = top();
+            for (size_t i = 0; i < items.size(); i += 2) setItem(*dict, items[i], items[i + 1]);
+            break;
+        }
+        case 'g': {  // GET
+            const int64_t i = parseInt(line());
+            if (i < 0) fail("negative memo index");
+            memoGet(static_cast<uint64_t>(i));
+            break;
+        }
+        case 'h': memoGet(byte()); break;              // BINGET
+        case 'j': memoGet(leU32(take(4))); break;      // LONG_BINGET
+        case 'p': {                                    // PUT
+            const int64_t i = parseInt(line());
+            if (i < 0) fail("negative memo index");
+            memoPut(static_cast<uint64_t>(i));
+            break;
+        }
+        case 'q': memoPut(byte()); break;              // BINPUT
+        case 'r': memoPut(leU32(take(4))); break;      // LONG_BINPUT
+        case 0x94: memoPut(m_memo.size()); break;      // MEMOIZE
+        case 'c': {                                    // GLOBAL "module\nname\n"
+            const std::string module(line());
+            const std::string name(line());
+            m_stack.push_back(resolveGlobal(module, name));
+            break;
+        }
+        case 0x93: {  // STACK_GLOBAL
+            auto name = pop();
+            auto module = pop();
+            if (module->kind != Kind::Str || name->kind != Kind::Str) fail("STACK_GLOBAL without two strings");
+            m_stack.push_back(resolveGlobal(module->str, name->str));
+            break;
+        }
+        case 'R': {  // REDUCE
+            auto args = pop();
+            auto callable = pop();
+            m_stack.push_back(call(callable, args));
+            break;
+        }
+        case 0x81: {  // NEWOBJ: cls.__new__(cls, *args); only OrderedDict is a class we know
+            auto args = pop();
+            auto cls = pop();
+            if (cls->kind != Kind::Global || cls->global != GlobalKind::OrderedDict)
+                refuse(cls->kind == Kind::Global ? cls->qualifiedName : cls->typeName());
+            m_stack.push_back(Value::make(Kind::Dict));
+            break;
+        }
+        case 'b': {  // BUILD
+            auto state = pop();
+            build(top(), state);
+            break;
+        }
+        case 'i': {  // INST "module\nname\n": instantiates a class
+            const std::string module(line());
+            const std::string name(line());
+            resolveGlobal(module, name);  // refuses anything not whitelisted
+            refuse(module + "." + name);
+        }
+        case 'o': {  // OBJ
+            auto items = popToMark();
+            if (!items.empty() && items[0]->kind == Kind::Global) refuse(items[0]->qualifiedName);
+            fail("OBJ without a class");
+        }
+        case 0x92: {  // NEWOBJ_EX
+            pop();
+            pop();
+            auto cls = pop();
+            refuse(cls->kind == Kind::Global ? cls->qualifiedName : cls->typeName());
+        }
+        case 0x82:
+        case 0x83:
+        case 0x84: refuse("copyreg extension registry entry");  // EXT1/2/4
+        case 'P':                                                // PERSID (text id)
+        case 'Q': {                                              // BINPERSID
+            ValuePtr pid;
+            if (op == 'P') pid = Value::makeStr(std::string(line()));
+            else pid = pop();
+            if (!m_persistentLoad) fail("a persistent reference outside a PyTorch file");
+            m_stack.push_back(m_persistentLoad(*pid));
+            break;
+        }
+        default:
+            fail("unsupported pickle opcode " + hexByte(op));
+        }
+    }
+}
+
+} // namespace ts::weights::pickle

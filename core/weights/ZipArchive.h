@@ -1,0 +1,55 @@
+#pragma once
+// ZipArchive: a read-only view of a zip archive held in memory, as torch.save
+// writes it (PyTorch >= 1.6): every entry stored without compression, ZIP64
+// records when the archive is large. Only what .pth files need: compressed,
+// encrypted or multi-disk archives are refused with a clear message.
+//
+// Requires: the bytes outlive the archive (entries are views into them).
+// Thread safety: const methods may be called from several threads.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ts::weights {
+
+class ZipArchive {
+public:
+    /// One file in the archive, as the central directory describes it.
+    struct Entry {
+        std::string name;             ///< path inside the archive, e.g. "archive/data.pkl"
+        uint64_t localHeaderOffset = 0;  ///< where its local header starts
+        uint64_t compressedSize = 0;  ///< bytes stored
+        uint64_t size = 0;            ///< bytes once extracted
+        uint32_t crc32 = 0;           ///< CRC-32 of the extracted bytes
+        uint16_t method = 0;          ///< 0 = stored, 8 = deflate, ...
+        uint16_t flags = 0;           ///< general purpose bit flags
+    };
+
+    /// True when `bytes` starts like a zip file (a local header or an empty archive).
+    static bool looksLikeZip(std::string_view bytes);
+
+    /// Parses the central directory. Throws ts::WeightsError naming
+    /// `sourceName` when the archive is truncated, corrupt or unsupported.
+    ZipArchive(std::string_view bytes, std::string sourceName);
+
+    const std::vector<Entry>& entries() const { return m_entries; }
+
+    /// The entry named `name`, or nullptr.
+    const Entry* find(const std::string& name) const;
+
+    /// The bytes of `entry` (a view into the archive). Checks that it is
+    /// stored uncompressed, lies inside the file and matches its CRC-32;
+    /// throws ts::WeightsError otherwise.
+    std::string_view read(const Entry& entry) const;
+
+private:
+    std::string_view m_bytes;
+    std::string m_source;
+    std::vector<Entry> m_entries;
+};
+
+/// CRC-32 (ISO-HDLC, as zip uses) of `data`.
+uint32_t crc32(std::string_view data);
+
+} // namespace ts::weights

@@ -1,0 +1,48 @@
+#pragma once
+// ZooFacts: the model registry (core/zoo/Registry.h) as Qt value types.
+//
+// The only ui/ file that includes LibTorch headers is ZooFacts.cpp, so the
+// rest of the UI compiles fast and no ui/ header depends on LibTorch.
+#include <QMetaType>
+#include <QString>
+#include <QStringList>
+#include <QVector>
+
+namespace ts::ui {
+
+/// One architecture of the zoo, as the Backbone page lists it.
+struct ZooRow {
+    QString name;           ///< torchvision builder name, e.g. "resnet50"
+    QString family;         ///< "ResNet", "MobileNetV2", ...
+    qint64 numParams = 0;   ///< parameters with the 1000-class head
+    double gflops = 0.0;    ///< at the native input size (0 = unknown)
+    double top1 = 0.0;      ///< ImageNet-1k acc@1 of the official weights (0 = none)
+    double top5 = 0.0;      ///< ImageNet-1k acc@5
+    int inputSize = 224;    ///< centre-crop size of the standard preprocessing
+    int resizeSize = 256;   ///< shorter side before the crop
+    bool hasOfficialWeights = false;  ///< an official weights URL exists
+    bool weightsCached = false;       ///< the official weights are in the cache
+    QString weightsPath;    ///< where the cached weights are (or would be)
+    QString weightsUrl;     ///< official weights URL; empty when none
+    QString license;        ///< licence note for the weights
+    QString paper;          ///< one-line reference
+};
+
+/// One stage of a network, from input to head.
+struct StageRow {
+    QString name;           ///< "features.3", "layer2", "head"
+    QStringList modules;    ///< module paths the stage groups
+    qint64 numParams = 0;   ///< parameters of those modules
+};
+
+/// Every registered architecture, in the registry's order.
+QVector<ZooRow> zooRows();
+
+/// Builds `arch` (random weights, 1000 classes) and lists its stages.
+/// Throws ts::Error (e.g. ts::ModelError for an unknown or unfinished
+/// architecture). May take seconds for large models: call it on a worker.
+QVector<StageRow> zooStages(const QString& arch);
+
+} // namespace ts::ui
+
+Q_DECLARE_METATYPE(ts::ui::StageRow)

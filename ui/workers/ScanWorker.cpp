@@ -1,0 +1,40 @@
+#include "ui/workers/ScanWorker.h"
+
+#include "core/common/Error.h"
+#include "core/data/Dataset.h"
+
+#include <QDir>
+
+#include <exception>
+
+namespace ts::ui {
+namespace {
+
+QVector<qint64> toQVector(const std::vector<int64_t>& v) { return QVector<qint64>(v.begin(), v.end()); }
+
+} // namespace
+
+ScanWorker::ScanWorker(QObject* parent) : QObject(parent) { qRegisterMetaType<ts::ui::DatasetSummary>(); }
+
+DatasetSummary ScanWorker::scanFolder(const QString& root) {
+    DatasetSummary summary;
+    summary.root = QDir(root).absolutePath();
+    try {
+        const data::DatasetIndex index = data::indexDataset(summary.root.toStdString());
+        for (const auto& name : index.classes) summary.classes << QString::fromStdString(name);
+        summary.trainCounts = toQVector(index.classCounts(index.train));
+        summary.valCounts = toQVector(index.classCounts(index.val));
+        summary.testCounts = toQVector(index.classCounts(index.test));
+        summary.splitSource = QString::fromStdString(index.splitSource);
+        summary.ignoredFiles = qint64(index.ignoredFiles.size());
+    } catch (const ts::Error& e) {
+        summary.error = QString::fromStdString(e.what());
+    } catch (const std::exception& e) {
+        summary.error = QObject::tr("Scanning %1 failed: %2").arg(summary.root, QString::fromStdString(e.what()));
+    }
+    return summary;
+}
+
+void ScanWorker::scan(const QString& root) { Q_EMIT finished(scanFolder(root)); }
+
+} // namespace ts::ui
