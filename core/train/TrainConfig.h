@@ -13,7 +13,8 @@ namespace ts::train {
 enum class OptimizerKind { SGD, Adam, AdamW };
 enum class ScheduleKind { Constant, Step, Cosine, OneCycle };
 enum class DeviceChoice { Auto, CPU, CUDA };
-enum class Precision { Float32, Mixed };  ///< Mixed: float16 on CUDA, bfloat16 on CPU (where supported)
+/// Mixed (float16 on CUDA, bfloat16 on CPU) is planned; validate() rejects it for now.
+enum class Precision { Float32, Mixed };
 enum class FeatureCache { Auto, Off };    ///< Auto: used when the backbone is frozen and augmentation is none
 
 /// Training-time augmentation, as stored in config.json.
