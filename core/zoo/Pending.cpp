@@ -4,7 +4,5 @@
 
 namespace ts::zoo::families {
 
-void addResNet(std::vector<RegistryEntry>&) {}
-void addInception(std::vector<RegistryEntry>&) {}
 
 } // namespace ts::zoo::families
