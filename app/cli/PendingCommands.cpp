@@ -4,7 +4,6 @@
 
 namespace ts::cli {
 
-void addTrainCommands(CLI::App&) {}
 void addVizCommands(CLI::App&) {}
 void addExportCommands(CLI::App&) {}
 

@@ -3,6 +3,7 @@
 
 #include "core/common/Error.h"
 #include "core/data/Preprocess.h"
+#include "core/export/Bundle.h"
 #include "core/weights/Pretrained.h"
 #include "core/zoo/Inference.h"
 
@@ -27,10 +28,21 @@ struct PredictArgs {
 void runPredict(const PredictArgs& a) {
     if (a.arch.empty() && a.model.empty())
         throw ConfigError("predict needs --arch ARCH (ImageNet classes) or --model RUN_DIR|BUNDLE (your classes).");
-    if (!a.model.empty()) throw ConfigError("--model is not available yet in this build; use --arch.");
-    zoo::Backbone model = weights::loadPretrained(a.arch, a.weights);
-    const auto transform = data::EvalTransform::forModel(zoo::modelInfo(a.arch));
-    const auto& labels = zoo::imagenetCategories();
+    if (!a.model.empty() && !a.arch.empty())
+        throw ConfigError("predict takes --arch (ImageNet classes) or --model (your classes), not both.");
+    zoo::Backbone model;
+    data::EvalTransform transform;
+    std::vector<std::string> labels;
+    if (!a.model.empty()) {
+        auto loaded = exporting::loadTrainedModel(a.model);
+        model = loaded.model;
+        transform = loaded.meta.transform;
+        labels = loaded.meta.classes;
+    } else {
+        model = weights::loadPretrained(a.arch, a.weights);
+        transform = data::EvalTransform::forModel(zoo::modelInfo(a.arch));
+        labels = zoo::imagenetCategories();
+    }
 
     nlohmann::json out = nlohmann::json::array();
     for (const auto& image : a.images) {

@@ -82,3 +82,46 @@ at::Tensor tensorNamed(const std::vector<std::pair<std::string, at::Tensor>>& al
 }
 
 } // namespace ts::test
+
+#include "core/data/ImageIO.h"
+
+#include <opencv2/imgproc.hpp>
+
+namespace ts::test {
+
+void makeSyntheticDataset(const std::string& root, int classes, int perClass, int size, unsigned seed,
+                          bool trainValFolders, int valPerClass) {
+    static const cv::Scalar colours[] = {{220, 40, 40}, {40, 80, 220}, {40, 190, 60}, {230, 200, 30}, {160, 40, 200}};
+    cv::RNG rng(seed);
+    auto draw = [&](int k) {
+        cv::Mat img(size, size, CV_8UC3);
+        rng.fill(img, cv::RNG::UNIFORM, cv::Scalar::all(90), cv::Scalar::all(170));
+        const int r = size / 6 + rng.uniform(0, size / 8);
+        const cv::Point c(rng.uniform(r, size - r), rng.uniform(r, size - r));
+        const cv::Scalar col = colours[k % 5];
+        switch (k % 3) {
+        case 0: cv::circle(img, c, r, col, -1); break;
+        case 1: cv::rectangle(img, {c.x - r, c.y - r}, {c.x + r, c.y + r}, col, -1); break;
+        default: {
+            std::vector<cv::Point> tri = {{c.x, c.y - r}, {c.x - r, c.y + r}, {c.x + r, c.y + r}};
+            cv::fillConvexPoly(img, tri, col);
+        }
+        }
+        return img;
+    };
+    auto writeSet = [&](const std::string& dir, int count) {
+        for (int k = 0; k < classes; ++k) {
+            const std::string classDir = dir + "/class_" + std::string(1, static_cast<char>('a' + k));
+            fs::create_directories(classDir);
+            for (int i = 0; i < count; ++i) data::savePng(draw(k), classDir + "/img_" + std::to_string(i) + ".png");
+        }
+    };
+    if (trainValFolders) {
+        writeSet(root + "/train", perClass);
+        writeSet(root + "/val", valPerClass);
+    } else {
+        writeSet(root, perClass);
+    }
+}
+
+} // namespace ts::test

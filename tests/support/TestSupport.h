@@ -58,3 +58,15 @@ at::Tensor tensorNamed(const std::vector<std::pair<std::string, at::Tensor>>& al
         if ((py).empty()) GTEST_SKIP() << "/usr/bin/python3 with torchvision is absent: skipped " \
                                           "(install python3-torchvision: make deps)";            \
     } while (0)
+
+namespace ts::test {
+
+/// Writes a small labelled image set: `classes` class folders of `perClass`
+/// PNGs (size x size). Class k is drawn with its own colour and shape at
+/// random positions, on a noisy background, so a CNN separates them easily.
+/// With `trainValFolders`, writes ROOT/train/<class> and ROOT/val/<class>
+/// (valPerClass images each) instead of flat class folders.
+void makeSyntheticDataset(const std::string& root, int classes, int perClass, int size, unsigned seed,
+                          bool trainValFolders = false, int valPerClass = 0);
+
+} // namespace ts::test

@@ -1,0 +1,330 @@
+// tstudio train | resume | eval
+#include "app/cli/Cli.h"
+
+#include "core/common/Error.h"
+#include "core/data/Dataset.h"
+#include "core/data/Loader.h"
+#include "core/export/Bundle.h"
+#include "core/train/Metrics.h"
+#include "core/train/TrainTransforms.h"
+#include "core/train/Trainer.h"
+
+#include <ATen/Functions.h>
+#include <nlohmann/json.hpp>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <unistd.h>
+
+using nlohmann::json;
+
+namespace ts::cli {
+namespace {
+
+Feedback* g_activeFeedback = nullptr;
+
+void onInterrupt(int) {
+    if (g_activeFeedback) g_activeFeedback->cancel();  // atomic store: safe in a signal handler
+}
+
+/// Prints events as a progress bar (terminal), as plain lines, or as JSON lines.
+class EventPrinter {
+public:
+    explicit EventPrinter(bool json) : m_json(json), m_tty(::isatty(STDERR_FILENO) != 0) {}
+
+    train::TrainerCallbacks callbacks() {
+        train::TrainerCallbacks cb;
+        cb.batchIntervalMs = m_json ? 500 : 200;
+        cb.onBatch = [this](const train::BatchEvent& e) { batch(e); };
+        cb.onEpoch = [this](const train::EpochMetrics& e) { epoch(e); };
+        cb.onLog = [this](const std::string& line) { log(line); };
+        return cb;
+    }
+
+    void finished(const train::TrainResult& r) {
+        if (m_json) {
+            json j = {{"event", r.cancelled ? "cancelled" : "finished"},
+                      {"best_val_accuracy", r.bestValAccuracy},
+                      {"best_val_loss", r.bestValLoss},
+                      {"best_epoch", r.bestEpoch},
+                      {"epochs_run", r.epochsRun},
+                      {"stopped_early", r.stoppedEarly},
+                      {"run_dir", r.runDir},
+                      {"bundle", r.bundlePath},
+                      {"device", r.device},
+                      {"feature_cache", r.usedFeatureCache},
+                      {"skipped_files", r.skippedFiles}};
+            std::cout << j.dump() << std::endl;
+        } else {
+            clearBar();
+            std::printf("%s after %d epoch(s): best val accuracy %.4f (epoch %d)\nRun folder: %s\n",
+                        r.cancelled ? "Cancelled" : "Finished", r.epochsRun, r.bestValAccuracy, r.bestEpoch,
+                        r.runDir.c_str());
+            if (!r.skippedFiles.empty()) std::printf("%zu file(s) skipped, see skipped.json\n", r.skippedFiles.size());
+        }
+    }
+
+private:
+    void batch(const train::BatchEvent& e) {
+        if (m_json) {
+            std::cout << json({{"event", "batch"},
+                               {"epoch", e.epoch},
+                               {"batch", e.batch},
+                               {"batches", e.numBatches},
+                               {"loss", e.loss},
+                               {"lr", e.lr},
+                               {"images_per_sec", e.imagesPerSec},
+                               {"eta_seconds", e.etaSeconds}})
+                             .dump()
+                      << std::endl;
+            return;
+        }
+        if (!m_tty) return;
+        const int width = 30;
+        const int filled = e.numBatches ? width * e.batch / e.numBatches : 0;
+        std::fprintf(stderr, "\r epoch %d [%s%s] %d/%d  loss %.4f  %.1f img/s  ETA %s ", e.epoch,
+                     std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), e.batch, e.numBatches,
+                     e.loss, e.imagesPerSec, formatSeconds(e.etaSeconds).c_str());
+        std::fflush(stderr);
+        m_barShown = true;
+    }
+
+    void epoch(const train::EpochMetrics& e) {
+        if (!m_json) return;  // the log line says it for humans
+        json perClass = json::array();
+        for (const auto& c : e.perClass)
+            perClass.push_back({{"precision", c.precision}, {"recall", c.recall}, {"f1", c.f1}, {"support", c.support}});
+        std::cout << json({{"event", "epoch"},
+                           {"epoch", e.epoch},
+                           {"train_loss", e.trainLoss},
+                           {"train_accuracy", e.trainAccuracy},
+                           {"val_loss", e.valLoss},
+                           {"val_accuracy", e.valAccuracy},
+                           {"lr", e.lr},
+                           {"seconds", e.seconds},
+                           {"best", e.isBest},
+                           {"per_class", perClass},
+                           {"confusion", e.confusion}})
+                         .dump()
+                  << std::endl;
+    }
+
+    void log(const std::string& line) {
+        if (m_json) {
+            std::cout << json({{"event", "log"}, {"message", line}}).dump() << std::endl;
+            return;
+        }
+        clearBar();
+        std::fprintf(stderr, "%s\n", line.c_str());
+    }
+
+    void clearBar() {
+        if (m_barShown) std::fprintf(stderr, "\r%100s\r", "");
+        m_barShown = false;
+    }
+
+    static std::string formatSeconds(double s) {
+        char buf[32];
+        const int t = static_cast<int>(s + 0.5);
+        std::snprintf(buf, sizeof buf, "%d:%02d:%02d", t / 3600, (t / 60) % 60, t % 60);
+        return buf;
+    }
+
+    bool m_json;
+    bool m_tty;
+    bool m_barShown = false;
+};
+
+train::TrainResult runWithSignals(const std::function<train::TrainResult(Feedback&)>& body) {
+    Feedback feedback;
+    g_activeFeedback = &feedback;
+    auto previous = std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    try {
+        auto r = body(feedback);
+        std::signal(SIGINT, previous);
+        g_activeFeedback = nullptr;
+        return r;
+    } catch (...) {
+        std::signal(SIGINT, previous);
+        g_activeFeedback = nullptr;
+        throw;
+    }
+}
+
+struct TrainArgs {
+    std::string configFile, data, arch, weights, freeze, augment, optimizer, schedule, device, out;
+    bool pretrained = false, json = false;
+    int epochs = -1, batchSize = -1;
+    double lr = -1, gradClip = -1, labelSmoothing = -1;
+    long long seed = -1;
+};
+
+train::TrainConfig configFromArgs(const TrainArgs& a) {
+    train::TrainConfig c = a.configFile.empty() ? train::TrainConfig{} : train::loadTrainConfig(a.configFile);
+    if (a.configFile.empty()) c.pretrained = false;  // flags decide: --weights or --pretrained
+    if (!a.data.empty()) c.dataDir = a.data;
+    if (!a.arch.empty()) c.arch = a.arch;
+    if (!a.weights.empty()) c.weightsFile = a.weights;
+    if (a.pretrained) c.pretrained = true;
+    if (!a.freeze.empty()) c.freeze = a.freeze;
+    if (!a.augment.empty()) c.augment.preset = a.augment;
+    if (!a.optimizer.empty()) c.optimizer = train::optimizerFromString(a.optimizer);
+    if (!a.schedule.empty()) c.schedule = train::scheduleFromString(a.schedule);
+    if (!a.device.empty()) c.device = train::deviceFromString(a.device);
+    if (a.epochs > 0) c.epochs = a.epochs;
+    if (a.batchSize > 0) c.batchSize = a.batchSize;
+    if (a.lr > 0) c.lr = a.lr;
+    if (a.gradClip >= 0) c.gradClipNorm = a.gradClip;
+    if (a.labelSmoothing >= 0) c.labelSmoothing = a.labelSmoothing;
+    if (a.seed >= 0) c.seed = static_cast<uint64_t>(a.seed);
+    return c;
+}
+
+void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
+    cmd->add_option("--config", a.configFile, "A TrainConfig JSON file (flags override it)");
+    cmd->add_option("--data", a.data, "Dataset folder: class folders, or train/ val/ [test/]");
+    cmd->add_option("--arch", a.arch, "Backbone architecture (tstudio models)");
+    cmd->add_option("--weights", a.weights, "Pretrained weights file (.pth)");
+    cmd->add_flag("--pretrained", a.pretrained, "Start from the cached official ImageNet weights");
+    cmd->add_option("--freeze", a.freeze, "feature-extraction | last:N | none");
+    cmd->add_option("--augment", a.augment, "none | standard");
+    cmd->add_option("--batch-size", a.batchSize, "Images per batch");
+    cmd->add_option("--optimizer", a.optimizer, "sgd | adam | adamw");
+    cmd->add_option("--device", a.device, "auto | cpu | cuda");
+    cmd->add_option("--seed", a.seed, "Random seed");
+    cmd->add_flag("--json", a.json, "Machine-readable JSON output");
+}
+
+void runLrFind(const TrainArgs& a, int steps) {
+    train::TrainConfig c = configFromArgs(a);
+    const auto r = runWithSignals([&](Feedback& fb) {
+        train::TrainResult unused;
+        const auto found = train::lrFind(c, fb, steps);
+        if (a.json) {
+            std::cout << json({{"lrs", found.lrs},
+                               {"losses", found.losses},
+                               {"suggested_lr", found.suggestedLr},
+                               {"stopped_on_divergence", found.stoppedOnDivergence}})
+                             .dump()
+                      << '\n';
+        } else {
+            for (size_t i = 0; i < found.lrs.size(); i += std::max<size_t>(1, found.lrs.size() / 25))
+                std::printf("lr %10.3g  loss %.4f\n", found.lrs[i], found.losses[i]);
+            std::printf("\nSuggested learning rate: %.3g\n", found.suggestedLr);
+        }
+        return unused;
+    });
+    (void)r;
+}
+
+void runTrain(const TrainArgs& a) {
+    const train::TrainConfig c = configFromArgs(a);
+    EventPrinter printer(a.json);
+    const auto callbacks = printer.callbacks();
+    const auto result = runWithSignals([&](Feedback& fb) { return train::trainRun(c, a.out, callbacks, fb); });
+    printer.finished(result);
+}
+
+void runResume(const std::string& dir, bool asJson) {
+    EventPrinter printer(asJson);
+    const auto callbacks = printer.callbacks();
+    const auto result = runWithSignals([&](Feedback& fb) { return train::resumeRun(dir, callbacks, fb); });
+    printer.finished(result);
+}
+
+void runEval(const std::string& modelPath, const std::string& dataDir, bool asJson) {
+    auto loaded = exporting::loadTrainedModel(modelPath);
+    data::DatasetIndex index = data::indexDataset(dataDir);
+    std::vector<data::ImageItem> items = index.splitSource == "folders" ? index.val : index.all();
+    if (items.empty()) items = index.all();
+    // Map the folder's classes onto the model's by name.
+    std::vector<int64_t> toModel(index.classes.size(), -1);
+    for (size_t i = 0; i < index.classes.size(); ++i)
+        for (size_t j = 0; j < loaded.meta.classes.size(); ++j)
+            if (index.classes[i] == loaded.meta.classes[j]) toModel[i] = static_cast<int64_t>(j);
+    for (size_t i = 0; i < index.classes.size(); ++i)
+        if (toModel[i] < 0)
+            throw DataError("The class folder '" + index.classes[i] + "' in '" + dataDir +
+                            "' is not one of the model's classes.");
+    data::LoaderOptions lo;
+    lo.batchSize = 32;
+    data::Loader loader(items, train::makeEvalSampleTransform(loaded.meta.transform), lo);
+    loader.startEpoch(0);
+    train::ConfusionMatrix cm(static_cast<int64_t>(loaded.meta.classes.size()));
+    torch::NoGradGuard noGrad;
+    while (auto batch = loader.next()) {
+        const at::Tensor pred = loaded.model->forward(batch->images).argmax(1);
+        for (int64_t i = 0; i < pred.size(0); ++i)
+            cm.add(toModel[static_cast<size_t>(batch->labels[i].item<int64_t>())], pred[i].item<int64_t>());
+    }
+    const auto per = cm.perClass();
+    if (asJson) {
+        json perClass = json::array();
+        for (size_t c = 0; c < per.size(); ++c)
+            perClass.push_back({{"class", loaded.meta.classes[c]},
+                                {"precision", per[c].precision},
+                                {"recall", per[c].recall},
+                                {"f1", per[c].f1},
+                                {"support", per[c].support}});
+        json skipped = json::array();
+        for (const auto& s : loader.skipped()) skipped.push_back({{"path", s.path}, {"reason", s.reason}});
+        std::cout << json({{"accuracy", cm.accuracy()},
+                           {"images", cm.total()},
+                           {"per_class", perClass},
+                           {"confusion", cm.counts()},
+                           {"classes", loaded.meta.classes},
+                           {"skipped", skipped}})
+                         .dump(1)
+                  << '\n';
+        return;
+    }
+    std::printf("Accuracy %.4f on %lld images\n\n%-24s %9s %9s %9s %8s\n", cm.accuracy(),
+                static_cast<long long>(cm.total()), "class", "precision", "recall", "f1", "support");
+    for (size_t c = 0; c < per.size(); ++c)
+        std::printf("%-24s %9.4f %9.4f %9.4f %8lld\n", loaded.meta.classes[c].c_str(), per[c].precision, per[c].recall,
+                    per[c].f1, static_cast<long long>(per[c].support));
+    for (const auto& s : loader.skipped()) std::printf("skipped %s: %s\n", s.path.c_str(), s.reason.c_str());
+}
+
+} // namespace
+
+void addTrainCommands(CLI::App& app) {
+    auto a = std::make_shared<TrainArgs>();
+    auto* train = app.add_subcommand("train", "Train a classifier on a folder of labelled images");
+    addTrainOptions(train, *a);
+    train->add_option("--epochs", a->epochs, "Epochs");
+    train->add_option("--lr", a->lr, "Learning rate");
+    train->add_option("--schedule", a->schedule, "constant | step | cosine | one-cycle");
+    train->add_option("--grad-clip", a->gradClip, "Clip the gradient norm (0 = off)");
+    train->add_option("--label-smoothing", a->labelSmoothing, "Label smoothing in [0, 1)");
+    train->add_option("--out", a->out, "Run folder to create")->required();
+    train->callback([a] { runTrain(*a); });
+
+    auto lf = std::make_shared<TrainArgs>();
+    auto lfSteps = std::make_shared<int>(100);
+    auto* lrFind = app.add_subcommand("lr-find", "Learning-rate range test: loss against learning rate, with a suggestion");
+    addTrainOptions(lrFind, *lf);
+    lrFind->add_option("--steps", *lfSteps, "Batches to try")->default_val(100);
+    lrFind->callback([lf, lfSteps] { runLrFind(*lf, *lfSteps); });
+
+    auto resumeDir = std::make_shared<std::string>();
+    auto resumeJson = std::make_shared<bool>(false);
+    auto* resume = app.add_subcommand("resume", "Continue a run from its last complete epoch");
+    resume->add_option("run_dir", *resumeDir, "The run folder")->required();
+    resume->add_flag("--json", *resumeJson, "One JSON object per event on stdout");
+    resume->callback([resumeDir, resumeJson] { runResume(*resumeDir, *resumeJson); });
+
+    auto evalModel = std::make_shared<std::string>();
+    auto evalData = std::make_shared<std::string>();
+    auto evalJson = std::make_shared<bool>(false);
+    auto* eval = app.add_subcommand("eval", "Evaluate a trained model on a labelled folder");
+    eval->add_option("--model", *evalModel, "Run folder or .tsb bundle")->required();
+    eval->add_option("--data", *evalData, "Labelled folder (its val/ split when it has one)")->required();
+    eval->add_flag("--json", *evalJson, "Print JSON");
+    eval->callback([=] { runEval(*evalModel, *evalData, *evalJson); });
+}
+
+} // namespace ts::cli

@@ -1,0 +1,48 @@
+#pragma once
+// The model bundle (.tsb): one file with a trained model's weights and
+// everything needed to use it: architecture, class names, preprocessing,
+// the training config, final metrics, library versions and the dataset
+// manifest hash. Format: a PyTorch zip pickle of
+//   {"format": "transfer-studio-bundle", "version": 1,
+//    "meta": <JSON text>, "state_dict": {name: tensor}}
+// so Python can read it with torch.load(path) as well.
+#include "core/data/Preprocess.h"
+#include "core/zoo/Backbone.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace ts::exporting {
+
+struct BundleMeta {
+    std::string arch;
+    std::vector<std::string> classes;
+    int64_t headHiddenUnits = 0;
+    double headDropout = 0.2;
+    data::EvalTransform transform;
+    nlohmann::json trainConfig;  ///< the run's config.json
+    nlohmann::json metrics;      ///< final/best metrics
+    std::string manifestHash;
+    std::string createdWith;     ///< app and LibTorch versions
+
+    nlohmann::json toJson() const;
+    static BundleMeta fromJson(const nlohmann::json& j);
+};
+
+struct LoadedModel {
+    zoo::Backbone model;  ///< in eval mode, on the CPU
+    BundleMeta meta;
+};
+
+/// Writes `model` (any device) and `meta` atomically.
+void saveBundle(zoo::BackboneImpl& model, const BundleMeta& meta, const std::string& path);
+
+/// Reads a bundle; ts::WeightsError naming the file on any problem.
+LoadedModel loadBundle(const std::string& path);
+
+/// A bundle file, or a run directory (its model.tsb).
+LoadedModel loadTrainedModel(const std::string& bundleOrRunDir);
+
+} // namespace ts::exporting

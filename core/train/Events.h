@@ -1,0 +1,57 @@
+#pragma once
+// Value types that a training run reports; they cross threads (queued
+// signals in the GUI, a std::thread in the CLI), so they hold no tensors.
+#include "core/train/Metrics.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ts::train {
+
+struct BatchEvent {
+    int epoch = 0;            ///< 1-based
+    int batch = 0;            ///< 1-based within the epoch
+    int numBatches = 0;
+    double loss = 0.0;
+    double lr = 0.0;
+    double imagesPerSec = 0.0;
+    double etaSeconds = 0.0;  ///< whole run
+};
+
+struct EpochMetrics {
+    int epoch = 0;  ///< 1-based
+    double trainLoss = 0.0;
+    double trainAccuracy = 0.0;
+    double valLoss = 0.0;
+    double valAccuracy = 0.0;
+    double lr = 0.0;       ///< at the end of the epoch
+    double seconds = 0.0;  ///< wall time of the epoch (train + val)
+    bool isBest = false;
+    std::vector<ClassMetrics> perClass;           ///< on the validation set
+    std::vector<std::vector<int64_t>> confusion;  ///< validation, [true][predicted]
+};
+
+struct TrainerCallbacks {
+    /// At most every `batchIntervalMs` (and for the last batch of an epoch).
+    std::function<void(const BatchEvent&)> onBatch;
+    std::function<void(const EpochMetrics&)> onEpoch;
+    std::function<void(const std::string&)> onLog;
+    int batchIntervalMs = 100;
+};
+
+struct TrainResult {
+    bool cancelled = false;
+    bool stoppedEarly = false;
+    int epochsRun = 0;  ///< epochs completed, including resumed ones
+    int bestEpoch = 0;
+    double bestValAccuracy = 0.0;
+    double bestValLoss = 0.0;
+    std::string runDir;
+    std::string bundlePath;
+    std::vector<std::string> skippedFiles;  ///< "path: reason"
+    bool usedFeatureCache = false;
+    std::string device;
+};
+
+} // namespace ts::train

@@ -1,0 +1,55 @@
+#pragma once
+// FreezePlan: which parameters of a backbone train.
+//
+// Built from a preset ("feature-extraction", "last:N", "none") over the
+// model's ordered stages, then per-stage and per-parameter-name overrides.
+// apply() sets requires_grad; setTrainMode() puts the model in train mode but
+// keeps every module whose parameters are all frozen (BatchNorm above all) in
+// eval mode, so frozen BatchNorm layers use and keep their running statistics.
+#include "core/zoo/Backbone.h"
+
+#include <string>
+#include <vector>
+
+namespace ts::train {
+
+struct FreezeSpec {
+    /// "feature-extraction", "last:N" or "none".
+    std::string preset = "feature-extraction";
+    std::vector<std::string> trainStages, freezeStages;
+    std::vector<std::string> trainParams, freezeParams;  ///< parameter-name prefixes
+};
+
+struct FreezeSummary {
+    int64_t trainableParams = 0;
+    int64_t frozenParams = 0;
+    std::vector<std::string> trainableStages;  ///< stages with every parameter trainable
+    std::vector<std::string> frozenStages;     ///< stages with every parameter frozen
+    bool backboneFrozen = false;               ///< only head parameters train
+};
+
+class FreezePlan {
+public:
+    /// Validates the spec against the model's stages (unknown stage or
+    /// parameter names -> ts::ConfigError listing the valid ones).
+    FreezePlan(const zoo::BackboneImpl& model, const FreezeSpec& spec);
+
+    /// Sets requires_grad of every parameter; returns the counts.
+    FreezeSummary apply(zoo::BackboneImpl& model) const;
+
+    /// Whether the named parameter trains under this plan.
+    bool isTrainable(const std::string& paramName) const;
+
+    /// model.train(), then eval() on every module whose own parameters and
+    /// all of whose children's are frozen (BN stays in eval mode; frozen
+    /// blocks' dropout is off).
+    static void setTrainMode(zoo::BackboneImpl& model);
+
+private:
+    std::vector<std::pair<std::string, bool>> m_decisions;  // param name -> trainable
+};
+
+/// True when `name` is `prefix` or lies under it ("layer4" covers "layer4.0.conv1.weight").
+bool underPath(const std::string& name, const std::string& prefix);
+
+} // namespace ts::train

@@ -1,0 +1,116 @@
+#pragma once
+// TrainConfig: the one description of a training run. The GUI edits it, the
+// CLI reads it from a file (and flags), and every run directory stores it as
+// config.json so the run can be reproduced and resumed.
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ts::train {
+
+enum class OptimizerKind { SGD, Adam, AdamW };
+enum class ScheduleKind { Constant, Step, Cosine, OneCycle };
+enum class DeviceChoice { Auto, CPU, CUDA };
+/// Mixed (float16 on CUDA, bfloat16 on CPU) is planned; validate() rejects it for now.
+enum class Precision { Float32, Mixed };
+enum class FeatureCache { Auto, Off };    ///< Auto: used when the backbone is frozen and augmentation is none
+
+/// Training-time augmentation, as stored in config.json.
+struct AugmentConfig {
+    /// "none" (the eval transform) or "standard" (RandomResizedCrop + horizontal flip).
+    std::string preset = "none";
+    double rotationDegrees = 0.0;  ///< Random rotation in [-d, d]. Default 0.
+    double brightness = 0.0;       ///< Colour jitter strengths (torchvision ColorJitter). Default 0.
+    double contrast = 0.0;
+    double saturation = 0.0;
+    double hue = 0.0;              ///< In [0, 0.5].
+    bool verticalFlip = false;     ///< Default false.
+    double randomErasing = 0.0;    ///< Probability of RandomErasing. Default 0.
+
+    bool isNone() const {
+        return preset == "none" && rotationDegrees == 0 && brightness == 0 && contrast == 0 && saturation == 0 &&
+               hue == 0 && !verticalFlip && randomErasing == 0;
+    }
+};
+
+struct TrainConfig {
+    // --- data ---
+    /// Dataset folder (class folders, or train/ val/ [test/]). Required.
+    std::string dataDir;
+    /// Validation fraction for flat class folders. Default 0.2.
+    double valFraction = 0.2;
+    /// Files to leave out (e.g. the doctor's bad files), as given paths.
+    std::vector<std::string> excludeFiles;
+
+    // --- model ---
+    /// Architecture name from the zoo. Default "resnet18".
+    std::string arch = "resnet18";
+    /// Pretrained weights file; empty with `pretrained` = the cached official weights.
+    std::string weightsFile;
+    /// Start from the official ImageNet weights (cache) when weightsFile is empty. Default true.
+    bool pretrained = true;
+    /// Hidden units of the new head (0 = a single Linear, torchvision-compatible). Default 0.
+    int64_t headHiddenUnits = 0;
+    /// Dropout after the head's hidden layer. Default 0.2.
+    double headDropout = 0.2;
+
+    // --- freezing ---
+    /// "feature-extraction" (only the head trains), "last:N" (the last N
+    /// stages and the head), or "none" (everything trains). Default "feature-extraction".
+    std::string freeze = "feature-extraction";
+    /// Stage names to force trainable / frozen after the preset.
+    std::vector<std::string> trainStages, freezeStages;
+    /// Parameter-name prefixes to force trainable / frozen after the stages.
+    std::vector<std::string> trainParams, freezeParams;
+    /// Learning-rate multiplier of trainable backbone (non-head) parameters. Default 1.
+    double backboneLrMultiplier = 1.0;
+
+    // --- augmentation ---
+    AugmentConfig augment;
+
+    // --- optimisation ---
+    int epochs = 10;            ///< Default 10.
+    int batchSize = 32;         ///< Default 32.
+    double lr = 1e-3;           ///< Peak learning rate. Default 1e-3.
+    OptimizerKind optimizer = OptimizerKind::Adam;  ///< Default Adam.
+    double momentum = 0.9;      ///< SGD momentum. Default 0.9.
+    bool nesterov = false;      ///< SGD Nesterov. Default false.
+    double weightDecay = 0.0;   ///< Default 0 (AdamW: 0.01 is typical).
+    ScheduleKind schedule = ScheduleKind::Constant;  ///< Default constant.
+    int stepEpochs = 7;         ///< Step schedule: decay every N epochs. Default 7.
+    double stepGamma = 0.1;     ///< Step schedule: decay factor. Default 0.1.
+    int warmupEpochs = 0;       ///< Linear warm-up from lr/10 (in epochs, by batch). Default 0.
+    double labelSmoothing = 0.0;  ///< Default 0.
+    bool classWeights = false;  ///< Weight the loss by N/(C*n_c). Default false.
+    double gradClipNorm = 0.0;  ///< Clip the gradient norm (0 = off). Default 0.
+    int earlyStoppingPatience = 0;  ///< Epochs without val improvement before stopping (0 = off).
+    std::string earlyStoppingMetric = "val_accuracy";  ///< "val_accuracy" or "val_loss".
+
+    // --- runtime ---
+    DeviceChoice device = DeviceChoice::Auto;
+    Precision precision = Precision::Float32;
+    FeatureCache featureCache = FeatureCache::Auto;
+    uint64_t seed = 42;         ///< Default 42.
+    int workers = 2;            ///< Loader threads. Default 2.
+    int threads = 0;            ///< LibTorch CPU threads (0 = all cores).
+
+    /// Throws ts::ConfigError naming the field and the allowed values.
+    void validate() const;
+};
+
+nlohmann::json toJson(const TrainConfig& c);
+/// Reads a config; unknown keys are an error (typos must not pass silently).
+TrainConfig trainConfigFromJson(const nlohmann::json& j);
+TrainConfig loadTrainConfig(const std::string& path);
+void saveTrainConfig(const TrainConfig& c, const std::string& path);
+
+std::string toString(OptimizerKind k);
+std::string toString(ScheduleKind k);
+std::string toString(DeviceChoice d);
+OptimizerKind optimizerFromString(const std::string& s);
+ScheduleKind scheduleFromString(const std::string& s);
+DeviceChoice deviceFromString(const std::string& s);
+
+} // namespace ts::train

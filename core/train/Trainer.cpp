@@ -1,0 +1,789 @@
+#include "core/train/Trainer.h"
+
+#include "core/common/AtomicFile.h"
+#include "core/common/Version.h"
+#include "core/data/Dataset.h"
+#include "core/data/Loader.h"
+#include "core/data/Random.h"
+#include "core/export/Bundle.h"
+#include "core/train/FreezePlan.h"
+#include "core/train/Schedule.h"
+#include "core/train/TrainTransforms.h"
+#include "core/weights/Pretrained.h"
+#include "core/weights/StateDict.h"
+#include "core/zoo/Registry.h"
+
+#include <ATen/Functions.h>
+#include <ATen/Parallel.h>
+#include <ATen/core/Generator.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <c10/util/Exception.h>
+#include <torch/csrc/autograd/grad_mode.h>
+#include <torch/serialize.h>
+#include <torch/cuda.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adam.h>
+#include <torch/optim/adamw.h>
+#include <torch/optim/sgd.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+#include <torch/utils.h>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace ts::train {
+
+std::string resolveDevice(DeviceChoice choice, std::string* why) {
+    const bool cuda = torch::cuda::is_available();
+    if (choice == DeviceChoice::CUDA && !cuda)
+        throw ConfigError("device cuda was asked for, but this LibTorch build sees no CUDA device. Run "
+                          "`tstudio --version` to see why, or use --device auto|cpu.");
+    if (choice == DeviceChoice::CPU) {
+        if (why) *why = "cpu (asked for)";
+        return "cpu";
+    }
+    if (cuda) {
+        if (why) *why = "cuda (a CUDA device is available)";
+        return "cuda";
+    }
+    if (why) *why = "cpu (no CUDA device available)";
+    return "cpu";
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::string ckptPath(const std::string& runDir, const char* name) { return runDir + "/checkpoints/" + name; }
+
+at::Tensor bytesToTensor(const std::string& s) {
+    at::Tensor t = at::empty({static_cast<int64_t>(s.size())}, at::kByte);
+    if (!s.empty()) std::memcpy(t.data_ptr(), s.data(), s.size());
+    return t;
+}
+
+std::string tensorToBytes(const at::Tensor& t) {
+    const at::Tensor c = t.contiguous();
+    return std::string(static_cast<const char*>(c.data_ptr()), static_cast<size_t>(c.numel()));
+}
+
+c10::IValue dictGet(const c10::impl::GenericDict& d, const std::string& key, const std::string& source) {
+    for (const auto& item : d)
+        if (item.key().isString() && item.key().toStringRef() == key) return item.value();
+    throw IoError("Checkpoint '" + source + "' has no \"" + key + "\" entry: it is damaged. Resume from the other "
+                  "checkpoint or start a new run.");
+}
+
+/// Everything a run needs to continue exactly where it stopped.
+struct Progress {
+    int epochsDone = 0;
+    int64_t step = 0;
+    double bestMetric = 0.0;
+    bool hasBest = false;
+    int bestEpoch = 0;
+    int sinceImprovement = 0;
+    std::vector<json> history;
+};
+
+class Run {
+public:
+    Run(TrainConfig config, std::string runDir, const TrainerCallbacks& callbacks, Feedback& feedback)
+        : m_cfg(std::move(config)), m_dir(std::move(runDir)), m_cb(callbacks), m_feedback(feedback) {}
+
+    TrainResult start() {
+        prepareDirectory();
+        m_index = data::indexDataset(m_cfg.dataDir, {m_cfg.valFraction, m_cfg.seed});
+        applyExclusions();
+        saveTrainConfig(m_cfg, m_dir + "/config.json");
+        json manifest = data::toManifest(m_index);
+        writeFileAtomic(m_dir + "/manifest.json", manifest.dump(1) + "\n");
+        setUp(/*resuming=*/false);
+        return loop();
+    }
+
+    LrFindResult findLr(int steps, double startLr, double endLr) {
+        m_index = data::indexDataset(m_cfg.dataDir, {m_cfg.valFraction, m_cfg.seed});
+        applyExclusions();
+        setUp(/*resuming=*/false);
+        LrFindResult r;
+        const double factor = std::pow(endLr / startLr, 1.0 / std::max(1, steps - 1));
+        double avg = 0.0, best = 0.0, lr = startLr;
+        int step = 0;
+        auto record = [&](double rawLoss) {
+            avg = 0.98 * avg + 0.02 * rawLoss;
+            const double smoothed = avg / (1.0 - std::pow(0.98, step + 1));
+            r.lrs.push_back(lr);
+            r.losses.push_back(smoothed);
+            if (step == 0 || smoothed < best) best = smoothed;
+            ++step;
+            lr *= factor;
+            return !std::isfinite(smoothed) || (step > 10 && smoothed > 4.0 * best);
+        };
+        auto oneStep = [&](const at::Tensor& x, const at::Tensor& y, bool fromFeatures) {
+            setLearningRate(lr);
+            m_optimizer->zero_grad();
+            const at::Tensor logits = fromFeatures ? m_model->head(x) : m_model->forward(x);
+            const at::Tensor l = loss(logits, y);
+            const double value = l.item<double>();
+            if (std::isfinite(value)) {
+                l.backward();
+                m_optimizer->step();
+            }
+            return record(value);
+        };
+        if (m_useCache) m_trainCache = computeFeatures(m_index.train, "training");
+        data::LoaderOptions lo;
+        lo.batchSize = m_cfg.batchSize;
+        lo.workers = m_cfg.workers;
+        lo.seed = m_cfg.seed;
+        lo.shuffle = true;
+        std::unique_ptr<data::Loader> loader;
+        if (!m_useCache)
+            loader = std::make_unique<data::Loader>(m_index.train, makeTrainSampleTransform(m_cfg.augment, m_transform), lo);
+        for (int epoch = 1; step < steps; ++epoch) {
+            FreezePlan::setTrainMode(*m_model);
+            bool any = false;
+            if (m_useCache) {
+                const auto order = epochOrder(m_trainCache.rowOfItem.size(), epoch);
+                for (size_t k = 0; k < order.size() && step < steps; k += static_cast<size_t>(m_cfg.batchSize)) {
+                    std::vector<int64_t> rows;
+                    for (size_t j = k; j < std::min(order.size(), k + m_cfg.batchSize); ++j)
+                        if (m_trainCache.rowOfItem[static_cast<size_t>(order[j])] >= 0)
+                            rows.push_back(m_trainCache.rowOfItem[static_cast<size_t>(order[j])]);
+                    if (rows.empty()) continue;
+                    any = true;
+                    const at::Tensor sel = at::tensor(rows);
+                    if (oneStep(m_trainCache.features.index_select(0, sel).to(torch::Device(m_device)),
+                                m_trainCache.labels.index_select(0, sel).to(torch::Device(m_device)), true)) {
+                        r.stoppedOnDivergence = true;
+                        break;
+                    }
+                    if (m_feedback.isCancelled()) throw Cancelled();
+                    m_feedback.reportProgress(static_cast<double>(step) / steps, "lr range test");
+                }
+            } else {
+                loader->startEpoch(epoch);
+                while (step < steps) {
+                    auto batch = loader->next();
+                    if (!batch) break;
+                    any = true;
+                    if (oneStep(batch->images.to(torch::Device(m_device)), batch->labels.to(torch::Device(m_device)), false)) {
+                        r.stoppedOnDivergence = true;
+                        break;
+                    }
+                    if (m_feedback.isCancelled()) throw Cancelled();
+                    m_feedback.reportProgress(static_cast<double>(step) / steps, "lr range test");
+                }
+            }
+            if (r.stoppedOnDivergence || !any) break;
+        }
+        // Suggest a tenth of the rate at the smoothed loss's minimum: the
+        // usual rule of thumb, robust to the noise of the first steps.
+        if (!r.lrs.empty()) {
+            const auto minAt = std::min_element(r.losses.begin(), r.losses.end()) - r.losses.begin();
+            r.suggestedLr = r.lrs[static_cast<size_t>(minAt)] / 10.0;
+        }
+        return r;
+    }
+
+    TrainResult resume() {
+        m_index = data::fromManifest(json::parse(readFile(m_dir + "/manifest.json")));
+        setUp(/*resuming=*/true);
+        return loop();
+    }
+
+private:
+    void log(const std::string& line) {
+        if (!m_dir.empty()) {
+            std::ofstream out(m_dir + "/train.log", std::ios::app);
+            out << line << '\n';
+        }
+        if (m_cb.onLog) m_cb.onLog(line);
+    }
+
+    void prepareDirectory() {
+        std::error_code ec;
+        if (fs::exists(m_dir) && !fs::is_empty(m_dir, ec))
+            throw ConfigError("The run folder '" + m_dir + "' is not empty. Choose a new folder, or continue that run "
+                              "with `tstudio resume " + m_dir + "`.");
+        fs::create_directories(m_dir + "/checkpoints", ec);
+        if (ec) throw IoError("Cannot create the run folder '" + m_dir + "': " + ec.message() + ".");
+    }
+
+    void applyExclusions() {
+        if (m_cfg.excludeFiles.empty()) return;
+        const std::set<std::string> excluded(m_cfg.excludeFiles.begin(), m_cfg.excludeFiles.end());
+        auto filter = [&](std::vector<data::ImageItem>& items) {
+            items.erase(std::remove_if(items.begin(), items.end(),
+                                       [&](const data::ImageItem& i) { return excluded.count(i.path) > 0; }),
+                        items.end());
+        };
+        filter(m_index.train);
+        filter(m_index.val);
+        filter(m_index.test);
+    }
+
+    void setUp(bool resuming) {
+        m_cfg.validate();
+        if (m_index.classes.size() < 2)
+            throw DataError("The dataset '" + m_cfg.dataDir + "' has fewer than two classes; a classifier needs at least two.");
+        if (m_index.train.empty()) throw DataError("The dataset '" + m_cfg.dataDir + "' has no training images.");
+        if (m_index.val.empty())
+            throw DataError("The dataset '" + m_cfg.dataDir + "' has no validation images: add a val/ folder or more "
+                            "images per class.");
+        const int threads = m_cfg.threads > 0 ? m_cfg.threads : static_cast<int>(std::thread::hardware_concurrency());
+        if (threads > 0) at::set_num_threads(threads);
+
+        std::string why;
+        m_device = resolveDevice(m_cfg.device, &why);
+        const auto& info = zoo::modelInfo(m_cfg.arch);
+        m_transform = data::EvalTransform::forModel(info);
+        const int64_t numClasses = static_cast<int64_t>(m_index.classes.size());
+
+        torch::manual_seed(m_cfg.seed);
+        const bool usePretrained = !m_cfg.weightsFile.empty() || m_cfg.pretrained;
+        if (usePretrained && !resuming) {
+            m_model = weights::loadPretrained(m_cfg.arch, m_cfg.weightsFile);
+            m_model->replaceHead({numClasses, m_cfg.headHiddenUnits, m_cfg.headDropout});
+        } else {
+            m_model = zoo::createModel(m_cfg.arch, {numClasses});
+            if (m_cfg.headHiddenUnits > 0) m_model->replaceHead({numClasses, m_cfg.headHiddenUnits, m_cfg.headDropout});
+        }
+        if (!usePretrained)
+            log("warning: no pretrained weights (--weights or --pretrained): the backbone starts from random "
+                "initialisation, which needs far more data and epochs.");
+
+        FreezeSpec spec{m_cfg.freeze, m_cfg.trainStages, m_cfg.freezeStages, m_cfg.trainParams, m_cfg.freezeParams};
+        FreezePlan plan(*m_model, spec);
+        m_freeze = plan.apply(*m_model);
+        m_useCache = m_cfg.featureCache == FeatureCache::Auto && m_freeze.backboneFrozen && m_cfg.augment.isNone();
+        m_model->to(torch::Device(m_device));
+        buildOptimizer();
+
+        m_classWeights = at::Tensor();
+        if (m_cfg.classWeights) {
+            const auto counts = m_index.classCounts(m_index.train);
+            std::vector<float> w;
+            for (auto n : counts)
+                w.push_back(n > 0 ? static_cast<float>(m_index.train.size()) / (counts.size() * n) : 0.0f);
+            m_classWeights = at::tensor(w).to(torch::Device(m_device));
+        }
+        if (resuming) loadCheckpoint();
+
+        std::ostringstream s;
+        s << "Run " << m_dir << ": " << m_cfg.arch << ", " << numClasses << " classes, " << m_index.train.size()
+          << " train / " << m_index.val.size() << " val images; device " << why << "; " << at::get_num_threads()
+          << " CPU threads; trainable parameters " << m_freeze.trainableParams << ", frozen " << m_freeze.frozenParams
+          << (m_useCache ? "; backbone frozen and no augmentation: features are computed once and cached" : "");
+        log(s.str());
+        if (m_freeze.frozenParams > 0)
+            log("Frozen BatchNorm layers stay in eval mode: their running statistics are used and not updated.");
+    }
+
+    void buildOptimizer() {
+        std::vector<at::Tensor> head, backbone;
+        for (const auto& p : m_model->named_parameters(true)) {
+            if (!p.value().requires_grad()) continue;
+            (underPath(p.key(), m_model->headPath()) ? head : backbone).push_back(p.value());
+        }
+        m_groupMultipliers = {1.0};
+        auto makeOptions = [&](double lr) -> std::unique_ptr<torch::optim::OptimizerOptions> {
+            switch (m_cfg.optimizer) {
+            case OptimizerKind::SGD:
+                return std::make_unique<torch::optim::SGDOptions>(torch::optim::SGDOptions(lr)
+                                                                      .momentum(m_cfg.momentum)
+                                                                      .nesterov(m_cfg.nesterov)
+                                                                      .weight_decay(m_cfg.weightDecay));
+            case OptimizerKind::Adam:
+                return std::make_unique<torch::optim::AdamOptions>(torch::optim::AdamOptions(lr).weight_decay(m_cfg.weightDecay));
+            case OptimizerKind::AdamW:
+                return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(lr).weight_decay(m_cfg.weightDecay));
+            }
+            return nullptr;
+        };
+        std::vector<torch::optim::OptimizerParamGroup> groups;
+        groups.emplace_back(head, makeOptions(m_cfg.lr));
+        if (!backbone.empty()) {
+            groups.emplace_back(backbone, makeOptions(m_cfg.lr * m_cfg.backboneLrMultiplier));
+            m_groupMultipliers.push_back(m_cfg.backboneLrMultiplier);
+        }
+        switch (m_cfg.optimizer) {
+        case OptimizerKind::SGD:
+            m_optimizer = std::make_unique<torch::optim::SGD>(groups, torch::optim::SGDOptions(m_cfg.lr));
+            break;
+        case OptimizerKind::Adam:
+            m_optimizer = std::make_unique<torch::optim::Adam>(groups, torch::optim::AdamOptions(m_cfg.lr));
+            break;
+        case OptimizerKind::AdamW:
+            m_optimizer = std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(m_cfg.lr));
+            break;
+        }
+    }
+
+    void setLearningRate(double lr) {
+        auto& groups = m_optimizer->param_groups();
+        for (size_t i = 0; i < groups.size(); ++i) groups[i].options().set_lr(lr * m_groupMultipliers[i]);
+    }
+
+    at::Tensor loss(const at::Tensor& logits, const at::Tensor& labels) {
+        c10::optional<at::Tensor> weight;
+        if (m_classWeights.defined()) weight = m_classWeights;
+        return at::cross_entropy_loss(logits, labels, weight, at::Reduction::Mean, -100, m_cfg.labelSmoothing);
+    }
+
+    void checkFinite(const at::Tensor& l, int epoch, int batch) {
+        if (std::isfinite(l.item<double>())) return;
+        throw TrainingDiverged("The loss became " + std::string(std::isnan(l.item<double>()) ? "NaN" : "infinite") +
+                               " at epoch " + std::to_string(epoch) + ", batch " + std::to_string(batch) +
+                               ". Training stopped. Lower the learning rate (e.g. " + std::to_string(m_cfg.lr / 10) +
+                               "), enable gradient clipping (--grad-clip 1.0), or check the data for broken images.");
+    }
+
+    // ---- feature cache ----
+    struct Cached {
+        at::Tensor features, labels;
+        std::vector<int64_t> rowOfItem;  ///< item index -> row, -1 for files that could not be read
+    };
+
+    Cached computeFeatures(const std::vector<data::ImageItem>& items, const char* what) {
+        data::LoaderOptions lo;
+        lo.batchSize = m_cfg.batchSize;
+        lo.workers = m_cfg.workers;
+        lo.seed = m_cfg.seed;
+        data::Loader loader(items, makeEvalSampleTransform(m_transform), lo);
+        loader.startEpoch(0);
+        m_model->eval();
+        std::vector<at::Tensor> feats, labels;
+        std::vector<int64_t> rowOfItem(items.size(), -1);
+        int64_t rows = 0;
+        size_t done = 0;
+        torch::NoGradGuard noGrad;
+        while (auto batch = loader.next()) {
+            if (m_feedback.isCancelled()) throw Cancelled();
+            feats.push_back(m_model->features(batch->images.to(torch::Device(m_device))).to(at::kCPU));
+            labels.push_back(batch->labels);
+            for (const int64_t i : batch->indices) rowOfItem[static_cast<size_t>(i)] = rows++;
+            done += batch->indices.size();
+            m_feedback.reportProgress(static_cast<double>(done) / items.size(), std::string("caching ") + what + " features");
+        }
+        for (const auto& s : loader.skipped()) m_skipped.insert(s.path + ": " + s.reason);
+        if (feats.empty()) throw DataError(std::string("No ") + what + " image of '" + m_cfg.dataDir + "' could be read.");
+        return {at::cat(feats), at::cat(labels), std::move(rowOfItem)};
+    }
+
+    // ---- one epoch ----
+    struct EpochStats {
+        double lossSum = 0.0;
+        int64_t correct = 0, seen = 0;
+    };
+
+    void trainStep(const at::Tensor& input, const at::Tensor& labels, bool fromFeatures, int epoch, int batch,
+                   int numBatches, EpochStats& stats, Clock::time_point runStart, int64_t& imagesThisRun) {
+        const double lr = learningRateAt(m_cfg, m_progress.step, numBatches);
+        setLearningRate(lr);
+        m_optimizer->zero_grad();
+        const at::Tensor logits = fromFeatures ? m_model->head(input) : m_model->forward(input);
+        const at::Tensor l = loss(logits, labels);
+        checkFinite(l, epoch, batch);
+        l.backward();
+        if (m_cfg.gradClipNorm > 0) {
+            std::vector<at::Tensor> params;
+            for (const auto& p : m_model->parameters())
+                if (p.requires_grad()) params.push_back(p);
+            torch::nn::utils::clip_grad_norm_(params, m_cfg.gradClipNorm);
+        }
+        m_optimizer->step();
+        ++m_progress.step;
+        const int64_t n = labels.size(0);
+        stats.lossSum += l.item<double>() * n;
+        stats.correct += logits.argmax(1).eq(labels).sum().item<int64_t>();
+        stats.seen += n;
+        imagesThisRun += n;
+        if (m_cb.onBatch && (batch == numBatches || Clock::now() - m_lastBatchEvent >= std::chrono::milliseconds(m_cb.batchIntervalMs))) {
+            m_lastBatchEvent = Clock::now();
+            BatchEvent e;
+            e.epoch = epoch;
+            e.batch = batch;
+            e.numBatches = numBatches;
+            e.loss = l.item<double>();
+            e.lr = lr;
+            const double elapsed = secondsSince(runStart);
+            e.imagesPerSec = elapsed > 0 ? imagesThisRun / elapsed : 0.0;
+            const int64_t stepsLeft = int64_t(m_cfg.epochs - epoch) * numBatches + (numBatches - batch);
+            const double stepsPerSec = elapsed > 0 ? (m_progress.step - m_stepAtRunStart) / elapsed : 0.0;
+            e.etaSeconds = stepsPerSec > 0 ? stepsLeft / stepsPerSec : 0.0;
+            m_cb.onBatch(e);
+        }
+    }
+
+    // The same order and batches as the Loader's (data/Random.h), so the
+    // cached path and the full path see identical batches.
+    std::vector<int64_t> epochOrder(size_t n, int epoch) const {
+        std::vector<int64_t> order(n);
+        for (size_t i = 0; i < n; ++i) order[i] = static_cast<int64_t>(i);
+        std::mt19937_64 rng(data::mixSeed(m_cfg.seed, static_cast<uint64_t>(epoch)));
+        data::shuffleInPlace(order, rng);
+        return order;
+    }
+
+    EpochStats trainEpochCached(int epoch, Clock::time_point runStart, int64_t& images) {
+        EpochStats stats;
+        FreezePlan::setTrainMode(*m_model);
+        const auto& rowOf = m_trainCache.rowOfItem;
+        const auto order = epochOrder(rowOf.size(), epoch);
+        const size_t bs = static_cast<size_t>(m_cfg.batchSize);
+        const int numBatches = static_cast<int>((order.size() + bs - 1) / bs);
+        for (int b = 0; b < numBatches; ++b) {
+            if (!m_feedback.waitIfPaused()) throw Cancelled();
+            std::vector<int64_t> rows;
+            for (size_t k = b * bs; k < std::min(order.size(), (b + 1) * bs); ++k)
+                if (rowOf[static_cast<size_t>(order[k])] >= 0) rows.push_back(rowOf[static_cast<size_t>(order[k])]);
+            if (rows.empty()) continue;
+            const at::Tensor sel = at::tensor(rows);
+            const at::Tensor x = m_trainCache.features.index_select(0, sel).to(torch::Device(m_device));
+            const at::Tensor y = m_trainCache.labels.index_select(0, sel).to(torch::Device(m_device));
+            trainStep(x, y, /*fromFeatures=*/true, epoch, b + 1, numBatches, stats, runStart, images);
+        }
+        return stats;
+    }
+
+    EpochStats trainEpochFull(int epoch, Clock::time_point runStart, int64_t& images) {
+        EpochStats stats;
+        FreezePlan::setTrainMode(*m_model);
+        m_trainLoader->startEpoch(epoch);
+        const int numBatches = static_cast<int>(m_trainLoader->numBatches());
+        int b = 0;
+        const bool cuda = m_device == "cuda";
+        while (auto batch = m_trainLoader->next()) {
+            if (!m_feedback.waitIfPaused()) throw Cancelled();
+            ++b;
+            at::Tensor x = batch->images, y = batch->labels;
+            if (cuda) {
+                x = x.pin_memory().to(torch::Device(m_device), /*non_blocking=*/true);
+                y = y.pin_memory().to(torch::Device(m_device), /*non_blocking=*/true);
+            }
+            trainStep(x, y, /*fromFeatures=*/false, epoch, std::min(b, numBatches), numBatches, stats, runStart, images);
+        }
+        for (const auto& s : m_trainLoader->skipped()) m_skipped.insert(s.path + ": " + s.reason);
+        return stats;
+    }
+
+    struct ValStats {
+        double loss = 0.0;
+        ConfusionMatrix confusion;
+    };
+
+    ValStats validate() {
+        ValStats v{0.0, ConfusionMatrix(static_cast<int64_t>(m_index.classes.size()))};
+        m_model->eval();
+        torch::NoGradGuard noGrad;
+        double lossSum = 0.0;
+        int64_t seen = 0;
+        auto consume = [&](const at::Tensor& logits, const at::Tensor& labels) {
+            lossSum += loss(logits, labels).item<double>() * labels.size(0);
+            seen += labels.size(0);
+            const at::Tensor pred = logits.argmax(1).to(at::kCPU);
+            const at::Tensor truth = labels.to(at::kCPU);
+            for (int64_t i = 0; i < truth.size(0); ++i) v.confusion.add(truth[i].item<int64_t>(), pred[i].item<int64_t>());
+        };
+        if (m_useCache) {
+            const int64_t n = m_valCache.features.size(0);
+            for (int64_t s = 0; s < n; s += m_cfg.batchSize) {
+                const at::Tensor x = m_valCache.features.slice(0, s, std::min(n, s + m_cfg.batchSize)).to(torch::Device(m_device));
+                const at::Tensor y = m_valCache.labels.slice(0, s, std::min(n, s + m_cfg.batchSize)).to(torch::Device(m_device));
+                consume(m_model->head(x), y);
+            }
+        } else {
+            m_valLoader->startEpoch(0);
+            while (auto batch = m_valLoader->next()) {
+                if (m_feedback.isCancelled()) throw Cancelled();
+                consume(m_model->forward(batch->images.to(torch::Device(m_device))), batch->labels.to(torch::Device(m_device)));
+            }
+            for (const auto& s : m_valLoader->skipped()) m_skipped.insert(s.path + ": " + s.reason);
+        }
+        v.loss = seen ? lossSum / seen : 0.0;
+        return v;
+    }
+
+    // ---- persistence ----
+    void saveCheckpoint(const std::string& path) {
+        c10::impl::GenericDict model(c10::StringType::get(), c10::TensorType::get());
+        for (const auto& [k, t] : weights::stateDictOf(*m_model)) model.insert(k, t.detach().to(at::kCPU).contiguous());
+        std::ostringstream optimizerBytes;
+        {
+            torch::serialize::OutputArchive archive;
+            m_optimizer->save(archive);
+            archive.save_to(optimizerBytes);
+        }
+        at::Tensor rng;
+        {
+            auto gen = at::detail::getDefaultCPUGenerator();
+            std::lock_guard<std::mutex> lock(gen.mutex());
+            rng = gen.get_state();
+        }
+        json history = m_progress.history;
+        c10::impl::GenericDict top(c10::StringType::get(), c10::AnyType::get());
+        top.insert("format", std::string("transfer-studio-checkpoint"));
+        top.insert("model", model);
+        top.insert("optimizer", bytesToTensor(optimizerBytes.str()));
+        top.insert("rng", rng);
+        top.insert("epochs_done", int64_t(m_progress.epochsDone));
+        top.insert("step", m_progress.step);
+        top.insert("best_metric", m_progress.bestMetric);
+        top.insert("has_best", m_progress.hasBest);
+        top.insert("best_epoch", int64_t(m_progress.bestEpoch));
+        top.insert("since_improvement", int64_t(m_progress.sinceImprovement));
+        top.insert("history", history.dump());
+        const std::vector<char> bytes = torch::pickle_save(c10::IValue(top));
+        writeFileAtomic(path, std::string(bytes.begin(), bytes.end()));
+    }
+
+    void loadCheckpoint() {
+        const std::string path = ckptPath(m_dir, "last.ckpt");
+        if (!fs::exists(path)) {
+            log("No complete epoch in this run yet: starting it from the beginning.");
+            for (const char* f : {"/metrics.jsonl", "/metrics.csv"}) fs::remove(m_dir + f);
+            return;
+        }
+        c10::IValue top;
+        try {
+            const std::string bytes = readFile(path);
+            std::vector<char> data(bytes.begin(), bytes.end());
+            top = torch::pickle_load(data);
+        } catch (const c10::Error& e) {
+            throw IoError("Checkpoint '" + path + "' cannot be read (" + e.what_without_backtrace() + ").");
+        }
+        const auto d = top.toGenericDict();
+        weights::StateDict sd;
+        for (const auto& item : dictGet(d, "model", path).toGenericDict())
+            sd.emplace_back(item.key().toStringRef(), item.value().toTensor());
+        weights::applyStateDict(*m_model, sd, path, m_cfg.arch);
+        {
+            std::istringstream in(tensorToBytes(dictGet(d, "optimizer", path).toTensor()));
+            torch::serialize::InputArchive archive;
+            archive.load_from(in, torch::Device(m_device));
+            m_optimizer->load(archive);
+        }
+        {
+            auto gen = at::detail::getDefaultCPUGenerator();
+            std::lock_guard<std::mutex> lock(gen.mutex());
+            gen.set_state(dictGet(d, "rng", path).toTensor());
+        }
+        m_progress.epochsDone = static_cast<int>(dictGet(d, "epochs_done", path).toInt());
+        m_progress.step = dictGet(d, "step", path).toInt();
+        m_progress.bestMetric = dictGet(d, "best_metric", path).toDouble();
+        m_progress.hasBest = dictGet(d, "has_best", path).toBool();
+        m_progress.bestEpoch = static_cast<int>(dictGet(d, "best_epoch", path).toInt());
+        m_progress.sinceImprovement = static_cast<int>(dictGet(d, "since_improvement", path).toInt());
+        m_progress.history.clear();
+        for (const auto& h : json::parse(dictGet(d, "history", path).toStringRef())) m_progress.history.push_back(h);
+        writeMetricsFiles();  // drop any epoch logged after the checkpoint
+        log("Resuming after epoch " + std::to_string(m_progress.epochsDone) + " of " + std::to_string(m_cfg.epochs) + ".");
+    }
+
+    void writeMetricsFiles() {
+        std::string jsonl, csv = "epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds\n";
+        for (const auto& h : m_progress.history) {
+            jsonl += h.dump() + "\n";
+            std::ostringstream row;
+            row << std::setprecision(8) << h["epoch"].get<int>() << ',' << h["train_loss"].get<double>() << ','
+                << h["train_accuracy"].get<double>() << ',' << h["val_loss"].get<double>() << ','
+                << h["val_accuracy"].get<double>() << ',' << h["lr"].get<double>() << ',' << h["seconds"].get<double>()
+                << '\n';
+            csv += row.str();
+        }
+        writeFileAtomic(m_dir + "/metrics.jsonl", jsonl);
+        writeFileAtomic(m_dir + "/metrics.csv", csv);
+    }
+
+    void writeBundle(const json& metrics) {
+        exporting::BundleMeta meta;
+        meta.arch = m_cfg.arch;
+        meta.classes = m_index.classes;
+        meta.headHiddenUnits = m_cfg.headHiddenUnits;
+        meta.headDropout = m_cfg.headDropout;
+        meta.transform = m_transform;
+        meta.trainConfig = toJson(m_cfg);
+        meta.metrics = metrics;
+        meta.manifestHash = data::manifestHash(m_index);
+        exporting::saveBundle(*m_model, meta, m_dir + "/model.tsb");
+    }
+
+    TrainResult loop() {
+        TrainResult result;
+        result.runDir = m_dir;
+        result.device = m_device;
+        result.usedFeatureCache = m_useCache;
+        if (m_progress.epochsDone >= m_cfg.epochs) {
+            log("This run already completed all " + std::to_string(m_cfg.epochs) + " epochs.");
+            return finish(result);
+        }
+        data::LoaderOptions lo;
+        lo.batchSize = m_cfg.batchSize;
+        lo.workers = m_cfg.workers;
+        lo.seed = m_cfg.seed;
+        if (m_useCache) {
+            m_trainCache = computeFeatures(m_index.train, "training");
+            m_valCache = computeFeatures(m_index.val, "validation");
+        } else {
+            lo.shuffle = true;
+            m_trainLoader = std::make_unique<data::Loader>(m_index.train, makeTrainSampleTransform(m_cfg.augment, m_transform), lo);
+            lo.shuffle = false;
+            m_valLoader = std::make_unique<data::Loader>(m_index.val, makeEvalSampleTransform(m_transform), lo);
+        }
+        const auto runStart = Clock::now();
+        m_stepAtRunStart = m_progress.step;
+        int64_t images = 0;
+        try {
+            for (int epoch = m_progress.epochsDone + 1; epoch <= m_cfg.epochs; ++epoch) {
+                const auto epochStart = Clock::now();
+                const EpochStats st = m_useCache ? trainEpochCached(epoch, runStart, images) : trainEpochFull(epoch, runStart, images);
+                const ValStats val = validate();
+                EpochMetrics em;
+                em.epoch = epoch;
+                em.trainLoss = st.seen ? st.lossSum / st.seen : 0.0;
+                em.trainAccuracy = st.seen ? static_cast<double>(st.correct) / st.seen : 0.0;
+                em.valLoss = val.loss;
+                em.valAccuracy = val.confusion.accuracy();
+                em.lr = m_optimizer->param_groups().front().options().get_lr();
+                em.seconds = secondsSince(epochStart);
+                em.perClass = val.confusion.perClass();
+                em.confusion = val.confusion.counts();
+                const bool byLoss = m_cfg.earlyStoppingMetric == "val_loss";
+                const double metric = byLoss ? -em.valLoss : em.valAccuracy;
+                em.isBest = !m_progress.hasBest || metric > m_progress.bestMetric;
+                if (em.isBest) {
+                    m_progress.bestMetric = metric;
+                    m_progress.hasBest = true;
+                    m_progress.bestEpoch = epoch;
+                    m_progress.sinceImprovement = 0;
+                } else {
+                    ++m_progress.sinceImprovement;
+                }
+                json perClass = json::array();
+                for (size_t c = 0; c < em.perClass.size(); ++c)
+                    perClass.push_back({{"class", m_index.classes[c]},
+                                        {"precision", em.perClass[c].precision},
+                                        {"recall", em.perClass[c].recall},
+                                        {"f1", em.perClass[c].f1},
+                                        {"support", em.perClass[c].support}});
+                const json row = {{"epoch", epoch},
+                                  {"train_loss", em.trainLoss},
+                                  {"train_accuracy", em.trainAccuracy},
+                                  {"val_loss", em.valLoss},
+                                  {"val_accuracy", em.valAccuracy},
+                                  {"lr", em.lr},
+                                  {"seconds", em.seconds},
+                                  {"best", em.isBest},
+                                  {"per_class", perClass},
+                                  {"confusion", em.confusion}};
+                m_progress.history.push_back(row);
+                m_progress.epochsDone = epoch;
+                // Order matters for crash safety: the checkpoint holds the
+                // history, so metrics files can always be rebuilt from it.
+                saveCheckpoint(ckptPath(m_dir, "last.ckpt"));
+                if (em.isBest) {
+                    saveCheckpoint(ckptPath(m_dir, "best.ckpt"));
+                    writeBundle(row);
+                }
+                writeMetricsFiles();
+                std::ostringstream line;
+                line << std::fixed << std::setprecision(4) << "epoch " << epoch << "/" << m_cfg.epochs
+                     << "  train loss " << em.trainLoss << " acc " << em.trainAccuracy << "  val loss " << em.valLoss
+                     << " acc " << em.valAccuracy << "  lr " << std::setprecision(6) << em.lr << "  "
+                     << std::setprecision(1) << em.seconds << " s" << (em.isBest ? "  (best)" : "");
+                log(line.str());
+                if (m_cb.onEpoch) m_cb.onEpoch(em);
+                if (m_cfg.earlyStoppingPatience > 0 && m_progress.sinceImprovement >= m_cfg.earlyStoppingPatience &&
+                    epoch < m_cfg.epochs) {
+                    log("Early stopping: no improvement of " + m_cfg.earlyStoppingMetric + " for " +
+                        std::to_string(m_cfg.earlyStoppingPatience) + " epochs.");
+                    result.stoppedEarly = true;
+                    break;
+                }
+            }
+        } catch (const Cancelled&) {
+            result.cancelled = true;
+            log("Cancelled. Completed epochs are saved; continue with `tstudio resume " + m_dir + "`.");
+        }
+        return finish(result);
+    }
+
+    TrainResult finish(TrainResult result) {
+        result.epochsRun = m_progress.epochsDone;
+        result.bestEpoch = m_progress.bestEpoch;
+        for (const auto& h : m_progress.history)
+            if (h["epoch"].get<int>() == m_progress.bestEpoch) {
+                result.bestValAccuracy = h["val_accuracy"].get<double>();
+                result.bestValLoss = h["val_loss"].get<double>();
+            }
+        if (fs::exists(m_dir + "/model.tsb")) result.bundlePath = m_dir + "/model.tsb";
+        result.skippedFiles.assign(m_skipped.begin(), m_skipped.end());
+        json skipped = result.skippedFiles;
+        writeFileAtomic(m_dir + "/skipped.json", skipped.dump(1) + "\n");
+        if (!m_skipped.empty())
+            log(std::to_string(m_skipped.size()) + " file(s) could not be used and were skipped (listed in skipped.json).");
+        return result;
+    }
+
+    TrainConfig m_cfg;
+    std::string m_dir;
+    const TrainerCallbacks& m_cb;
+    Feedback& m_feedback;
+    data::DatasetIndex m_index;
+    data::EvalTransform m_transform;
+    std::string m_device = "cpu";
+    zoo::Backbone m_model;
+    FreezeSummary m_freeze;
+    bool m_useCache = false;
+    std::unique_ptr<torch::optim::Optimizer> m_optimizer;
+    std::vector<double> m_groupMultipliers;
+    at::Tensor m_classWeights;
+    Progress m_progress;
+    Cached m_trainCache, m_valCache;
+    std::unique_ptr<data::Loader> m_trainLoader, m_valLoader;
+    std::set<std::string> m_skipped;
+    Clock::time_point m_lastBatchEvent{};
+    int64_t m_stepAtRunStart = 0;
+};
+
+} // namespace
+
+TrainResult trainRun(const TrainConfig& config, const std::string& runDir, const TrainerCallbacks& callbacks,
+                     Feedback& feedback) {
+    config.validate();
+    Run run(config, runDir, callbacks, feedback);
+    return run.start();
+}
+
+LrFindResult lrFind(const TrainConfig& config, Feedback& feedback, int steps, double startLr, double endLr) {
+    config.validate();
+    if (!(startLr > 0) || !(endLr > startLr)) throw ConfigError("lr-find needs 0 < start < end.");
+    static const TrainerCallbacks kNone;
+    Run run(config, std::string(), kNone, feedback);
+    return run.findLr(std::max(steps, 10), startLr, endLr);
+}
+
+TrainResult resumeRun(const std::string& runDir, const TrainerCallbacks& callbacks, Feedback& feedback) {
+    if (!fs::exists(runDir + "/config.json") || !fs::exists(runDir + "/manifest.json"))
+        throw IoError("'" + runDir + "' is not a run folder (config.json and manifest.json are missing).");
+    Run run(loadTrainConfig(runDir + "/config.json"), runDir, callbacks, feedback);
+    return run.resume();
+}
+
+} // namespace ts::train

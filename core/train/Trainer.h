@@ -1,0 +1,60 @@
+#pragma once
+// Trainer: runs a TrainConfig into a run directory.
+//
+//   RUN_DIR/config.json      the full TrainConfig
+//   RUN_DIR/manifest.json    the exact train/val split (and its hash)
+//   RUN_DIR/metrics.jsonl    one object per epoch (epoch, train_loss, train_accuracy,
+//                            val_loss, val_accuracy, lr, seconds, ...)
+//   RUN_DIR/metrics.csv      the same as a table
+//   RUN_DIR/train.log        log lines
+//   RUN_DIR/checkpoints/last.ckpt, best.ckpt   written atomically every epoch
+//   RUN_DIR/model.tsb        the best model's bundle
+//   RUN_DIR/skipped.json     files that could not be used, and why
+//
+// Flow: folder -> DatasetIndex -> Loader -> model (zoo + weights + FreezePlan)
+// -> events. Cancel and pause are checked between batches through Feedback.
+// Thread safety: run() blocks its calling thread; callbacks run on it.
+#include "core/common/Error.h"
+#include "core/common/Feedback.h"
+#include "core/train/Events.h"
+#include "core/train/TrainConfig.h"
+
+#include <string>
+
+namespace ts::train {
+
+/// A run stopped because the loss became NaN or infinite.
+class TrainingDiverged : public Error {
+public:
+    using Error::Error;
+};
+
+/// Trains `config` into `runDir` (created; an existing run there is an error
+/// unless it is empty). Returns when done, cancelled or stopped early.
+TrainResult trainRun(const TrainConfig& config, const std::string& runDir, const TrainerCallbacks& callbacks,
+                     Feedback& feedback);
+
+/// Continues the run in `runDir` from its last complete epoch (after a crash,
+/// kill -9 or cancel) with the config stored there. With the same seed on the
+/// CPU the result equals an uninterrupted run.
+TrainResult resumeRun(const std::string& runDir, const TrainerCallbacks& callbacks, Feedback& feedback);
+
+/// Result of a learning-rate range test.
+struct LrFindResult {
+    std::vector<double> lrs;       ///< one per step, exponentially increasing
+    std::vector<double> losses;    ///< smoothed training loss at each lr
+    double suggestedLr = 0.0;      ///< a tenth of the rate at the smoothed loss's minimum
+    bool stoppedOnDivergence = false;
+};
+
+/// Learning-rate range test (Smith; fastai's lr_find): trains a throwaway
+/// copy of the configured model for up to `steps` batches while the rate
+/// grows exponentially from `startLr` to `endLr`, stopping when the loss
+/// diverges. Nothing is written to disk.
+LrFindResult lrFind(const TrainConfig& config, Feedback& feedback, int steps = 100, double startLr = 1e-7,
+                    double endLr = 10.0);
+
+/// The device a config runs on ("cpu" or "cuda"), and a note on why.
+std::string resolveDevice(DeviceChoice choice, std::string* why = nullptr);
+
+} // namespace ts::train

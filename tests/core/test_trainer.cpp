@@ -1,0 +1,272 @@
+// The training engine on generated datasets: it learns, freezing holds,
+// the feature cache equals the full path, schedules and configs behave.
+#include "core/common/Error.h"
+#include "core/common/Feedback.h"
+#include "core/export/Bundle.h"
+#include "core/train/FreezePlan.h"
+#include "core/train/Metrics.h"
+#include "core/train/Schedule.h"
+#include "core/train/TrainConfig.h"
+#include "core/train/Trainer.h"
+#include "core/weights/StateDict.h"
+#include "core/zoo/Registry.h"
+#include "tests/support/TestSupport.h"
+
+#include <ATen/Functions.h>
+#include <gtest/gtest.h>
+#include <torch/csrc/autograd/grad_mode.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+using namespace ts;
+namespace fs = std::filesystem;
+
+namespace {
+
+train::TrainConfig tinyConfig(const std::string& data) {
+    train::TrainConfig c;
+    c.dataDir = data;
+    c.arch = "tiny_cnn";
+    c.pretrained = false;
+    c.epochs = 6;
+    c.batchSize = 16;
+    c.lr = 1e-2;
+    c.seed = 7;
+    c.workers = 2;
+    return c;
+}
+
+class TrainerTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        s_data = new test::TempDir("ts-train-data");
+        test::makeSyntheticDataset(s_data->path(), 3, 30, 72, 11);
+    }
+    static void TearDownTestSuite() {
+        delete s_data;
+        s_data = nullptr;
+    }
+    static test::TempDir* s_data;
+};
+test::TempDir* TrainerTest::s_data = nullptr;
+
+std::map<std::string, at::Tensor> stateOf(const zoo::BackboneImpl& m) {
+    std::map<std::string, at::Tensor> out;
+    for (const auto& [k, v] : weights::stateDictOf(m)) out[k] = v.detach().clone();
+    return out;
+}
+
+} // namespace
+
+TEST_F(TrainerTest, FeatureExtractionLearnsAndWritesTheRunFolder) {
+    test::TempDir runs;
+    const std::string dir = runs.file("run");
+    Feedback fb;
+    std::vector<train::EpochMetrics> epochs;
+    int batches = 0;
+    train::TrainerCallbacks cb;
+    cb.batchIntervalMs = 0;
+    cb.onEpoch = [&](const train::EpochMetrics& e) { epochs.push_back(e); };
+    cb.onBatch = [&](const train::BatchEvent& e) {
+        ++batches;
+        EXPECT_GT(e.imagesPerSec, 0.0);
+    };
+    // Random (untrained) conv features: colour separates the classes, a
+    // linear head on them has to find it.
+    auto c = tinyConfig(s_data->path());
+    c.epochs = 20;
+    c.lr = 0.03;
+    const auto r = train::trainRun(c, dir, cb, fb);
+    EXPECT_TRUE(r.usedFeatureCache);
+    ASSERT_EQ(epochs.size(), 20u);
+    EXPECT_GT(batches, 0);
+    EXPECT_GT(r.bestValAccuracy, 0.8) << "3 classes: chance is 0.33";
+    EXPECT_EQ(epochs.back().confusion.size(), 3u);
+    for (const char* f : {"config.json", "manifest.json", "metrics.jsonl", "metrics.csv", "train.log",
+                          "checkpoints/last.ckpt", "checkpoints/best.ckpt", "model.tsb"})
+        EXPECT_TRUE(fs::exists(dir + "/" + f)) << f;
+    std::ifstream in(dir + "/metrics.jsonl");
+    std::string line;
+    int lines = 0;
+    while (std::getline(in, line)) {
+        const auto j = nlohmann::json::parse(line);
+        for (const char* k : {"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds"})
+            EXPECT_TRUE(j.contains(k)) << k;
+        ++lines;
+    }
+    EXPECT_EQ(lines, 20);
+    // The bundle reproduces the best epoch's validation accuracy.
+    const auto loaded = exporting::loadTrainedModel(dir);
+    EXPECT_EQ(loaded.meta.classes.size(), 3u);
+    EXPECT_EQ(loaded.meta.arch, "tiny_cnn");
+}
+
+TEST_F(TrainerTest, FineTuningEverythingLearns) {
+    test::TempDir runs;
+    Feedback fb;
+    auto c = tinyConfig(s_data->path());
+    c.freeze = "none";
+    c.augment.preset = "none";
+    const auto r = train::trainRun(c, runs.file("run"), {}, fb);
+    EXPECT_FALSE(r.usedFeatureCache);
+    EXPECT_GT(r.bestValAccuracy, 0.8);
+}
+
+TEST_F(TrainerTest, FrozenWeightsAndBatchNormStatisticsStayBitIdentical) {
+    // last:1 trains features.3 and the head; everything before must not move.
+    test::TempDir runs;
+    Feedback fb;
+    auto c = tinyConfig(s_data->path());
+    c.freeze = "last:1";
+    c.epochs = 2;
+    torch::manual_seed(c.seed);
+    zoo::Backbone reference = zoo::createModel("tiny_cnn", {3});
+    const auto before = stateOf(*reference);
+    train::trainRun(c, runs.file("run"), {}, fb);
+    const auto trained = exporting::loadTrainedModel(runs.file("run"));
+    const auto after = stateOf(*trained.model);
+    int frozenChecked = 0, trainedMoved = 0;
+    for (const auto& [k, v] : before) {
+        if (k.rfind("features.3", 0) == 0 || k.rfind("classifier", 0) == 0) {
+            if (!v.equal(after.at(k)) && k.find("num_batches") == std::string::npos) ++trainedMoved;
+            continue;
+        }
+        EXPECT_TRUE(v.equal(after.at(k))) << k << " changed although frozen";
+        ++frozenChecked;
+    }
+    EXPECT_GT(frozenChecked, 10);  // weights, BN weight/bias and running_mean/var of 3 stages
+    EXPECT_GT(trainedMoved, 3);
+}
+
+TEST_F(TrainerTest, FeatureCacheGivesTheSameHeadAsTheFullPath) {
+    test::TempDir runs;
+    auto c = tinyConfig(s_data->path());
+    c.epochs = 3;
+    Feedback fb1, fb2;
+    const auto cached = train::trainRun(c, runs.file("cached"), {}, fb1);
+    c.featureCache = train::FeatureCache::Off;
+    const auto full = train::trainRun(c, runs.file("full"), {}, fb2);
+    ASSERT_TRUE(cached.usedFeatureCache);
+    ASSERT_FALSE(full.usedFeatureCache);
+    const auto a = exporting::loadTrainedModel(runs.file("cached"));
+    const auto b = exporting::loadTrainedModel(runs.file("full"));
+    const auto sa = stateOf(*a.model), sb = stateOf(*b.model);
+    for (const auto& [k, v] : sa)
+        EXPECT_TRUE(at::allclose(v.to(at::kDouble), sb.at(k).to(at::kDouble), 1e-4, 1e-5)) << k;
+    EXPECT_NEAR(cached.bestValAccuracy, full.bestValAccuracy, 1e-9);
+}
+
+TEST_F(TrainerTest, CancelStopsBetweenBatchesAndResumeFinishes) {
+    test::TempDir runs;
+    const std::string dir = runs.file("run");
+    auto c = tinyConfig(s_data->path());
+    c.freeze = "none";
+    c.epochs = 3;
+    Feedback fb;
+    train::TrainerCallbacks cb;
+    cb.onEpoch = [&](const train::EpochMetrics& e) {
+        if (e.epoch == 1) fb.cancel();
+    };
+    const auto r = train::trainRun(c, dir, cb, fb);
+    EXPECT_TRUE(r.cancelled);
+    EXPECT_EQ(r.epochsRun, 1);
+    Feedback fb2;
+    const auto resumed = train::resumeRun(dir, {}, fb2);
+    EXPECT_FALSE(resumed.cancelled);
+    EXPECT_EQ(resumed.epochsRun, 3);
+}
+
+TEST_F(TrainerTest, NonFiniteLossStopsWithAdvice) {
+    test::TempDir runs;
+    auto c = tinyConfig(s_data->path());
+    c.freeze = "none";
+    // Pretrained weights holding a NaN (a damaged file) make the first loss NaN.
+    zoo::Backbone damaged = zoo::createModel("tiny_cnn");
+    {
+        torch::NoGradGuard noGrad;
+        damaged->moduleAt("features.2.0")->named_parameters()["weight"].view(-1)[5] = std::nan("");
+    }
+    weights::writeStateDict(weights::stateDictOf(*damaged), runs.file("damaged.pth"));
+    c.weightsFile = runs.file("damaged.pth");
+    c.epochs = 2;
+    Feedback fb;
+    try {
+        train::trainRun(c, runs.file("run"), {}, fb);
+        FAIL() << "expected TrainingDiverged";
+    } catch (const train::TrainingDiverged& e) {
+        EXPECT_NE(std::string(e.what()).find("Lower the learning rate"), std::string::npos) << e.what();
+    }
+}
+
+TEST(TrainConfig, JsonRoundTripAndUnknownKeys) {
+    train::TrainConfig c;
+    c.dataDir = "/data";
+    c.arch = "resnet50";
+    c.freeze = "last:2";
+    c.schedule = train::ScheduleKind::Cosine;
+    c.augment.preset = "standard";
+    c.augment.hue = 0.1;
+    const auto back = train::trainConfigFromJson(train::toJson(c));
+    EXPECT_EQ(train::toJson(back), train::toJson(c));
+    auto j = train::toJson(c);
+    j["learning_rate"] = 0.1;
+    EXPECT_THROW(train::trainConfigFromJson(j), ConfigError);
+    c.freeze = "last";
+    EXPECT_THROW(c.validate(), ConfigError);
+}
+
+TEST(Schedule, ShapesAreRight) {
+    train::TrainConfig c;
+    c.lr = 0.1;
+    c.epochs = 10;
+    c.schedule = train::ScheduleKind::Cosine;
+    EXPECT_NEAR(train::learningRateAt(c, 0, 10), 0.1, 1e-12);
+    EXPECT_LT(train::learningRateAt(c, 99, 10), 0.001);
+    c.schedule = train::ScheduleKind::Step;
+    c.stepEpochs = 3;
+    EXPECT_NEAR(train::learningRateAt(c, 35, 10), 0.01, 1e-12);
+    c.warmupEpochs = 1;
+    EXPECT_NEAR(train::learningRateAt(c, 0, 10), 0.01, 1e-12);
+    c.schedule = train::ScheduleKind::OneCycle;
+    const auto curve = train::scheduleCurve(c, 10);
+    const auto peak = std::max_element(curve.begin(), curve.end());
+    EXPECT_NEAR(*peak, 0.1, 1e-6);
+    EXPECT_NEAR(static_cast<double>(peak - curve.begin()) / curve.size(), 0.3, 0.03);
+    EXPECT_LT(curve.back(), 1e-4);
+}
+
+TEST(Metrics, PerClassPrecisionRecall) {
+    train::ConfusionMatrix cm(2);
+    for (int i = 0; i < 8; ++i) cm.add(0, 0);
+    for (int i = 0; i < 2; ++i) cm.add(0, 1);
+    for (int i = 0; i < 5; ++i) cm.add(1, 1);
+    EXPECT_NEAR(cm.accuracy(), 13.0 / 15, 1e-12);
+    const auto pc = cm.perClass();
+    EXPECT_NEAR(pc[0].recall, 0.8, 1e-12);
+    EXPECT_NEAR(pc[0].precision, 1.0, 1e-12);
+    EXPECT_NEAR(pc[1].precision, 5.0 / 7, 1e-12);
+    EXPECT_EQ(pc[1].support, 5);
+}
+
+TEST(FreezePlan, PresetsAndUnknownStage) {
+    zoo::Backbone m = zoo::createModel("mobilenet_v2", {4});
+    const auto fe = train::FreezePlan(*m, {"feature-extraction"}).apply(*m);
+    EXPECT_TRUE(fe.backboneFrozen);
+    EXPECT_EQ(fe.trainableParams, 1280 * 4 + 4);
+    const auto last2 = train::FreezePlan(*m, {"last:2"}).apply(*m);
+    EXPECT_FALSE(last2.backboneFrozen);
+    EXPECT_GT(last2.trainableParams, fe.trainableParams);
+    const auto all = train::FreezePlan(*m, {"none"}).apply(*m);
+    EXPECT_EQ(all.frozenParams, 0);
+    train::FreezeSpec spec{"feature-extraction"};
+    spec.trainStages = {"features.99"};
+    EXPECT_THROW(train::FreezePlan(*m, spec), ConfigError);
+    // Frozen BatchNorm stays in eval mode in train mode.
+    train::FreezePlan(*m, {"last:1"}).apply(*m);
+    train::FreezePlan::setTrainMode(*m);
+    EXPECT_FALSE(m->moduleAt("features.0.1")->is_training());
+    EXPECT_TRUE(m->moduleAt("features.18.1")->is_training());
+}
