@@ -7,7 +7,8 @@
 builds torchvision.models.ARCH with random weights (fixed seed; BatchNorm
 running statistics randomised too, so eval-mode BN is exercised), and writes
   DIR/weights.pth  the state_dict (zip format, or legacy with --legacy)
-  DIR/io.pth       {"input": x, "logits": model.eval()(x)} (zip format)
+  DIR/io.pth       {"input": x, "logits": model.eval()(x), "logits64": the same
+                   computed in float64} (zip format)
 """
 import argparse
 import os
@@ -25,33 +26,50 @@ def build(arch, num_classes):
     return torchvision.models.__dict__[arch](**kwargs)
 
 
-def randomise_bn(model, gen):
+def randomise_bn(model, gen, calibration):
+    """Random BatchNorm affine parameters, and running statistics measured on a
+    calibration batch as a trained network's would be. (Purely random statistics
+    let deep networks such as resnet152 reach logits of 1e12, where float32 itself
+    cannot hold 1e-4 relative agreement.)"""
+    bns = [m for m in model.modules()
+           if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
+    if not bns:
+        return
     with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and m.running_mean is not None:
-                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=gen) * 0.1)
-                m.running_var.copy_(torch.rand(m.running_var.shape, generator=gen) * 0.5 + 0.75)
-                if m.weight is not None:
-                    m.weight.copy_(1.0 + 0.1 * torch.randn(m.weight.shape, generator=gen))
-                    m.bias.copy_(0.1 * torch.randn(m.bias.shape, generator=gen))
+        for m in bns:
+            if m.weight is not None:
+                m.weight.copy_(1.0 + 0.1 * torch.randn(m.weight.shape, generator=gen))
+                m.bias.copy_(0.1 * torch.randn(m.bias.shape, generator=gen))
+    momenta = [m.momentum for m in bns]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative: the statistics of exactly this batch
+    model.train()
+    with torch.no_grad():
+        model(calibration)
+    for m, momentum in zip(bns, momenta):
+        m.momentum = momentum
 
 
 def parity(args):
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed + 1)
     model = build(args.arch, args.num_classes)
-    randomise_bn(model, gen)
+    randomise_bn(model, gen, torch.randn(4, 3, args.size, args.size, generator=gen))
     model.eval()
     x = torch.randn(args.batch, 3, args.size, args.size, generator=gen)
     with torch.no_grad():
         logits = model(x)
+        # The same network in float64: how far float32 itself is from exact.
+        logits64 = model.double()(x.double()).float()
+        model.float()
     os.makedirs(args.out, exist_ok=True)
     sd = model.state_dict()
     if args.legacy:
         torch.save(sd, os.path.join(args.out, "weights.pth"), _use_new_zipfile_serialization=False)
     else:
         torch.save(sd, os.path.join(args.out, "weights.pth"))
-    torch.save({"input": x, "logits": logits}, os.path.join(args.out, "io.pth"))
+    torch.save({"input": x, "logits": logits, "logits64": logits64}, os.path.join(args.out, "io.pth"))
     print(f"{args.arch}: {len(sd)} tensors, logits {tuple(logits.shape)}")
 
 
