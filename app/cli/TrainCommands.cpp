@@ -155,7 +155,7 @@ train::TrainResult runWithSignals(const std::function<train::TrainResult(Feedbac
 }
 
 struct TrainArgs {
-    std::string configFile, data, arch, weights, freeze, augment, optimizer, schedule, device, out;
+    std::string configFile, data, arch, weights, freeze, augment, optimizer, schedule, device, precision, out;
     bool pretrained = false, json = false;
     int epochs = -1, batchSize = -1;
     double lr = -1, gradClip = -1, labelSmoothing = -1;
@@ -174,6 +174,11 @@ train::TrainConfig configFromArgs(const TrainArgs& a) {
     if (!a.optimizer.empty()) c.optimizer = train::optimizerFromString(a.optimizer);
     if (!a.schedule.empty()) c.schedule = train::scheduleFromString(a.schedule);
     if (!a.device.empty()) c.device = train::deviceFromString(a.device);
+    if (!a.precision.empty()) {
+        if (a.precision != "float32" && a.precision != "mixed")
+            throw ConfigError("--precision must be float32 or mixed (got '" + a.precision + "').");
+        c.precision = a.precision == "mixed" ? train::Precision::Mixed : train::Precision::Float32;
+    }
     if (a.epochs > 0) c.epochs = a.epochs;
     if (a.batchSize > 0) c.batchSize = a.batchSize;
     if (a.lr > 0) c.lr = a.lr;
@@ -194,6 +199,9 @@ void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
     cmd->add_option("--batch-size", a.batchSize, "Images per batch");
     cmd->add_option("--optimizer", a.optimizer, "sgd | adam | adamw");
     cmd->add_option("--device", a.device, "auto | cpu | cuda");
+    cmd->add_option("--precision", a.precision,
+                    "float32 | mixed (float16 autocast with loss scaling on CUDA; bfloat16 autocast on CPUs with "
+                    "native bfloat16)");
     cmd->add_option("--seed", a.seed, "Random seed");
     cmd->add_flag("--json", a.json, "Machine-readable JSON output");
 }

@@ -65,9 +65,6 @@ void TrainConfig::validate() const {
         fail("early_stopping_metric must be val_accuracy or val_loss.");
     if (backboneLrMultiplier < 0) fail("backbone_lr_multiplier must be >= 0.");
     if (workers < 0 || workers > 64) fail("workers must be in [0, 64].");
-    if (precision == Precision::Mixed)
-        fail("precision \"mixed\" (float16 on CUDA, bfloat16 on CPU) is not available in this version yet; use "
-             "float32.");
 }
 
 nlohmann::json toJson(const TrainConfig& c) {

@@ -90,6 +90,8 @@ struct TrainConfig {
 
     // --- runtime ---
     DeviceChoice device = DeviceChoice::Auto;
+    /// float32 (default) or mixed: float16 autocast with loss scaling on CUDA,
+    /// bfloat16 autocast on CPUs with native bfloat16 (else float32, logged).
     Precision precision = Precision::Float32;
     FeatureCache featureCache = FeatureCache::Auto;
     uint64_t seed = 42;         ///< Default 42.

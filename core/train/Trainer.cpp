@@ -2,11 +2,13 @@
 
 #include "core/common/AtomicFile.h"
 #include "core/common/Version.h"
+#include "core/data/Augment.h"
 #include "core/data/Dataset.h"
 #include "core/data/Loader.h"
 #include "core/data/Random.h"
 #include "core/export/Bundle.h"
 #include "core/train/FreezePlan.h"
+#include "core/train/MixedPrecision.h"
 #include "core/train/Schedule.h"
 #include "core/train/TrainTransforms.h"
 #include "core/weights/Pretrained.h"
@@ -137,12 +139,14 @@ public:
         auto oneStep = [&](const at::Tensor& x, const at::Tensor& y, bool fromFeatures) {
             setLearningRate(lr);
             m_optimizer->zero_grad();
-            const at::Tensor logits = fromFeatures ? m_model->head(x) : m_model->forward(x);
+            const at::Tensor logits = run(x, fromFeatures);
             const at::Tensor l = loss(logits, y);
             const double value = l.item<double>();
             if (std::isfinite(value)) {
-                l.backward();
-                m_optimizer->step();
+                m_scaler.scaleLoss(l).backward();
+                const bool finite = m_scaler.unscaleAndCheck(trainableParameters());
+                if (finite) m_optimizer->step();
+                m_scaler.update(!finite);
             }
             return record(value);
         };
@@ -273,6 +277,8 @@ private:
         m_freeze = plan.apply(*m_model);
         m_useCache = m_cfg.featureCache == FeatureCache::Auto && m_freeze.backboneFrozen && m_cfg.augment.isNone();
         m_model->to(torch::Device(m_device));
+        m_amp = m_cfg.precision == Precision::Mixed ? planMixedPrecision(m_device) : MixedPrecisionPlan{};
+        m_scaler = GradScaler(m_amp.scaleLoss);
         buildOptimizer();
 
         m_classWeights = at::Tensor();
@@ -291,6 +297,7 @@ private:
           << " CPU threads; trainable parameters " << m_freeze.trainableParams << ", frozen " << m_freeze.frozenParams
           << (m_useCache ? "; backbone frozen and no augmentation: features are computed once and cached" : "");
         log(s.str());
+        if (m_cfg.precision == Precision::Mixed) log(m_amp.note + ".");
         if (m_freeze.frozenParams > 0)
             log("Frozen BatchNorm layers stay in eval mode: their running statistics are used and not updated.");
     }
@@ -346,6 +353,34 @@ private:
         return at::cross_entropy_loss(logits, labels, weight, at::Reduction::Mean, -100, m_cfg.labelSmoothing);
     }
 
+    /// The model (or only its head, on cached features) under the run's
+    /// precision; logits always come back as float32.
+    at::Tensor run(const at::Tensor& x, bool fromFeatures) {
+        AutocastScope autocast(m_amp, m_device);
+        return (fromFeatures ? m_model->head(x) : m_model->forward(x)).to(at::kFloat);
+    }
+
+    /// Large JPEGs are decoded at 1/2, 1/4 or 1/8 size for random-crop
+    /// training (the standard preset) when even the smallest crop
+    /// RandomResizedCrop can take (scaleMin of the area at the narrowest ratio) still has at least the
+    /// output's resolution: reduced decoding then never causes upsampling and
+    /// saves most of the decode time of camera-sized photos. Evaluation (and
+    /// the `none` preset, which is the eval transform) always decodes at full
+    /// size, so its pixels equal torchvision's.
+    int trainDecodeAtLeast() const {
+        if (m_cfg.augment.preset != "standard") return 0;
+        const data::AugmentOptions crop;  // the standard preset's RandomResizedCrop ranges
+        const double smallestSideFraction = std::sqrt(crop.scaleMin * std::min(crop.ratioMin, 1.0));
+        return static_cast<int>(std::ceil(m_transform.cropSize / std::max(smallestSideFraction, 1e-3)));
+    }
+
+    std::vector<at::Tensor> trainableParameters() const {
+        std::vector<at::Tensor> params;
+        for (const auto& p : m_model->parameters())
+            if (p.requires_grad()) params.push_back(p);
+        return params;
+    }
+
     void checkFinite(const at::Tensor& l, int epoch, int batch) {
         if (std::isfinite(l.item<double>())) return;
         throw TrainingDiverged("The loss became " + std::string(std::isnan(l.item<double>()) ? "NaN" : "infinite") +
@@ -375,7 +410,8 @@ private:
         torch::NoGradGuard noGrad;
         while (auto batch = loader.next()) {
             if (m_feedback.isCancelled()) throw Cancelled();
-            feats.push_back(m_model->features(batch->images.to(torch::Device(m_device))).to(at::kCPU));
+            AutocastScope autocast(m_amp, m_device);
+            feats.push_back(m_model->features(batch->images.to(torch::Device(m_device))).to(at::kCPU, at::kFloat));
             labels.push_back(batch->labels);
             for (const int64_t i : batch->indices) rowOfItem[static_cast<size_t>(i)] = rows++;
             done += batch->indices.size();
@@ -397,17 +433,17 @@ private:
         const double lr = learningRateAt(m_cfg, m_progress.step, numBatches);
         setLearningRate(lr);
         m_optimizer->zero_grad();
-        const at::Tensor logits = fromFeatures ? m_model->head(input) : m_model->forward(input);
+        const at::Tensor logits = run(input, fromFeatures);
         const at::Tensor l = loss(logits, labels);
         checkFinite(l, epoch, batch);
-        l.backward();
-        if (m_cfg.gradClipNorm > 0) {
-            std::vector<at::Tensor> params;
-            for (const auto& p : m_model->parameters())
-                if (p.requires_grad()) params.push_back(p);
-            torch::nn::utils::clip_grad_norm_(params, m_cfg.gradClipNorm);
-        }
-        m_optimizer->step();
+        m_scaler.scaleLoss(l).backward();
+        const std::vector<at::Tensor> params = trainableParameters();
+        // With float16 loss scaling, a step whose gradients overflowed is
+        // skipped and the scale lowered (torch.cuda.amp.GradScaler).
+        const bool finite = m_scaler.unscaleAndCheck(params);
+        if (finite && m_cfg.gradClipNorm > 0) torch::nn::utils::clip_grad_norm_(params, m_cfg.gradClipNorm);
+        if (finite) m_optimizer->step();
+        m_scaler.update(!finite);
         ++m_progress.step;
         const int64_t n = labels.size(0);
         stats.lossSum += l.item<double>() * n;
@@ -506,13 +542,14 @@ private:
             for (int64_t s = 0; s < n; s += m_cfg.batchSize) {
                 const at::Tensor x = m_valCache.features.slice(0, s, std::min(n, s + m_cfg.batchSize)).to(torch::Device(m_device));
                 const at::Tensor y = m_valCache.labels.slice(0, s, std::min(n, s + m_cfg.batchSize)).to(torch::Device(m_device));
-                consume(m_model->head(x), y);
+                consume(run(x, /*fromFeatures=*/true), y);
             }
         } else {
             m_valLoader->startEpoch(0);
             while (auto batch = m_valLoader->next()) {
                 if (m_feedback.isCancelled()) throw Cancelled();
-                consume(m_model->forward(batch->images.to(torch::Device(m_device))), batch->labels.to(torch::Device(m_device)));
+                consume(run(batch->images.to(torch::Device(m_device)), /*fromFeatures=*/false),
+                        batch->labels.to(torch::Device(m_device)));
             }
             for (const auto& s : m_valLoader->skipped()) m_skipped.insert(s.path + ": " + s.reason);
         }
@@ -642,8 +679,14 @@ private:
             m_valCache = computeFeatures(m_index.val, "validation");
         } else {
             lo.shuffle = true;
+            lo.decodeAtLeast = trainDecodeAtLeast();
+            if (lo.decodeAtLeast > 0)
+                log("Random-crop training: JPEGs whose shorter side is at least twice " +
+                    std::to_string(lo.decodeAtLeast) + " px are decoded at reduced size (the smallest crop keeps "
+                    "the full output resolution); validation decodes at full size.");
             m_trainLoader = std::make_unique<data::Loader>(m_index.train, makeTrainSampleTransform(m_cfg.augment, m_transform), lo);
             lo.shuffle = false;
+            lo.decodeAtLeast = 0;
             m_valLoader = std::make_unique<data::Loader>(m_index.val, makeEvalSampleTransform(m_transform), lo);
         }
         const auto runStart = Clock::now();
@@ -751,6 +794,8 @@ private:
     zoo::Backbone m_model;
     FreezeSummary m_freeze;
     bool m_useCache = false;
+    MixedPrecisionPlan m_amp;
+    GradScaler m_scaler{false};
     std::unique_ptr<torch::optim::Optimizer> m_optimizer;
     std::vector<double> m_groupMultipliers;
     at::Tensor m_classWeights;
