@@ -61,7 +61,8 @@ int runApplication(int argc, char** argv) {
     const QCommandLineOption demoOption(QStringLiteral("demo"),
                                         QStringLiteral("Open the built-in demo project (generated on first use)."));
     const QCommandLineOption screenshotOption(
-        QStringLiteral("screenshot"), QStringLiteral("Render every page to DIR/<nn>-<step>.png and exit."),
+        QStringLiteral("screenshot"), QStringLiteral("Open the demo project (or the given path), train it briefly, render every page to "
+                       "DIR/<nn>-<step>.png and exit."),
         QStringLiteral("DIR"));
     parser.addOptions({versionOption, demoOption, screenshotOption});
     parser.addPositionalArgument(QStringLiteral("path"), QStringLiteral("A project file (*.tsproj) or a dataset folder."),
@@ -69,7 +70,8 @@ int runApplication(int argc, char** argv) {
     parser.process(app);
 
     MainWindow window;
-    if (parser.isSet(demoOption)) {
+    // --screenshot shows the demo project unless a path is given.
+    if (parser.isSet(demoOption) || (parser.isSet(screenshotOption) && parser.positionalArguments().isEmpty())) {
         window.openDemo();
     } else if (!parser.positionalArguments().isEmpty()) {
         window.openPath(parser.positionalArguments().constFirst());

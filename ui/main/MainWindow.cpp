@@ -7,13 +7,21 @@
 #include "ui/models/ProjectFile.h"
 #include "ui/pages/BackbonePage.h"
 #include "ui/pages/DataPage.h"
-#include "ui/pages/PlaceholderPage.h"
+#include "ui/pages/ExportPage.h"
+#include "ui/pages/InspectPage.h"
+#include "ui/pages/LayersPage.h"
+#include "ui/pages/TrainPage.h"
+#include "ui/pages/TrainingPage.h"
+#include "ui/widgets/ErrorDialog.h"
+#include "ui/widgets/CurvePlot.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDeadlineTimer>
 #include <QDir>
+#include <QDirIterator>
+#include <QTemporaryDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -75,40 +83,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
     m_dataPage = new DataPage(m_stack);
     m_backbonePage = new BackbonePage(m_stack);
-    const QString layers = tr("Decide which parts of the backbone learn.");
-    const QString training = tr("Set how the model learns.");
-    const QString train = tr("Run the training and watch it.");
-    const QString inspect = tr("See what the trained model does, and why.");
-    const QString exportText = tr("Take the model out of Transfer Studio.");
-    QWidget* pages[StepCount] = {
-        m_dataPage,
-        m_backbonePage,
-        new PlaceholderPage(stepTitle(LayersStep), layers,
-                            tr("a freeze map on the chosen backbone's stages: feature extraction (only the new head "
-                               "trains), fine-tuning the last blocks, or training everything; the new head's size and "
-                               "dropout. Frozen BatchNorm layers stay in eval mode, and the page says so."),
-                            m_stack),
-        new PlaceholderPage(stepTitle(TrainingStep), training,
-                            tr("optimizer, learning rate and schedule (with a learning-rate finder), epochs, batch "
-                               "size, augmentation presets with a live preview, class weights for imbalanced data, "
-                               "and the device (CPU or CUDA)."),
-                            m_stack),
-        new PlaceholderPage(stepTitle(TrainStep), train,
-                            tr("live loss and accuracy curves per batch and per epoch, pause, resume and cancel; "
-                               "every run is a folder with its configuration, metrics and atomic checkpoints, and "
-                               "can be resumed after a crash."),
-                            m_stack),
-        new PlaceholderPage(stepTitle(InspectStep), inspect,
-                            tr("a confusion matrix that opens the images behind each cell, per-class precision and "
-                               "recall, the misclassified images, and views inside the network: filters, feature "
-                               "maps, Grad-CAM, saliency and activation maximisation."),
-                            m_stack),
-        new PlaceholderPage(stepTitle(ExportStep), exportText,
-                            tr("export as a Transfer Studio bundle, as ONNX (optionally with the preprocessing in the "
-                               "graph) and as a torchvision .pth, each checked against a second runtime on the "
-                               "validation set."),
-                            m_stack),
-    };
+    m_layersPage = new LayersPage(m_stack);
+    m_trainingPage = new TrainingPage(m_stack);
+    m_trainPage = new TrainPage(m_stack);
+    m_inspectPage = new InspectPage(m_stack);
+    m_exportPage = new ExportPage(m_stack);
+    QWidget* pages[StepCount] = {m_dataPage, m_backbonePage, m_layersPage, m_trainingPage,
+                                 m_trainPage, m_inspectPage, m_exportPage};
     for (int i = 0; i < StepCount; ++i) {
         pages[i]->setObjectName(stepKey(i) + QStringLiteral("Page"));
         m_stack->addWidget(pages[i]);
@@ -124,11 +105,22 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_statusDataset = new QLabel(tr("No dataset"), this);
     statusBar()->addPermanentWidget(m_statusDataset);
 
-    connect(m_sidebar, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
+    connect(m_sidebar, &QListWidget::currentRowChanged, this, &MainWindow::onStepChanged);
     connect(m_dataPage, &DataPage::datasetChanged, this, &MainWindow::onDatasetChanged);
     connect(m_dataPage, &DataPage::demoRequested, this, &MainWindow::openDemo);
     connect(m_backbonePage, &BackbonePage::backboneChanged, this,
-            [this](const QString& name) { statusBar()->showMessage(tr("Backbone: %1").arg(name), 4000); });
+            [this](const QString& name) {
+                statusBar()->showMessage(tr("Backbone: %1").arg(name), 4000);
+                updateModelContext();
+            });
+    const auto source = [this] { return currentConfig(); };
+    m_trainingPage->setConfigSource(source);
+    m_trainPage->setConfigSource(source);
+    connect(m_trainPage, &TrainPage::runFinished, this, &MainWindow::onRunFinished);
+    connect(m_trainPage, &TrainPage::runStarted, this,
+            [this](const QString& dir) { statusBar()->showMessage(tr("Training into %1").arg(QDir::toNativeSeparators(dir))); });
+    connect(m_trainingPage, &TrainingPage::errorOccurred, this,
+            [this](const TaskError& error) { showErrorDialog(this, tr("Learning-rate finder"), error); });
 
     buildMenus();
 
@@ -172,7 +164,81 @@ void MainWindow::setCurrentStep(int step) {
     m_stack->setCurrentIndex(step);
 }
 
-bool MainWindow::isBusy() const { return m_dataPage->isBusy() || m_backbonePage->isBusy(); }
+bool MainWindow::isBusy() const {
+    return m_dataPage->isBusy() || m_backbonePage->isBusy() || m_trainingPage->isBusy() || m_inspectPage->isBusy() ||
+           m_exportPage->isBusy();
+}
+
+bool MainWindow::isTraining() const { return m_trainPage->isRunning(); }
+
+train::TrainConfig MainWindow::currentConfig() const {
+    train::TrainConfig config;
+    config.dataDir = m_dataPage->folder().toStdString();
+    if (!m_backbonePage->selectedBackbone().isEmpty()) config.arch = m_backbonePage->selectedBackbone().toStdString();
+    m_layersPage->applyTo(config);
+    m_trainingPage->applyTo(config);
+    return config;
+}
+
+void MainWindow::applyDemoSettings(int epochs) {
+    m_backbonePage->selectBackbone(QStringLiteral("tiny_cnn"));
+    updateModelContext();
+    m_layersPage->setWeightsSource(LayersPage::RandomInit);
+    m_layersPage->setPreset(LayersPage::TrainEverything);
+    train::TrainConfig config = currentConfig();
+    config.epochs = epochs;
+    config.batchSize = 16;
+    config.lr = 3e-3;
+    config.augment = {};
+    m_trainingPage->loadFrom(config);
+}
+
+bool MainWindow::trainAndWait(int timeoutMs) {
+    QDeadlineTimer deadline(timeoutMs);
+    if (!waitUntilIdle(timeoutMs)) return false;
+    if (!m_trainPage->start()) return false;
+    while (m_trainPage->isRunning()) {
+        if (deadline.hasExpired()) {
+            m_trainPage->stopAndWait();
+            return false;
+        }
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+        QThread::msleep(2);
+    }
+    if (m_trainPage->bundlePath().isEmpty()) return false;
+    return waitUntilIdle(int(qMax<qint64>(1000, deadline.remainingTime())));
+}
+
+void MainWindow::updateModelContext() {
+    const DatasetSummary& summary = m_dataPage->summary();
+    const QString arch = m_backbonePage->selectedBackbone();
+    if (!arch.isEmpty()) m_layersPage->setModel(arch, summary.isValid() ? int(summary.classes.size()) : 2);
+}
+
+void MainWindow::onStepChanged(int step) {
+    if (m_shownStep == TrainStep && step != TrainStep && m_trainPage->isRunning() &&
+        confirmStopTraining(tr("Training is running. Stop it before leaving the Train page?\n\n"
+                               "No keeps it running in the background."))) {
+        m_trainPage->stopAndWait();
+    }
+    m_shownStep = step;
+    m_stack->setCurrentIndex(step);
+    if (step == TrainingStep) m_trainingPage->updatePreviews();
+}
+
+bool MainWindow::confirmStopTraining(const QString& question) {
+    if (m_confirmStop) return m_confirmStop(question);
+    return QMessageBox::question(this, tr("Training is running"), question, QMessageBox::Yes | QMessageBox::No,
+                                 QMessageBox::No) == QMessageBox::Yes;
+}
+
+void MainWindow::onRunFinished(const QString& runDir, const QString& bundlePath) {
+    const auto& epochs = m_trainPage->epochs();
+    const train::EpochMetrics last = epochs.isEmpty() ? train::EpochMetrics() : epochs.last();
+    m_inspectPage->setRun(runDir, bundlePath, m_dataPage->summary().classes, last);
+    m_exportPage->setRun(runDir, bundlePath, m_dataPage->folder());
+    statusBar()->showMessage(tr("Training finished: %1").arg(QDir::toNativeSeparators(runDir)), 8000);
+}
 
 bool MainWindow::waitUntilIdle(int timeoutMs) {
     QDeadlineTimer deadline(timeoutMs);
@@ -193,6 +259,19 @@ QStringList MainWindow::saveScreenshots(const QString& dir, QString* error) {
         return written;
     }
     const int previous = currentStep();
+    // Every page shows more with a trained model: the demo project and a short run.
+    QTemporaryDir runs;
+    if (m_trainPage->runDir().isEmpty() && !m_dataPage->folder().isEmpty() && runs.isValid()) {
+        waitUntilIdle(60000);
+        if (m_backbonePage->selectedBackbone() == QLatin1String("tiny_cnn")) applyDemoSettings(6);
+        m_trainPage->setRunsRoot(runs.path());
+        m_trainingPage->startLrFinder(40);
+        waitUntilIdle(120000);
+        if (!trainAndWait(300000) && error) *error = tr("The demo training did not finish.");
+        m_exportPage->setTargetFolder(runs.filePath(QStringLiteral("exports")));
+        m_exportPage->startExport();
+        waitUntilIdle(120000);
+    }
     // The Backbone page shows more with a model selected.
     if (m_backbonePage->selectedBackbone().isEmpty() && !m_backbonePage->visibleModelNames().isEmpty())
         m_backbonePage->selectBackbone(m_backbonePage->visibleModelNames().first());
@@ -253,7 +332,7 @@ bool MainWindow::openDemo() {
     }
     newProject();
     m_dataPage->setFolder(folder);
-    m_backbonePage->selectBackbone(QStringLiteral("tiny_cnn"));
+    applyDemoSettings();
     setCurrentStep(DataStep);
     return true;
 }
@@ -334,6 +413,17 @@ void MainWindow::showAbout() {
 }
 
 void MainWindow::onDatasetChanged(const DatasetSummary& summary) {
+    updateModelContext();
+    qint64 trainImages = 0;
+    for (qint64 n : summary.trainCounts) trainImages += n;
+    m_trainingPage->setTrainImages(trainImages);
+    QString preview;
+    if (summary.isValid()) {
+        QDirIterator it(summary.root, {QStringLiteral("*.jpg"), QStringLiteral("*.jpeg"), QStringLiteral("*.png")},
+                        QDir::Files, QDirIterator::Subdirectories);
+        if (it.hasNext()) preview = it.next();
+    }
+    m_trainingPage->setPreviewImage(preview);
     if (summary.isValid())
         m_statusDataset->setText(tr("%1: %n class(es), %2 images", nullptr, int(summary.classes.size()))
                                      .arg(QFileInfo(summary.root).fileName())
@@ -343,6 +433,14 @@ void MainWindow::onDatasetChanged(const DatasetSummary& summary) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+    if (m_trainPage->isRunning()) {
+        if (!confirmStopTraining(tr("Training is running. Stop it and close Transfer Studio?"))) {
+            event->ignore();
+            return;
+        }
+        m_trainPage->stopAndWait();
+    }
+    m_trainingPage->cancelLrFinder();
     QSettings settings;
     settings.setValue(QLatin1String(kGeometryKey), saveGeometry());
     settings.setValue(QLatin1String(kStateKey), saveState());

@@ -4,8 +4,12 @@
 // current step's page. File menu: new/open/save project, recent projects,
 // quit; Help menu: about (the same report as `--version`).
 // The window geometry and the recent projects are kept in QSettings.
+#include "ui/models/TrainTypes.h"
+
 #include <QMainWindow>
 #include <QStringList>
+
+#include <functional>
 
 class QLabel;
 class QListWidget;
@@ -16,6 +20,11 @@ namespace ts::ui {
 
 class BackbonePage;
 class DataPage;
+class ExportPage;
+class InspectPage;
+class LayersPage;
+class TrainPage;
+class TrainingPage;
 struct DatasetSummary;
 
 class MainWindow : public QMainWindow {
@@ -37,6 +46,26 @@ public:
     QWidget* page(int step) const;
     DataPage* dataPage() const { return m_dataPage; }
     BackbonePage* backbonePage() const { return m_backbonePage; }
+    LayersPage* layersPage() const { return m_layersPage; }
+    TrainingPage* trainingPage() const { return m_trainingPage; }
+    TrainPage* trainPage() const { return m_trainPage; }
+    InspectPage* inspectPage() const { return m_inspectPage; }
+    ExportPage* exportPage() const { return m_exportPage; }
+
+    /// The run the wizard describes now: dataset, backbone, freeze plan and
+    /// training settings (core/train/TrainConfig.h).
+    train::TrainConfig currentConfig() const;
+    /// Settings that suit the demo project (tiny_cnn from random weights,
+    /// everything trains, a few quick epochs).
+    void applyDemoSettings(int epochs = 8);
+    /// Trains the current config and waits (processing events) until the run
+    /// and the Inspect page's follow-up work end; false on failure or timeout.
+    bool trainAndWait(int timeoutMs);
+    /// True while a training run is in progress.
+    bool isTraining() const;
+    /// Replaces the yes/no question asked before a running training is
+    /// stopped (tests answer it without a dialog). Returns true to stop.
+    void setStopConfirmation(std::function<bool(const QString& question)> confirm) { m_confirmStop = std::move(confirm); }
     QListWidget* sidebar() const { return m_sidebar; }
 
     /// True while any page has background work running.
@@ -74,11 +103,22 @@ private:
     void updateRecentMenu();
     void updateTitle();
     void onDatasetChanged(const DatasetSummary& summary);
+    void onStepChanged(int step);
+    void onRunFinished(const QString& runDir, const QString& bundlePath);
+    bool confirmStopTraining(const QString& question);
+    void updateModelContext();
 
     QListWidget* m_sidebar = nullptr;
     QStackedWidget* m_stack = nullptr;
     DataPage* m_dataPage = nullptr;
     BackbonePage* m_backbonePage = nullptr;
+    LayersPage* m_layersPage = nullptr;
+    TrainingPage* m_trainingPage = nullptr;
+    TrainPage* m_trainPage = nullptr;
+    InspectPage* m_inspectPage = nullptr;
+    ExportPage* m_exportPage = nullptr;
+    std::function<bool(const QString&)> m_confirmStop;
+    int m_shownStep = 0;
     QMenu* m_recentMenu = nullptr;
     QLabel* m_statusDataset = nullptr;
     QString m_projectPath;

@@ -1,0 +1,205 @@
+// The wizard's later pages on their own: Layers (freeze presets, stage
+// overrides, live trainable count), Training (config round trip, schedule
+// preview, augmentation preview), the curve plot's batched drawing, the
+// confusion-matrix heatmap and the Export page before a run.
+#include "ui/main/Application.h"
+#include "ui/main/DemoProject.h"
+#include "ui/pages/ExportPage.h"
+#include "ui/pages/InspectPage.h"
+#include "ui/pages/LayersPage.h"
+#include "ui/pages/TrainingPage.h"
+#include "ui/widgets/CurvePlot.h"
+#include "ui/widgets/QCustomPlotWrapper.h"
+
+#include <QAbstractSpinBox>
+#include <QComboBox>
+#include <QDir>
+#include <QLabel>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTreeWidget>
+#include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+using namespace ts::ui;
+
+class TestPages : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);
+        setApplicationIdentity();
+        QSettings().clear();
+    }
+
+    void layersPresetsChangeTheTrainableCount() {
+        LayersPage page;
+        page.setModel(QStringLiteral("tiny_cnn"), 3);
+        QVERIFY2(page.report().error.isEmpty(), qPrintable(page.report().error));
+        QCOMPARE(page.tree()->topLevelItemCount(), 5);  // features.0-3 and the head
+        const qint64 total = page.report().trainable + page.report().frozen;
+        QVERIFY(total > 0);
+
+        page.setPreset(LayersPage::FeatureExtraction);
+        const qint64 headOnly = page.trainableParams();
+        QVERIFY(page.report().backboneFrozen);
+        QVERIFY(headOnly > 0 && headOnly < total);
+        QCOMPARE(page.tree()->topLevelItem(0)->checkState(0), Qt::Unchecked);
+        QCOMPARE(page.tree()->topLevelItem(4)->checkState(0), Qt::Checked);
+
+        page.setPreset(LayersPage::FineTuneLast, 1);
+        const qint64 lastOne = page.trainableParams();
+        QVERIFY(lastOne > headOnly);
+        QCOMPARE(page.tree()->topLevelItem(3)->checkState(0), Qt::Checked);
+        QCOMPARE(page.tree()->topLevelItem(2)->checkState(0), Qt::Unchecked);
+
+        page.setPreset(LayersPage::TrainEverything);
+        QCOMPARE(page.trainableParams(), total);
+        QVERIFY(page.countLabel()->text().contains(QStringLiteral("100.0%")));
+
+        // A stage's box overrides the preset, and the count follows.
+        QSignalSpy changed(&page, &LayersPage::planChanged);
+        page.setPreset(LayersPage::FeatureExtraction);
+        QVERIFY(page.setStageTrainable(QStringLiteral("features.2"), true));
+        QVERIFY(changed.count() >= 2);
+        QVERIFY(page.trainableParams() > headOnly);
+        ts::train::TrainConfig config;
+        page.applyTo(config);
+        QCOMPARE(QString::fromStdString(config.freeze), QStringLiteral("feature-extraction"));
+        QVERIFY(config.trainStages == std::vector<std::string>{"features.2"});
+        QVERIFY(!page.setStageTrainable(QStringLiteral("no.such.stage"), true));
+
+        // Round trip through a config.
+        config.freeze = "last:2";
+        config.trainStages.clear();
+        config.backboneLrMultiplier = 0.1;
+        LayersPage other;
+        other.setModel(QStringLiteral("tiny_cnn"), 3);
+        other.loadFrom(config);
+        QCOMPARE(other.preset(), LayersPage::FineTuneLast);
+        ts::train::TrainConfig back;
+        other.applyTo(back);
+        QCOMPARE(QString::fromStdString(back.freeze), QStringLiteral("last:2"));
+        QCOMPARE(back.backboneLrMultiplier, 0.1);
+    }
+
+    void layersExplainsWeights() {
+        LayersPage page;
+        page.setModel(QStringLiteral("tiny_cnn"), 2);
+        // tiny_cnn has no official weights: random initialisation is chosen.
+        QCOMPARE(page.weightsSource(), LayersPage::RandomInit);
+        page.setModel(QStringLiteral("resnet18"), 2);
+        page.setWeightsSource(LayersPage::OfficialWeights);
+        bool explained = false;
+        for (QLabel* label : page.findChildren<QLabel*>())
+            explained |= label->text().contains(QStringLiteral("download")) || label->text().contains(QStringLiteral("Cached"));
+        QVERIFY(explained);
+        ts::train::TrainConfig config;
+        page.setWeightsSource(LayersPage::WeightsFile, QStringLiteral("/tmp/w.pth"));
+        page.applyTo(config);
+        QCOMPARE(QString::fromStdString(config.weightsFile), QStringLiteral("/tmp/w.pth"));
+    }
+
+    void trainingPageEditsTheConfigAndPreviews() {
+        QTemporaryDir dir;
+        QString error;
+        DemoOptions options;
+        options.imagesPerClass = 2;
+        QVERIFY2(generateDemoDataset(dir.path(), options, &error), qPrintable(error));
+        TrainingPage page;
+        page.setConfigSource([] {
+            ts::train::TrainConfig c;
+            c.arch = "tiny_cnn";
+            return c;
+        });
+        page.setTrainImages(100);
+        page.setPreviewImage(QDir(dir.path()).filePath(QStringLiteral("circle/circle-000.png")));
+        page.updatePreviews();
+        // Schedule preview: constant by default, one point per step (4 steps x 10 epochs) and the end.
+        CurveModel* schedule = page.schedulePlot()->model();
+        QVERIFY(schedule->series(0).points.size() >= 40);
+        QCOMPARE(schedule->series(0).points.first().y(), 1e-3);
+        QCOMPARE(schedule->series(0).points.last().y(), 1e-3);
+        auto* scheduleBox = page.findChild<QComboBox*>(QStringLiteral("schedule"));
+        scheduleBox->setCurrentIndex(scheduleBox->findData(QStringLiteral("cosine")));
+        page.updatePreviews();
+        QVERIFY(schedule->series(0).points.last().y() < 1e-4);
+        // Augmentation off: eight identical center crops; standard: they differ.
+        QCOMPARE(page.augmentPreview()->count(), 8);
+        const QImage a = page.augmentPreview()->item(0)->icon().pixmap(96).toImage();
+        const QImage b = page.augmentPreview()->item(1)->icon().pixmap(96).toImage();
+        QCOMPARE(a, b);
+        page.augmentBox()->setCurrentIndex(1);
+        page.updatePreviews();
+        QCOMPARE(page.augmentPreview()->count(), 8);
+        QVERIFY(page.augmentPreview()->item(0)->icon().pixmap(96).toImage() !=
+                page.augmentPreview()->item(1)->icon().pixmap(96).toImage());
+
+        page.epochsBox()->setValue(3);
+        page.lrBox()->setValue(0.01);
+        ts::train::TrainConfig config;
+        page.applyTo(config);
+        QCOMPARE(config.epochs, 3);
+        QCOMPARE(config.lr, 0.01);
+        QVERIFY(config.schedule == ts::train::ScheduleKind::Cosine);
+        QCOMPARE(QString::fromStdString(config.augment.preset), QStringLiteral("standard"));
+        TrainingPage other;
+        other.loadFrom(config);
+        ts::train::TrainConfig back;
+        other.applyTo(back);
+        QCOMPARE(QString::fromStdString(ts::train::toJson(back).dump()), QString::fromStdString(ts::train::toJson(config).dump()));
+        // Every field explains itself.
+        for (QWidget* w : page.findChildren<QAbstractSpinBox*>()) QVERIFY2(!w->toolTip().isEmpty(), qPrintable(w->objectName()));
+    }
+
+    void curvePlotDrawsInBatches() {
+        CurvePlot plot(QStringLiteral("x"), QStringLiteral("y"));
+        const int s = plot.addSeries(QStringLiteral("loss"), Qt::blue);
+        for (int i = 0; i < 100; ++i) plot.append(s, i, 1.0 / (i + 1));
+        // Queued in the model, not yet in the graph.
+        QCOMPARE(plot.model()->pointCount(QStringLiteral("loss")), 100);
+        QCOMPARE(plot.plot()->graph(0)->dataCount(), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(plot.plot()->graph(0)->dataCount(), 100, 2000);  // the timer tick
+        QVERIFY(!plot.model()->hasPending());
+        plot.clear();
+        QCOMPARE(plot.plot()->graph(0)->dataCount(), 0);
+    }
+
+    void confusionMatrixIsAHeatmap() {
+        InspectPage page;
+        ts::train::EpochMetrics m;
+        m.epoch = 3;
+        m.valAccuracy = 0.75;
+        m.confusion = {{8, 2, 0}, {1, 9, 0}, {0, 3, 7}};
+        m.perClass.resize(3);
+        page.setRun(QStringLiteral("/nonexistent/run"), QString(), {"a", "b", "c"}, m);
+        QTableWidget* table = page.confusionTable();
+        QCOMPARE(table->rowCount(), 3);
+        QCOMPARE(table->columnCount(), 3);
+        QCOMPARE(table->item(2, 1)->text(), QStringLiteral("3"));
+        // Darker blue for a larger share of the row.
+        QVERIFY(table->item(0, 0)->background().color().red() < table->item(0, 1)->background().color().red());
+        // The gallery job fails readably on a folder that is not a run.
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy(), 20000);
+        QVERIFY2(page.findChild<QLabel*>(QStringLiteral("inspectSummary"))->text().contains(QStringLiteral("could not")),
+                 qPrintable(page.findChild<QLabel*>(QStringLiteral("inspectSummary"))->text()));
+    }
+
+    void exportNeedsARun() {
+        ExportPage page;
+        auto* button = page.findChild<QPushButton*>(QStringLiteral("exportButton"));
+        QVERIFY(!button->isEnabled());
+        QVERIFY(!page.startExport());
+        QVERIFY(page.setFormatEnabled(QStringLiteral("bundle"), true));
+        QVERIFY(!page.setFormatEnabled(QStringLiteral("nope"), true));
+    }
+};
+
+QTEST_MAIN(TestPages)
+#include "test_ui_pages.moc"

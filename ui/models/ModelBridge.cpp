@@ -1,0 +1,211 @@
+#include "ui/models/ModelBridge.h"
+
+#include "core/common/Error.h"
+#include "core/data/Augment.h"
+#include "core/data/Dataset.h"
+#include "core/data/ImageIO.h"
+#include "core/data/Preprocess.h"
+#include "core/export/Bundle.h"
+#include "core/train/FreezePlan.h"
+#include "core/train/TrainTransforms.h"
+#include "core/zoo/Registry.h"
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+#include <torch/torch.h>
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+
+namespace ts::ui {
+namespace {
+
+QImage toQImage(const cv::Mat& rgb) {
+    if (rgb.empty()) return {};
+    cv::Mat c = rgb.isContinuous() ? rgb : rgb.clone();
+    return QImage(c.data, c.cols, c.rows, int(c.step), QImage::Format_RGB888).copy();
+}
+
+std::mutex g_modelMutex;
+std::string g_archKey;
+zoo::Backbone g_archModel;
+std::string g_bundleKey;
+std::unique_ptr<exporting::LoadedModel> g_bundle;
+
+exporting::LoadedModel& loadedBundle(const QString& path) {
+    const std::string key = path.toStdString();
+    if (!g_bundle || g_bundleKey != key) {
+        g_bundle = std::make_unique<exporting::LoadedModel>(exporting::loadTrainedModel(key));
+        g_bundleKey = key;
+    }
+    return *g_bundle;
+}
+
+QString whatOf(const std::exception& e) {
+    if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) return QString::fromStdString(c10->what_without_backtrace());
+    return QString::fromStdString(e.what());
+}
+
+QVector<ImagePrediction> predictItems(exporting::LoadedModel& loaded, const std::vector<std::pair<std::string, int>>& items) {
+    QVector<ImagePrediction> out;
+    torch::NoGradGuard noGrad;
+    loaded.model->eval();
+    constexpr size_t kBatch = 16;
+    for (size_t start = 0; start < items.size(); start += kBatch) {
+        std::vector<torch::Tensor> tensors;
+        std::vector<size_t> used;
+        for (size_t i = start; i < std::min(items.size(), start + kBatch); ++i) {
+            try {
+                tensors.push_back(data::evalTensorFromFile(items[i].first, loaded.meta.transform));
+                used.push_back(i);
+            } catch (const std::exception&) {
+                // An unreadable image is left out (the doctor names it).
+            }
+        }
+        if (tensors.empty()) continue;
+        const torch::Tensor probs = torch::softmax(loaded.model->forward(torch::stack(tensors)), 1);
+        for (size_t k = 0; k < used.size(); ++k) {
+            const auto& item = items[used[k]];
+            const torch::Tensor p = probs[int64_t(k)];
+            const auto top = p.topk(std::min<int64_t>(3, p.size(0)));
+            ImagePrediction pred;
+            pred.file = QString::fromStdString(item.first);
+            pred.truth = item.second;
+            pred.predicted = int(std::get<1>(top)[0].item<int64_t>());
+            pred.probability = std::get<0>(top)[0].item<double>();
+            const auto& classes = loaded.meta.classes;
+            auto label = [&](int64_t i) {
+                return i < int64_t(classes.size()) ? QString::fromStdString(classes[size_t(i)])
+                                                   : QStringLiteral("class %1").arg(i);
+            };
+            pred.predictedLabel = label(pred.predicted);
+            for (int64_t j = 0; j < std::get<1>(top).size(0); ++j)
+                pred.top << QStringLiteral("%1 %2%").arg(label(std::get<1>(top)[j].item<int64_t>()))
+                                .arg(std::get<0>(top)[j].item<double>() * 100.0, 0, 'f', 1);
+            if (pred.truth >= 0 && pred.truth < p.size(0))
+                pred.loss = -std::log(std::max(1e-12, p[pred.truth].item<double>()));
+            out.push_back(pred);
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+FreezeReport freezeReport(const train::TrainConfig& config, int numClasses) {
+    FreezeReport report;
+    report.arch = QString::fromStdString(config.arch);
+    try {
+        std::lock_guard<std::mutex> lock(g_modelMutex);
+        const std::string key = config.arch + "/" + std::to_string(numClasses) + "/" +
+                                std::to_string(config.headHiddenUnits);
+        if (!g_archModel || g_archKey != key) {
+            g_archModel.reset();
+            g_archModel = zoo::createModel(config.arch, {std::max(1, numClasses)});
+            if (config.headHiddenUnits > 0)
+                g_archModel->replaceHead({std::max(1, numClasses), config.headHiddenUnits, config.headDropout});
+            g_archKey = key;
+        }
+        zoo::BackboneImpl& model = *g_archModel;
+        train::FreezeSpec spec{config.freeze, config.trainStages, config.freezeStages, config.trainParams,
+                               config.freezeParams};
+        const train::FreezePlan plan(model, spec);
+        for (const auto& stage : model.stages()) {
+            FreezeStageRow row;
+            row.name = QString::fromStdString(stage.name);
+            for (const auto& path : stage.modules) {
+                row.modules << QString::fromStdString(path);
+                const auto module = model.moduleAt(path);
+                for (const auto& p : module->named_parameters()) {
+                    const std::string full = path.empty() ? p.key() : path + "." + p.key();
+                    row.params += p.value().numel();
+                    if (plan.isTrainable(full)) row.trainable += p.value().numel();
+                }
+                for (const auto& m : module->modules()) {
+                    const std::string name = m->name();
+                    if (name.find("BatchNorm") != std::string::npos) row.hasBatchNorm = true;
+                }
+            }
+            report.trainable += row.trainable;
+            report.frozen += row.params - row.trainable;
+            report.stages.push_back(row);
+        }
+        const qint64 headTrainable = report.stages.isEmpty() ? 0 : report.stages.back().trainable;
+        report.backboneFrozen = report.trainable == headTrainable;
+    } catch (const std::exception& e) {
+        report.error = whatOf(e);
+    }
+    return report;
+}
+
+QVector<QImage> augmentationPreview(const QString& path, const train::TrainConfig& config, int count, quint64 seed,
+                                    QString* error) {
+    QVector<QImage> out;
+    try {
+        const cv::Mat rgb = data::loadImageRgb(path.toStdString());
+        const auto t = data::EvalTransform::forModel(zoo::modelInfo(config.arch));
+        data::AugmentOptions options = train::toAugmentOptions(config.augment);
+        for (const cv::Mat& m : data::previewAugmentations(rgb, options, count, seed, t)) out.push_back(toQImage(m));
+    } catch (const std::exception& e) {
+        if (error) *error = whatOf(e);
+    }
+    return out;
+}
+
+QVector<ImagePrediction> predictFiles(const QString& bundleOrRunDir, const QStringList& files, QString* error) {
+    try {
+        std::lock_guard<std::mutex> lock(g_modelMutex);
+        auto& loaded = loadedBundle(bundleOrRunDir);
+        std::vector<std::pair<std::string, int>> items;
+        for (const QString& f : files) items.emplace_back(f.toStdString(), -1);
+        return predictItems(loaded, items);
+    } catch (const std::exception& e) {
+        if (error) *error = whatOf(e);
+        return {};
+    }
+}
+
+QVector<ImagePrediction> predictValidation(const QString& runDir, QStringList* classes, QString* error) {
+    try {
+        QFile file(QDir(runDir).filePath(QStringLiteral("manifest.json")));
+        if (!file.open(QIODevice::ReadOnly)) throw IoError("Cannot read " + file.fileName().toStdString());
+        const data::DatasetIndex index = data::fromManifest(nlohmann::json::parse(file.readAll().toStdString()));
+        std::lock_guard<std::mutex> lock(g_modelMutex);
+        auto& loaded = loadedBundle(runDir);
+        if (classes) {
+            classes->clear();
+            for (const auto& c : index.classes) *classes << QString::fromStdString(c);
+        }
+        std::vector<std::pair<std::string, int>> items;
+        for (const auto& item : index.val) {
+            std::string p = item.path;
+            if (!p.empty() && p[0] != '/') p = index.root + "/" + p;
+            items.emplace_back(p, int(item.label));
+        }
+        QVector<ImagePrediction> out = predictItems(loaded, items);
+        std::stable_sort(out.begin(), out.end(),
+                         [](const ImagePrediction& a, const ImagePrediction& b) { return a.loss > b.loss; });
+        return out;
+    } catch (const std::exception& e) {
+        if (error) *error = whatOf(e);
+        return {};
+    }
+}
+
+QImage networkView(const QString& path, int sidePx) {
+    try {
+        data::EvalTransform t;
+        t.cropSize = sidePx;
+        t.resizeSize = sidePx;
+        return toQImage(data::resizeAndCrop(data::loadImageRgb(path.toStdString()), t));
+    } catch (const std::exception&) {
+        return {};
+    }
+}
+
+} // namespace ts::ui

@@ -1,0 +1,57 @@
+#pragma once
+// VizBridge: the views inside a trained network (core/viz/Viz.h) as Qt value
+// types: filters of a conv layer, feature maps of an image at a layer,
+// Grad-CAM and saliency overlays, activation maximisation. VizBridge.cpp
+// includes LibTorch; this header does not.
+//
+// Thread safety: every function may be called from any thread; calls are
+// serialised on one cached model (the last bundle used). They take from
+// milliseconds (filters) to minutes (activation maximisation): call them on a
+// worker (InsidePanel uses a JobRunner).
+#include <QImage>
+#include <QRect>
+#include <QString>
+#include <QStringList>
+#include <QVector>
+
+#include <atomic>
+#include <functional>
+
+namespace ts::ui {
+
+/// A layer that the views can show.
+struct VizLayer {
+    QString name;        ///< module path or stage name, as the views take it
+    bool isConv = false; ///< a Conv2d (filters can be shown); else a stage
+    QString description; ///< "Conv2d 3→32, 3×3 — 32×112×112"
+    int channels = 0;    ///< output channels
+    bool isGradCamDefault = false;
+};
+
+/// One rendered view.
+struct VizImage {
+    QImage image;
+    /// Cells of the grid (filters, channels) in image pixels, with a tooltip each.
+    QVector<QRect> cells;
+    QStringList cellTips;
+    /// One line about what is shown ("layer4: predicted bees 97%").
+    QString caption;
+    /// Empty on success.
+    QString error;
+};
+
+/// Progress and cancellation of a long view: `progress` receives [0,1]
+/// (on the worker thread); setting `cancel` stops it between steps.
+struct VizControl {
+    std::function<void(double)> progress;
+    const std::atomic<bool>* cancel = nullptr;
+};
+
+QVector<VizLayer> vizLayers(const QString& bundle, QString* error);
+VizImage vizFilters(const QString& bundle, const QString& layer);
+VizImage vizFeatureMaps(const QString& bundle, const QString& image, const QString& layer);
+VizImage vizGradCam(const QString& bundle, const QString& image, const QString& layer);
+VizImage vizSaliency(const QString& bundle, const QString& image, const VizControl& control);
+VizImage vizMaximize(const QString& bundle, const QString& layer, int channel, const VizControl& control);
+
+} // namespace ts::ui

@@ -1,0 +1,254 @@
+#include "ui/pages/InsidePanel.h"
+
+#include "ui/workers/JobRunner.h"
+
+#include <QComboBox>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHelpEvent>
+#include <QLabel>
+#include <QMimeData>
+#include <QMouseEvent>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSlider>
+#include <QSpinBox>
+#include <QToolTip>
+#include <QVBoxLayout>
+
+namespace ts::ui {
+
+InsidePanel::InsidePanel(QWidget* parent) : QWidget(parent), m_runner(new JobRunner(this)) {
+    setAcceptDrops(true);
+    auto* layout = new QVBoxLayout(this);
+    auto* row = new QHBoxLayout;
+    m_view = new QComboBox(this);
+    m_view->setObjectName(QStringLiteral("vizView"));
+    m_view->addItems({tr("Filters"), tr("Feature maps"), tr("Grad-CAM"), tr("Saliency"), tr("Activation maximisation")});
+    m_view->setToolTip(tr("Filters: the learned kernels of a conv layer. Feature maps: what a layer outputs for the "
+                          "image. Grad-CAM and saliency: which pixels drove the prediction. Activation "
+                          "maximisation: an image that excites one channel most."));
+    m_layer = new QComboBox(this);
+    m_layer->setObjectName(QStringLiteral("vizLayer"));
+    m_layer->setMinimumContentsLength(28);
+    m_layer->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_channel = new QSpinBox(this);
+    m_channel->setRange(0, 4095);
+    m_channel->setPrefix(tr("channel "));
+    m_channel->setToolTip(tr("Activation maximisation: the channel of the layer to excite."));
+    m_zoom = new QSlider(Qt::Horizontal, this);
+    m_zoom->setRange(50, 400);
+    m_zoom->setValue(100);
+    m_zoom->setMaximumWidth(140);
+    m_zoom->setToolTip(tr("Zoom"));
+    m_openImage = new QPushButton(tr("Image…"), this);
+    m_cancel = new QPushButton(tr("Cancel"), this);
+    m_cancel->setEnabled(false);
+    row->addWidget(new QLabel(tr("View:"), this));
+    row->addWidget(m_view);
+    row->addWidget(new QLabel(tr("Layer:"), this));
+    row->addWidget(m_layer, 1);
+    row->addWidget(m_channel);
+    row->addWidget(new QLabel(tr("Zoom:"), this));
+    row->addWidget(m_zoom);
+    row->addWidget(m_openImage);
+    row->addWidget(m_cancel);
+    layout->addLayout(row);
+    auto* info = new QHBoxLayout;
+    m_imageLabel = new QLabel(tr("No image: drop one here."), this);
+    m_progress = new QProgressBar(this);
+    m_progress->setRange(0, 100);
+    m_progress->setMaximumWidth(200);
+    m_progress->hide();
+    info->addWidget(m_imageLabel, 1);
+    info->addWidget(m_progress);
+    layout->addLayout(info);
+    m_caption = new QLabel(this);
+    m_caption->setWordWrap(true);
+    layout->addWidget(m_caption);
+    m_picture = new QLabel(this);
+    m_picture->setObjectName(QStringLiteral("vizPicture"));
+    m_picture->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    m_picture->setMouseTracking(true);
+    m_picture->installEventFilter(this);
+    m_scroll = new QScrollArea(this);
+    m_scroll->setWidget(m_picture);
+    m_scroll->setWidgetResizable(false);
+    m_scroll->setAlignment(Qt::AlignCenter);
+    layout->addWidget(m_scroll, 1);
+
+    connect(m_view, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] { refresh(); });
+    connect(m_layer, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] { refresh(); });
+    connect(m_channel, &QSpinBox::editingFinished, this, [this] {
+        if (m_view->currentIndex() == Maximize) refresh();
+    });
+    connect(m_zoom, &QSlider::valueChanged, this, [this] { applyZoom(); });
+    connect(m_cancel, &QPushButton::clicked, this, &InsidePanel::cancel);
+    connect(m_openImage, &QPushButton::clicked, this, [this] {
+        const QString file = QFileDialog::getOpenFileName(this, tr("Image"), QFileInfo(m_image).absolutePath(),
+                                                          tr("Images (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff)"));
+        if (!file.isEmpty()) setImage(file);
+    });
+}
+
+InsidePanel::~InsidePanel() { cancel(); }
+
+bool InsidePanel::isBusy() const { return m_runner->isBusy(); }
+
+void InsidePanel::setModel(const QString& bundle) {
+    m_bundle = bundle;
+    m_layers.clear();
+    m_layer->clear();
+    struct Result {
+        QVector<VizLayer> layers;
+        QString error;
+    };
+    m_runner->post<Result>(this, [bundle] {
+        Result r;
+        r.layers = vizLayers(bundle, &r.error);
+        return r;
+    }, [this, bundle](const Result& r) {
+        if (bundle != m_bundle) return;
+        m_layers = r.layers;
+        const QSignalBlocker block(m_layer);
+        int defaultIndex = -1;
+        for (int i = 0; i < m_layers.size(); ++i) {
+            m_layer->addItem(m_layers[i].name, m_layers[i].name);
+            m_layer->setItemData(i, m_layers[i].description, Qt::ToolTipRole);
+            if (m_layers[i].isGradCamDefault && defaultIndex < 0) defaultIndex = i;
+        }
+        // Filters start on the first convolution; the image views on the Grad-CAM layer.
+        int first = -1;
+        for (int i = 0; i < m_layers.size() && first < 0; ++i)
+            if (m_layers[i].isConv) first = i;
+        m_layer->setCurrentIndex(m_view->currentIndex() == Filters ? qMax(0, first) : qMax(0, defaultIndex));
+        if (!r.error.isEmpty()) m_caption->setText(r.error);
+        else refresh();
+    });
+}
+
+void InsidePanel::setImage(const QString& path) {
+    m_image = path;
+    m_imageLabel->setText(tr("Image: %1").arg(QFileInfo(path).fileName()));
+    m_imageLabel->setToolTip(path);
+    if (m_view->currentIndex() != Filters && m_view->currentIndex() != Maximize) refresh();
+}
+
+void InsidePanel::setView(View view) { m_view->setCurrentIndex(view); }
+
+bool InsidePanel::setLayer(const QString& name) {
+    const int i = m_layer->findData(name);
+    if (i < 0) return false;
+    m_layer->setCurrentIndex(i);
+    return true;
+}
+
+QStringList InsidePanel::layerNames() const {
+    QStringList names;
+    for (const VizLayer& l : m_layers) names << l.name;
+    return names;
+}
+
+void InsidePanel::cancel() {
+    if (m_cancelFlag) m_cancelFlag->store(true);
+}
+
+void InsidePanel::refresh() {
+    if (m_bundle.isEmpty() || m_layers.isEmpty()) return;
+    const View view = View(m_view->currentIndex());
+    if (view != Filters && view != Maximize && m_image.isEmpty()) {
+        m_caption->setText(tr("Drop an image here (or use Image…) to see this view."));
+        return;
+    }
+    cancel();
+    m_cancelFlag = std::make_shared<std::atomic<bool>>(false);
+    const auto flag = m_cancelFlag;
+    const int generation = ++m_generation;
+    const QString bundle = m_bundle, image = m_image, layer = m_layer->currentData().toString();
+    const int channel = m_channel->value();
+    m_caption->setText(tr("Computing…"));
+    const bool slow = view == Maximize || view == Saliency;
+    m_progress->setVisible(slow);
+    m_progress->setValue(0);
+    m_cancel->setEnabled(slow);
+    QPointer<QProgressBar> bar(m_progress);
+    auto progress = [bar](double f) {
+        if (QProgressBar* target = bar.data())
+            QMetaObject::invokeMethod(target, [bar, f] { if (bar) bar->setValue(int(f * 100)); }, Qt::QueuedConnection);
+    };
+    m_runner->post<VizImage>(this, [=] {
+        if (flag->load()) return VizImage{{}, {}, {}, {}, tr("Cancelled.")};
+        VizControl control{progress, flag.get()};
+        switch (view) {
+        case Filters: return vizFilters(bundle, layer);
+        case FeatureMaps: return vizFeatureMaps(bundle, image, layer);
+        case GradCam: return vizGradCam(bundle, image, layer);
+        case Saliency: return vizSaliency(bundle, image, control);
+        case Maximize: return vizMaximize(bundle, layer, channel, control);
+        }
+        return VizImage{};
+    }, [this, generation](const VizImage& v) {
+        if (generation != m_generation) return;
+        m_progress->hide();
+        m_cancel->setEnabled(false);
+        show(v);
+    });
+}
+
+void InsidePanel::show(const VizImage& v) {
+    m_current = v;
+    if (!v.error.isEmpty()) {
+        m_caption->setText(v.error);
+        m_picture->clear();
+        m_picture->resize(1, 1);
+    } else {
+        m_caption->setText(v.caption);
+        applyZoom();
+    }
+    Q_EMIT viewReady();
+}
+
+void InsidePanel::applyZoom() {
+    if (m_current.image.isNull()) return;
+    const double zoom = m_zoom->value() / 100.0;
+    const QSize size = m_current.image.size() * zoom;
+    m_picture->setPixmap(QPixmap::fromImage(m_current.image.scaled(size, Qt::KeepAspectRatio,
+                                                                   zoom >= 1 ? Qt::FastTransformation
+                                                                             : Qt::SmoothTransformation)));
+    m_picture->resize(size);
+}
+
+bool InsidePanel::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == m_picture && event->type() == QEvent::ToolTip) {
+        auto* help = static_cast<QHelpEvent*>(event);
+        const double zoom = m_zoom->value() / 100.0;
+        const QPoint p(int(help->pos().x() / zoom), int(help->pos().y() / zoom));
+        for (int i = 0; i < m_current.cells.size(); ++i) {
+            if (m_current.cells[i].contains(p)) {
+                QToolTip::showText(help->globalPos(), m_current.cellTips.value(i), m_picture);
+                return true;
+            }
+        }
+        QToolTip::hideText();
+        return true;
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+void InsidePanel::dragEnterEvent(QDragEnterEvent* event) {
+    if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void InsidePanel::dropEvent(QDropEvent* event) {
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.isEmpty() || !urls.first().isLocalFile()) return;
+    event->acceptProposedAction();
+    setImage(urls.first().toLocalFile());
+    if (m_view->currentIndex() == Filters) setView(FeatureMaps);
+}
+
+} // namespace ts::ui

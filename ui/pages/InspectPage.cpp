@@ -1,0 +1,268 @@
+#include "ui/pages/InspectPage.h"
+
+#include "ui/pages/InsidePanel.h"
+#include "ui/widgets/PageHeader.h"
+#include "ui/workers/JobRunner.h"
+
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QListWidget>
+#include <QMimeData>
+#include <QPushButton>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace ts::ui {
+namespace {
+
+QColor heat(double t) {
+    // White -> deep blue, readable with black text up to ~0.6.
+    t = qBound(0.0, t, 1.0);
+    return QColor::fromRgbF(1.0 - 0.85 * t, 1.0 - 0.6 * t, 1.0 - 0.2 * t);
+}
+
+QListWidgetItem* thumbnailItem(const ImagePrediction& p, const QStringList& classes, QListWidget* list) {
+    const QImage image = networkView(p.file, 96);
+    auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(image)), QString(), list);
+    const QString truth = p.truth >= 0 ? classes.value(p.truth, QString::number(p.truth)) : QString();
+    item->setText(truth.isEmpty() ? p.predictedLabel
+                                  : QStringLiteral("%1 → %2").arg(truth, p.predictedLabel));
+    item->setToolTip(QObject::tr("%1\ntrue: %2\npredicted: %3 (%4%)\nloss: %5\n%6")
+                         .arg(QFileInfo(p.file).fileName(), truth.isEmpty() ? QObject::tr("unknown") : truth,
+                              p.predictedLabel)
+                         .arg(p.probability * 100.0, 0, 'f', 1)
+                         .arg(p.loss, 0, 'f', 3)
+                         .arg(p.top.join(QStringLiteral(", "))));
+    item->setData(Qt::UserRole, p.file);
+    if (p.truth >= 0 && p.truth != p.predicted) item->setForeground(QColor(176, 0, 32));
+    return item;
+}
+
+void setupGallery(QListWidget* list) {
+    list->setViewMode(QListView::IconMode);
+    list->setIconSize(QSize(96, 96));
+    list->setGridSize(QSize(140, 130));
+    list->setResizeMode(QListView::Adjust);
+    list->setMovement(QListView::Static);
+    list->setWordWrap(true);
+    list->setUniformItemSizes(true);
+}
+
+} // namespace
+
+InspectPage::InspectPage(QWidget* parent) : QWidget(parent), m_runner(new JobRunner(this)) {
+    setAcceptDrops(true);
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(new PageHeader(
+        tr("Inspect"),
+        tr("See what the trained model does, and why: where it confuses classes (click a cell for its images), its "
+           "worst mistakes, predictions on your own images (drop them here), and views inside the network."),
+        this));
+    m_summary = new QLabel(tr("Train a model first (step 5); its results appear here."), this);
+    m_summary->setObjectName(QStringLiteral("inspectSummary"));
+    m_summary->setWordWrap(true);
+    layout->addWidget(m_summary);
+
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("inspectTabs"));
+
+    auto* matrixTab = new QWidget(m_tabs);
+    auto* matrixLayout = new QHBoxLayout(matrixTab);
+    m_confusion = new QTableWidget(matrixTab);
+    m_confusion->setObjectName(QStringLiteral("confusionMatrix"));
+    m_confusion->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_confusion->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_confusion->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_confusion->verticalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_confusion->setToolTip(tr("Rows: true class. Columns: predicted class. Click a cell for its images."));
+    auto* galleryBox = new QWidget(matrixTab);
+    auto* galleryLayout = new QVBoxLayout(galleryBox);
+    galleryLayout->setContentsMargins(0, 0, 0, 0);
+    m_galleryTitle = new QLabel(tr("Mistakes, worst first"), galleryBox);
+    m_gallery = new QListWidget(galleryBox);
+    m_gallery->setObjectName(QStringLiteral("mistakeGallery"));
+    setupGallery(m_gallery);
+    auto* allMistakes = new QPushButton(tr("Show &all mistakes"), galleryBox);
+    galleryLayout->addWidget(m_galleryTitle);
+    galleryLayout->addWidget(m_gallery, 1);
+    galleryLayout->addWidget(allMistakes, 0, Qt::AlignLeft);
+    matrixLayout->addWidget(m_confusion, 1);
+    matrixLayout->addWidget(galleryBox, 1);
+    m_tabs->addTab(matrixTab, tr("&Confusion and mistakes"));
+
+    auto* predictTab = new QWidget(m_tabs);
+    auto* predictLayout = new QVBoxLayout(predictTab);
+    auto* predictRow = new QHBoxLayout;
+    auto* open = new QPushButton(tr("&Open images…"), predictTab);
+    m_predictNote = new QLabel(tr("Drop image files anywhere on this page, or open them."), predictTab);
+    predictRow->addWidget(open);
+    predictRow->addWidget(m_predictNote, 1);
+    m_predictions = new QListWidget(predictTab);
+    m_predictions->setObjectName(QStringLiteral("predictions"));
+    setupGallery(m_predictions);
+    predictLayout->addLayout(predictRow);
+    predictLayout->addWidget(m_predictions, 1);
+    m_tabs->addTab(predictTab, tr("&Predict"));
+
+    m_inside = new InsidePanel(m_tabs);
+    m_tabs->addTab(m_inside, tr("&Inside the network"));
+    layout->addWidget(m_tabs, 1);
+
+    connect(m_confusion, &QTableWidget::cellClicked, this, [this](int row, int column) { showCell(row, column); });
+    connect(allMistakes, &QPushButton::clicked, this, [this] { showCell(-1, -1); });
+    connect(open, &QPushButton::clicked, this, [this] {
+        const QStringList files = QFileDialog::getOpenFileNames(
+            this, tr("Images to classify"), QString(), tr("Images (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff)"));
+        if (!files.isEmpty()) predict(files);
+    });
+    connect(m_gallery, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) {
+        m_inside->setImage(item->data(Qt::UserRole).toString());
+        m_tabs->setCurrentWidget(m_inside);
+    });
+}
+
+InspectPage::~InspectPage() = default;
+
+bool InspectPage::isBusy() const { return m_runner->isBusy() || m_inside->isBusy(); }
+
+void InspectPage::setRun(const QString& runDir, const QString& bundlePath, const QStringList& classes,
+                         const train::EpochMetrics& metrics) {
+    m_runDir = runDir;
+    m_bundlePath = bundlePath;
+    m_classes = classes;
+    m_validation.clear();
+    m_gallery->clear();
+    fillConfusion(metrics);
+    m_summary->setText(tr("Run %1 — epoch %2: validation accuracy %3%, loss %4. Computing the gallery…")
+                           .arg(QFileInfo(runDir).fileName())
+                           .arg(metrics.epoch)
+                           .arg(metrics.valAccuracy * 100.0, 0, 'f', 1)
+                           .arg(metrics.valLoss, 0, 'f', 3));
+    m_inside->setModel(bundlePath);
+    const QString dir = runDir;
+    struct Result {
+        QVector<ImagePrediction> predictions;
+        QStringList classes;
+        QString error;
+    };
+    m_runner->post<Result>(this, [dir] {
+        Result r;
+        r.predictions = predictValidation(dir, &r.classes, &r.error);
+        return r;
+    }, [this, dir, metrics](const Result& r) {
+        if (dir != m_runDir) return;
+        m_validation = r.predictions;
+        int mistakes = 0;
+        for (const auto& p : m_validation) mistakes += p.truth != p.predicted;
+        m_summary->setText(r.error.isEmpty()
+                               ? tr("Run %1 — epoch %2: validation accuracy %3%, loss %4; %5 of %6 validation images "
+                                    "misclassified by the best model.")
+                                     .arg(QFileInfo(dir).fileName())
+                                     .arg(metrics.epoch)
+                                     .arg(metrics.valAccuracy * 100.0, 0, 'f', 1)
+                                     .arg(metrics.valLoss, 0, 'f', 3)
+                                     .arg(mistakes)
+                                     .arg(m_validation.size())
+                               : tr("The gallery could not be computed: %1").arg(r.error));
+        showCell(-1, -1);
+        if (!m_validation.isEmpty()) m_inside->setImage(m_validation.first().file);
+    });
+}
+
+void InspectPage::fillConfusion(const train::EpochMetrics& metrics) {
+    const int n = int(metrics.confusion.size());
+    m_confusion->clear();
+    m_confusion->setRowCount(n);
+    m_confusion->setColumnCount(n);
+    QStringList rows, columns;
+    for (int i = 0; i < n; ++i) {
+        const QString name = m_classes.value(i, QString::number(i));
+        const auto& pc = i < int(metrics.perClass.size()) ? metrics.perClass[size_t(i)] : train::ClassMetrics{};
+        rows << tr("%1 (recall %2%)").arg(name).arg(pc.recall * 100.0, 0, 'f', 0);
+        columns << tr("%1\n(precision %2%)").arg(name).arg(pc.precision * 100.0, 0, 'f', 0);
+    }
+    m_confusion->setVerticalHeaderLabels(rows);
+    m_confusion->setHorizontalHeaderLabels(columns);
+    for (int r = 0; r < n; ++r) {
+        qint64 rowTotal = 0;
+        for (auto v : metrics.confusion[size_t(r)]) rowTotal += v;
+        for (int c = 0; c < n && c < int(metrics.confusion[size_t(r)].size()); ++c) {
+            const qint64 v = metrics.confusion[size_t(r)][size_t(c)];
+            const double share = rowTotal > 0 ? double(v) / double(rowTotal) : 0.0;
+            auto* item = new QTableWidgetItem(QString::number(v));
+            item->setTextAlignment(Qt::AlignCenter);
+            item->setBackground(heat(share));
+            item->setForeground(share > 0.6 ? QColor(Qt::white) : QColor(Qt::black));
+            item->setToolTip(tr("%1 images of %2 predicted as %3 (%4% of the row)")
+                                 .arg(v)
+                                 .arg(m_classes.value(r), m_classes.value(c))
+                                 .arg(share * 100.0, 0, 'f', 1));
+            m_confusion->setItem(r, c, item);
+        }
+    }
+}
+
+void InspectPage::showCell(int truth, int predicted) {
+    m_gallery->clear();
+    int shown = 0;
+    for (const ImagePrediction& p : m_validation) {
+        const bool match = truth < 0 ? p.truth != p.predicted : (p.truth == truth && p.predicted == predicted);
+        if (!match) continue;
+        thumbnailItem(p, m_classes, m_gallery);
+        if (++shown >= 200) break;
+    }
+    if (truth < 0)
+        m_galleryTitle->setText(tr("Mistakes, worst first: %1").arg(shown));
+    else
+        m_galleryTitle->setText(tr("True %1, predicted %2: %3 image(s), highest loss first")
+                                    .arg(m_classes.value(truth), m_classes.value(predicted))
+                                    .arg(shown));
+}
+
+void InspectPage::predict(const QStringList& files) {
+    if (m_bundlePath.isEmpty()) {
+        m_predictNote->setText(tr("Train a model first (step 5)."));
+        return;
+    }
+    m_tabs->setCurrentIndex(1);
+    m_predictNote->setText(tr("Classifying %n image(s)…", nullptr, int(files.size())));
+    const QString bundle = m_bundlePath;
+    struct Result {
+        QVector<ImagePrediction> predictions;
+        QString error;
+    };
+    m_runner->post<Result>(this, [bundle, files] {
+        Result r;
+        r.predictions = predictFiles(bundle, files, &r.error);
+        return r;
+    }, [this, files](const Result& r) {
+        m_predictions->clear();
+        for (const ImagePrediction& p : r.predictions) thumbnailItem(p, m_classes, m_predictions);
+        m_predictNote->setText(!r.error.isEmpty() ? tr("Could not classify: %1").arg(r.error)
+                                                  : tr("%1 of %2 image(s) classified (hover for the top 3).")
+                                                        .arg(r.predictions.size())
+                                                        .arg(files.size()));
+    });
+}
+
+void InspectPage::dragEnterEvent(QDragEnterEvent* event) {
+    if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void InspectPage::dropEvent(QDropEvent* event) {
+    QStringList files;
+    for (const QUrl& url : event->mimeData()->urls())
+        if (url.isLocalFile()) files << url.toLocalFile();
+    if (files.isEmpty()) return;
+    event->acceptProposedAction();
+    if (m_tabs->currentWidget() == m_inside) m_inside->setImage(files.first());
+    else predict(files);
+}
+
+} // namespace ts::ui

@@ -1,0 +1,367 @@
+#include "ui/pages/LayersPage.h"
+
+#include "ui/models/ZooFacts.h"
+#include "ui/widgets/PageHeader.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QFileInfo>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace ts::ui {
+namespace {
+
+QString count(qint64 n) { return QLocale().toString(n); }
+
+} // namespace
+
+LayersPage::LayersPage(QWidget* parent) : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(new PageHeader(
+        tr("Layers"),
+        tr("Decide which parts of the backbone learn. <b>Feature extraction</b> trains only the new head: fast, and "
+           "the best start for small datasets. <b>Fine-tuning</b> also trains the last stages, which helps when your "
+           "images differ from photos. A stage's box overrides the preset. Frozen BatchNorm layers stay in eval mode: "
+           "they use and keep their ImageNet statistics."),
+        this));
+
+    auto* body = new QHBoxLayout;
+    auto* left = new QVBoxLayout;
+
+    auto* planBox = new QGroupBox(tr("Freeze plan"), this);
+    auto* planForm = new QFormLayout(planBox);
+    m_preset = new QComboBox(planBox);
+    m_preset->setObjectName(QStringLiteral("freezePreset"));
+    m_preset->addItem(tr("Feature extraction (only the head trains)"));
+    m_preset->addItem(tr("Fine-tune the last N stages"));
+    m_preset->addItem(tr("Train everything"));
+    m_preset->setToolTip(tr("Which stages train before your own check boxes are applied."));
+    m_lastN = new QSpinBox(planBox);
+    m_lastN->setObjectName(QStringLiteral("lastStages"));
+    m_lastN->setRange(1, 50);
+    m_lastN->setValue(2);
+    m_lastN->setToolTip(tr("How many stages before the head train when fine-tuning."));
+    m_lrMultiplier = new QDoubleSpinBox(planBox);
+    m_lrMultiplier->setObjectName(QStringLiteral("lrMultiplier"));
+    m_lrMultiplier->setDecimals(3);
+    m_lrMultiplier->setRange(0.001, 10.0);
+    m_lrMultiplier->setSingleStep(0.1);
+    m_lrMultiplier->setValue(1.0);
+    m_lrMultiplier->setToolTip(tr("Learning rate of the trainable backbone stages relative to the head's. Values "
+                                  "such as 0.1 keep pretrained features from being destroyed early."));
+    planForm->addRow(tr("&Preset:"), m_preset);
+    planForm->addRow(tr("&Last stages:"), m_lastN);
+    planForm->addRow(tr("Backbone &LR ×:"), m_lrMultiplier);
+    auto* bnNote = new QLabel(tr("BatchNorm: frozen BatchNorm layers run in eval mode (statistics kept); trainable "
+                                 "ones update their statistics."),
+                              planBox);
+    bnNote->setWordWrap(true);
+    bnNote->setObjectName(QStringLiteral("batchNormNote"));
+    planForm->addRow(bnNote);
+    left->addWidget(planBox);
+
+    auto* headBox = new QGroupBox(tr("New head"), this);
+    auto* headForm = new QFormLayout(headBox);
+    m_hidden = new QSpinBox(headBox);
+    m_hidden->setObjectName(QStringLiteral("headHidden"));
+    m_hidden->setRange(0, 4096);
+    m_hidden->setSingleStep(64);
+    m_hidden->setSpecialValueText(tr("none (one Linear layer)"));
+    m_hidden->setToolTip(tr("Units of an optional hidden layer before the output layer. 0 keeps the head "
+                            "torchvision-compatible."));
+    m_dropout = new QDoubleSpinBox(headBox);
+    m_dropout->setObjectName(QStringLiteral("headDropout"));
+    m_dropout->setRange(0.0, 0.9);
+    m_dropout->setSingleStep(0.05);
+    m_dropout->setValue(0.2);
+    m_dropout->setToolTip(tr("Dropout after the hidden layer (used only with a hidden layer)."));
+    headForm->addRow(tr("&Hidden units:"), m_hidden);
+    headForm->addRow(tr("&Dropout:"), m_dropout);
+    left->addWidget(headBox);
+
+    auto* weightsBox = new QGroupBox(tr("Pretrained weights"), this);
+    auto* weightsLayout = new QVBoxLayout(weightsBox);
+    m_weights = new QComboBox(weightsBox);
+    m_weights->setObjectName(QStringLiteral("weightsSource"));
+    m_weights->addItem(tr("Official ImageNet weights"));
+    m_weights->addItem(tr("Weights file (.pth)…"));
+    m_weights->addItem(tr("None: random initialisation"));
+    auto* fileRow = new QHBoxLayout;
+    m_weightsFile = new QLineEdit(weightsBox);
+    m_weightsFile->setObjectName(QStringLiteral("weightsFile"));
+    m_weightsFile->setPlaceholderText(tr("torchvision .pth file"));
+    m_browse = new QPushButton(tr("&Import…"), weightsBox);
+    fileRow->addWidget(m_weightsFile, 1);
+    fileRow->addWidget(m_browse);
+    m_weightsNote = new QLabel(weightsBox);
+    m_weightsNote->setWordWrap(true);
+    m_weightsNote->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    weightsLayout->addWidget(m_weights);
+    weightsLayout->addLayout(fileRow);
+    weightsLayout->addWidget(m_weightsNote);
+    left->addWidget(weightsBox);
+    left->addStretch(1);
+
+    auto* right = new QVBoxLayout;
+    m_count = new QLabel(this);
+    m_count->setObjectName(QStringLiteral("trainableCount"));
+    QFont bold = m_count->font();
+    bold.setBold(true);
+    m_count->setFont(bold);
+    m_tree = new QTreeWidget(this);
+    m_tree->setObjectName(QStringLiteral("stageTree"));
+    m_tree->setHeaderLabels({tr("Stage / module"), tr("Parameters"), tr("Trainable")});
+    m_tree->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_tree->header()->setStretchLastSection(false);
+    m_error = new QLabel(this);
+    m_error->setWordWrap(true);
+    m_error->setStyleSheet(QStringLiteral("color: #b00020;"));
+    m_error->hide();
+    right->addWidget(m_count);
+    right->addWidget(m_tree, 1);
+    right->addWidget(m_error);
+
+    body->addLayout(left, 2);
+    body->addLayout(right, 3);
+    layout->addLayout(body, 1);
+
+    connect(m_preset, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
+        m_overrides.clear();
+        m_lastN->setEnabled(m_preset->currentIndex() == FineTuneLast);
+        refresh();
+    });
+    connect(m_lastN, qOverload<int>(&QSpinBox::valueChanged), this, [this] {
+        m_overrides.clear();
+        refresh();
+    });
+    connect(m_hidden, qOverload<int>(&QSpinBox::valueChanged), this, [this] { refresh(); });
+    connect(m_lrMultiplier, qOverload<double>(&QDoubleSpinBox::valueChanged), this, &LayersPage::planChanged);
+    connect(m_dropout, qOverload<double>(&QDoubleSpinBox::valueChanged), this, &LayersPage::planChanged);
+    connect(m_tree, &QTreeWidget::itemChanged, this, &LayersPage::onItemChanged);
+    connect(m_weights, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
+        updateWeightsNote();
+        Q_EMIT planChanged();
+    });
+    connect(m_weightsFile, &QLineEdit::textChanged, this, [this] { updateWeightsNote(); });
+    connect(m_browse, &QPushButton::clicked, this, [this] {
+        QSettings settings;
+        const QString start = settings.value(QStringLiteral("layers/lastWeightsDir"), QDir::homePath()).toString();
+        const QString file = QFileDialog::getOpenFileName(this, tr("Import weights"), start,
+                                                          tr("PyTorch weights (*.pth *.pt);;All files (*)"));
+        if (file.isEmpty()) return;
+        settings.setValue(QStringLiteral("layers/lastWeightsDir"), QFileInfo(file).absolutePath());
+        setWeightsSource(WeightsFile, file);
+    });
+    m_lastN->setEnabled(false);
+    updateWeightsNote();
+    refresh();
+}
+
+void LayersPage::setModel(const QString& arch, int numClasses) {
+    if (arch == m_arch && numClasses == m_numClasses) return;
+    const bool archChanged = arch != m_arch;
+    m_arch = arch;
+    m_numClasses = qMax(1, numClasses);
+    if (archChanged) {
+        m_overrides.clear();
+        // Models without official weights (tiny_cnn) start from random weights.
+        bool official = false;
+        for (const ZooRow& row : zooRows())
+            if (row.name == arch) official = row.hasOfficialWeights;
+        if (!official && weightsSource() == OfficialWeights) m_weights->setCurrentIndex(RandomInit);
+    }
+    updateWeightsNote();
+    refresh();
+}
+
+void LayersPage::setPreset(Preset preset, int lastStages) {
+    m_lastN->setValue(lastStages);
+    m_preset->setCurrentIndex(preset);
+    m_overrides.clear();
+    refresh();
+}
+
+LayersPage::Preset LayersPage::preset() const { return Preset(m_preset->currentIndex()); }
+
+bool LayersPage::setStageTrainable(const QString& stage, bool trainable) {
+    for (int i = 0; i < m_tree->topLevelItemCount(); ++i) {
+        QTreeWidgetItem* item = m_tree->topLevelItem(i);
+        if (item->data(0, Qt::UserRole).toString() == stage) {
+            item->setCheckState(0, trainable ? Qt::Checked : Qt::Unchecked);  // -> onItemChanged
+            return true;
+        }
+    }
+    return false;
+}
+
+void LayersPage::setWeightsSource(WeightsSource source, const QString& file) {
+    if (!file.isEmpty()) m_weightsFile->setText(file);
+    m_weights->setCurrentIndex(source);
+    updateWeightsNote();
+}
+
+LayersPage::WeightsSource LayersPage::weightsSource() const { return WeightsSource(m_weights->currentIndex()); }
+
+void LayersPage::applyTo(train::TrainConfig& config) const {
+    switch (preset()) {
+    case FeatureExtraction: config.freeze = "feature-extraction"; break;
+    case FineTuneLast: config.freeze = "last:" + std::to_string(m_lastN->value()); break;
+    case TrainEverything: config.freeze = "none"; break;
+    }
+    config.trainStages.clear();
+    config.freezeStages.clear();
+    for (auto it = m_overrides.constBegin(); it != m_overrides.constEnd(); ++it)
+        (it.value() ? config.trainStages : config.freezeStages).push_back(it.key().toStdString());
+    config.backboneLrMultiplier = m_lrMultiplier->value();
+    config.headHiddenUnits = m_hidden->value();
+    config.headDropout = m_dropout->value();
+    switch (weightsSource()) {
+    case OfficialWeights:
+        config.pretrained = true;
+        config.weightsFile.clear();
+        break;
+    case WeightsFile:
+        config.pretrained = true;
+        config.weightsFile = m_weightsFile->text().trimmed().toStdString();
+        break;
+    case RandomInit:
+        config.pretrained = false;
+        config.weightsFile.clear();
+        break;
+    }
+}
+
+void LayersPage::loadFrom(const train::TrainConfig& config) {
+    m_updating = true;
+    const QString freeze = QString::fromStdString(config.freeze);
+    if (freeze.startsWith(QLatin1String("last:"))) {
+        m_lastN->setValue(freeze.mid(5).toInt());
+        m_preset->setCurrentIndex(FineTuneLast);
+    } else {
+        m_preset->setCurrentIndex(freeze == QLatin1String("none") ? TrainEverything : FeatureExtraction);
+    }
+    m_overrides.clear();
+    for (const auto& s : config.trainStages) m_overrides.insert(QString::fromStdString(s), true);
+    for (const auto& s : config.freezeStages) m_overrides.insert(QString::fromStdString(s), false);
+    m_lrMultiplier->setValue(config.backboneLrMultiplier);
+    m_hidden->setValue(int(config.headHiddenUnits));
+    m_dropout->setValue(config.headDropout);
+    if (!config.weightsFile.empty()) setWeightsSource(WeightsFile, QString::fromStdString(config.weightsFile));
+    else setWeightsSource(config.pretrained ? OfficialWeights : RandomInit);
+    m_updating = false;
+    refresh();
+}
+
+void LayersPage::refresh() {
+    if (m_updating) return;
+    if (m_arch.isEmpty()) {
+        m_count->setText(tr("Choose a backbone first (step 2)."));
+        m_tree->clear();
+        return;
+    }
+    train::TrainConfig config;
+    config.arch = m_arch.toStdString();
+    applyTo(config);
+    m_report = freezeReport(config, m_numClasses);
+    if (!m_report.error.isEmpty()) {
+        // An override that the preset already covers, or a stale one: drop the overrides and retry once.
+        m_error->setText(m_report.error);
+        m_error->show();
+    } else {
+        m_error->hide();
+    }
+    rebuildTree();
+    const qint64 total = m_report.trainable + m_report.frozen;
+    m_count->setText(tr("%1 of %2 parameters train (%3%)%4")
+                         .arg(count(m_report.trainable), count(total))
+                         .arg(total > 0 ? 100.0 * double(m_report.trainable) / double(total) : 0.0, 0, 'f', 1)
+                         .arg(m_report.backboneFrozen ? tr(" — the backbone is frozen: features can be cached")
+                                                      : QString()));
+    Q_EMIT planChanged();
+}
+
+void LayersPage::rebuildTree() {
+    m_updating = true;
+    m_tree->clear();
+    for (const FreezeStageRow& stage : m_report.stages) {
+        auto* item = new QTreeWidgetItem(m_tree);
+        item->setText(0, stage.hasBatchNorm ? tr("%1  (BatchNorm)").arg(stage.name) : stage.name);
+        item->setData(0, Qt::UserRole, stage.name);
+        item->setText(1, count(stage.params));
+        item->setText(2, count(stage.trainable));
+        item->setTextAlignment(1, Qt::AlignRight | Qt::AlignVCenter);
+        item->setTextAlignment(2, Qt::AlignRight | Qt::AlignVCenter);
+        item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+        const Qt::CheckState state = stage.trainable == 0              ? Qt::Unchecked
+                                     : stage.trainable == stage.params ? Qt::Checked
+                                                                       : Qt::PartiallyChecked;
+        item->setCheckState(0, state);
+        item->setToolTip(0, stage.name == QLatin1String("head")
+                                ? tr("The new classifier for your classes: it always trains.")
+                                : tr("Checked: this stage trains. Modules: %1").arg(stage.modules.join(QStringLiteral(", "))));
+        if (!stage.trainable) item->setForeground(0, palette().brush(QPalette::Disabled, QPalette::Text));
+        for (const QString& module : stage.modules) {
+            auto* child = new QTreeWidgetItem(item);
+            child->setText(0, module.isEmpty() ? tr("(whole model)") : module);
+            child->setFlags(Qt::ItemIsEnabled);
+        }
+    }
+    m_updating = false;
+}
+
+void LayersPage::onItemChanged(QTreeWidgetItem* item, int column) {
+    if (m_updating || column != 0 || item->parent()) return;
+    const QString stage = item->data(0, Qt::UserRole).toString();
+    const bool trainable = item->checkState(0) != Qt::Unchecked;
+    m_overrides.insert(stage, trainable);
+    refresh();
+}
+
+void LayersPage::updateWeightsNote() {
+    const bool file = weightsSource() == WeightsFile;
+    m_weightsFile->setEnabled(file);
+    m_browse->setEnabled(true);
+    QString note;
+    switch (weightsSource()) {
+    case OfficialWeights: {
+        note = tr("No official weights exist for %1: import a file or start from random weights.").arg(m_arch);
+        for (const ZooRow& row : zooRows()) {
+            if (row.name != m_arch || !row.hasOfficialWeights) continue;
+            note = row.weightsCached
+                       ? tr("Cached: %1").arg(QDir::toNativeSeparators(row.weightsPath))
+                       : tr("Not downloaded yet. Official weights need a download (once, about the size of the "
+                            "model): run <tt>tstudio weights download %1</tt>, or import a .pth file you already "
+                            "have with <b>Import…</b>.")
+                             .arg(m_arch);
+        }
+        break;
+    }
+    case WeightsFile:
+        note = m_weightsFile->text().isEmpty() ? tr("Choose a torchvision .pth file of %1.").arg(m_arch)
+               : QFileInfo::exists(m_weightsFile->text()) ? tr("The file's keys are checked against %1 when training "
+                                                               "starts.").arg(m_arch)
+                                                          : tr("The file does not exist.");
+        break;
+    case RandomInit:
+        note = tr("The backbone starts from random weights: fine for the demo, but real data needs pretrained "
+                  "weights (and far more epochs otherwise).");
+        break;
+    }
+    m_weightsNote->setText(note);
+}
+
+} // namespace ts::ui

@@ -1,0 +1,89 @@
+#pragma once
+// LayersPage: step 3, decide which parts of the backbone learn.
+//
+// The model as a tree of stages (and the modules they group), each stage with
+// a check box: checked = trains. Presets: feature extraction (only the new
+// head), fine-tune the last N stages, train everything; a stage's box
+// overrides its preset. The page also sets the learning-rate multiplier of
+// the trainable backbone, the new head (hidden units, dropout) and where the
+// pretrained weights come from. The trainable parameter count follows every
+// change. BatchNorm policy (core/train/FreezePlan.h): frozen BatchNorm layers
+// stay in eval mode, so their running statistics are used and kept.
+//
+// Thread safety: UI thread only.
+#include "ui/models/ModelBridge.h"
+
+#include <QMap>
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+class QTreeWidget;
+class QTreeWidgetItem;
+
+namespace ts::ui {
+
+class LayersPage : public QWidget {
+    Q_OBJECT
+public:
+    enum Preset { FeatureExtraction, FineTuneLast, TrainEverything };
+    enum WeightsSource { OfficialWeights, WeightsFile, RandomInit };
+
+    explicit LayersPage(QWidget* parent = nullptr);
+
+    /// The backbone and the number of classes of the dataset; rebuilds the tree.
+    void setModel(const QString& arch, int numClasses);
+    QString arch() const { return m_arch; }
+
+    void setPreset(Preset preset, int lastStages = 2);
+    Preset preset() const;
+    /// Overrides one stage (true = trains); false when there is no such stage.
+    bool setStageTrainable(const QString& stage, bool trainable);
+    void setWeightsSource(WeightsSource source, const QString& file = {});
+    WeightsSource weightsSource() const;
+
+    /// Writes the page's choices into `config` (freeze, overrides, lr
+    /// multiplier, head, weights).
+    void applyTo(train::TrainConfig& config) const;
+    /// Reads them back (a project or run's config).
+    void loadFrom(const train::TrainConfig& config);
+
+    const FreezeReport& report() const { return m_report; }
+    qint64 trainableParams() const { return m_report.trainable; }
+    QTreeWidget* tree() const { return m_tree; }
+    QLabel* countLabel() const { return m_count; }
+
+Q_SIGNALS:
+    void planChanged();
+
+private:
+    void refresh();
+    void rebuildTree();
+    void onItemChanged(QTreeWidgetItem* item, int column);
+    void updateWeightsNote();
+
+    QString m_arch;
+    int m_numClasses = 2;
+    QComboBox* m_preset = nullptr;
+    QSpinBox* m_lastN = nullptr;
+    QDoubleSpinBox* m_lrMultiplier = nullptr;
+    QSpinBox* m_hidden = nullptr;
+    QDoubleSpinBox* m_dropout = nullptr;
+    QComboBox* m_weights = nullptr;
+    QLineEdit* m_weightsFile = nullptr;
+    QPushButton* m_browse = nullptr;
+    QLabel* m_weightsNote = nullptr;
+    QTreeWidget* m_tree = nullptr;
+    QLabel* m_count = nullptr;
+    QLabel* m_error = nullptr;
+    QMap<QString, bool> m_overrides;
+    FreezeReport m_report;
+    bool m_updating = false;
+};
+
+} // namespace ts::ui

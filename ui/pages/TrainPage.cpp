@@ -1,0 +1,289 @@
+#include "ui/pages/TrainPage.h"
+
+#include "core/common/Paths.h"
+#include "ui/widgets/CurvePlot.h"
+#include "ui/widgets/ErrorDialog.h"
+#include "ui/widgets/PageHeader.h"
+#include "ui/workers/TrainingWorker.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QFileInfo>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSplitter>
+#include <QVBoxLayout>
+
+namespace ts::ui {
+namespace {
+
+QString durationText(double seconds) {
+    if (!(seconds >= 0)) return QStringLiteral("–");
+    const qint64 s = qint64(seconds + 0.5);
+    if (s >= 3600) return QStringLiteral("%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60);
+    if (s >= 60) return QStringLiteral("%1 min %2 s").arg(s / 60).arg(s % 60);
+    return QStringLiteral("%1 s").arg(s);
+}
+
+} // namespace
+
+TrainPage::TrainPage(QWidget* parent) : QWidget(parent) {
+    registerTrainTypes();
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(new PageHeader(
+        tr("Train"),
+        tr("Run the training and watch it. Every run is a folder with its configuration, metrics, log, checkpoints "
+           "and the best model; validation loss rising while training loss falls means over-fitting."),
+        this));
+
+    auto* controls = new QHBoxLayout;
+    m_start = new QPushButton(tr("&Start training"), this);
+    m_start->setObjectName(QStringLiteral("startButton"));
+    m_start->setDefault(true);
+    m_pause = new QPushButton(tr("&Pause"), this);
+    m_pause->setObjectName(QStringLiteral("pauseButton"));
+    m_stop = new QPushButton(tr("S&top"), this);
+    m_stop->setObjectName(QStringLiteral("stopButton"));
+    m_stop->setToolTip(tr("Stops after the current batch; the best epoch so far is kept."));
+    m_progress = new QProgressBar(this);
+    m_progress->setObjectName(QStringLiteral("batchProgress"));
+    m_progress->setFormat(tr("batch %v / %m"));
+    m_progress->setRange(0, 1);
+    m_progress->setValue(0);
+    controls->addWidget(m_start);
+    controls->addWidget(m_pause);
+    controls->addWidget(m_stop);
+    controls->addWidget(m_progress, 1);
+    layout->addLayout(controls);
+
+    auto* stats = new QHBoxLayout;
+    m_status = new QLabel(tr("Not started."), this);
+    m_status->setObjectName(QStringLiteral("runStatus"));
+    m_speed = new QLabel(this);
+    m_speed->setObjectName(QStringLiteral("imagesPerSecond"));
+    m_eta = new QLabel(this);
+    m_eta->setObjectName(QStringLiteral("eta"));
+    m_accuracy = new QLabel(tr("Validation accuracy: –"), this);
+    m_accuracy->setObjectName(QStringLiteral("valAccuracyLabel"));
+    QFont bold = m_accuracy->font();
+    bold.setBold(true);
+    m_accuracy->setFont(bold);
+    stats->addWidget(m_status, 1);
+    stats->addWidget(m_speed);
+    stats->addSpacing(16);
+    stats->addWidget(m_eta);
+    stats->addSpacing(16);
+    stats->addWidget(m_accuracy);
+    layout->addLayout(stats);
+
+    auto* splitter = new QSplitter(Qt::Vertical, this);
+    auto* plotsWidget = new QWidget(splitter);
+    auto* plots = new QGridLayout(plotsWidget);
+    plots->setContentsMargins(0, 0, 0, 0);
+    m_lossPlot = new CurvePlot(tr("epoch"), tr("loss"), plotsWidget);
+    m_lossPlot->setObjectName(QStringLiteral("lossPlot"));
+    m_batchLoss = m_lossPlot->addSeries(tr("batch loss"), QColor(31, 119, 180), true);
+    m_trainLoss = m_lossPlot->addSeries(tr("train loss"), QColor(31, 119, 180));
+    m_valLoss = m_lossPlot->addSeries(tr("val loss"), QColor(255, 127, 14));
+    m_accuracyPlot = new CurvePlot(tr("epoch"), tr("accuracy"), plotsWidget);
+    m_accuracyPlot->setObjectName(QStringLiteral("accuracyPlot"));
+    m_accuracyPlot->setYRange(0, 1.02);
+    m_trainAcc = m_accuracyPlot->addSeries(tr("train accuracy"), QColor(31, 119, 180));
+    m_valAcc = m_accuracyPlot->addSeries(tr("val accuracy"), QColor(255, 127, 14));
+    m_lrPlot = new CurvePlot(tr("epoch"), tr("learning rate"), plotsWidget);
+    m_lrPlot->setObjectName(QStringLiteral("lrPlot"));
+    m_lrSeries = m_lrPlot->addSeries(tr("learning rate"), QColor(44, 160, 44));
+    plots->addWidget(m_lossPlot, 0, 0);
+    plots->addWidget(m_accuracyPlot, 0, 1);
+    plots->addWidget(m_lrPlot, 0, 2);
+    plots->setColumnStretch(0, 3);
+    plots->setColumnStretch(1, 3);
+    plots->setColumnStretch(2, 2);
+    m_log = new QPlainTextEdit(splitter);
+    m_log->setObjectName(QStringLiteral("runLog"));
+    m_log->setReadOnly(true);
+    m_log->setMaximumBlockCount(5000);
+    m_log->setPlaceholderText(tr("The run's log appears here."));
+    splitter->addWidget(plotsWidget);
+    splitter->addWidget(m_log);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 1);
+    layout->addWidget(splitter, 1);
+
+    m_worker = new TrainingWorker;
+    m_worker->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    connect(this, &TrainPage::requestTrain, m_worker, &TrainingWorker::train);
+    connect(m_worker, &TrainingWorker::batchDone, this, &TrainPage::onBatch);
+    connect(m_worker, &TrainingWorker::epochDone, this, &TrainPage::onEpoch);
+    connect(m_worker, &TrainingWorker::logLine, this, &TrainPage::onLog);
+    connect(m_worker, &TrainingWorker::finished, this, &TrainPage::onFinished);
+    connect(m_worker, &TrainingWorker::failed, this, &TrainPage::onFailed);
+    m_thread.setObjectName(QStringLiteral("Training"));
+    m_thread.start();
+
+    connect(m_start, &QPushButton::clicked, this, [this] { start(); });
+    connect(m_pause, &QPushButton::clicked, this, [this] { m_paused ? resume() : pause(); });
+    connect(m_stop, &QPushButton::clicked, this, &TrainPage::stop);
+    setRunning(false);
+}
+
+TrainPage::~TrainPage() {
+    if (m_worker) m_worker->cancel();
+    m_thread.quit();
+    m_thread.wait();
+}
+
+QString TrainPage::runsRoot() const {
+    return m_runsRoot.isEmpty() ? QString::fromStdString(paths::runsDir()) : m_runsRoot;
+}
+
+bool TrainPage::start() {
+    if (!m_source) return false;
+    return start(m_source());
+}
+
+bool TrainPage::start(const train::TrainConfig& config) {
+    if (m_running) return false;
+    try {
+        config.validate();
+    } catch (const std::exception& e) {
+        onFailed({tr("The training settings are not valid: %1").arg(userMessageOf(QString::fromStdString(e.what()))),
+                  QString::fromStdString(e.what())});
+        return false;
+    }
+    const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+    QString dir = QDir(runsRoot()).filePath(stamp + QLatin1Char('-') + QString::fromStdString(config.arch));
+    for (int i = 2; QFileInfo::exists(dir); ++i)
+        dir = QDir(runsRoot()).filePath(QStringLiteral("%1-%2-%3").arg(stamp, QString::fromStdString(config.arch)).arg(i));
+    QDir().mkpath(runsRoot());
+    m_runDir = dir;
+    m_bundlePath.clear();
+    m_epochs.clear();
+    m_result = {};
+    m_totalEpochs = config.epochs;
+    m_lossPlot->clear();
+    m_accuracyPlot->clear();
+    m_lrPlot->clear();
+    m_log->clear();
+    m_accuracy->setText(tr("Validation accuracy: –"));
+    m_progress->setRange(0, 1);
+    m_progress->setValue(0);
+    m_status->setText(tr("Preparing %1 on %2…").arg(QString::fromStdString(config.arch),
+                                                     QDir::toNativeSeparators(QString::fromStdString(config.dataDir))));
+    m_speed->clear();
+    m_eta->clear();
+    m_paused = false;
+    setRunning(true);
+    Q_EMIT runStarted(m_runDir);
+    Q_EMIT requestTrain(config, m_runDir);
+    return true;
+}
+
+void TrainPage::pause() {
+    if (!m_running || m_paused) return;
+    m_worker->pause();
+    m_paused = true;
+    m_pause->setText(tr("&Resume"));
+    m_status->setText(tr("Paused (after the current batch)."));
+}
+
+void TrainPage::resume() {
+    if (!m_running || !m_paused) return;
+    m_worker->resume();
+    m_paused = false;
+    m_pause->setText(tr("&Pause"));
+    m_status->setText(tr("Training…"));
+}
+
+void TrainPage::stop() {
+    if (!m_running) return;
+    m_worker->cancel();
+    m_status->setText(tr("Stopping after the current batch…"));
+    m_stop->setEnabled(false);
+    m_pause->setEnabled(false);
+}
+
+bool TrainPage::stopAndWait(int timeoutMs) {
+    stop();
+    QDeadlineTimer deadline(timeoutMs);
+    while (m_running && !deadline.hasExpired()) QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    return !m_running;
+}
+
+void TrainPage::setRunning(bool running) {
+    m_running = running;
+    m_start->setEnabled(!running);
+    m_pause->setEnabled(running);
+    m_stop->setEnabled(running);
+    if (!running) {
+        m_paused = false;
+        m_pause->setText(tr("&Pause"));
+    }
+}
+
+void TrainPage::onBatch(const train::BatchEvent& e) {
+    if (!m_running) return;
+    const double x = (e.epoch - 1) + double(e.batch) / double(qMax(1, e.numBatches));
+    m_lossPlot->append(m_batchLoss, x, e.loss);
+    m_lrPlot->append(m_lrSeries, x, e.lr);
+    m_progress->setRange(0, qMax(1, e.numBatches));
+    m_progress->setValue(e.batch);
+    if (!m_paused)
+        m_status->setText(tr("Epoch %1 of %2 — batch loss %3").arg(e.epoch).arg(m_totalEpochs).arg(e.loss, 0, 'f', 4));
+    m_speed->setText(tr("%1 images/s").arg(e.imagesPerSec, 0, 'f', 1));
+    m_eta->setText(tr("ETA %1").arg(durationText(e.etaSeconds)));
+}
+
+void TrainPage::onEpoch(const train::EpochMetrics& m) {
+    m_epochs.push_back(m);
+    m_lossPlot->append(m_trainLoss, m.epoch, m.trainLoss);
+    m_lossPlot->append(m_valLoss, m.epoch, m.valLoss);
+    m_accuracyPlot->append(m_trainAcc, m.epoch, m.trainAccuracy);
+    m_accuracyPlot->append(m_valAcc, m.epoch, m.valAccuracy);
+    double best = 0;
+    for (const auto& e : m_epochs) best = qMax(best, e.valAccuracy);
+    m_accuracy->setText(tr("Validation accuracy: %1% (best %2%)")
+                            .arg(m.valAccuracy * 100.0, 0, 'f', 1)
+                            .arg(best * 100.0, 0, 'f', 1));
+}
+
+void TrainPage::onLog(const QString& line) { m_log->appendPlainText(line); }
+
+void TrainPage::onFinished(const train::TrainResult& result) {
+    m_result = result;
+    setRunning(false);
+    m_progress->setValue(m_progress->maximum());
+    m_bundlePath = QString::fromStdString(result.bundlePath);
+    if (!m_bundlePath.isEmpty() && !QFileInfo::exists(m_bundlePath)) m_bundlePath.clear();
+    QString text;
+    if (result.cancelled) text = tr("Stopped after %n epoch(s).", nullptr, result.epochsRun);
+    else if (result.stoppedEarly) text = tr("Stopped early after %n epoch(s) (no improvement).", nullptr, result.epochsRun);
+    else text = tr("Done: %n epoch(s).", nullptr, result.epochsRun);
+    if (result.epochsRun > 0)
+        text += tr(" Best validation accuracy %1% at epoch %2%3.")
+                    .arg(result.bestValAccuracy * 100.0, 0, 'f', 1)
+                    .arg(result.bestEpoch)
+                    .arg(result.usedFeatureCache ? tr(" (features cached)") : QString());
+    m_status->setText(text);
+    m_eta->clear();
+    m_log->appendPlainText(text);
+    if (!m_bundlePath.isEmpty()) Q_EMIT runFinished(m_runDir, m_bundlePath);
+}
+
+void TrainPage::onFailed(const TaskError& error) {
+    const bool wasRunning = m_running;
+    setRunning(false);
+    m_status->setText(error.userMessage);
+    m_log->appendPlainText(error.details.isEmpty() ? error.userMessage : error.details);
+    Q_EMIT runFailed(error);
+    if (wasRunning || isVisible()) showErrorDialog(this, tr("Training"), error);
+}
+
+} // namespace ts::ui

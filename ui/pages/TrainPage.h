@@ -1,0 +1,115 @@
+#pragma once
+// TrainPage: step 5, run the training and watch it. Live curves (per-batch
+// and per-epoch train loss, validation loss, train/validation accuracy,
+// learning rate) that grow as events arrive, batch progress, images/s, ETA,
+// pause/resume/stop and the run's log.
+//
+// The run happens in a TrainingWorker on the page's QThread; events arrive as
+// queued signals and only append to the curves' models (drawn in batches on a
+// timer), so the UI thread stays responsive. stopAndWait() cancels and waits
+// for the trainer to return (it checks the flag between batches).
+//
+// Thread safety: UI thread only; the destructor cancels and joins the thread.
+#include "ui/models/TrainTypes.h"
+
+#include <QElapsedTimer>
+#include <QThread>
+#include <QWidget>
+
+#include <functional>
+
+class QLabel;
+class QPlainTextEdit;
+class QProgressBar;
+class QPushButton;
+
+namespace ts::ui {
+
+class CurvePlot;
+class TrainingWorker;
+
+class TrainPage : public QWidget {
+    Q_OBJECT
+public:
+    explicit TrainPage(QWidget* parent = nullptr);
+    ~TrainPage() override;
+
+    /// Where the page gets the config to run (the wizard's other pages).
+    void setConfigSource(std::function<train::TrainConfig()> source) { m_source = std::move(source); }
+    /// Folder under which each run gets its own folder (default: core's runs folder).
+    void setRunsRoot(const QString& folder) { m_runsRoot = folder; }
+    QString runsRoot() const;
+
+    /// Starts a run with `config` (validated first; an invalid config shows
+    /// an error and returns false).
+    bool start(const train::TrainConfig& config);
+    /// Starts a run with the config from the source.
+    bool start();
+    void pause();
+    void resume();
+    /// Asks the run to stop (returns at once).
+    void stop();
+    /// Stops and waits up to `timeoutMs` for the trainer to return; true when it did.
+    bool stopAndWait(int timeoutMs = 30000);
+    bool isRunning() const { return m_running; }
+    bool isPaused() const { return m_paused; }
+
+    /// The folder of the current or last run, and its bundle (after success).
+    QString runDir() const { return m_runDir; }
+    QString bundlePath() const { return m_bundlePath; }
+    const QVector<train::EpochMetrics>& epochs() const { return m_epochs; }
+    const train::TrainResult& lastResult() const { return m_result; }
+
+    CurvePlot* lossPlot() const { return m_lossPlot; }
+    CurvePlot* accuracyPlot() const { return m_accuracyPlot; }
+    CurvePlot* lrPlot() const { return m_lrPlot; }
+    QLabel* accuracyLabel() const { return m_accuracy; }
+    QPlainTextEdit* log() const { return m_log; }
+    QPushButton* startButton() const { return m_start; }
+    QPushButton* pauseButton() const { return m_pause; }
+    QPushButton* stopButton() const { return m_stop; }
+
+Q_SIGNALS:
+    void runStarted(const QString& runDir);
+    /// After a run ends with a model (also when stopped after >= 1 epoch).
+    void runFinished(const QString& runDir, const QString& bundlePath);
+    void runFailed(const ts::ui::TaskError& error);
+    void requestTrain(const ts::train::TrainConfig& config, const QString& runDir);
+
+private:
+    void onBatch(const train::BatchEvent& e);
+    void onEpoch(const train::EpochMetrics& m);
+    void onLog(const QString& line);
+    void onFinished(const train::TrainResult& result);
+    void onFailed(const TaskError& error);
+    void setRunning(bool running);
+
+    std::function<train::TrainConfig()> m_source;
+    QString m_runsRoot;
+    QString m_runDir;
+    QString m_bundlePath;
+    bool m_running = false;
+    bool m_paused = false;
+    int m_totalEpochs = 0;
+    QVector<train::EpochMetrics> m_epochs;
+    train::TrainResult m_result;
+
+    QPushButton* m_start = nullptr;
+    QPushButton* m_pause = nullptr;
+    QPushButton* m_stop = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QLabel* m_status = nullptr;
+    QLabel* m_speed = nullptr;
+    QLabel* m_eta = nullptr;
+    QLabel* m_accuracy = nullptr;
+    CurvePlot* m_lossPlot = nullptr;
+    CurvePlot* m_accuracyPlot = nullptr;
+    CurvePlot* m_lrPlot = nullptr;
+    QPlainTextEdit* m_log = nullptr;
+    int m_batchLoss = -1, m_trainLoss = -1, m_valLoss = -1, m_trainAcc = -1, m_valAcc = -1, m_lrSeries = -1;
+
+    QThread m_thread;
+    TrainingWorker* m_worker = nullptr;
+};
+
+} // namespace ts::ui

@@ -1,0 +1,377 @@
+#include "ui/pages/TrainingPage.h"
+
+#include "core/train/Schedule.h"
+#include "ui/models/ModelBridge.h"
+#include "ui/widgets/CurvePlot.h"
+#include "ui/widgets/PageHeader.h"
+#include "ui/workers/TrainingWorker.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QIcon>
+#include <QPixmap>
+#include <QGridLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace ts::ui {
+namespace {
+
+QDoubleSpinBox* doubleBox(QWidget* parent, double lo, double hi, double step, int decimals, double value,
+                          const QString& tip) {
+    auto* box = new QDoubleSpinBox(parent);
+    box->setRange(lo, hi);
+    box->setSingleStep(step);
+    box->setDecimals(decimals);
+    box->setValue(value);
+    box->setToolTip(tip);
+    return box;
+}
+
+QSpinBox* intBox(QWidget* parent, int lo, int hi, int value, const QString& tip) {
+    auto* box = new QSpinBox(parent);
+    box->setRange(lo, hi);
+    box->setValue(value);
+    box->setToolTip(tip);
+    return box;
+}
+
+} // namespace
+
+TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(new PageHeader(
+        tr("Training"),
+        tr("Set how the model learns. The defaults work for most transfer-learning runs: Adam at 1e-3 for a frozen "
+           "backbone (try 1e-4 when fine-tuning). Hover over a field for what it does; the learning-rate finder "
+           "suggests a rate for your data."),
+        this));
+
+    auto* body = new QHBoxLayout;
+    auto* leftWidget = new QWidget(this);
+    auto* left = new QVBoxLayout(leftWidget);
+    left->setContentsMargins(0, 0, 0, 0);
+
+    auto* hyper = new QGroupBox(tr("Hyper-parameters"), leftWidget);
+    auto* form = new QFormLayout(hyper);
+    m_epochs = intBox(hyper, 1, 1000, 10, tr("Passes over the training images. 5–15 is typical with a frozen backbone."));
+    m_epochs->setObjectName(QStringLiteral("epochs"));
+    m_batch = intBox(hyper, 1, 1024, 32, tr("Images per optimisation step. Smaller uses less memory; 16–64 is typical."));
+    m_batch->setObjectName(QStringLiteral("batchSize"));
+    m_lr = doubleBox(hyper, 1e-6, 1.0, 1e-4, 6, 1e-3,
+                     tr("Peak learning rate. Too high: the loss jumps or diverges; too low: it barely moves. Use the "
+                        "finder on the right."));
+    m_lr->setObjectName(QStringLiteral("learningRate"));
+    m_optimizer = new QComboBox(hyper);
+    m_optimizer->setObjectName(QStringLiteral("optimizer"));
+    m_optimizer->addItems({QStringLiteral("Adam"), QStringLiteral("AdamW"), QStringLiteral("SGD")});
+    m_optimizer->setToolTip(tr("Adam adapts the step per parameter and is forgiving; SGD with momentum can "
+                               "generalise slightly better with a tuned schedule."));
+    m_momentum = doubleBox(hyper, 0, 0.999, 0.01, 3, 0.9, tr("SGD momentum (ignored by Adam)."));
+    m_weightDecay = doubleBox(hyper, 0, 1, 1e-4, 5, 0, tr("L2 penalty on the weights (AdamW: 0.01 is typical)."));
+    m_schedule = new QComboBox(hyper);
+    m_schedule->setObjectName(QStringLiteral("schedule"));
+    m_schedule->addItem(tr("Constant"), QStringLiteral("constant"));
+    m_schedule->addItem(tr("Step"), QStringLiteral("step"));
+    m_schedule->addItem(tr("Cosine"), QStringLiteral("cosine"));
+    m_schedule->addItem(tr("One-cycle"), QStringLiteral("one-cycle"));
+    m_schedule->setToolTip(tr("How the learning rate changes over the run; the plot below previews it."));
+    m_warmup = intBox(hyper, 0, 100, 0, tr("Epochs of linear warm-up from a tenth of the rate (not for one-cycle)."));
+    m_stepEpochs = intBox(hyper, 1, 1000, 7, tr("Step schedule: multiply the rate by gamma every N epochs."));
+    m_gamma = doubleBox(hyper, 0.001, 1, 0.05, 3, 0.1, tr("Step schedule: the factor."));
+    m_labelSmoothing = doubleBox(hyper, 0, 0.5, 0.05, 2, 0, tr("Softens the targets; 0.1 helps against over-confidence."));
+    m_classWeights = new QCheckBox(tr("Weight classes by rarity"), hyper);
+    m_classWeights->setToolTip(tr("For imbalanced data: each class's loss is weighted by N/(C·n_c)."));
+    m_patience = intBox(hyper, 0, 100, 0, tr("Stop after this many epochs without a better validation accuracy (0 = off)."));
+    m_patience->setSpecialValueText(tr("off"));
+    m_seed = intBox(hyper, 0, 1000000, 42, tr("Same seed, same split, same run (on the CPU)."));
+    form->addRow(tr("&Epochs:"), m_epochs);
+    form->addRow(tr("&Batch size:"), m_batch);
+    form->addRow(tr("Learning &rate:"), m_lr);
+    form->addRow(tr("&Optimizer:"), m_optimizer);
+    form->addRow(tr("Momentum:"), m_momentum);
+    form->addRow(tr("Weight decay:"), m_weightDecay);
+    form->addRow(tr("&Schedule:"), m_schedule);
+    form->addRow(tr("Warm-up epochs:"), m_warmup);
+    form->addRow(tr("Step every:"), m_stepEpochs);
+    form->addRow(tr("Step gamma:"), m_gamma);
+    form->addRow(tr("Label smoothing:"), m_labelSmoothing);
+    form->addRow(QString(), m_classWeights);
+    form->addRow(tr("Early stopping:"), m_patience);
+    form->addRow(tr("Seed:"), m_seed);
+    left->addWidget(hyper);
+
+    auto* aug = new QGroupBox(tr("Augmentation"), leftWidget);
+    auto* augForm = new QFormLayout(aug);
+    m_augment = new QComboBox(aug);
+    m_augment->setObjectName(QStringLiteral("augmentPreset"));
+    m_augment->addItem(tr("Off (eval transform)"), QStringLiteral("none"));
+    m_augment->addItem(tr("Standard (random crop + flip)"), QStringLiteral("standard"));
+    m_augment->setToolTip(tr("Random variations of the training images so the model generalises. Off lets a frozen "
+                             "backbone's features be cached (much faster epochs)."));
+    m_rotation = doubleBox(aug, 0, 180, 5, 0, 0, tr("Random rotation in ±degrees."));
+    m_brightness = doubleBox(aug, 0, 1, 0.05, 2, 0, tr("Colour jitter: brightness strength."));
+    m_contrast = doubleBox(aug, 0, 1, 0.05, 2, 0, tr("Colour jitter: contrast strength."));
+    m_saturation = doubleBox(aug, 0, 1, 0.05, 2, 0, tr("Colour jitter: saturation strength."));
+    m_vflip = new QCheckBox(tr("Vertical flip"), aug);
+    m_vflip->setToolTip(tr("Flip upside down half of the time (aerial or microscope images)."));
+    m_erasing = doubleBox(aug, 0, 1, 0.05, 2, 0, tr("Probability of erasing a random rectangle."));
+    augForm->addRow(tr("&Augmentation:"), m_augment);
+    augForm->addRow(tr("Rotation:"), m_rotation);
+    augForm->addRow(tr("Brightness:"), m_brightness);
+    augForm->addRow(tr("Contrast:"), m_contrast);
+    augForm->addRow(tr("Saturation:"), m_saturation);
+    augForm->addRow(QString(), m_vflip);
+    augForm->addRow(tr("Random erasing:"), m_erasing);
+    left->addWidget(aug);
+    left->addStretch(1);
+
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(leftWidget);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setMinimumWidth(leftWidget->sizeHint().width() + 24);
+
+    auto* right = new QVBoxLayout;
+    auto* previewBox = new QGroupBox(tr("What the network sees (augmented samples)"), this);
+    auto* previewLayout = new QVBoxLayout(previewBox);
+    m_preview = new QListWidget(previewBox);
+    m_preview->setObjectName(QStringLiteral("augmentPreview"));
+    m_preview->setViewMode(QListView::IconMode);
+    m_preview->setIconSize(QSize(96, 96));
+    m_preview->setResizeMode(QListView::Adjust);
+    m_preview->setMovement(QListView::Static);
+    m_preview->setMinimumHeight(120);
+    m_preview->setMaximumHeight(240);
+    m_previewNote = new QLabel(previewBox);
+    m_previewNote->setWordWrap(true);
+    previewLayout->addWidget(m_preview);
+    previewLayout->addWidget(m_previewNote);
+    right->addWidget(previewBox, 2);
+
+    auto* plots = new QHBoxLayout;
+    auto* scheduleBox = new QGroupBox(tr("Learning-rate schedule"), this);
+    auto* scheduleLayout = new QVBoxLayout(scheduleBox);
+    m_schedulePlot = new CurvePlot(tr("epoch"), tr("learning rate"), scheduleBox);
+    m_schedulePlot->setObjectName(QStringLiteral("schedulePlot"));
+    m_schedulePlot->addSeries(tr("rate"), QColor(31, 119, 180));
+    scheduleLayout->addWidget(m_schedulePlot);
+    plots->addWidget(scheduleBox);
+
+    auto* finderBox = new QGroupBox(tr("Learning-rate finder"), this);
+    auto* finderLayout = new QVBoxLayout(finderBox);
+    m_lrPlot = new CurvePlot(tr("learning rate"), tr("loss"), finderBox);
+    m_lrPlot->setObjectName(QStringLiteral("lrFinderPlot"));
+    m_lrPlot->setLogX(true);
+    m_lrPlot->addSeries(tr("smoothed loss"), QColor(214, 39, 40));
+    auto* finderRow = new QHBoxLayout;
+    m_findButton = new QPushButton(tr("&Find a learning rate"), finderBox);
+    m_findButton->setObjectName(QStringLiteral("findLrButton"));
+    m_findButton->setToolTip(tr("Trains a throwaway copy for a few dozen batches while the rate grows, and suggests "
+                                "a tenth of the rate where the loss is lowest. Nothing is saved."));
+    m_useButton = new QPushButton(tr("&Use suggestion"), finderBox);
+    m_useButton->setEnabled(false);
+    m_lrNote = new QLabel(tr("Not run yet."), finderBox);
+    m_lrNote->setWordWrap(true);
+    finderRow->addWidget(m_findButton);
+    finderRow->addWidget(m_useButton);
+    finderLayout->addWidget(m_lrPlot, 1);
+    finderLayout->addLayout(finderRow);
+    finderLayout->addWidget(m_lrNote);
+    plots->addWidget(finderBox);
+    right->addLayout(plots, 3);
+
+    body->addWidget(scroll, 0);
+    body->addLayout(right, 1);
+    layout->addLayout(body, 1);
+
+    m_debounce.setSingleShot(true);
+    m_debounce.setInterval(200);
+    connect(&m_debounce, &QTimer::timeout, this, &TrainingPage::updatePreviews);
+    const auto changed = [this] { scheduleUpdate(); };
+    for (QSpinBox* box : {m_epochs, m_batch, m_warmup, m_stepEpochs, m_patience, m_seed})
+        connect(box, qOverload<int>(&QSpinBox::valueChanged), this, changed);
+    for (QDoubleSpinBox* box : {m_lr, m_momentum, m_weightDecay, m_gamma, m_labelSmoothing, m_rotation, m_brightness,
+                                m_contrast, m_saturation, m_erasing})
+        connect(box, qOverload<double>(&QDoubleSpinBox::valueChanged), this, changed);
+    for (QComboBox* box : {m_optimizer, m_schedule, m_augment})
+        connect(box, qOverload<int>(&QComboBox::currentIndexChanged), this, changed);
+    for (QCheckBox* box : {m_classWeights, m_vflip}) connect(box, &QCheckBox::toggled, this, changed);
+
+    m_worker = new TrainingWorker;
+    m_worker->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    connect(this, &TrainingPage::requestLrFind, m_worker, &TrainingWorker::findLearningRate);
+    connect(m_worker, &TrainingWorker::lrFound, this, &TrainingPage::onLrFound);
+    connect(m_worker, &TrainingWorker::failed, this, [this](const TaskError& error) {
+        m_finderRunning = false;
+        m_findButton->setText(tr("&Find a learning rate"));
+        m_lrNote->setText(error.userMessage);
+        Q_EMIT errorOccurred(error);
+        Q_EMIT lrFinderDone();
+    });
+    m_thread.setObjectName(QStringLiteral("LrFinder"));
+    m_thread.start();
+    connect(m_findButton, &QPushButton::clicked, this, [this] {
+        if (m_finderRunning) cancelLrFinder();
+        else startLrFinder();
+    });
+    connect(m_useButton, &QPushButton::clicked, this, [this] {
+        if (m_suggestedLr > 0) m_lr->setValue(m_suggestedLr);
+    });
+    updatePreviews();
+}
+
+TrainingPage::~TrainingPage() {
+    if (m_worker) m_worker->cancel();
+    m_thread.quit();
+    m_thread.wait();
+}
+
+void TrainingPage::setTrainImages(qint64 n) {
+    m_trainImages = n;
+    scheduleUpdate();
+}
+
+void TrainingPage::setPreviewImage(const QString& path) {
+    m_previewImage = path;
+    scheduleUpdate();
+}
+
+void TrainingPage::applyTo(train::TrainConfig& c) const {
+    c.epochs = m_epochs->value();
+    c.batchSize = m_batch->value();
+    c.lr = m_lr->value();
+    c.optimizer = train::optimizerFromString(m_optimizer->currentText().toLower().toStdString());
+    c.momentum = m_momentum->value();
+    c.weightDecay = m_weightDecay->value();
+    c.schedule = train::scheduleFromString(m_schedule->currentData().toString().toStdString());
+    c.warmupEpochs = m_warmup->value();
+    c.stepEpochs = m_stepEpochs->value();
+    c.stepGamma = m_gamma->value();
+    c.labelSmoothing = m_labelSmoothing->value();
+    c.classWeights = m_classWeights->isChecked();
+    c.earlyStoppingPatience = m_patience->value();
+    c.seed = uint64_t(m_seed->value());
+    c.augment.preset = m_augment->currentData().toString().toStdString();
+    c.augment.rotationDegrees = m_rotation->value();
+    c.augment.brightness = m_brightness->value();
+    c.augment.contrast = m_contrast->value();
+    c.augment.saturation = m_saturation->value();
+    c.augment.verticalFlip = m_vflip->isChecked();
+    c.augment.randomErasing = m_erasing->value();
+}
+
+void TrainingPage::loadFrom(const train::TrainConfig& c) {
+    m_epochs->setValue(c.epochs);
+    m_batch->setValue(c.batchSize);
+    m_lr->setValue(c.lr);
+    const QString opt = QString::fromStdString(train::toString(c.optimizer));
+    for (int i = 0; i < m_optimizer->count(); ++i)
+        if (m_optimizer->itemText(i).compare(opt, Qt::CaseInsensitive) == 0) m_optimizer->setCurrentIndex(i);
+    m_momentum->setValue(c.momentum);
+    m_weightDecay->setValue(c.weightDecay);
+    m_schedule->setCurrentIndex(qMax(0, m_schedule->findData(QString::fromStdString(train::toString(c.schedule)))));
+    m_warmup->setValue(c.warmupEpochs);
+    m_stepEpochs->setValue(c.stepEpochs);
+    m_gamma->setValue(c.stepGamma);
+    m_labelSmoothing->setValue(c.labelSmoothing);
+    m_classWeights->setChecked(c.classWeights);
+    m_patience->setValue(c.earlyStoppingPatience);
+    m_seed->setValue(int(c.seed));
+    m_augment->setCurrentIndex(qMax(0, m_augment->findData(QString::fromStdString(c.augment.preset))));
+    m_rotation->setValue(c.augment.rotationDegrees);
+    m_brightness->setValue(c.augment.brightness);
+    m_contrast->setValue(c.augment.contrast);
+    m_saturation->setValue(c.augment.saturation);
+    m_vflip->setChecked(c.augment.verticalFlip);
+    m_erasing->setValue(c.augment.randomErasing);
+}
+
+void TrainingPage::scheduleUpdate() {
+    m_debounce.start();
+    Q_EMIT configChanged();
+}
+
+void TrainingPage::updatePreviews() {
+    train::TrainConfig c = m_source ? m_source() : train::TrainConfig();
+    applyTo(c);
+    const int64_t steps = qMax<int64_t>(1, (m_trainImages + c.batchSize - 1) / qMax(1, c.batchSize));
+    QVector<QPointF> points;
+    try {
+        const std::vector<double> curve = train::scheduleCurve(c, steps);
+        const size_t stride = qMax<size_t>(1, curve.size() / 400);
+        for (size_t i = 0; i < curve.size(); i += stride) points << QPointF(double(i) / double(steps), curve[i]);
+        if (!curve.empty()) points << QPointF(double(curve.size()) / double(steps), curve.back());
+    } catch (const std::exception&) {
+    }
+    m_schedulePlot->setPoints(0, points);
+    updateAugmentPreview();
+}
+
+void TrainingPage::updateAugmentPreview() {
+    m_preview->clear();
+    if (m_previewImage.isEmpty()) {
+        m_previewNote->setText(tr("Open a dataset (step 1) to see its images here."));
+        return;
+    }
+    train::TrainConfig c = m_source ? m_source() : train::TrainConfig();
+    applyTo(c);
+    QString error;
+    const QVector<QImage> images = augmentationPreview(m_previewImage, c, 8, quint64(m_seed->value()), &error);
+    for (int i = 0; i < images.size(); ++i) {
+        auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(images[i])), QString(), m_preview);
+        item->setToolTip(tr("Sample %1 of %2").arg(i + 1).arg(QFileInfo(m_previewImage).fileName()));
+    }
+    m_previewNote->setText(!error.isEmpty()  ? error
+                           : c.augment.isNone() ? tr("Augmentation is off: every epoch sees the same center crop.")
+                                                : tr("Eight random draws of the same training image."));
+}
+
+void TrainingPage::startLrFinder(int steps) {
+    if (m_finderRunning) return;
+    train::TrainConfig c = m_source ? m_source() : train::TrainConfig();
+    applyTo(c);
+    m_finderRunning = true;
+    m_findButton->setText(tr("&Stop the finder"));
+    m_lrNote->setText(tr("Running %1 batches…").arg(steps));
+    m_lrPlot->clear();
+    Q_EMIT requestLrFind(c, steps);
+}
+
+void TrainingPage::cancelLrFinder() {
+    if (m_worker) m_worker->cancel();
+}
+
+void TrainingPage::onLrFound(const train::LrFindResult& result) {
+    m_finderRunning = false;
+    m_findButton->setText(tr("&Find a learning rate"));
+    QVector<QPointF> points;
+    for (size_t i = 0; i < result.lrs.size() && i < result.losses.size(); ++i)
+        if (std::isfinite(result.losses[i])) points << QPointF(result.lrs[i], result.losses[i]);
+    m_lrPlot->setPoints(0, points);
+    m_suggestedLr = result.suggestedLr;
+    if (m_suggestedLr > 0) {
+        m_lrPlot->setMarker(m_suggestedLr, tr("suggested %1").arg(m_suggestedLr, 0, 'g', 2));
+        m_lrNote->setText(tr("Suggested learning rate: <b>%1</b> (a tenth of the rate at the lowest loss)%2.")
+                              .arg(m_suggestedLr, 0, 'g', 2)
+                              .arg(result.stoppedOnDivergence ? tr("; stopped when the loss diverged") : QString()));
+        m_useButton->setEnabled(true);
+    } else {
+        m_lrNote->setText(tr("No suggestion: the loss did not fall. Try more data or a lower start."));
+    }
+    Q_EMIT lrFinderDone();
+}
+
+} // namespace ts::ui

@@ -1,0 +1,118 @@
+#pragma once
+// TrainingPage: step 4, how the model learns. Hyper-parameters (defaults that
+// work for transfer learning, a tooltip on each), augmentation with a live
+// preview grid of augmented samples of one training image, a preview of the
+// learning-rate schedule, and the learning-rate finder (run on a
+// TrainingWorker thread) plotting loss against learning rate with its
+// suggestion.
+//
+// Thread safety: UI thread only; the finder's QThread is joined in the destructor.
+#include "ui/models/TrainTypes.h"
+
+#include <QThread>
+#include <QTimer>
+#include <QWidget>
+
+#include <functional>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QListWidget;
+class QPushButton;
+class QSpinBox;
+
+namespace ts::ui {
+
+class CurvePlot;
+class TrainingWorker;
+
+class TrainingPage : public QWidget {
+    Q_OBJECT
+public:
+    explicit TrainingPage(QWidget* parent = nullptr);
+    ~TrainingPage() override;
+
+    /// Where the page gets the rest of the config (data folder, backbone,
+    /// freeze plan) for the finder and the previews.
+    void setConfigSource(std::function<train::TrainConfig()> source) { m_source = std::move(source); }
+    /// Training images per epoch (for the schedule preview's steps).
+    void setTrainImages(qint64 n);
+    /// An image of the training set for the augmentation preview.
+    void setPreviewImage(const QString& path);
+
+    /// Writes the page's values into `config`.
+    void applyTo(train::TrainConfig& config) const;
+    void loadFrom(const train::TrainConfig& config);
+
+    /// Starts the learning-rate finder (lrFinderDone or an error follows).
+    void startLrFinder(int steps = 60);
+    void cancelLrFinder();
+    bool isBusy() const { return m_finderRunning; }
+    bool hasLrSuggestion() const { return m_suggestedLr > 0; }
+    double suggestedLr() const { return m_suggestedLr; }
+
+    CurvePlot* schedulePlot() const { return m_schedulePlot; }
+    CurvePlot* lrFinderPlot() const { return m_lrPlot; }
+    QListWidget* augmentPreview() const { return m_preview; }
+    QSpinBox* epochsBox() const { return m_epochs; }
+    QDoubleSpinBox* lrBox() const { return m_lr; }
+    QComboBox* augmentBox() const { return m_augment; }
+
+    /// Recomputes the previews now (normally debounced).
+    void updatePreviews();
+
+Q_SIGNALS:
+    void configChanged();
+    void lrFinderDone();
+    void errorOccurred(const ts::ui::TaskError& error);
+    void requestLrFind(const ts::train::TrainConfig& config, int steps);
+
+private:
+    void scheduleUpdate();
+    void updateAugmentPreview();
+    void onLrFound(const train::LrFindResult& result);
+
+    std::function<train::TrainConfig()> m_source;
+    qint64 m_trainImages = 0;
+    QString m_previewImage;
+
+    QSpinBox* m_epochs = nullptr;
+    QSpinBox* m_batch = nullptr;
+    QDoubleSpinBox* m_lr = nullptr;
+    QComboBox* m_optimizer = nullptr;
+    QDoubleSpinBox* m_momentum = nullptr;
+    QDoubleSpinBox* m_weightDecay = nullptr;
+    QComboBox* m_schedule = nullptr;
+    QSpinBox* m_warmup = nullptr;
+    QSpinBox* m_stepEpochs = nullptr;
+    QDoubleSpinBox* m_gamma = nullptr;
+    QDoubleSpinBox* m_labelSmoothing = nullptr;
+    QCheckBox* m_classWeights = nullptr;
+    QSpinBox* m_patience = nullptr;
+    QSpinBox* m_seed = nullptr;
+
+    QComboBox* m_augment = nullptr;
+    QDoubleSpinBox* m_rotation = nullptr;
+    QDoubleSpinBox* m_brightness = nullptr;
+    QDoubleSpinBox* m_contrast = nullptr;
+    QDoubleSpinBox* m_saturation = nullptr;
+    QCheckBox* m_vflip = nullptr;
+    QDoubleSpinBox* m_erasing = nullptr;
+    QListWidget* m_preview = nullptr;
+    QLabel* m_previewNote = nullptr;
+
+    CurvePlot* m_schedulePlot = nullptr;
+    CurvePlot* m_lrPlot = nullptr;
+    QPushButton* m_findButton = nullptr;
+    QPushButton* m_useButton = nullptr;
+    QLabel* m_lrNote = nullptr;
+    double m_suggestedLr = 0;
+    bool m_finderRunning = false;
+    QTimer m_debounce;
+    QThread m_thread;
+    TrainingWorker* m_worker = nullptr;
+};
+
+} // namespace ts::ui
