@@ -19,14 +19,16 @@
 namespace ts::viz {
 namespace detail {
 
-ModelStateGuard::ModelStateGuard(torch::nn::Module& model) {
-    for (const auto& m : model.modules(/*include_self=*/true)) m_training.emplace_back(m, m->is_training());
+ModelStateGuard::ModelStateGuard(torch::nn::Module& model) : m_model(model), m_modelTraining(model.is_training()) {
+    // Children only: a model living on the stack has no shared_ptr to itself.
+    for (const auto& m : model.modules(/*include_self=*/false)) m_training.emplace_back(m, m->is_training());
     for (auto& p : model.parameters(/*recurse=*/true)) m_requiresGrad.emplace_back(p, p.requires_grad());
     model.eval();
     for (auto& p : m_requiresGrad) p.first.set_requires_grad(false);
 }
 
 ModelStateGuard::~ModelStateGuard() {
+    m_model.train(m_modelTraining);
     for (auto& [m, training] : m_training) m->train(training);
     for (auto& [p, requires] : m_requiresGrad) p.set_requires_grad(requires);
 }

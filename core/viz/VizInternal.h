@@ -26,6 +26,8 @@ public:
     ModelStateGuard& operator=(const ModelStateGuard&) = delete;
 
 private:
+    torch::nn::Module& m_model;
+    bool m_modelTraining;
     // Pre-order (parents first): Module::train() is recursive, so restoring
     // in this order lets each child's own flag win.
     std::vector<std::pair<std::shared_ptr<torch::nn::Module>, bool>> m_training;
