@@ -12,6 +12,7 @@
 #include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 #include <torch/csrc/autograd/grad_mode.h>
+#include <torch/cuda.h>
 
 #include <cmath>
 #include <limits>
@@ -131,5 +132,34 @@ TEST(MixedPrecision, BFloat16TrainingMatchesFloat32Accuracy) {
     const auto mixed = train::trainRun(c, runs.file("mixed"), cb, fb2);
     EXPECT_NE(log.find("bfloat16 autocast"), std::string::npos) << log;
     EXPECT_GT(mixed.bestValAccuracy, 0.8) << "3 classes: chance is 0.33";
+    EXPECT_NEAR(mixed.bestValAccuracy, fp32.bestValAccuracy, 0.1);
+}
+
+// CUDA tests carry the _CUDA suffix and skip where no CUDA device is seen.
+TEST(MixedPrecision, Float16TrainingOnCudaMatchesFloat32_CUDA) {
+    if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+    test::TempDir data("ts-amp-cuda-data"), runs;
+    test::makeSyntheticDataset(data.path(), 3, 30, 72, 11);
+    train::TrainConfig c;
+    c.dataDir = data.path();
+    c.arch = "tiny_cnn";
+    c.pretrained = false;
+    c.freeze = "none";
+    c.augment.preset = "none";
+    c.epochs = 6;
+    c.batchSize = 16;
+    c.lr = 1e-2;
+    c.seed = 7;
+    c.device = train::DeviceChoice::CUDA;
+    Feedback fb1, fb2;
+    const auto fp32 = train::trainRun(c, runs.file("fp32"), {}, fb1);
+    EXPECT_EQ(fp32.device, "cuda");
+    c.precision = train::Precision::Mixed;
+    std::string log;
+    train::TrainerCallbacks cb;
+    cb.onLog = [&](const std::string& line) { log += line + "\n"; };
+    const auto mixed = train::trainRun(c, runs.file("mixed"), cb, fb2);
+    EXPECT_NE(log.find("float16 autocast on CUDA"), std::string::npos) << log;
+    EXPECT_GT(mixed.bestValAccuracy, 0.8);
     EXPECT_NEAR(mixed.bestValAccuracy, fp32.bestValAccuracy, 0.1);
 }
