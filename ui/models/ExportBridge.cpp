@@ -1,49 +1,77 @@
 #include "ui/models/ExportBridge.h"
 
+#include "core/common/Error.h"
+#include "core/export/Export.h"
+
+#include <c10/util/Exception.h>
+
 #include <QDir>
-#include <QFile>
 #include <QFileInfo>
 #include <QObject>
 
-// ONNX and .pth exports (core/export/Export.h) are being implemented; until
-// they link, this build writes the bundle format only.
+#include <mutex>
 
 namespace ts::ui {
+namespace {
 
-QStringList availableExportFormats() { return {QStringLiteral("bundle")}; }
+std::mutex g_mutex;
+std::string g_key;
+std::unique_ptr<exporting::LoadedModel> g_model;
+
+QString whatOf(const std::exception& e) {
+    if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) return QString::fromStdString(c10->what_without_backtrace());
+    return QString::fromStdString(e.what());
+}
+
+} // namespace
+
+QStringList availableExportFormats() { return {QStringLiteral("bundle"), QStringLiteral("onnx"), QStringLiteral("pth")}; }
 
 QString exportExtension(const QString& format) {
-    if (format == QLatin1String("onnx")) return QStringLiteral(".onnx");
-    if (format == QLatin1String("pth")) return QStringLiteral(".pth");
-    return QStringLiteral(".tsb");
+    try {
+        return QString::fromStdString(exporting::defaultExtension(exporting::parseFormat(format.toStdString())));
+    } catch (const std::exception&) {
+        return QStringLiteral(".tsb");
+    }
 }
 
 ExportOutcome exportModelFile(const ExportRequest& request) {
     ExportOutcome out;
     out.format = request.format;
     out.path = request.path;
-    if (request.format != QLatin1String("bundle")) {
-        out.error = QObject::tr("The %1 export is not built into this version yet.").arg(request.format);
-        return out;
-    }
-    QString source = request.bundle;
-    if (QFileInfo(source).isDir()) source = QDir(source).filePath(QStringLiteral("model.tsb"));
-    if (!QFileInfo::exists(source)) {
-        out.error = QObject::tr("The trained model %1 does not exist.").arg(source);
-        return out;
-    }
-    const QString temp = request.path + QStringLiteral(".part");
-    QFile::remove(temp);
-    if (!QFile::copy(source, temp) || (QFile::exists(request.path) && !QFile::remove(request.path)) ||
-        !QFile::rename(temp, request.path)) {
-        QFile::remove(temp);
-        out.error = QObject::tr("Cannot write %1.").arg(request.path);
-        return out;
-    }
-    out.bytes = QFileInfo(request.path).size();
-    if (request.roundTrip) {
-        out.roundTrip = QObject::tr("bundle: byte-identical copy of the run's model (%1 bytes)").arg(out.bytes);
-        out.roundTripPassed = true;
+    try {
+        std::lock_guard<std::mutex> lock(g_mutex);
+        const std::string key = request.bundle.toStdString();
+        if (!g_model || g_key != key) {
+            g_model.reset();
+            g_model = std::make_unique<exporting::LoadedModel>(exporting::loadTrainedModel(key));
+            g_key = key;
+        }
+        const exporting::ExportFormat format = exporting::parseFormat(request.format.toStdString());
+        exporting::ExportOptions options;
+        options.withPreprocessing = request.withPreprocessing;
+        options.withProbabilities = request.withProbabilities;
+        const exporting::ExportResult result = exporting::exportModel(*g_model, format, request.path.toStdString(), options);
+        out.path = QString::fromStdString(result.path);
+        out.bytes = result.bytes;
+        for (const auto& note : result.notes) out.notes << QString::fromStdString(note);
+        if (request.roundTrip && !request.dataDir.isEmpty()) {
+            exporting::RoundTripOptions rt;
+            rt.maxImages = request.maxImages;
+            try {
+                const exporting::RoundTripReport report = exporting::roundTripCheck(
+                    *g_model, format, result.path, options, request.dataDir.toStdString(), rt);
+                out.roundTrip = QString::fromStdString(report.summary());
+                out.roundTripPassed = report.images > 0 && report.top1AgreementRate >= 0.99;
+            } catch (const std::exception& e) {
+                // The file is written; only the check could not run (e.g. no Python torchvision).
+                out.roundTrip = QObject::tr("round trip not checked: %1").arg(whatOf(e));
+                out.roundTripPassed = false;
+            }
+        }
+    } catch (const std::exception& e) {
+        out.error = whatOf(e);
+        out.details = QString::fromStdString(e.what());
     }
     return out;
 }
