@@ -1,10 +1,9 @@
 // tstudio predict: top-k classes of images.
 #include "app/cli/Cli.h"
+#include "app/cli/ModelSource.h"
 
 #include "core/common/Error.h"
 #include "core/data/Preprocess.h"
-#include "core/export/Bundle.h"
-#include "core/weights/Pretrained.h"
 #include "core/zoo/Inference.h"
 
 #include <ATen/Functions.h>
@@ -26,23 +25,10 @@ struct PredictArgs {
 };
 
 void runPredict(const PredictArgs& a) {
-    if (a.arch.empty() && a.model.empty())
-        throw ConfigError("predict needs --arch ARCH (ImageNet classes) or --model RUN_DIR|BUNDLE (your classes).");
-    if (!a.model.empty() && !a.arch.empty())
-        throw ConfigError("predict takes --arch (ImageNet classes) or --model (your classes), not both.");
-    zoo::Backbone model;
-    data::EvalTransform transform;
-    std::vector<std::string> labels;
-    if (!a.model.empty()) {
-        auto loaded = exporting::loadTrainedModel(a.model);
-        model = loaded.model;
-        transform = loaded.meta.transform;
-        labels = loaded.meta.classes;
-    } else {
-        model = weights::loadPretrained(a.arch, a.weights);
-        transform = data::EvalTransform::forModel(zoo::modelInfo(a.arch));
-        labels = zoo::imagenetCategories();
-    }
+    const ModelSource src = loadModelSource("predict", a.arch, a.weights, a.model);
+    const zoo::Backbone& model = src.model;
+    const data::EvalTransform& transform = src.transform;
+    const std::vector<std::string>& labels = src.labels;
 
     nlohmann::json out = nlohmann::json::array();
     for (const auto& image : a.images) {
