@@ -1,8 +1,91 @@
-// `tstudio export ...`: not implemented yet; registers nothing.
+// tstudio export: a trained model (run folder or bundle) to a bundle, ONNX or
+// torchvision .pth, with an optional round-trip check on a labelled folder.
 #include "app/cli/Cli.h"
 
-namespace ts::cli {
+#include "core/common/Error.h"
+#include "core/export/Export.h"
 
-void addExportCommands(CLI::App&) {}
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+namespace ts::cli {
+namespace {
+
+struct ExportArgs {
+    std::string model;
+    std::string format;
+    std::string out;
+    std::string check;
+    bool withPreprocessing = false;
+    bool withProbabilities = false;
+    int64_t opset = 13;
+    int64_t maxImages = 0;
+    std::string python = "/usr/bin/python3";
+    bool json = false;
+};
+
+void runExport(const ExportArgs& a) {
+    const exporting::ExportFormat format = exporting::parseFormat(a.format);
+    if ((a.withPreprocessing || a.withProbabilities) && format != exporting::ExportFormat::Onnx)
+        throw ConfigError("--with-preprocessing and --with-probabilities apply to --format onnx only.");
+    const exporting::LoadedModel model = exporting::loadTrainedModel(a.model);
+    exporting::ExportOptions options;
+    options.withPreprocessing = a.withPreprocessing;
+    options.withProbabilities = a.withProbabilities;
+    options.opset = a.opset;
+    const exporting::ExportResult result = exporting::exportModel(model, format, a.out, options);
+
+    nlohmann::json report = {{"path", result.path},
+                             {"format", exporting::formatName(result.format)},
+                             {"bytes", result.bytes},
+                             {"arch", model.meta.arch},
+                             {"classes", model.meta.classes},
+                             {"notes", result.notes}};
+    if (!a.json) {
+        std::printf("Wrote %s (%s, %s, %lld classes, %.1f MB)\n", result.path.c_str(),
+                    exporting::formatName(result.format).c_str(), model.meta.arch.c_str(),
+                    static_cast<long long>(model.meta.classes.size()), double(result.bytes) / 1e6);
+        for (const auto& note : result.notes) std::printf("  %s\n", note.c_str());
+        std::fflush(stdout);
+    }
+    if (!a.check.empty()) {
+        exporting::RoundTripOptions rt;
+        rt.maxImages = a.maxImages;
+        rt.python = a.python;
+        const exporting::RoundTripReport r =
+            exporting::roundTripCheck(model, format, result.path, options, a.check, rt);
+        report["round_trip"] = r.toJson();
+        if (!a.json) {
+            std::printf("Round trip: %s\n", r.summary().c_str());
+            std::printf("  accuracy on the labelled images: model %.2f%%, export %.2f%%\n", r.modelAccuracy * 100.0,
+                        r.exportAccuracy * 100.0);
+        }
+    }
+    if (a.json) std::cout << report.dump(1) << '\n';
+}
+
+} // namespace
+
+void addExportCommands(CLI::App& app) {
+    auto args = std::make_shared<ExportArgs>();
+    auto* cmd = app.add_subcommand("export", "Export a trained model to a bundle, ONNX or a torchvision .pth");
+    cmd->add_option("--model", args->model, "Run folder or .tsb bundle")->required();
+    cmd->add_option("--format", args->format, "bundle | onnx | pth")->required();
+    cmd->add_option("--out", args->out, "File to write (written atomically)")->required();
+    cmd->add_flag("--with-preprocessing", args->withPreprocessing,
+                  "ONNX: normalisation inside the graph (input: RGB 0..255 after resize and crop)");
+    cmd->add_flag("--with-probabilities", args->withProbabilities, "ONNX: add a softmax output 'probabilities'");
+    cmd->add_option("--opset", args->opset, "ONNX opset (>= 13)")->default_val(13);
+    cmd->add_option("--check", args->check,
+                    "Labelled folder: run the export in a second runtime on its validation images and compare");
+    cmd->add_option("--max-images", args->maxImages, "With --check: at most this many images (0 = all)")->default_val(0);
+    cmd->add_option("--python", args->python, "With --check and pth: Python with torch and torchvision")
+        ->default_val("/usr/bin/python3");
+    cmd->add_flag("--json", args->json, "Print JSON");
+    cmd->callback([args] { runExport(*args); });
+}
 
 } // namespace ts::cli

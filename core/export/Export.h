@@ -83,6 +83,14 @@ ExportResult exportOnnx(const LoadedModel& model, const std::string& path, const
 /// torchvision state_dict .pth (zip format, torch.save layout).
 ExportResult exportPth(const LoadedModel& model, const std::string& path);
 
+/// Python code that loads a .pth export of `model` into torchvision, in a
+/// variable named `model` (eval mode): imports, torchvision.models.<arch>(
+/// num_classes=N[, ...]), for a head with a hidden layer the nn.Sequential
+/// that replaces the head, then load_state_dict(torch.load(<path>)).
+/// `pathExpression` is a Python expression for the file, e.g. "'model.pth'"
+/// or "path". MNASNet also gets the state_dict version torchvision checks.
+std::string torchvisionLoadCode(const LoadedModel& model, const std::string& pathExpression);
+
 /// The serialised ONNX ModelProto of `model` (what exportOnnx writes), for
 /// callers that keep it in memory.
 std::string onnxBytes(const LoadedModel& model, const ExportOptions& options = {});
@@ -116,6 +124,9 @@ struct RoundTripReport {
     double maxProbabilityDiff = 0.0;
     /// Largest |logit_model - logit_export| over every image and class.
     double maxLogitDiff = 0.0;
+    /// Largest |logit| of the model on the compared images (the scale the
+    /// differences are measured against).
+    double maxAbsLogit = 0.0;
     /// Accuracy of the model and of the export on the compared images
     /// (labels from the dataset folder).
     double modelAccuracy = 0.0;
@@ -126,7 +137,7 @@ struct RoundTripReport {
     std::string summary() const;
     /// The report as JSON (keys: format, path, runtime, images,
     /// top1_agreements, top1_agreement_rate, max_probability_diff,
-    /// max_logit_diff, model_accuracy, export_accuracy).
+    /// max_logit_diff, max_abs_logit, model_accuracy, export_accuracy).
     nlohmann::json toJson() const;
 };
 
