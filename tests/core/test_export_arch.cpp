@@ -1,0 +1,110 @@
+// Every zoo architecture with a replaced head exports to ONNX (accepted by the
+// ONNX checker) and to a torchvision .pth; OpenCV DNN 4.6 and Python
+// torchvision 0.14 compute the same logits (max |diff| <= 1e-4) on several
+// inputs. Architectures OpenCV 4.6 cannot run are listed with the reason; for
+// them the export itself must still succeed.
+#include "core/common/Error.h"
+#include "core/export/Export.h"
+#include "core/zoo/Registry.h"
+#include "tests/support/TestSupport.h"
+
+#include <gtest/gtest.h>
+
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/torch.h>
+
+#include <map>
+
+using namespace ts;
+
+namespace {
+
+/// Architectures OpenCV 4.6's ONNX importer cannot run, and why.
+const std::map<std::string, std::string>& openCvCannot() {
+    static const std::map<std::string, std::string> m = {};
+    return m;
+}
+
+/// BatchNorm running statistics from the compared images (momentum 1), so
+/// activations stay O(1) through deep random networks as in trained ones
+/// (statistics from other images leave channels with near-zero variance that
+/// blow logits up to thousands, where float32 rounding alone exceeds 1e-4).
+void calibrateBatchNorm(zoo::BackboneImpl& model, const at::Tensor& x) {
+    std::vector<std::pair<torch::nn::BatchNorm2dImpl*, c10::optional<double>>> bns;
+    for (const auto& m : model.modules(/*include_self=*/false))
+        if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(m.get())) {
+            bns.emplace_back(bn, bn->options.momentum());
+            bn->options.momentum(1.0);
+        }
+    torch::NoGradGuard g;
+    model.train();
+    model.forward(x);
+    model.eval();
+    for (auto& [bn, momentum] : bns) bn->options.momentum(momentum);
+}
+
+exporting::LoadedModel makeModel(const std::string& arch, int64_t classes, int64_t hidden, const at::Tensor& images) {
+    torch::manual_seed(5);
+    exporting::LoadedModel m;
+    zoo::CreateOptions options;
+    options.numClasses = 1000;
+    m.model = zoo::createModel(arch, options);
+    m.model->replaceHead({classes, hidden, 0.2});
+    m.meta.arch = arch;
+    for (int64_t i = 0; i < classes; ++i) m.meta.classes.push_back("c" + std::to_string(i));
+    m.meta.headHiddenUnits = hidden;
+    m.meta.headDropout = 0.2;
+    m.meta.transform = data::EvalTransform::forModel(zoo::modelInfo(arch));
+    calibrateBatchNorm(*m.model, images);
+    return m;
+}
+
+class ExportArch : public ::testing::TestWithParam<std::string> {};
+
+} // namespace
+
+TEST_P(ExportArch, OnnxAndPthComputeTheSameLogits) {
+    const std::string arch = GetParam();
+    test::TempDir tmp;
+    for (int64_t hidden : {int64_t(0), int64_t(64)}) {
+        SCOPED_TRACE(hidden ? "head with a hidden layer" : "replaced head");
+        const int crop = data::EvalTransform::forModel(zoo::modelInfo(arch)).cropSize;
+        torch::manual_seed(17);
+        const at::Tensor images = torch::randn({3, 3, crop, crop});
+        const auto m = makeModel(arch, 5, hidden, images);
+        const std::string onnxPath = tmp.file(arch + std::to_string(hidden) + ".onnx");
+        exporting::ExportOptions options;
+        options.withPreprocessing = hidden > 0;  // both graph inputs are covered
+        ASSERT_NO_THROW(exporting::exportOnnx(m, onnxPath, options)) << "the export and the ONNX checker must pass";
+#ifdef TS_HAVE_OPENCV_DNN
+        const auto cannot = openCvCannot().find(arch);
+        if (cannot == openCvCannot().end()) {
+            const auto r = exporting::roundTripCheckTensors(m, exporting::ExportFormat::Onnx, onnxPath, options, images);
+            EXPECT_EQ(r.images, 3);
+            EXPECT_EQ(r.top1AgreementRate, 1.0) << r.summary();
+            EXPECT_LE(r.maxLogitDiff, 1e-4) << r.summary();
+        } else {
+            EXPECT_THROW(exporting::roundTripCheckTensors(m, exporting::ExportFormat::Onnx, onnxPath, options, images),
+                         ModelError)
+                << "OpenCV now runs " << arch << "; remove it from the list (" << cannot->second << ")";
+        }
+#endif
+        const std::string py = test::referencePython();
+        if (py.empty()) continue;
+        const std::string pthPath = tmp.file(arch + std::to_string(hidden) + ".pth");
+        ASSERT_NO_THROW(exporting::exportPth(m, pthPath));
+        exporting::RoundTripOptions rt;
+        rt.python = py;
+        const auto r = exporting::roundTripCheckTensors(m, exporting::ExportFormat::Pth, pthPath, {}, images, rt);
+        EXPECT_EQ(r.top1AgreementRate, 1.0) << r.summary();
+        EXPECT_LE(r.maxLogitDiff, 1e-4) << r.summary();
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, ExportArch, ::testing::ValuesIn([] {
+                             std::vector<std::string> names;
+                             for (const auto& n : zoo::modelNames())
+                                 if (n != "tiny_cnn") names.push_back(n);
+                             return names;
+                         }()),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
