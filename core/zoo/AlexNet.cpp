@@ -65,18 +65,9 @@ private:
 namespace families {
 
 void addAlexNet(std::vector<RegistryEntry>& out) {
-    ModelInfo info;
-    info.name = "alexnet";
-    info.family = "AlexNet";
-    info.numParams = 61100840;
-    info.gflops = 0.714;
-    info.inputSize = 224;
-    info.resizeSize = 256;
-    info.top1 = 56.522;
-    info.top5 = 79.066;
-    info.weightsUrl = "https://download.pytorch.org/models/alexnet-owt-7be5be79.pth";
-    info.license = "BSD-3-Clause (torchvision); ImageNet weights for non-commercial research use per ImageNet terms";
-    info.paper = "Krizhevsky, One weird trick for parallelizing convolutional neural networks, arXiv 2014";
+    ModelInfo info = torchvisionInfo("alexnet", "AlexNet", 61100840, 0.714,
+                                     56.522, 79.066, "https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",
+                                     "Krizhevsky, One weird trick for parallelizing convolutional neural networks, arXiv 2014");
     out.push_back({info, [](const CreateOptions& o) -> Backbone { return std::make_shared<AlexNetImpl>(o); }});
 }
 

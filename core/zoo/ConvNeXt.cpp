@@ -12,28 +12,6 @@ namespace {
 
 constexpr double kNormEps = 1e-6;
 
-// torchvision.ops.stochastic_depth(x, p, "row", training): in training, each
-// row (sample) of the batch is zeroed with probability p and the survivors
-// are scaled by 1 / (1 - p); identity in eval or when p == 0.
-class StochasticDepthImpl : public torch::nn::Module {
-public:
-    explicit StochasticDepthImpl(double p) : m_p(p) {}
-    torch::Tensor forward(torch::Tensor x) {
-        if (!is_training() || m_p == 0.0) return x;
-        const double survival = 1.0 - m_p;
-        std::vector<int64_t> shape(static_cast<size_t>(x.dim()), 1);
-        shape[0] = x.size(0);
-        auto noise = at::empty(shape, x.options()).bernoulli_(survival);
-        if (survival > 0.0) noise.div_(survival);
-        return x * noise;
-    }
-    double p() const { return m_p; }
-
-private:
-    double m_p;
-};
-TORCH_MODULE(StochasticDepth);
-
 // torchvision convnext.LayerNorm2d: LayerNorm over the channels of an NCHW
 // tensor (permute to NHWC, layer_norm, permute back). Keys weight, bias.
 class LayerNorm2dImpl : public torch::nn::Module {
@@ -188,19 +166,10 @@ private:
 namespace families {
 
 void addConvNeXt(std::vector<RegistryEntry>& out) {
-    ModelInfo info;
-    info.name = "convnext_tiny";
-    info.family = "ConvNeXt";
-    info.numParams = 28589128;
-    info.gflops = 4.46;
-    info.inputSize = 224;
+    ModelInfo info = torchvisionInfo("convnext_tiny", "ConvNeXt", 28589128, 4.46,
+                                     82.520, 96.146, "https://download.pytorch.org/models/convnext_tiny-983f1562.pth",
+                                     "Liu et al., A ConvNet for the 2020s, CVPR 2022");
     info.resizeSize = 236;
-    info.interpolation = Interpolation::Bilinear;
-    info.top1 = 82.520;
-    info.top5 = 96.146;
-    info.weightsUrl = "https://download.pytorch.org/models/convnext_tiny-983f1562.pth";
-    info.license = "BSD-3-Clause (torchvision); ImageNet weights for non-commercial research use per ImageNet terms";
-    info.paper = "Liu et al., A ConvNet for the 2020s, CVPR 2022";
     out.push_back({info, [](const CreateOptions& o) -> Backbone {
                        return std::make_shared<ConvNeXtImpl>(
                            "convnext_tiny", std::vector<StageConfig>{{96, 192, 3}, {192, 384, 3}, {384, 768, 9}, {768, 0, 3}},

@@ -137,16 +137,9 @@ void addDenseNet(std::vector<RegistryEntry>& out) {
          "https://download.pytorch.org/models/densenet169-b2777c0a.pth"},
     };
     for (const auto& v : variants) {
-        ModelInfo info;
-        info.name = v.name;
-        info.family = "DenseNet";
-        info.numParams = v.numParams;
-        info.gflops = v.gflops;
-        info.top1 = v.top1;
-        info.top5 = v.top5;
-        info.weightsUrl = v.url;
-        info.license = "BSD-3-Clause (torchvision); ImageNet weights for non-commercial research use per ImageNet terms";
-        info.paper = "Huang et al., Densely Connected Convolutional Networks, CVPR 2017";
+        ModelInfo info = torchvisionInfo(v.name, "DenseNet", v.numParams, v.gflops,
+                                         v.top1, v.top5, v.url,
+                                         "Huang et al., Densely Connected Convolutional Networks, CVPR 2017");
         const std::string name = v.name;
         const DenseNetConfig cfg = v.cfg;
         out.push_back({info, [name, cfg](const CreateOptions& o) -> Backbone {

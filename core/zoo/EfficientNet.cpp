@@ -9,55 +9,6 @@
 namespace ts::zoo {
 namespace {
 
-// torchvision.ops.stochastic_depth(x, p, "row", training): in training, each
-// row (sample) of the batch is zeroed with probability p and the survivors
-// are scaled by 1 / (1 - p); identity in eval or when p == 0.
-class StochasticDepthImpl : public torch::nn::Module {
-public:
-    explicit StochasticDepthImpl(double p) : m_p(p) {}
-    torch::Tensor forward(torch::Tensor x) {
-        if (!is_training() || m_p == 0.0) return x;
-        const double survival = 1.0 - m_p;
-        std::vector<int64_t> shape(static_cast<size_t>(x.dim()), 1);
-        shape[0] = x.size(0);
-        auto noise = at::empty(shape, x.options()).bernoulli_(survival);
-        if (survival > 0.0) noise.div_(survival);
-        return x * noise;
-    }
-    double p() const { return m_p; }
-
-private:
-    double m_p;
-};
-TORCH_MODULE(StochasticDepth);
-
-// torchvision.ops.SqueezeExcitation with SiLU and Sigmoid:
-// keys <se>.fc1.{weight,bias}, <se>.fc2.{weight,bias}.
-class SqueezeExcitationImpl : public torch::nn::Module {
-public:
-    SqueezeExcitationImpl(int64_t channels, int64_t squeeze) {
-        m_fc1 = register_module("fc1", conv2d(channels, squeeze, 1, 1, 0, 1, /*bias=*/true));
-        m_fc2 = register_module("fc2", conv2d(squeeze, channels, 1, 1, 0, 1, /*bias=*/true));
-        m_activation = register_module("activation", Activation(ActKind::SiLU));
-        m_scaleActivation = register_module("scale_activation", Activation(ActKind::Sigmoid));
-    }
-    torch::Tensor forward(torch::Tensor x) {
-        auto s = at::adaptive_avg_pool2d(x, {1, 1});
-        s = tapped(*m_fc1, m_fc1->forward(s));
-        s = tapped(*m_activation, m_activation->forward(s));
-        s = tapped(*m_fc2, m_fc2->forward(s));
-        s = tapped(*m_scaleActivation, m_scaleActivation->forward(s));
-        return s * x;
-    }
-
-private:
-    torch::nn::Conv2d m_fc1{nullptr};
-    torch::nn::Conv2d m_fc2{nullptr};
-    Activation m_activation{nullptr};
-    Activation m_scaleActivation{nullptr};
-};
-TORCH_MODULE(SqueezeExcitation);
-
 // torchvision MBConv: keys <block>.block.{i}[...]; <block>.stochastic_depth
 // holds no tensors.
 class MBConvImpl : public torch::nn::Module {
@@ -68,7 +19,7 @@ public:
         Seq layers;
         if (expanded != in) layers->add(convNormAct(in, expanded, 1, 1, 1, ActKind::SiLU));
         layers->add(convNormAct(expanded, expanded, kernel, stride, expanded, ActKind::SiLU));
-        layers->add(SqueezeExcitation(expanded, std::max<int64_t>(1, in / 4)));
+        layers->add(SqueezeExcitation(expanded, std::max<int64_t>(1, in / 4), ActKind::SiLU, ActKind::Sigmoid));
         layers->add(convNormAct(expanded, out, 1, 1, 1, ActKind::Identity));
         m_block = register_module("block", layers);
         m_stochasticDepth = register_module("stochastic_depth", StochasticDepth(sdProb));
@@ -135,12 +86,7 @@ public:
         m_classifier->add(torch::nn::Linear(lastOut, options.numClasses));
         initMobileStyle(*this, /*linearStd=*/-1.0); // Linear: uniform(+-1/sqrt(out_features))
 
-        std::vector<Stage> stages;
-        for (size_t i = 0; i < m_features->size(); ++i) {
-            const std::string path = "features." + std::to_string(i);
-            stages.push_back({i == 0 ? "stem (" + path + ")" : path, {path}});
-        }
-        stages.push_back({"head", {"classifier.1"}});
+        std::vector<Stage> stages = childStages("features", m_features->size(), "classifier.1");
         finishSetup(std::move(stages), "classifier.1", lastOut, options.numClasses,
                     "features." + std::to_string(m_features->size() - 1));
     }

@@ -136,16 +136,9 @@ private:
 namespace families {
 
 void addGoogLeNet(std::vector<RegistryEntry>& out) {
-    ModelInfo info;
-    info.name = "googlenet";
-    info.family = "GoogLeNet";
-    info.numParams = 6624904;
-    info.gflops = 1.498;
-    info.top1 = 69.778;
-    info.top5 = 89.530;
-    info.weightsUrl = "https://download.pytorch.org/models/googlenet-1378be20.pth";
-    info.license = "BSD-3-Clause (torchvision); ImageNet weights for non-commercial research use per ImageNet terms";
-    info.paper = "Szegedy et al., Going Deeper with Convolutions, CVPR 2015";
+    ModelInfo info = torchvisionInfo("googlenet", "GoogLeNet", 6624904, 1.498,
+                                     69.778, 89.530, "https://download.pytorch.org/models/googlenet-1378be20.pth",
+                                     "Szegedy et al., Going Deeper with Convolutions, CVPR 2015");
     info.ignoredKeyPrefixes = {"aux1.", "aux2."};
     out.push_back({info, [](const CreateOptions& o) -> Backbone { return std::make_shared<GoogLeNetImpl>(o); }});
 }

@@ -1,5 +1,7 @@
 #include "core/zoo/Layers.h"
 
+#include "core/zoo/Tap.h"
+
 #include <torch/nn/functional/activation.h>
 #include <torch/nn/init.h>
 #include <torch/nn/modules/activation.h>
@@ -77,5 +79,31 @@ void initMobileStyle(torch::nn::Module& model, double linearStd) {
 }
 
 torch::Tensor globalAvgPool(const torch::Tensor& x) { return at::adaptive_avg_pool2d(x, {1, 1}).flatten(1); }
+
+torch::Tensor StochasticDepthImpl::forward(torch::Tensor x) {
+    if (!is_training() || m_p == 0.0) return x;
+    const double survival = 1.0 - m_p;
+    std::vector<int64_t> shape(static_cast<size_t>(x.dim()), 1);
+    shape[0] = x.size(0);
+    auto noise = at::empty(shape, x.options()).bernoulli_(survival);
+    if (survival > 0.0) noise.div_(survival);
+    return x * noise;
+}
+
+SqueezeExcitationImpl::SqueezeExcitationImpl(int64_t channels, int64_t squeeze, ActKind activation, ActKind scale) {
+    m_fc1 = register_module("fc1", conv2d(channels, squeeze, 1, 1, 0, 1, /*bias=*/true));
+    m_fc2 = register_module("fc2", conv2d(squeeze, channels, 1, 1, 0, 1, /*bias=*/true));
+    m_activation = register_module("activation", Activation(activation));
+    m_scaleActivation = register_module("scale_activation", Activation(scale));
+}
+
+torch::Tensor SqueezeExcitationImpl::forward(torch::Tensor x) {
+    auto s = at::adaptive_avg_pool2d(x, {1, 1});
+    s = tapped(*m_fc1, m_fc1->forward(s));
+    s = tapped(*m_activation, m_activation->forward(s));
+    s = tapped(*m_fc2, m_fc2->forward(s));
+    s = tapped(*m_scaleActivation, m_scaleActivation->forward(s));
+    return s * x;
+}
 
 } // namespace ts::zoo

@@ -55,4 +55,35 @@ void initMobileStyle(torch::nn::Module& model, double linearStd = 0.01);
 /// adaptive_avg_pool2d to 1x1 followed by flatten(1).
 torch::Tensor globalAvgPool(const torch::Tensor& x);
 
+/// torchvision.ops.StochasticDepth(p, "row"): in training, each sample of the
+/// batch is zeroed with probability p and the survivors are scaled by
+/// 1 / (1 - p); identity in eval or when p == 0. No parameters.
+class StochasticDepthImpl : public torch::nn::Module {
+public:
+    explicit StochasticDepthImpl(double p) : m_p(p) {}
+    torch::Tensor forward(torch::Tensor x);
+    double p() const { return m_p; }
+
+private:
+    double m_p;
+};
+TORCH_MODULE(StochasticDepth);
+
+/// torchvision.ops.SqueezeExcitation: global average pool, fc1 (1x1 conv),
+/// `activation`, fc2 (1x1 conv), `scale` activation, times the input. Keys
+/// fc1.{weight,bias}, fc2.{weight,bias}. EfficientNet uses SiLU/Sigmoid,
+/// MobileNetV3 ReLU/Hardsigmoid. Every conv and activation output is tapped.
+class SqueezeExcitationImpl : public torch::nn::Module {
+public:
+    SqueezeExcitationImpl(int64_t channels, int64_t squeeze, ActKind activation, ActKind scale);
+    torch::Tensor forward(torch::Tensor x);
+
+private:
+    torch::nn::Conv2d m_fc1{nullptr};
+    torch::nn::Conv2d m_fc2{nullptr};
+    Activation m_activation{nullptr};
+    Activation m_scaleActivation{nullptr};
+};
+TORCH_MODULE(SqueezeExcitation);
+
 } // namespace ts::zoo

@@ -114,18 +114,9 @@ private:
 namespace families {
 
 void addMnasNet(std::vector<RegistryEntry>& out) {
-    ModelInfo info;
-    info.name = "mnasnet1_0";
-    info.family = "MNASNet";
-    info.numParams = 4383312;
-    info.gflops = 0.31;
-    info.inputSize = 224;
-    info.resizeSize = 256;
-    info.top1 = 73.456;
-    info.top5 = 91.510;
-    info.weightsUrl = "https://download.pytorch.org/models/mnasnet1.0_top1_73.512-f206786ef8.pth";
-    info.license = "BSD-3-Clause (torchvision); ImageNet weights for non-commercial research use per ImageNet terms";
-    info.paper = "Tan et al., MnasNet: Platform-Aware Neural Architecture Search for Mobile, CVPR 2019";
+    ModelInfo info = torchvisionInfo("mnasnet1_0", "MNASNet", 4383312, 0.31,
+                                     73.456, 91.510, "https://download.pytorch.org/models/mnasnet1.0_top1_73.512-f206786ef8.pth",
+                                     "Tan et al., MnasNet: Platform-Aware Neural Architecture Search for Mobile, CVPR 2019");
     out.push_back({info, [](const CreateOptions& o) -> Backbone {
                        return std::make_shared<MnasNetImpl>("mnasnet1_0", 1.0, o);
                    }});

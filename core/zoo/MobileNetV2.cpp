@@ -54,12 +54,7 @@ public:
         m_classifier->add(torch::nn::Linear(last, options.numClasses));
         initMobileStyle(*this, 0.01);
 
-        std::vector<Stage> stages;
-        for (size_t i = 0; i < m_features->size(); ++i) {
-            const std::string path = "features." + std::to_string(i);
-            stages.push_back({i == 0 ? "stem (" + path + ")" : path, {path}});
-        }
-        stages.push_back({"head", {"classifier.1"}});
+        std::vector<Stage> stages = childStages("features", m_features->size(), "classifier.1");
         finishSetup(std::move(stages), "classifier.1", last, options.numClasses,
                     "features." + std::to_string(m_features->size() - 1));
     }
@@ -79,18 +74,9 @@ private:
 namespace families {
 
 void addMobileNetV2(std::vector<RegistryEntry>& out) {
-    ModelInfo info;
-    info.name = "mobilenet_v2";
-    info.family = "MobileNet";
-    info.numParams = 3504872;
-    info.gflops = 0.301;
-    info.inputSize = 224;
-    info.resizeSize = 256;
-    info.top1 = 71.878;
-    info.top5 = 90.286;
-    info.weightsUrl = "https://download.pytorch.org/models/mobilenet_v2-b0353104.pth";
-    info.license = "BSD-3-Clause (torchvision); ImageNet weights for non-commercial research use per ImageNet terms";
-    info.paper = "Sandler et al., MobileNetV2: Inverted Residuals and Linear Bottlenecks, CVPR 2018";
+    ModelInfo info = torchvisionInfo("mobilenet_v2", "MobileNet", 3504872, 0.301,
+                                     71.878, 90.286, "https://download.pytorch.org/models/mobilenet_v2-b0353104.pth",
+                                     "Sandler et al., MobileNetV2: Inverted Residuals and Linear Bottlenecks, CVPR 2018");
     out.push_back({info, [](const CreateOptions& o) -> Backbone { return std::make_shared<MobileNetV2Impl>(o); }});
 }
 

@@ -12,33 +12,6 @@ namespace {
 constexpr double kBnEps = 0.001;
 constexpr double kBnMomentum = 0.01;
 
-// torchvision.ops.SqueezeExcitation with ReLU and Hardsigmoid:
-// keys <se>.fc1.{weight,bias}, <se>.fc2.{weight,bias}.
-class SqueezeExcitationImpl : public torch::nn::Module {
-public:
-    SqueezeExcitationImpl(int64_t channels, int64_t squeeze) {
-        m_fc1 = register_module("fc1", conv2d(channels, squeeze, 1, 1, 0, 1, /*bias=*/true));
-        m_fc2 = register_module("fc2", conv2d(squeeze, channels, 1, 1, 0, 1, /*bias=*/true));
-        m_activation = register_module("activation", Activation(ActKind::ReLU));
-        m_scaleActivation = register_module("scale_activation", Activation(ActKind::Hardsigmoid));
-    }
-    torch::Tensor forward(torch::Tensor x) {
-        auto s = at::adaptive_avg_pool2d(x, {1, 1});
-        s = tapped(*m_fc1, m_fc1->forward(s));
-        s = tapped(*m_activation, m_activation->forward(s));
-        s = tapped(*m_fc2, m_fc2->forward(s));
-        s = tapped(*m_scaleActivation, m_scaleActivation->forward(s));
-        return s * x;
-    }
-
-private:
-    torch::nn::Conv2d m_fc1{nullptr};
-    torch::nn::Conv2d m_fc2{nullptr};
-    Activation m_activation{nullptr};
-    Activation m_scaleActivation{nullptr};
-};
-TORCH_MODULE(SqueezeExcitation);
-
 // One row of Tables 1 and 2 of the MobileNetV3 paper (InvertedResidualConfig).
 struct BlockConfig {
     int64_t in;
@@ -58,7 +31,7 @@ public:
         Seq layers;
         if (c.expanded != c.in) layers->add(convNormAct(c.in, c.expanded, 1, 1, 1, act, kBnEps, kBnMomentum));
         layers->add(convNormAct(c.expanded, c.expanded, c.kernel, c.stride, c.expanded, act, kBnEps, kBnMomentum));
-        if (c.useSe) layers->add(SqueezeExcitation(c.expanded, makeDivisible(c.expanded / 4, 8)));
+        if (c.useSe) layers->add(SqueezeExcitation(c.expanded, makeDivisible(c.expanded / 4, 8), ActKind::ReLU, ActKind::Hardsigmoid));
         layers->add(convNormAct(c.expanded, c.out, 1, 1, 1, ActKind::Identity, kBnEps, kBnMomentum));
         m_block = register_module("block", layers);
     }
@@ -91,13 +64,9 @@ public:
         m_classifier->add(torch::nn::Linear(lastChannel, options.numClasses));
         initMobileStyle(*this, 0.01);
 
-        std::vector<Stage> stages;
-        for (size_t i = 0; i < m_features->size(); ++i) {
-            const std::string path = "features." + std::to_string(i);
-            stages.push_back({i == 0 ? "stem (" + path + ")" : path, {path}});
-        }
-        stages.push_back({"pre-head (classifier.0-2)", {"classifier.0", "classifier.1", "classifier.2"}});
-        stages.push_back({"head", {"classifier.3"}});
+        std::vector<Stage> stages = childStages("features", m_features->size(), "classifier.3");
+        stages.insert(stages.end() - 1,
+                      {"pre-head (classifier.0-2)", {"classifier.0", "classifier.1", "classifier.2"}});
         finishSetup(std::move(stages), "classifier.3", lastChannel, options.numClasses,
                     "features." + std::to_string(m_features->size() - 1));
     }

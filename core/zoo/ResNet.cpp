@@ -159,18 +159,9 @@ void addResNet(std::vector<RegistryEntry>& out) {
          "Zagoruyko and Komodakis, Wide Residual Networks, BMVC 2016"},
     };
     for (const auto& v : variants) {
-        ModelInfo info;
-        info.name = v.name;
-        info.family = "ResNet";
-        info.numParams = v.numParams;
-        info.gflops = v.gflops;
-        info.inputSize = 224;
-        info.resizeSize = 256;
-        info.top1 = v.top1;
-        info.top5 = v.top5;
-        info.weightsUrl = v.url;
-        info.license = "BSD-3-Clause (torchvision); ImageNet weights for non-commercial research use per ImageNet terms";
-        info.paper = v.paper;
+        ModelInfo info = torchvisionInfo(v.name, "ResNet", v.numParams, v.gflops,
+                                         v.top1, v.top5, v.url,
+                                         v.paper);
         const std::string name = v.name;
         const ResNetConfig cfg = v.cfg;
         out.push_back({info, [name, cfg](const CreateOptions& o) -> Backbone {

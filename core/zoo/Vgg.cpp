@@ -107,19 +107,10 @@ void addVgg(std::vector<RegistryEntry>& out) {
          "https://download.pytorch.org/models/vgg19_bn-c79401a0.pth"},
     };
     for (const auto& v : variants) {
-        ModelInfo info;
-        info.name = v.name;
-        info.family = "VGG";
-        info.numParams = v.numParams;
-        info.gflops = v.gflops;
-        info.inputSize = 224;
-        info.resizeSize = 256;
-        info.top1 = v.top1;
-        info.top5 = v.top5;
-        info.weightsUrl = v.url;
-        info.license = "BSD-3-Clause (torchvision); ImageNet weights for non-commercial research use per ImageNet terms";
-        info.paper = "Simonyan and Zisserman, Very Deep Convolutional Networks for Large-Scale Image Recognition, "
-                     "ICLR 2015";
+        ModelInfo info = torchvisionInfo(v.name, "VGG", v.numParams, v.gflops,
+                                         v.top1, v.top5, v.url,
+                                         "Simonyan and Zisserman, Very Deep Convolutional Networks for Large-Scale "
+                                         "Image Recognition, ICLR 2015");
         const std::string name = v.name;
         const std::vector<int> cfg = v.cfg;
         const bool bn = v.batchNorm;

@@ -28,6 +28,21 @@ train::MixedPrecisionPlan cpuBFloat16() {
     return plan;
 }
 
+/// Fine-tuning everything of tiny_cnn from random weights on a generated dataset.
+train::TrainConfig tinyFineTuning(const std::string& data) {
+    train::TrainConfig c;
+    c.dataDir = data;
+    c.arch = "tiny_cnn";
+    c.pretrained = false;
+    c.freeze = "none";
+    c.augment.preset = "none";
+    c.epochs = 6;
+    c.batchSize = 16;
+    c.lr = 1e-2;
+    c.seed = 7;
+    return c;
+}
+
 } // namespace
 
 TEST(GradScaler, UnscalesGradientsAndSkipsOverflowedSteps) {
@@ -113,16 +128,7 @@ TEST(MixedPrecision, BFloat16TrainingMatchesFloat32Accuracy) {
         GTEST_SKIP() << "this CPU has no native bfloat16; mixed precision falls back to float32 here";
     test::TempDir data("ts-amp-data"), runs;
     test::makeSyntheticDataset(data.path(), 3, 30, 72, 11);
-    train::TrainConfig c;
-    c.dataDir = data.path();
-    c.arch = "tiny_cnn";
-    c.pretrained = false;
-    c.freeze = "none";
-    c.augment.preset = "none";
-    c.epochs = 6;
-    c.batchSize = 16;
-    c.lr = 1e-2;
-    c.seed = 7;
+    train::TrainConfig c = tinyFineTuning(data.path());
     Feedback fb1, fb2;
     const auto fp32 = train::trainRun(c, runs.file("fp32"), {}, fb1);
     c.precision = train::Precision::Mixed;
@@ -140,16 +146,7 @@ TEST(MixedPrecision, Float16TrainingOnCudaMatchesFloat32_CUDA) {
     if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
     test::TempDir data("ts-amp-cuda-data"), runs;
     test::makeSyntheticDataset(data.path(), 3, 30, 72, 11);
-    train::TrainConfig c;
-    c.dataDir = data.path();
-    c.arch = "tiny_cnn";
-    c.pretrained = false;
-    c.freeze = "none";
-    c.augment.preset = "none";
-    c.epochs = 6;
-    c.batchSize = 16;
-    c.lr = 1e-2;
-    c.seed = 7;
+    train::TrainConfig c = tinyFineTuning(data.path());
     c.device = train::DeviceChoice::CUDA;
     Feedback fb1, fb2;
     const auto fp32 = train::trainRun(c, runs.file("fp32"), {}, fb1);
