@@ -278,7 +278,7 @@ struct Heatmap {
     int64_t predictedIndex = 0;
     /// The raw map before upsampling: Grad-CAM (h, w) at the layer's
     /// resolution (ReLU applied, not normalised); saliency (3, H, W) input
-    /// gradients (SmoothGrad: their mean). float32, CPU.
+    /// gradients (SmoothGrad: the mean of their absolute values). float32, CPU.
     at::Tensor raw;
     /// Importance at the network's input size (crop x crop), CV_32F in [0,1]
     /// (divided by its max; all zero when the map is zero).
@@ -289,7 +289,8 @@ struct Heatmap {
     /// `map` through the colour map, CV_8UC3 RGB, crop x crop.
     cv::Mat heatmap;
     /// The heatmap blended over the original image at its own size, CV_8UC3
-    /// RGB (outside the crop: the original, dimmed).
+    /// RGB: each pixel takes alpha * sqrt(mapOriginal) of the colour map, so
+    /// cold regions show the photo; outside the crop the photo is dimmed.
     cv::Mat overlay;
 };
 

@@ -117,10 +117,18 @@ void finishHeatmap(Heatmap& h, const at::Tensor& importance2d, const PreparedIma
     cv::Mat dimmed;
     orig.convertTo(dimmed, CV_8UC3, 0.45);
     h.overlay = dimmed;
-    if (inside.area() > 0) {
-        cv::Mat blended;
-        cv::addWeighted(orig(inside), 1.0 - alpha, heatOrig(inside), alpha, 0.0, blended);
-        blended.copyTo(h.overlay(inside));
+    // Per-pixel weight alpha * sqrt(map): cold regions keep the photo, hot
+    // ones take the colour map.
+    for (int y = inside.y; y < inside.y + inside.height; ++y) {
+        const auto* src = orig.ptr<cv::Vec3b>(y);
+        const auto* heat = heatOrig.ptr<cv::Vec3b>(y);
+        const auto* m = h.mapOriginal.ptr<float>(y);
+        auto* dst = h.overlay.ptr<cv::Vec3b>(y);
+        for (int x = inside.x; x < inside.x + inside.width; ++x) {
+            const double a = alpha * std::sqrt(static_cast<double>(m[x]));
+            for (int c = 0; c < 3; ++c)
+                dst[x][c] = cv::saturate_cast<uint8_t>((1.0 - a) * src[x][c] + a * heat[x][c]);
+        }
     }
 }
 
