@@ -111,7 +111,8 @@ struct LayerInfo {
     /// The module path whose output this is (== name for convolutions).
     std::string modulePath;
     LayerKind kind = LayerKind::Conv;
-    /// "Conv2d", or "stage".
+    /// "Conv2d", "stage", "stage (Conv2d)" (a stage ending in a conv), or the
+    /// module type of a Grad-CAM layer that is neither ("ReLU").
     std::string type;
     /// Output shape (1, C, H, W) for one input of the model's input size.
     std::vector<int64_t> outputShape;
@@ -125,8 +126,9 @@ struct LayerInfo {
     bool isGradCamDefault = false;
 };
 
-/// Every stage and Conv2d whose output is a 4-D map, in forward order (stages
-/// and convolutions interleaved as they run), measured with one forward pass
+/// Every stage and Conv2d whose output is a 4-D map, and the registered
+/// Grad-CAM layer (AlexNet's is a ReLU), in forward order (stages and
+/// convolutions interleaved as they run), measured with one forward pass
 /// of a (1, 3, inputSize, inputSize) zero image. Restores the model's state.
 std::vector<LayerInfo> listLayers(zoo::BackboneImpl& model, int inputSize);
 

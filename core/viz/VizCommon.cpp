@@ -141,6 +141,15 @@ std::string stripDisplay(const std::string& stageName) {
     return p == std::string::npos ? stageName : stageName.substr(0, p);
 }
 
+// "torch::nn::ReLUImpl" -> "ReLU"
+std::string moduleTypeName(const torch::nn::Module& m) {
+    std::string n = m.name();
+    const auto colon = n.rfind("::");
+    if (colon != std::string::npos) n = n.substr(colon + 2);
+    if (n.size() > 4 && n.compare(n.size() - 4, 4, "Impl") == 0) n.resize(n.size() - 4);
+    return n;
+}
+
 bool isConv2d(const torch::nn::Module& m) { return dynamic_cast<const torch::nn::Conv2dImpl*>(&m) != nullptr; }
 
 } // namespace
@@ -183,7 +192,8 @@ std::vector<LayerInfo> listLayers(zoo::BackboneImpl& model, int inputSize) {
         const auto mod = modules.find(path);
         const bool conv = mod != modules.end() && isConv2d(*mod->second);
         const auto stage = stageOf.find(path);
-        if (!conv && stage == stageOf.end()) continue;
+        const bool camLayer = path == camPath;
+        if (!conv && stage == stageOf.end() && !camLayer) continue;
         LayerInfo info;
         info.modulePath = path;
         info.outputShape = shape;
@@ -192,10 +202,16 @@ std::vector<LayerInfo> listLayers(zoo::BackboneImpl& model, int inputSize) {
             info.name = stage->second;
             info.kind = LayerKind::Stage;
             info.type = "stage";
-        } else {
+        } else if (conv) {
             info.name = path;
             info.kind = LayerKind::Conv;
             info.type = "Conv2d";
+        } else {
+            // The registered Grad-CAM layer may be neither (AlexNet's last
+            // ReLU): listed as a stage-like layer with its module type.
+            info.name = path;
+            info.kind = LayerKind::Stage;
+            info.type = mod != modules.end() ? moduleTypeName(*mod->second) : "module";
         }
         if (conv) {
             const auto& o = dynamic_cast<const torch::nn::Conv2dImpl&>(*mod->second).options;

@@ -8,6 +8,7 @@
 #include "core/zoo/Registry.h"
 #include "core/zoo/Seq.h"
 
+#include <ATen/Context.h>
 #include <ATen/Functions.h>
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
@@ -506,4 +507,68 @@ TEST(VizLayers, ListsStagesAndConvolutionsWithShapes) {
     viz::GradCamOptions o;
     o.layer = "features.17.conv.1.0";
     EXPECT_EQ(viz::gradCam(*mobile, p, o).raw.sizes(), (at::IntArrayRef{2, 2}));
+}
+
+namespace {
+class VizZoo : public ::testing::TestWithParam<std::string> {};
+} // namespace
+
+// Every architecture of the zoo: the default layers of every view are
+// observable through taps, Grad-CAM gives a finite non-negative map at the
+// network's input size, and the model is left in training mode as it was.
+TEST_P(VizZoo, EveryViewRunsOnTheDefaults) {
+    const std::string arch = GetParam();
+    at::manual_seed(0);
+    zoo::Backbone model = zoo::createModel(arch, {5});
+    model->train();
+    const int side = arch == "inception_v3" ? 96 : 64;
+    cv::Mat img(side + 10, side, CV_8UC3);
+    cv::randu(img, 0, 255);
+    data::EvalTransform t = plainTransform(side);
+    t.mean = {0.485f, 0.456f, 0.406f};
+    t.std = {0.229f, 0.224f, 0.225f};
+    const viz::PreparedImage p = viz::prepareImage(img, t);
+    const viz::FilterGrid f = viz::filterGrid(*model);
+    EXPECT_FALSE(f.image.empty()) << arch;
+    const auto layers = viz::listLayers(*model, side);
+    ASSERT_FALSE(layers.empty()) << arch;
+    bool camListed = false;
+    for (const auto& l : layers) camListed = camListed || l.isGradCamDefault;
+    EXPECT_TRUE(camListed) << arch << ": the Grad-CAM layer " << model->gradCamLayer() << " is not listed";
+    const viz::FeatureMaps fm = viz::featureMaps(*model, p);
+    EXPECT_EQ(fm.layer, model->gradCamLayer());
+    const viz::Heatmap h = viz::gradCam(*model, p);
+    ASSERT_EQ(h.map.size(), cv::Size(side, side)) << arch;
+    EXPECT_TRUE(at::isfinite(h.raw).all().item<bool>()) << arch;
+    EXPECT_GE(h.raw.min().item<float>(), 0.f) << arch;
+    EXPECT_LT(h.classIndex, 5) << arch;
+    EXPECT_TRUE(model->is_training()) << arch;
+    for (const auto& prm : model->parameters()) {
+        EXPECT_TRUE(prm.requires_grad()) << arch;
+        EXPECT_FALSE(prm.grad().defined()) << arch;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, VizZoo, ::testing::ValuesIn(zoo::modelNames()),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// The same views on a CUDA copy of a model give the CPU's answers (skipped
+// without a CUDA device).
+TEST(VizDevice, GradCamAndSaliencyOnCudaMatchCpu_CUDA) {
+    if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device: skipped";
+    auto cpu = colourNet();
+    auto gpu = colourNet();
+    gpu->to(at::kCUDA);
+    cv::Mat img(24, 24, CV_8UC3, cv::Scalar(60, 60, 60));
+    img(cv::Rect(6, 6, 8, 8)).setTo(cv::Scalar(230, 20, 20));
+    const viz::PreparedImage p = viz::prepareImage(img, plainTransform(24));
+    EXPECT_TRUE(at::allclose(viz::gradCam(*cpu, p).raw, viz::gradCam(*gpu, p).raw, 1e-4, 1e-5));
+    EXPECT_TRUE(at::allclose(viz::saliency(*cpu, p).raw, viz::saliency(*gpu, p).raw, 1e-4, 1e-5));
+    EXPECT_TRUE(at::allclose(viz::featureMaps(*cpu, p).activations, viz::featureMaps(*gpu, p).activations, 1e-4, 1e-5));
+    viz::MaximizeOptions o;
+    o.octaves = 1;
+    o.stepsPerOctave = 3;
+    const auto r = viz::maximizeActivation(*gpu, plainTransform(24), o);
+    EXPECT_EQ(r.input.device().type(), at::kCPU);
+    EXPECT_GT(r.finalObjective, r.initialObjective);
 }
