@@ -1,7 +1,11 @@
 // `tstudio viz` end to end with the genuine ImageNet MobileNetV2 of ../shared:
 // every subcommand writes its PNG and says what it showed; errors say what to do.
+#include "core/data/ImageIO.h"
+#include "core/export/Bundle.h"
+#include "core/zoo/Registry.h"
 #include "tests/support/TestSupport.h"
 
+#include <ATen/Functions.h>
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -58,4 +62,42 @@ TEST(VizCli, WritesEveryView) {
     EXPECT_NE(out.find("tstudio viz layers"), std::string::npos) << out;
     EXPECT_EQ(ts::test::runCommand(base + "filters --out " + shellQuote(dir.file("x.png")), &out), 1);
     EXPECT_NE(out.find("--arch"), std::string::npos) << out;
+}
+
+// A trained run's bundle: its own classes (by name) and its own
+// preprocessing. Needs no ../shared material.
+TEST(VizCli, WorksOnATrainedBundle) {
+    ts::test::TempDir dir;
+    torch::manual_seed(4);
+    ts::zoo::Backbone model = ts::zoo::createModel("tiny_cnn", {3});
+    model->eval();
+    ts::exporting::BundleMeta meta;
+    meta.arch = "tiny_cnn";
+    meta.classes = {"ants", "bees", "wasps"};
+    meta.transform = ts::data::EvalTransform::forModel(ts::zoo::modelInfo("tiny_cnn"));
+    meta.transform.resizeSize = 80;
+    meta.transform.cropSize = 64;
+    ts::exporting::saveBundle(*model, meta, dir.file("model.tsb"));
+    cv::Mat img(90, 120, CV_8UC3);
+    cv::randu(img, 0, 255);
+    ts::data::savePng(img, dir.file("img.png"));
+
+    const std::string base = shellQuote(ts::test::binaryPath("tstudio")) + " viz ";
+    const std::string m = " --model " + shellQuote(dir.file("model.tsb"));
+    std::string out;
+    ASSERT_EQ(ts::test::runCommand(base + "gradcam" + m + " --image " + shellQuote(dir.file("img.png")) +
+                                       " --class bees --out " + shellQuote(dir.file("cam.png")),
+                                   &out),
+              0)
+        << out;
+    EXPECT_NE(out.find("class 1 bees"), std::string::npos) << out;
+    EXPECT_EQ(cv::imread(dir.file("cam.png")).size(), cv::Size(120, 90));
+    EXPECT_EQ(cv::imread(dir.file("cam_heatmap.png")).size(), cv::Size(64, 64));
+    ASSERT_EQ(ts::test::runCommand(base + "layers" + m, &out), 0) << out;
+    EXPECT_NE(out.find("64x4x4"), std::string::npos) << out;  // features.3 at the bundle's 64 px crop
+    EXPECT_EQ(ts::test::runCommand(base + "gradcam" + m + " --image " + shellQuote(dir.file("img.png")) +
+                                       " --class hornets --out " + shellQuote(dir.file("x.png")),
+                                   &out),
+              1);
+    EXPECT_NE(out.find("matches no class name"), std::string::npos) << out;
 }
