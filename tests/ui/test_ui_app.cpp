@@ -51,8 +51,11 @@ private Q_SLOTS:
         const QString out = run(binary("transfer-studio"), {"--demo", "--screenshot", shots},
                                 isolatedEnvironment(dir.path()), &code);
         QVERIFY2(code == 0, qPrintable(out));
-        const QStringList expected = {"01-data.png",     "02-backbone.png", "03-layers.png", "04-training.png",
-                                      "05-train.png",    "06-inspect.png",  "07-export.png"};
+        // Every step, and the Inspect page's views inside the network after the demo training.
+        const QStringList expected = {"01-data.png",     "02-backbone.png",           "03-layers.png",
+                                      "04-training.png", "05-train.png",              "06-inspect.png",
+                                      "06b-inspect-filters.png", "06c-inspect-feature-maps.png",
+                                      "06d-inspect-gradcam.png", "07-export.png"};
         QCOMPARE(QDir(shots).entryList({"*.png"}, QDir::Files, QDir::Name), expected);
         for (const QString& name : expected) {
             const QImage image(QDir(shots).filePath(name));

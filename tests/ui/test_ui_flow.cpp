@@ -166,6 +166,7 @@ private Q_SLOTS:
         ExportPage* exporter = window.exportPage();
         window.setCurrentStep(MainWindow::ExportStep);
         exporter->setTargetFolder(m_dir.filePath(QStringLiteral("exports")));
+        QVERIFY(exporter->setFormatEnabled(QStringLiteral("onnx"), true));
         QVERIFY(exporter->startExport());
         QVERIFY(window.waitUntilIdle(120000));
         QVERIFY(!exporter->outcomes().isEmpty());
@@ -173,7 +174,15 @@ private Q_SLOTS:
             QVERIFY2(o.error.isEmpty(), qPrintable(o.error));
             QVERIFY(QFileInfo(o.path).size() > 0);
         }
-        QVERIFY(QFileInfo::exists(m_dir.filePath(QStringLiteral("exports/") + QFileInfo(train->runDir()).fileName() + ".tsb")));
+        QCOMPARE(exporter->outcomes().size(), 2);
+        const QString base = m_dir.filePath(QStringLiteral("exports/") + QFileInfo(train->runDir()).fileName());
+        QVERIFY(QFileInfo::exists(base + ".tsb"));
+        QVERIFY(QFileInfo::exists(base + ".onnx"));
+        // The ONNX file was run in OpenCV next to the model: they agree.
+        for (const ExportOutcome& o : exporter->outcomes()) {
+            if (o.format != QLatin1String("onnx")) continue;
+            QVERIFY2(o.roundTripPassed, qPrintable(o.roundTrip));
+        }
     }
 
     void closingDuringTrainingAsksAndStops() {

@@ -36,6 +36,13 @@ private Q_SLOTS:
             QVERIFY2(window.sidebar()->item(i)->text().endsWith(titles[i]), qPrintable(window.sidebar()->item(i)->text()));
             QCOMPARE(MainWindow::stepTitle(i), titles[i]);
         }
+        // Every page fits a small laptop screen.
+        QString sizes;
+        for (int i = 0; i < window.stepCount(); ++i)
+            sizes += QStringLiteral(" %1:%2x%3").arg(MainWindow::stepKey(i)).arg(window.page(i)->minimumSizeHint().width())
+                         .arg(window.page(i)->minimumSizeHint().height());
+        QVERIFY2(window.minimumSizeHint().width() <= 900 && window.minimumSizeHint().height() <= 700,
+                 qPrintable(QStringLiteral("%1x%2;%3").arg(window.minimumSizeHint().width()).arg(window.minimumSizeHint().height()).arg(sizes)));
     }
 
     void switchingSteps() {

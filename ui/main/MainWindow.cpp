@@ -8,6 +8,7 @@
 #include "ui/pages/BackbonePage.h"
 #include "ui/pages/DataPage.h"
 #include "ui/pages/ExportPage.h"
+#include "ui/pages/InsidePanel.h"
 #include "ui/pages/InspectPage.h"
 #include "ui/pages/LayersPage.h"
 #include "ui/pages/TrainPage.h"
@@ -16,6 +17,8 @@
 #include "ui/widgets/CurvePlot.h"
 
 #include <QAction>
+#include <QComboBox>
+#include <QTabWidget>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDeadlineTimer>
@@ -233,9 +236,12 @@ bool MainWindow::confirmStopTraining(const QString& question) {
 }
 
 void MainWindow::onRunFinished(const QString& runDir, const QString& bundlePath) {
+    // The bundle holds the best epoch's model: show that epoch's metrics.
     const auto& epochs = m_trainPage->epochs();
-    const train::EpochMetrics last = epochs.isEmpty() ? train::EpochMetrics() : epochs.last();
-    m_inspectPage->setRun(runDir, bundlePath, m_dataPage->summary().classes, last);
+    train::EpochMetrics best = epochs.isEmpty() ? train::EpochMetrics() : epochs.last();
+    for (const auto& e : epochs)
+        if (e.isBest) best = e;
+    m_inspectPage->setRun(runDir, bundlePath, m_dataPage->summary().classes, best);
     m_exportPage->setRun(runDir, bundlePath, m_dataPage->folder());
     statusBar()->showMessage(tr("Training finished: %1").arg(QDir::toNativeSeparators(runDir)), 8000);
 }
@@ -269,8 +275,12 @@ QStringList MainWindow::saveScreenshots(const QString& dir, QString* error) {
         waitUntilIdle(120000);
         if (!trainAndWait(300000) && error) *error = tr("The demo training did not finish.");
         m_exportPage->setTargetFolder(runs.filePath(QStringLiteral("exports")));
+        m_exportPage->setFormatEnabled(QStringLiteral("onnx"), true);
         m_exportPage->startExport();
         waitUntilIdle(120000);
+        // The Training page then shows what augmentation would do.
+        m_trainingPage->augmentBox()->setCurrentIndex(1);
+        m_trainingPage->updatePreviews();
     }
     // The Backbone page shows more with a model selected.
     if (m_backbonePage->selectedBackbone().isEmpty() && !m_backbonePage->visibleModelNames().isEmpty())
@@ -284,6 +294,26 @@ QStringList MainWindow::saveScreenshots(const QString& dir, QString* error) {
             return written;
         }
         written << file;
+    }
+    // The views inside the network, on the Inspect page.
+    if (!m_inspectPage->runDir().isEmpty()) {
+        setCurrentStep(InspectStep);
+        InsidePanel* inside = m_inspectPage->insidePanel();
+        m_inspectPage->tabs()->setCurrentWidget(inside);
+        const struct {
+            InsidePanel::View view;
+            const char* name;
+        } views[] = {{InsidePanel::Filters, "06b-inspect-filters.png"},
+                     {InsidePanel::FeatureMaps, "06c-inspect-feature-maps.png"},
+                     {InsidePanel::GradCam, "06d-inspect-gradcam.png"}};
+        for (const auto& v : views) {
+            inside->setView(v.view);
+            inside->refresh();
+            waitUntilIdle(60000);
+            const QString file = QDir(dir).filePath(QLatin1String(v.name));
+            if (grab().save(file, "PNG")) written << file;
+        }
+        m_inspectPage->tabs()->setCurrentIndex(0);
     }
     setCurrentStep(previous);
     return written;

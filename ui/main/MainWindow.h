@@ -74,7 +74,10 @@ public:
     bool waitUntilIdle(int timeoutMs);
 
     /// Renders every page to DIR/<nn>-<step>.png (QWidget::grab of the whole
-    /// window on each step). Returns the files written; sets `error` on failure.
+    /// window on each step), after a short training of the open dataset when
+    /// none was done (the demo project: tiny_cnn, a few epochs, the LR finder
+    /// and the exports), then the Inspect page's filters, feature maps and
+    /// Grad-CAM as 06b/06c/06d-inspect-*.png. Returns the files written; sets `error` on failure.
     QStringList saveScreenshots(const QString& dir, QString* error);
 
     /// The recent projects, most recent first.

@@ -87,6 +87,8 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_runner(new JobRunne
     m_report->horizontalHeader()->setSectionResizeMode(3, QHeaderView::Stretch);
     m_report->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_report->verticalHeader()->hide();
+    m_report->setWordWrap(true);
+    m_report->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     layout->addWidget(m_report, 1);
 
     connect(browse, &QPushButton::clicked, this, [this] {

@@ -34,7 +34,7 @@ InsidePanel::InsidePanel(QWidget* parent) : QWidget(parent), m_runner(new JobRun
                           "maximisation: an image that excites one channel most."));
     m_layer = new QComboBox(this);
     m_layer->setObjectName(QStringLiteral("vizLayer"));
-    m_layer->setMinimumContentsLength(28);
+    m_layer->setMinimumContentsLength(16);
     m_layer->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     m_channel = new QSpinBox(this);
     m_channel->setRange(0, 4095);
@@ -48,15 +48,15 @@ InsidePanel::InsidePanel(QWidget* parent) : QWidget(parent), m_runner(new JobRun
     m_openImage = new QPushButton(tr("Image…"), this);
     m_cancel = new QPushButton(tr("Cancel"), this);
     m_cancel->setEnabled(false);
-    row->addWidget(new QLabel(tr("View:"), this));
+    auto* viewLabel = new QLabel(tr("&View:"), this);
+    viewLabel->setBuddy(m_view);
+    auto* layerLabel = new QLabel(tr("&Layer:"), this);
+    layerLabel->setBuddy(m_layer);
+    row->addWidget(viewLabel);
     row->addWidget(m_view);
-    row->addWidget(new QLabel(tr("Layer:"), this));
+    row->addWidget(layerLabel);
     row->addWidget(m_layer, 1);
     row->addWidget(m_channel);
-    row->addWidget(new QLabel(tr("Zoom:"), this));
-    row->addWidget(m_zoom);
-    row->addWidget(m_openImage);
-    row->addWidget(m_cancel);
     layout->addLayout(row);
     auto* info = new QHBoxLayout;
     m_imageLabel = new QLabel(tr("No image: drop one here."), this);
@@ -64,8 +64,12 @@ InsidePanel::InsidePanel(QWidget* parent) : QWidget(parent), m_runner(new JobRun
     m_progress->setRange(0, 100);
     m_progress->setMaximumWidth(200);
     m_progress->hide();
+    info->addWidget(m_openImage);
     info->addWidget(m_imageLabel, 1);
     info->addWidget(m_progress);
+    info->addWidget(m_cancel);
+    info->addWidget(new QLabel(tr("Zoom:"), this));
+    info->addWidget(m_zoom);
     layout->addLayout(info);
     m_caption = new QLabel(this);
     m_caption->setWordWrap(true);
@@ -81,7 +85,14 @@ InsidePanel::InsidePanel(QWidget* parent) : QWidget(parent), m_runner(new JobRun
     m_scroll->setAlignment(Qt::AlignCenter);
     layout->addWidget(m_scroll, 1);
 
-    connect(m_view, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] { refresh(); });
+    connect(m_view, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
+        // Each view starts on the layer it is most telling for: filters on the
+        // first convolution, the image views on the model's Grad-CAM layer.
+        const QSignalBlocker block(m_layer);
+        const int layer = defaultLayer(View(m_view->currentIndex()));
+        if (layer >= 0) m_layer->setCurrentIndex(layer);
+        refresh();
+    });
     connect(m_layer, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] { refresh(); });
     connect(m_channel, &QSpinBox::editingFinished, this, [this] {
         if (m_view->currentIndex() == Maximize) refresh();
@@ -121,14 +132,19 @@ void InsidePanel::setModel(const QString& bundle) {
             m_layer->setItemData(i, m_layers[i].description, Qt::ToolTipRole);
             if (m_layers[i].isGradCamDefault && defaultIndex < 0) defaultIndex = i;
         }
-        // Filters start on the first convolution; the image views on the Grad-CAM layer.
-        int first = -1;
-        for (int i = 0; i < m_layers.size() && first < 0; ++i)
-            if (m_layers[i].isConv) first = i;
-        m_layer->setCurrentIndex(m_view->currentIndex() == Filters ? qMax(0, first) : qMax(0, defaultIndex));
+        (void)defaultIndex;
+        m_layer->setCurrentIndex(qMax(0, defaultLayer(View(m_view->currentIndex()))));
         if (!r.error.isEmpty()) m_caption->setText(r.error);
         else refresh();
     });
+}
+
+int InsidePanel::defaultLayer(View view) const {
+    for (int i = 0; i < m_layers.size(); ++i) {
+        if (view == Filters && m_layers[i].isConv) return i;
+        if (view != Filters && m_layers[i].isGradCamDefault) return i;
+    }
+    return -1;
 }
 
 void InsidePanel::setImage(const QString& path) {
@@ -207,6 +223,13 @@ void InsidePanel::show(const VizImage& v) {
         m_picture->resize(1, 1);
     } else {
         m_caption->setText(v.caption);
+        // Start each new picture fitted to the view (within 50–400%).
+        const QSize area = m_scroll->viewport()->size() - QSize(8, 8);
+        if (!v.image.isNull() && area.width() > 0 && area.height() > 0) {
+            const double fit = qMin(double(area.width()) / v.image.width(), double(area.height()) / v.image.height());
+            const QSignalBlocker block(m_zoom);
+            m_zoom->setValue(qBound(m_zoom->minimum(), int(fit * 100), m_zoom->maximum()));
+        }
         applyZoom();
     }
     Q_EMIT viewReady();

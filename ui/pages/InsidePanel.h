@@ -62,6 +62,7 @@ protected:
 
 private:
     void show(const VizImage& v);
+    int defaultLayer(View view) const;
     void applyZoom();
 
     QString m_bundle;

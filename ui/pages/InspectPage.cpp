@@ -47,7 +47,7 @@ QListWidgetItem* thumbnailItem(const ImagePrediction& p, const QStringList& clas
 void setupGallery(QListWidget* list) {
     list->setViewMode(QListView::IconMode);
     list->setIconSize(QSize(96, 96));
-    list->setGridSize(QSize(140, 130));
+    list->setGridSize(QSize(170, 140));
     list->setResizeMode(QListView::Adjust);
     list->setMovement(QListView::Static);
     list->setWordWrap(true);
@@ -139,7 +139,7 @@ void InspectPage::setRun(const QString& runDir, const QString& bundlePath, const
     m_validation.clear();
     m_gallery->clear();
     fillConfusion(metrics);
-    m_summary->setText(tr("Run %1 — epoch %2: validation accuracy %3%, loss %4. Computing the gallery…")
+    m_summary->setText(tr("Run %1 — best epoch %2: validation accuracy %3%, loss %4. Computing the gallery…")
                            .arg(QFileInfo(runDir).fileName())
                            .arg(metrics.epoch)
                            .arg(metrics.valAccuracy * 100.0, 0, 'f', 1)
@@ -161,7 +161,7 @@ void InspectPage::setRun(const QString& runDir, const QString& bundlePath, const
         int mistakes = 0;
         for (const auto& p : m_validation) mistakes += p.truth != p.predicted;
         m_summary->setText(r.error.isEmpty()
-                               ? tr("Run %1 — epoch %2: validation accuracy %3%, loss %4; %5 of %6 validation images "
+                               ? tr("Run %1 — best epoch %2: validation accuracy %3%, loss %4; %5 of %6 validation images "
                                     "misclassified by the best model.")
                                      .arg(QFileInfo(dir).fileName())
                                      .arg(metrics.epoch)

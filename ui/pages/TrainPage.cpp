@@ -88,7 +88,7 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent) {
     plots->setContentsMargins(0, 0, 0, 0);
     m_lossPlot = new CurvePlot(tr("epoch"), tr("loss"), plotsWidget);
     m_lossPlot->setObjectName(QStringLiteral("lossPlot"));
-    m_batchLoss = m_lossPlot->addSeries(tr("batch loss"), QColor(31, 119, 180), true);
+    m_batchLoss = m_lossPlot->addSeries(tr("batch loss"), QColor(31, 119, 180), CurvePlot::Dots);
     m_trainLoss = m_lossPlot->addSeries(tr("train loss"), QColor(31, 119, 180));
     m_valLoss = m_lossPlot->addSeries(tr("val loss"), QColor(255, 127, 14));
     m_accuracyPlot = new CurvePlot(tr("epoch"), tr("accuracy"), plotsWidget);
@@ -98,7 +98,8 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent) {
     m_valAcc = m_accuracyPlot->addSeries(tr("val accuracy"), QColor(255, 127, 14));
     m_lrPlot = new CurvePlot(tr("epoch"), tr("learning rate"), plotsWidget);
     m_lrPlot->setObjectName(QStringLiteral("lrPlot"));
-    m_lrSeries = m_lrPlot->addSeries(tr("learning rate"), QColor(44, 160, 44));
+    m_lrSeries = m_lrPlot->addSeries(tr("learning rate"), QColor(44, 160, 44), CurvePlot::Line);
+    m_lrPlot->setYIncludesZero(true);
     plots->addWidget(m_lossPlot, 0, 0);
     plots->addWidget(m_accuracyPlot, 0, 1);
     plots->addWidget(m_lrPlot, 0, 2);

@@ -141,7 +141,8 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
     scroll->setWidget(leftWidget);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setMinimumWidth(leftWidget->sizeHint().width() + 24);
+    scroll->setMinimumWidth(qMin(leftWidget->sizeHint().width() + 24, 330));
+    scroll->setMaximumWidth(leftWidget->sizeHint().width() + 24);
 
     auto* right = new QVBoxLayout;
     auto* previewBox = new QGroupBox(tr("What the network sees (augmented samples)"), this);
@@ -161,20 +162,25 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
     right->addWidget(previewBox, 2);
 
     auto* plots = new QHBoxLayout;
-    auto* scheduleBox = new QGroupBox(tr("Learning-rate schedule"), this);
+    // The schedule preview sits under the settings it depends on.
+    auto* scheduleBox = new QGroupBox(tr("Learning-rate schedule"), leftWidget);
+    scheduleBox->setMinimumHeight(220);
     auto* scheduleLayout = new QVBoxLayout(scheduleBox);
     m_schedulePlot = new CurvePlot(tr("epoch"), tr("learning rate"), scheduleBox);
     m_schedulePlot->setObjectName(QStringLiteral("schedulePlot"));
-    m_schedulePlot->addSeries(tr("rate"), QColor(31, 119, 180));
+    m_schedulePlot->addSeries(tr("rate"), QColor(31, 119, 180), CurvePlot::Line);
+    m_schedulePlot->setYIncludesZero(true);
+    m_schedulePlot->setLegendAlignment(Qt::AlignBottom | Qt::AlignRight);
     scheduleLayout->addWidget(m_schedulePlot);
-    plots->addWidget(scheduleBox);
+    left->insertWidget(1, scheduleBox);
 
     auto* finderBox = new QGroupBox(tr("Learning-rate finder"), this);
     auto* finderLayout = new QVBoxLayout(finderBox);
     m_lrPlot = new CurvePlot(tr("learning rate"), tr("loss"), finderBox);
     m_lrPlot->setObjectName(QStringLiteral("lrFinderPlot"));
     m_lrPlot->setLogX(true);
-    m_lrPlot->addSeries(tr("smoothed loss"), QColor(214, 39, 40));
+    m_lrPlot->addSeries(tr("smoothed loss"), QColor(214, 39, 40), CurvePlot::Line);
+    m_lrPlot->setLegendAlignment(Qt::AlignTop | Qt::AlignLeft);
     auto* finderRow = new QHBoxLayout;
     m_findButton = new QPushButton(tr("&Find a learning rate"), finderBox);
     m_findButton->setObjectName(QStringLiteral("findLrButton"));

@@ -8,11 +8,11 @@
 
 namespace ts::ui {
 
-int CurveModel::addSeries(const QString& name, const QColor& color, bool scatter) {
+int CurveModel::addSeries(const QString& name, const QColor& color, int style) {
     Series s;
     s.name = name;
     s.color = color;
-    s.scatter = scatter;
+    s.style = style;
     m_series.push_back(s);
     return int(m_series.size()) - 1;
 }
@@ -50,7 +50,7 @@ bool CurveModel::hasPending() const {
 CurvePlot::CurvePlot(const QString& xLabel, const QString& yLabel, QWidget* parent)
     : QWidget(parent), m_model(new CurveModel(this)) {
     m_plot = new QCustomPlot(this);
-    m_plot->setMinimumSize(220, 160);
+    m_plot->setMinimumSize(160, 140);
     m_plot->xAxis->setLabel(xLabel);
     m_plot->yAxis->setLabel(yLabel);
     m_plot->legend->setVisible(true);
@@ -68,11 +68,13 @@ CurvePlot::CurvePlot(const QString& xLabel, const QString& yLabel, QWidget* pare
     m_timer.start();
 }
 
-int CurvePlot::addSeries(const QString& name, const QColor& color, bool scatter) {
-    const int index = m_model->addSeries(name, color, scatter);
+int CurvePlot::addSeries(const QString& name, const QColor& color, Style style) {
+    const int index = m_model->addSeries(name, color, style);
     QCPGraph* graph = m_plot->addGraph();
     graph->setName(name);
-    if (scatter) {
+    if (style == Line) {
+        graph->setPen(QPen(color, 2));
+    } else if (style == Dots) {
         graph->setLineStyle(QCPGraph::lsNone);
         graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, QColor(color.red(), color.green(), color.blue(), 110),
                                                3));
@@ -105,6 +107,10 @@ void CurvePlot::setLogY(bool log) {
     if (log) m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
 }
 
+void CurvePlot::setLegendAlignment(Qt::Alignment alignment) {
+    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, alignment);
+}
+
 void CurvePlot::setYRange(double lo, double hi) {
     m_fixedY = true;
     m_plot->yAxis->setRange(lo, hi);
@@ -119,8 +125,8 @@ void CurvePlot::setMarker(double x, const QString& label) {
         line->setPen(QPen(QColor(200, 40, 40), 1.5, Qt::DashLine));
         auto* text = new QCPItemText(m_plot);
         text->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
-        text->position->setCoords(x, 0.05);
-        text->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+        text->position->setCoords(x, 0.97);
+        text->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
         text->setText(QStringLiteral(" ") + label);
         text->setColor(QColor(200, 40, 40));
     }
@@ -164,6 +170,7 @@ void CurvePlot::flush() {
         if (xr.size() <= 0) xr = QCPRange(xr.lower - 0.5, xr.upper + 0.5);
         m_plot->xAxis->setRange(xr);
     }
+    if (haveY && m_yZero) yr = QCPRange(qMin(0.0, yr.lower), qMax(0.0, yr.upper));
     if (haveY && !m_fixedY) {
         double pad = yr.size() > 0 ? yr.size() * 0.08 : qMax(1e-9, qAbs(yr.lower) * 0.1);
         if (m_logY) m_plot->yAxis->setRange(yr.lower * 0.9, yr.upper * 1.1);

@@ -28,12 +28,12 @@ public:
     struct Series {
         QString name;
         QColor color;
-        bool scatter = false;   ///< dots (e.g. per-batch loss) instead of a line
+        int style = 0;          ///< CurvePlot::Style
         QVector<QPointF> points;
         int drawn = 0;          ///< points[0, drawn) are in the plot
     };
 
-    int addSeries(const QString& name, const QColor& color, bool scatter = false);
+    int addSeries(const QString& name, const QColor& color, int style = 0);
     void append(int series, double x, double y);
     void setPoints(int series, const QVector<QPointF>& points);
     void clear();
@@ -51,12 +51,16 @@ private:
 class CurvePlot : public QWidget {
     Q_OBJECT
 public:
+    /// How a series is drawn: a line with a dot per point (epochs), a plain
+    /// line (dense curves), or dots only (per-batch values).
+    enum Style { LineAndDots, Line, Dots };
+
     explicit CurvePlot(const QString& xLabel, const QString& yLabel, QWidget* parent = nullptr);
 
     CurveModel* model() const { return m_model; }
     QCustomPlot* plot() const { return m_plot; }
     /// Adds a series (a graph and its legend entry).
-    int addSeries(const QString& name, const QColor& color, bool scatter = false);
+    int addSeries(const QString& name, const QColor& color, Style style = LineAndDots);
     void append(int series, double x, double y) { m_model->append(series, x, y); }
     void setPoints(int series, const QVector<QPointF>& points);
     void clear();
@@ -64,6 +68,10 @@ public:
     void setLogY(bool log);
     /// Fixes the y range (e.g. 0..1 for accuracies); otherwise it follows the data.
     void setYRange(double lo, double hi);
+    /// The automatic y range always includes 0 (rates, counts).
+    void setYIncludesZero(bool on) { m_yZero = on; }
+    /// Where the legend sits (default: top right).
+    void setLegendAlignment(Qt::Alignment alignment);
     /// A vertical marker at `x` with a label (the LR finder's suggestion); NaN hides it.
     void setMarker(double x, const QString& label);
     /// Moves the pending points into the graphs now and queues a redraw.
@@ -75,6 +83,7 @@ private:
     QTimer m_timer;
     bool m_fixedY = false;
     bool m_logY = false;
+    bool m_yZero = false;
 };
 
 } // namespace ts::ui
