@@ -5,11 +5,13 @@
 #include "ui/main/MainWindow.h"
 #include "ui/models/ProjectFile.h"
 #include "ui/pages/DataPage.h"
+#include "ui/pages/TrainingPage.h"
 
 #include <QDir>
 #include <QLabel>
 #include <QListWidget>
 #include <QSettings>
+#include <QSpinBox>
 #include <QSignalSpy>
 #include <QStackedWidget>
 #include <QStandardPaths>
@@ -70,12 +72,14 @@ private Q_SLOTS:
             window.show();
             window.resize(910, 610);
             window.setCurrentStep(MainWindow::BackboneStep);
+            window.trainingPage()->epochsBox()->setValue(23);
             QVERIFY(QTest::qWaitForWindowExposed(&window));
             window.close();
         }
         MainWindow again;
         QCOMPARE(again.size(), QSize(910, 610));
         QCOMPARE(again.currentStep(), int(MainWindow::BackboneStep));
+        QCOMPARE(again.trainingPage()->epochsBox()->value(), 23);  // training settings persist too
         QSettings().clear();
     }
 

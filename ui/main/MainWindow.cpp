@@ -38,6 +38,8 @@
 #include <QStatusBar>
 #include <QThread>
 
+#include <nlohmann/json.hpp>
+
 namespace ts::ui {
 namespace {
 
@@ -46,6 +48,7 @@ const char* const kGeometryKey = "window/geometry";
 const char* const kStateKey = "window/state";
 const char* const kStepKey = "window/step";
 const char* const kRecentKey = "recentProjects";
+const char* const kTrainingKey = "wizard/trainingSettings";
 
 } // namespace
 
@@ -131,6 +134,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     resize(1180, 760);
     restoreGeometry(settings.value(QLatin1String(kGeometryKey)).toByteArray());
     restoreState(settings.value(QLatin1String(kStateKey)).toByteArray());
+    // The training settings of the last session (hyper-parameters, augmentation).
+    const QByteArray lastConfig = settings.value(QLatin1String(kTrainingKey)).toByteArray();
+    if (!lastConfig.isEmpty()) {
+        try {
+            m_trainingPage->loadFrom(train::trainConfigFromJson(nlohmann::json::parse(lastConfig.toStdString())));
+        } catch (const std::exception&) {
+            settings.remove(QLatin1String(kTrainingKey));  // from another version: start from the defaults
+        }
+    }
     setCurrentStep(qBound(0, settings.value(QLatin1String(kStepKey), 0).toInt(), StepCount - 1));
     updateTitle();
 }
@@ -475,6 +487,9 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     settings.setValue(QLatin1String(kGeometryKey), saveGeometry());
     settings.setValue(QLatin1String(kStateKey), saveState());
     settings.setValue(QLatin1String(kStepKey), currentStep());
+    train::TrainConfig training;
+    m_trainingPage->applyTo(training);
+    settings.setValue(QLatin1String(kTrainingKey), QByteArray::fromStdString(train::toJson(training).dump()));
     QMainWindow::closeEvent(event);
 }
 
