@@ -12,9 +12,9 @@ target_link_libraries(test_export_arch PRIVATE ts_test_support GTest::gtest_main
 ts_reuse_core_pch(test_export_arch)
 set(TS_EXPORT_FAST
   mobilenet_v3_small mobilenet_v3_large shufflenet_v2_x1_0 mnasnet1_0 efficientnet_b0 mobilenet_v2
-  squeezenet1_0 squeezenet1_1 googlenet resnet18 resnet34 resnet50 resnext50_32x4d densenet121 alexnet)
+  squeezenet1_0 squeezenet1_1 googlenet resnet18)
 set(TS_EXPORT_SLOW
-  efficientnet_b1 efficientnet_b2 efficientnet_b3 convnext_tiny densenet169 resnet101 resnet152
+  resnet34 resnet50 resnext50_32x4d densenet121 alexnet efficientnet_b1 efficientnet_b2 efficientnet_b3 convnext_tiny densenet169 resnet101 resnet152
   wide_resnet50_2 inception_v3 vgg11 vgg13 vgg16 vgg19 vgg11_bn vgg13_bn vgg16_bn vgg19_bn)
 foreach(arch IN LISTS TS_EXPORT_FAST TS_EXPORT_SLOW)
   add_test(NAME export.arch.${arch} COMMAND test_export_arch --gtest_filter=*/${arch})
