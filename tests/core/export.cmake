@@ -26,3 +26,12 @@ foreach(arch IN LISTS TS_EXPORT_FAST TS_EXPORT_SLOW)
 endforeach()
 
 ts_add_gtest(NAME test_export_cli SOURCES test_export_cli.cpp LABELS integration TIMEOUT 900 DEPENDS tstudio)
+
+# The hymenoptera done-when (real weights and data; skips without ../shared).
+# One plain CTest so it keeps both labels.
+add_executable(test_export_real test_export_real.cpp)
+target_link_libraries(test_export_real PRIVATE ts_test_support GTest::gtest_main)
+ts_reuse_core_pch(test_export_real)
+add_dependencies(test_export_real tstudio)
+add_test(NAME export.hymenoptera COMMAND test_export_real)
+set_tests_properties(export.hymenoptera PROPERTIES LABELS "integration;slow" TIMEOUT 2400)
