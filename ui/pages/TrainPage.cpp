@@ -100,6 +100,7 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent) {
     m_lrPlot->setObjectName(QStringLiteral("lrPlot"));
     m_lrSeries = m_lrPlot->addSeries(tr("learning rate"), QColor(44, 160, 44), CurvePlot::Line);
     m_lrPlot->setYIncludesZero(true);
+    m_lrPlot->setLegendAlignment(Qt::AlignBottom | Qt::AlignRight);
     plots->addWidget(m_lossPlot, 0, 0);
     plots->addWidget(m_accuracyPlot, 0, 1);
     plots->addWidget(m_lrPlot, 0, 2);

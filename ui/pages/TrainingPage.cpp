@@ -141,8 +141,9 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
     scroll->setWidget(leftWidget);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setMinimumWidth(qMin(leftWidget->sizeHint().width() + 24, 330));
-    scroll->setMaximumWidth(leftWidget->sizeHint().width() + 24);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setMinimumWidth(qMin(leftWidget->sizeHint().width() + 40, 340));
+    scroll->setMaximumWidth(leftWidget->sizeHint().width() + 40);
 
     auto* right = new QVBoxLayout;
     auto* previewBox = new QGroupBox(tr("What the network sees (augmented samples)"), this);
