@@ -1,11 +1,16 @@
 #pragma once
 // Value types that a training run reports; they cross threads (queued
-// signals in the GUI, a std::thread in the CLI), so they hold no tensors.
+// signals in the GUI, a std::thread in the CLI), so they hold no tensors
+// (onEpochModel lends the model to a callback on the training thread only).
 #include "core/train/Metrics.h"
 
 #include <functional>
 #include <string>
 #include <vector>
+
+namespace ts::zoo {
+class BackboneImpl;
+}
 
 namespace ts::train {
 
@@ -36,6 +41,12 @@ struct TrainerCallbacks {
     /// At most every `batchIntervalMs` (and for the last batch of an epoch).
     std::function<void(const BatchEvent&)> onBatch;
     std::function<void(const EpochMetrics&)> onEpoch;
+    /// After each epoch (after onEpoch), on the training thread, with the
+    /// model as it is at the end of the epoch, in eval mode on the run's
+    /// device: for probes (predictions, Grad-CAM of pinned images) that need
+    /// the current weights. The callback must not keep the reference, change
+    /// the weights or leave gradients; the trainer restores training mode.
+    std::function<void(zoo::BackboneImpl& model, const EpochMetrics&)> onEpochModel;
     std::function<void(const std::string&)> onLog;
     int batchIntervalMs = 100;
 };

@@ -752,6 +752,12 @@ private:
                      << std::setprecision(1) << em.seconds << " s" << (em.isBest ? "  (best)" : "");
                 log(line.str());
                 if (m_cb.onEpoch) m_cb.onEpoch(em);
+                if (m_cb.onEpochModel) {
+                    m_model->eval();
+                    m_cb.onEpochModel(*m_model, em);
+                    m_model->zero_grad();
+                    FreezePlan::setTrainMode(*m_model);
+                }
                 if (m_cfg.earlyStoppingPatience > 0 && m_progress.sinceImprovement >= m_cfg.earlyStoppingPatience &&
                     epoch < m_cfg.epochs) {
                     log("Early stopping: no improvement of " + m_cfg.earlyStoppingMetric + " for " +

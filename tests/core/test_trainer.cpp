@@ -179,6 +179,38 @@ TEST_F(TrainerTest, CancelStopsBetweenBatchesAndResumeFinishes) {
     EXPECT_EQ(resumed.epochsRun, 3);
 }
 
+TEST_F(TrainerTest, EachEpochLendsTheCurrentModelInEvalModeAndTrainingGoesOn) {
+    // last:1 keeps features.0-2 frozen (BatchNorm in eval) while features.3
+    // and the head train: after the probe the trainer must restore exactly that.
+    test::TempDir runs;
+    auto c = tinyConfig(s_data->path());
+    c.freeze = "last:1";
+    c.epochs = 3;
+    Feedback fb;
+    train::TrainerCallbacks cb;
+    std::vector<int> epochs;
+    std::vector<at::Tensor> probes;
+    const at::Tensor probe = at::rand({2, 3, 64, 64});
+    cb.onEpochModel = [&](zoo::BackboneImpl& model, const train::EpochMetrics& e) {
+        epochs.push_back(e.epoch);
+        for (const auto& m : model.modules()) EXPECT_FALSE(m->is_training()) << "the model is lent in eval mode";
+        EXPECT_EQ(model.numClasses(), 3);
+        torch::NoGradGuard noGrad;
+        probes.push_back(model.forward(probe).clone());
+    };
+    int batchesAfterProbe = 0;
+    cb.onBatch = [&](const train::BatchEvent& b) {
+        if (b.epoch > 1) ++batchesAfterProbe;
+    };
+    cb.batchIntervalMs = 0;
+    const auto r = train::trainRun(c, runs.file("run"), cb, fb);
+    EXPECT_EQ(epochs, (std::vector<int>{1, 2, 3}));
+    EXPECT_GT(batchesAfterProbe, 0);
+    ASSERT_EQ(probes.size(), 3u);
+    EXPECT_FALSE(at::equal(probes[0], probes[2])) << "the lent model is the current one, its weights move";
+    EXPECT_EQ(r.epochsRun, 3);
+}
+
 TEST_F(TrainerTest, NonFiniteLossStopsWithAdvice) {
     test::TempDir runs;
     auto c = tinyConfig(s_data->path());
