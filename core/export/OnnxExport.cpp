@@ -376,7 +376,17 @@ private:
         if (stride.empty()) stride = kernel;
         if (stride.size() == 1) stride = {stride[0], stride[0]};
         if (padding.size() == 1) padding = {padding[0], padding[0]};
-        auto* node = add(op, {in(n->input(0))}, {out(n->output())});
+        std::string x = in(n->input(0));
+        const bool padded = padding[0] != 0 || padding[1] != 0;
+        if (op == "AveragePool" && padded && boolean(n->input(5)) && !boolean(n->input(4))) {
+            // count_include_pad: zero-pad explicitly, then average whole windows
+            // (OpenCV 4.6 divides padded windows by the valid count otherwise).
+            const std::string p = fresh("avgpool_pad");
+            add("Pad", {x, int64s({0, 0, padding[0], padding[1], 0, 0, padding[0], padding[1]})}, {p});
+            x = p;
+            padding = {0, 0};
+        }
+        auto* node = add(op, {x}, {out(n->output())});
         attrInts(node, "kernel_shape", kernel);
         attrInts(node, "strides", stride);
         attrInts(node, "pads", {padding[0], padding[1], padding[0], padding[1]});
