@@ -203,6 +203,8 @@ TrainConfig loadTrainConfig(const std::string& path) {
     } catch (const nlohmann::json::parse_error& e) {
         throw ConfigError("'" + path + "' is not valid JSON: " + e.what());
     }
+    // A desktop project (*.tsproj) holds the same TrainConfig under "config".
+    if (j.is_object() && j.contains("config") && j.at("config").is_object()) j = j.at("config");
     try {
         return trainConfigFromJson(j);
     } catch (const ConfigError& e) {

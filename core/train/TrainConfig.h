@@ -105,6 +105,8 @@ struct TrainConfig {
 nlohmann::json toJson(const TrainConfig& c);
 /// Reads a config; unknown keys are an error (typos must not pass silently).
 TrainConfig trainConfigFromJson(const nlohmann::json& j);
+/// Reads a TrainConfig JSON file, or a desktop project (*.tsproj) whose
+/// top-level "config" object is one. Throws ConfigError naming the file.
 TrainConfig loadTrainConfig(const std::string& path);
 void saveTrainConfig(const TrainConfig& c, const std::string& path);
 

@@ -250,6 +250,30 @@ TEST(TrainConfig, JsonRoundTripAndUnknownKeys) {
     EXPECT_THROW(c.validate(), ConfigError);
 }
 
+TEST(TrainConfig, LoadsFromAConfigFileOrADesktopProject) {
+    test::TempDir dir;
+    train::TrainConfig c;
+    c.dataDir = "/data/flowers";
+    c.arch = "efficientnet_b0";
+    c.epochs = 17;
+    c.precision = train::Precision::Mixed;
+    train::saveTrainConfig(c, dir.file("config.json"));
+    EXPECT_EQ(train::toJson(train::loadTrainConfig(dir.file("config.json"))), train::toJson(c));
+    nlohmann::json project = {{"format", "transfer-studio-project"}, {"version", 2}, {"config", train::toJson(c)},
+                              {"ui", {{"page", 3}}}};
+    std::ofstream(dir.file("p.tsproj")) << project.dump(2);
+    EXPECT_EQ(train::toJson(train::loadTrainConfig(dir.file("p.tsproj"))), train::toJson(c));
+    project["config"]["epochz"] = 3;
+    std::ofstream(dir.file("bad.tsproj")) << project.dump(2);
+    try {
+        train::loadTrainConfig(dir.file("bad.tsproj"));
+        ADD_FAILURE() << "an unknown key must be an error";
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("bad.tsproj"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("epochz"), std::string::npos) << e.what();
+    }
+}
+
 TEST(Schedule, ShapesAreRight) {
     train::TrainConfig c;
     c.lr = 0.1;
