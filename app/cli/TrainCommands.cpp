@@ -189,7 +189,7 @@ train::TrainConfig configFromArgs(const TrainArgs& a) {
 }
 
 void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
-    cmd->add_option("--config", a.configFile, "A TrainConfig JSON file (flags override it)");
+    cmd->add_option("--config", a.configFile, "A TrainConfig JSON file or a desktop project (.tsproj); flags override it");
     cmd->add_option("--data", a.data, "Dataset folder: class folders, or train/ val/ [test/]");
     cmd->add_option("--arch", a.arch, "Backbone architecture (tstudio models)");
     cmd->add_option("--weights", a.weights, "Pretrained weights file (.pth)");
