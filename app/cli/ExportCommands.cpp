@@ -48,7 +48,11 @@ void runExport(const ExportArgs& a) {
         std::printf("Wrote %s (%s, %s, %lld classes, %.1f MB)\n", result.path.c_str(),
                     exporting::formatName(result.format).c_str(), model.meta.arch.c_str(),
                     static_cast<long long>(model.meta.classes.size()), double(result.bytes) / 1e6);
-        for (const auto& note : result.notes) std::printf("  %s\n", note.c_str());
+        for (std::string note : result.notes) {
+            for (size_t at = note.find('\n'); at != std::string::npos && at + 1 < note.size(); at = note.find('\n', at + 5))
+                note.replace(at, 1, "\n    ");
+            std::printf("  %s\n", note.c_str());
+        }
         std::fflush(stdout);
     }
     if (!a.check.empty()) {
