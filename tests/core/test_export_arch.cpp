@@ -1,7 +1,7 @@
 // Every zoo architecture with a replaced head exports to ONNX (accepted by the
 // ONNX checker) and to a torchvision .pth; OpenCV DNN 4.6 and Python
-// torchvision 0.14 compute the same logits (max |diff| <= 1e-4) on several
-// inputs. Architectures OpenCV 4.6 cannot run are listed with the reason; for
+// torchvision 0.14 compute the same logits (max |diff| <= 1e-4, or twice
+// LibTorch's own float32 error where that is larger) on several inputs. Architectures OpenCV 4.6 cannot run are listed with the reason; for
 // them the export itself must still succeed.
 #include "core/common/Error.h"
 #include "core/export/Export.h"
@@ -63,6 +63,20 @@ exporting::LoadedModel makeModel(const std::string& arch, int64_t classes, int64
     return m;
 }
 
+/// The tolerance of a second runtime: 1e-4, or twice LibTorch's own float32
+/// error (against float64, same weights and inputs) where a deep network's
+/// float32 rounding alone exceeds that (resnet101: ~1e-4 on logits of ~1),
+/// as the zoo's parity tests do against torchvision.
+double logitTolerance(const std::string& arch, int64_t hidden, const at::Tensor& images) {
+    torch::NoGradGuard g;
+    const auto m = makeModel(arch, 5, hidden, images);
+    const at::Tensor f32 = m.model->forward(images);
+    m.model->to(at::kDouble);
+    const at::Tensor f64 = m.model->forward(images.to(at::kDouble));
+    const double float32Error = (f32.to(at::kDouble) - f64).abs().max().item<double>();
+    return std::max(1e-4, 2.0 * float32Error);
+}
+
 class ExportArch : public ::testing::TestWithParam<std::string> {};
 
 } // namespace
@@ -76,6 +90,7 @@ TEST_P(ExportArch, OnnxAndPthComputeTheSameLogits) {
         torch::manual_seed(17);
         const at::Tensor images = torch::randn({3, 3, crop, crop});
         const auto m = makeModel(arch, 5, hidden, images);
+        const double tolerance = logitTolerance(arch, hidden, images);
         const std::string onnxPath = tmp.file(arch + std::to_string(hidden) + ".onnx");
         exporting::ExportOptions options;
         options.withPreprocessing = hidden > 0;  // both graph inputs are covered
@@ -86,7 +101,7 @@ TEST_P(ExportArch, OnnxAndPthComputeTheSameLogits) {
             const auto r = exporting::roundTripCheckTensors(m, exporting::ExportFormat::Onnx, onnxPath, options, images);
             EXPECT_EQ(r.images, 3);
             EXPECT_EQ(r.top1AgreementRate, 1.0) << r.summary();
-            EXPECT_LE(r.maxLogitDiff, 1e-4) << r.summary();
+            EXPECT_LE(r.maxLogitDiff, tolerance) << r.summary() << " (tolerance " << tolerance << ")";
         } else {
             EXPECT_THROW(exporting::roundTripCheckTensors(m, exporting::ExportFormat::Onnx, onnxPath, options, images),
                          ModelError)
@@ -101,7 +116,7 @@ TEST_P(ExportArch, OnnxAndPthComputeTheSameLogits) {
         rt.python = py;
         const auto r = exporting::roundTripCheckTensors(m, exporting::ExportFormat::Pth, pthPath, {}, images, rt);
         EXPECT_EQ(r.top1AgreementRate, 1.0) << r.summary();
-        EXPECT_LE(r.maxLogitDiff, 1e-4) << r.summary();
+        EXPECT_LE(r.maxLogitDiff, tolerance) << r.summary() << " (tolerance " << tolerance << ")";
     }
 }
 
