@@ -24,6 +24,7 @@
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QSettings>
+#include <QSet>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableWidget>
@@ -99,9 +100,42 @@ private Q_SLOTS:
         const QString accuracyBefore = train->accuracyLabel()->text();
         window.setCurrentStep(MainWindow::TrainStep);
         QSignalSpy finished(train, &TrainPage::runFinished);
+        const QString pinned = QDir(m_data).filePath(QStringLiteral("triangle/triangle-003.png"));
+        QVERIFY(QFileInfo::exists(pinned));
+        train->pinProbe(pinned);
         QVERIFY(window.trainAndWait(240000));
         QCOMPARE(finished.count(), 1);
         QCOMPARE(train->epochs().size(), 2);
+        // Probes: the pinned image, then the first validation image of each
+        // class, predicted and explained with the weights of the last epoch.
+        QCOMPARE(train->probesEpoch(), 2);
+        QCOMPARE(train->probes().size(), 4);
+        QCOMPARE(train->probes().first().file, QFileInfo(pinned).absoluteFilePath());
+        QVERIFY(train->probes().first().pinned);
+        QCOMPARE(train->probes().first().truth, QStringLiteral("triangle"));
+        QStringList probeTruths;
+        for (int i = 0; i < train->probes().size(); ++i) {
+            const ProbeResult& p = train->probes()[i];
+            QVERIFY2(p.error.isEmpty(), qPrintable(p.error));
+            QVERIFY(!p.predicted.isEmpty());
+            QVERIFY(p.probability > 0 && p.probability <= 1);
+            QVERIFY(!p.overlay.isNull());
+            QVERIFY(p.overlay.width() <= 112 && p.overlay.height() <= 112);
+            if (i > 0) probeTruths << p.truth;
+            // Not a blank picture: the overlay has more than one colour.
+            QSet<QRgb> colours;
+            for (int y = 0; y < p.overlay.height(); y += 4)
+                for (int x = 0; x < p.overlay.width(); x += 4) colours.insert(p.overlay.pixel(x, y));
+            QVERIFY(colours.size() > 4);
+            // Shown on the page.
+            auto* image = train->probeStrip()->findChild<QLabel*>(QStringLiteral("probeImage%1").arg(i));
+            auto* label = train->probeStrip()->findChild<QLabel*>(QStringLiteral("probeLabel%1").arg(i));
+            QVERIFY(image && label);
+            QVERIFY(!image->pixmap().isNull());
+            QVERIFY(label->text().contains(p.predicted));
+        }
+        probeTruths.sort();
+        QCOMPARE(probeTruths, QStringList({QStringLiteral("circle"), QStringLiteral("square"), QStringLiteral("triangle")}));
         // Curves hold points (per batch and per epoch) and are drawn.
         QVERIFY(train->lossPlot()->model()->pointCount(QStringLiteral("batch loss")) >= 2);
         QCOMPARE(train->lossPlot()->model()->pointCount(QStringLiteral("train loss")), 2);

@@ -10,6 +10,11 @@
 #include <QDateTime>
 #include <QDeadlineTimer>
 #include <QDir>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QMimeData>
+#include <QUrl>
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -107,15 +112,44 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent) {
     plots->setColumnStretch(0, 3);
     plots->setColumnStretch(1, 3);
     plots->setColumnStretch(2, 2);
+    m_probeStrip = new QWidget(splitter);
+    m_probeStrip->setObjectName(QStringLiteral("probeStrip"));
+    auto* probeLayout = new QVBoxLayout(m_probeStrip);
+    probeLayout->setContentsMargins(0, 0, 0, 0);
+    auto* probeHeader = new QHBoxLayout;
+    m_probeTitle = new QLabel(tr("Probe images: prediction and Grad-CAM after each epoch (the first validation image of "
+                                 "each class; pin your own or drop one here)."),
+                              m_probeStrip);
+    m_probeTitle->setObjectName(QStringLiteral("probeTitle"));
+    m_probeTitle->setWordWrap(true);
+    m_pinButton = new QPushButton(tr("P&in image…"), m_probeStrip);
+    m_pinButton->setObjectName(QStringLiteral("pinProbeButton"));
+    m_pinButton->setToolTip(tr("Adds an image to the probes of the next run."));
+    probeHeader->addWidget(m_probeTitle, 1);
+    probeHeader->addWidget(m_pinButton);
+    probeLayout->addLayout(probeHeader);
+    m_probeGrid = new QGridLayout;
+    m_probeGrid->setHorizontalSpacing(12);
+    probeLayout->addLayout(m_probeGrid);
+    probeLayout->addStretch(1);
+    setAcceptDrops(true);
+    connect(m_pinButton, &QPushButton::clicked, this, [this] {
+        const QString file = QFileDialog::getOpenFileName(this, tr("Pin a probe image"), QString(),
+                                                          tr("Images (*.png *.jpg *.jpeg *.bmp *.webp *.tif *.tiff)"));
+        if (!file.isEmpty()) pinProbe(file);
+    });
+
     m_log = new QPlainTextEdit(splitter);
     m_log->setObjectName(QStringLiteral("runLog"));
     m_log->setReadOnly(true);
     m_log->setMaximumBlockCount(5000);
     m_log->setPlaceholderText(tr("The run's log appears here."));
     splitter->addWidget(plotsWidget);
+    splitter->addWidget(m_probeStrip);
     splitter->addWidget(m_log);
     splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 1);
+    splitter->setStretchFactor(1, 0);
+    splitter->setStretchFactor(2, 1);
     layout->addWidget(splitter, 1);
 
     m_worker = new TrainingWorker;
@@ -125,6 +159,7 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent) {
     connect(m_worker, &TrainingWorker::batchDone, this, &TrainPage::onBatch);
     connect(m_worker, &TrainingWorker::epochDone, this, &TrainPage::onEpoch);
     connect(m_worker, &TrainingWorker::logLine, this, &TrainPage::onLog);
+    connect(m_worker, &TrainingWorker::probesUpdated, this, &TrainPage::onProbes);
     connect(m_worker, &TrainingWorker::finished, this, &TrainPage::onFinished);
     connect(m_worker, &TrainingWorker::failed, this, &TrainPage::onFailed);
     m_thread.setObjectName(QStringLiteral("Training"));
@@ -175,6 +210,10 @@ bool TrainPage::start(const train::TrainConfig& config) {
     m_lrPlot->clear();
     m_log->clear();
     m_accuracy->setText(tr("Validation accuracy: –"));
+    m_probes.clear();
+    m_probesEpoch = 0;
+    showProbes();
+    m_worker->setPinnedProbes(m_pinned);
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
     m_status->setText(tr("Preparing %1 on %2…").arg(QString::fromStdString(config.arch),
@@ -254,6 +293,78 @@ void TrainPage::onEpoch(const train::EpochMetrics& m) {
     m_accuracy->setText(tr("Validation accuracy: %1% (best %2%)")
                             .arg(m.valAccuracy * 100.0, 0, 'f', 1)
                             .arg(best * 100.0, 0, 'f', 1));
+}
+
+void TrainPage::pinProbe(const QString& file) {
+    const QString path = QFileInfo(file).absoluteFilePath();
+    if (!QFileInfo(path).isFile() || m_pinned.contains(path)) return;
+    m_pinned.append(path);
+    while (m_pinned.size() > 4) m_pinned.removeFirst();
+    m_probeTitle->setText(tr("Probe images: prediction and Grad-CAM after each epoch; pinned: %1 (from the next run).")
+                              .arg(QFileInfo(path).fileName()));
+}
+
+void TrainPage::clearPinnedProbes() { m_pinned.clear(); }
+
+void TrainPage::dragEnterEvent(QDragEnterEvent* event) {
+    if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void TrainPage::dropEvent(QDropEvent* event) {
+    for (const QUrl& url : event->mimeData()->urls())
+        if (url.isLocalFile()) pinProbe(url.toLocalFile());
+    event->acceptProposedAction();
+}
+
+void TrainPage::onProbes(int epoch, const QVector<ProbeResult>& probes) {
+    if (!m_running) return;
+    m_probes = probes;
+    m_probesEpoch = epoch;
+    showProbes();
+}
+
+void TrainPage::showProbes() {
+    while (QLayoutItem* item = m_probeGrid->takeAt(0)) {
+        delete item->widget();
+        delete item;
+    }
+    for (int i = 0; i < m_probes.size(); ++i) {
+        const ProbeResult& p = m_probes[i];
+        auto* image = new QLabel(m_probeStrip);
+        image->setObjectName(QStringLiteral("probeImage%1").arg(i));
+        image->setFixedSize(112, 112);
+        image->setAlignment(Qt::AlignCenter);
+        image->setToolTip(QDir::toNativeSeparators(p.file));
+        if (!p.overlay.isNull()) image->setPixmap(QPixmap::fromImage(p.overlay));
+        auto* text = new QLabel(m_probeStrip);
+        text->setObjectName(QStringLiteral("probeLabel%1").arg(i));
+        text->setAlignment(Qt::AlignHCenter | Qt::AlignTop);
+        text->setWordWrap(true);
+        text->setMaximumWidth(150);
+        if (!p.error.isEmpty()) {
+            text->setText(tr("%1: %2").arg(QFileInfo(p.file).fileName(), p.error));
+        } else {
+            const bool right = p.truth.isEmpty() || p.truth == p.predicted;
+            const QString colour = p.truth.isEmpty() ? QStringLiteral("palette(text)")
+                                   : right           ? QStringLiteral("#2ca02c")
+                                                     : QStringLiteral("#d62728");
+            QString html = QStringLiteral("<span style='color:%1'><b>%2</b> %3%</span>")
+                               .arg(colour, p.predicted.toHtmlEscaped())
+                               .arg(p.probability * 100.0, 0, 'f', 0);
+            html += QStringLiteral("<br><small>%1</small>")
+                        .arg(p.truth.isEmpty() ? tr("pinned") : tr("true: %1").arg(p.truth.toHtmlEscaped()) +
+                                                                    (p.pinned ? tr(" (pinned)") : QString()));
+            text->setText(html);
+        }
+        m_probeGrid->addWidget(image, 0, i, Qt::AlignHCenter);
+        m_probeGrid->addWidget(text, 1, i, Qt::AlignHCenter | Qt::AlignTop);
+    }
+    for (int c = 0; c < m_probeGrid->columnCount(); ++c) m_probeGrid->setColumnStretch(c, 0);
+    m_probeGrid->setColumnStretch(m_probes.size(), 1);
+    if (m_probesEpoch > 0)
+        m_probeTitle->setText(tr("Probe images after epoch %1: predicted class and Grad-CAM (green right, red wrong). "
+                                 "Pin your own or drop one here.")
+                                  .arg(m_probesEpoch));
 }
 
 void TrainPage::onLog(const QString& line) { m_log->appendPlainText(line); }

@@ -9,7 +9,13 @@
 // timer), so the UI thread stays responsive. stopAndWait() cancels and waits
 // for the trainer to return (it checks the flag between batches).
 //
+// Probe images: after each epoch the worker predicts and explains (Grad-CAM)
+// a few images with the current weights, by default the first validation
+// image of each class (up to 4); pinProbe() (the "Pin image…" button or a
+// drop on the page) adds the user's own.
+//
 // Thread safety: UI thread only; the destructor cancels and joins the thread.
+#include "ui/models/ProbeBridge.h"
 #include "ui/models/TrainTypes.h"
 
 #include <QElapsedTimer>
@@ -18,6 +24,9 @@
 
 #include <functional>
 
+class QDragEnterEvent;
+class QDropEvent;
+class QGridLayout;
 class QLabel;
 class QPlainTextEdit;
 class QProgressBar;
@@ -60,6 +69,15 @@ public:
     const QVector<train::EpochMetrics>& epochs() const { return m_epochs; }
     const train::TrainResult& lastResult() const { return m_result; }
 
+    /// Pins an image as a probe of the next run (and the runs after it).
+    void pinProbe(const QString& file);
+    void clearPinnedProbes();
+    QStringList pinnedProbes() const { return m_pinned; }
+    /// The probes after the last epoch of the current or last run, and that epoch (0: none yet).
+    const QVector<ProbeResult>& probes() const { return m_probes; }
+    int probesEpoch() const { return m_probesEpoch; }
+    QWidget* probeStrip() const { return m_probeStrip; }
+
     CurvePlot* lossPlot() const { return m_lossPlot; }
     CurvePlot* accuracyPlot() const { return m_accuracyPlot; }
     CurvePlot* lrPlot() const { return m_lrPlot; }
@@ -76,7 +94,13 @@ Q_SIGNALS:
     void runFailed(const ts::ui::TaskError& error);
     void requestTrain(const ts::train::TrainConfig& config, const QString& runDir);
 
+protected:
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
 private:
+    void onProbes(int epoch, const QVector<ProbeResult>& probes);
+    void showProbes();
     void onBatch(const train::BatchEvent& e);
     void onEpoch(const train::EpochMetrics& m);
     void onLog(const QString& line);
@@ -106,6 +130,13 @@ private:
     CurvePlot* m_accuracyPlot = nullptr;
     CurvePlot* m_lrPlot = nullptr;
     QPlainTextEdit* m_log = nullptr;
+    QStringList m_pinned;
+    QVector<ProbeResult> m_probes;
+    int m_probesEpoch = 0;
+    QWidget* m_probeStrip = nullptr;
+    QGridLayout* m_probeGrid = nullptr;
+    QLabel* m_probeTitle = nullptr;
+    QPushButton* m_pinButton = nullptr;
     int m_batchLoss = -1, m_trainLoss = -1, m_valLoss = -1, m_trainAcc = -1, m_valAcc = -1, m_lrSeries = -1;
 
     QThread m_thread;

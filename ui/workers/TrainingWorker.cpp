@@ -17,7 +17,21 @@ TaskError errorFrom(const QString& what, const QString& context) {
 
 } // namespace
 
-TrainingWorker::TrainingWorker(QObject* parent) : QObject(parent) { registerTrainTypes(); }
+TrainingWorker::TrainingWorker(QObject* parent) : QObject(parent) {
+    registerTrainTypes();
+    qRegisterMetaType<ts::ui::ProbeResult>();
+    qRegisterMetaType<QVector<ts::ui::ProbeResult>>();
+}
+
+void TrainingWorker::setPinnedProbes(const QStringList& files) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_pinned = files;
+}
+
+QStringList TrainingWorker::pinnedProbes() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_pinned;
+}
 
 TrainingWorker::~TrainingWorker() = default;
 
@@ -55,6 +69,12 @@ void TrainingWorker::train(const ts::train::TrainConfig& config, const QString& 
     callbacks.onBatch = [this](const train::BatchEvent& e) { Q_EMIT batchDone(e); };
     callbacks.onEpoch = [this](const train::EpochMetrics& m) { Q_EMIT epochDone(m); };
     callbacks.onLog = [this](const std::string& line) { Q_EMIT logLine(QString::fromStdString(line)); };
+    // Probes: predicted class and Grad-CAM of a few images with the weights of
+    // each epoch (small images, once per epoch: cheap next to the epoch).
+    auto probes = std::make_shared<ProbeSet>(config, pinnedProbes());
+    callbacks.onEpochModel = [this, probes](zoo::BackboneImpl& model, const train::EpochMetrics& m) {
+        Q_EMIT probesUpdated(m.epoch, probes->run(model));
+    };
     // Everything LibTorch, OpenCV or the trainer throws is a std::exception;
     // none may leave a slot (it would end the application).
     try {

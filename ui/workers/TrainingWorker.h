@@ -8,6 +8,7 @@
 // they only set the run's Feedback flags, which the trainer checks between
 // batches. Each train() ends in exactly one finished() or failed(); each
 // findLearningRate() in one lrFound() or failed(). Never throws.
+#include "ui/models/ProbeBridge.h"
 #include "ui/models/TrainTypes.h"
 
 #include <QObject>
@@ -31,6 +32,10 @@ public:
     void resume();
     void cancel();
     bool isPaused() const;
+    /// Images to probe after each epoch besides the default ones (the first
+    /// validation image of each class); read when a run starts. Thread-safe.
+    void setPinnedProbes(const QStringList& files);
+    QStringList pinnedProbes() const;
 
 public Q_SLOTS:
     /// Trains `config` into `runDir` (a new folder).
@@ -42,6 +47,8 @@ Q_SIGNALS:
     void batchDone(const ts::train::BatchEvent& event);
     void epochDone(const ts::train::EpochMetrics& metrics);
     void logLine(const QString& line);
+    /// After each epoch: the probe images' predictions and Grad-CAM.
+    void probesUpdated(int epoch, const QVector<ts::ui::ProbeResult>& probes);
     void finished(const ts::train::TrainResult& result);
     void lrFound(const ts::train::LrFindResult& result);
     void failed(const ts::ui::TaskError& error);
@@ -51,6 +58,7 @@ private:
 
     mutable std::mutex m_mutex;
     std::shared_ptr<Feedback> m_feedback;  // of the job in progress
+    QStringList m_pinned;
 };
 
 } // namespace ts::ui
