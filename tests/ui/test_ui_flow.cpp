@@ -192,6 +192,21 @@ private Q_SLOTS:
             QVERIFY(window.waitUntilIdle(60000));
             QVERIFY2(inside->current().error.isEmpty(), qPrintable(inside->current().error));
             QVERIFY(nonBlankFraction(inside->current().image) > 0.05);
+            // Saliency (SmoothGrad) of the same image, and activation
+            // maximisation of a channel of the view's default layer.
+            QSignalSpy ready(inside, &InsidePanel::viewReady);
+            inside->setView(InsidePanel::Saliency);
+            QVERIFY(window.waitUntilIdle(120000));
+            QVERIFY(ready.count() >= 1);
+            QVERIFY2(inside->current().error.isEmpty(), qPrintable(inside->current().error));
+            QVERIFY(inside->current().caption.contains(QStringLiteral("Saliency")));
+            QVERIFY(nonBlankFraction(inside->current().image) > 0.05);
+            inside->setView(InsidePanel::Maximize);
+            inside->refresh();
+            QVERIFY(window.waitUntilIdle(180000));
+            QVERIFY2(inside->current().error.isEmpty(), qPrintable(inside->current().error));
+            QVERIFY2(inside->current().caption.contains(QStringLiteral("looks for")), qPrintable(inside->current().caption));
+            QVERIFY(nonBlankFraction(inside->current().image) > 0.05);
         } else {
             qWarning("core/viz is not built into this version: %s", qPrintable(vizError));
         }

@@ -18,6 +18,7 @@
 #include <QListWidget>
 #include <QPushButton>
 #include <QSettings>
+#include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableWidget>
@@ -41,6 +42,7 @@ private Q_SLOTS:
     void layersPresetsChangeTheTrainableCount() {
         LayersPage page;
         page.setModel(QStringLiteral("tiny_cnn"), 3);
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy(), 60000);
         QVERIFY2(page.report().error.isEmpty(), qPrintable(page.report().error));
         QCOMPARE(page.tree()->topLevelItemCount(), 5);  // features.0-3 and the head
         const qint64 total = page.report().trainable + page.report().frozen;
@@ -82,11 +84,41 @@ private Q_SLOTS:
         LayersPage other;
         other.setModel(QStringLiteral("tiny_cnn"), 3);
         other.loadFrom(config);
+        QTRY_VERIFY_WITH_TIMEOUT(!other.isBusy(), 60000);
         QCOMPARE(other.preset(), LayersPage::FineTuneLast);
         ts::train::TrainConfig back;
         other.applyTo(back);
         QCOMPARE(QString::fromStdString(back.freeze), QStringLiteral("last:2"));
         QCOMPARE(back.backboneLrMultiplier, 0.1);
+    }
+
+    void layersBuildsLargeModelsOffTheUiThread() {
+        LayersPage page;
+        page.show();
+        page.setModel(QStringLiteral("tiny_cnn"), 2);
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy(), 60000);
+        // A large backbone is built on the worker: setModel returns at once
+        // with a busy indicator, and the tree follows when it is built.
+        QElapsedTimer timer;
+        timer.start();
+        page.setModel(QStringLiteral("resnet50"), 2);
+        QVERIFY2(timer.elapsed() < 250, qPrintable(QString::number(timer.elapsed())));
+        QVERIFY(page.isBusy());
+        QVERIFY(page.busyIndicator()->isVisible());
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy(), 120000);
+        QVERIFY(!page.busyIndicator()->isVisible());
+        QVERIFY2(page.report().error.isEmpty(), qPrintable(page.report().error));
+        QCOMPARE(page.report().arch, QStringLiteral("resnet50"));
+        QVERIFY(page.tree()->topLevelItemCount() > 4);
+        const qint64 resnetTotal = page.report().trainable + page.report().frozen;
+        QVERIFY(resnetTotal > 20000000);
+        // Each architecture stays cached: going back and forth builds nothing.
+        page.setModel(QStringLiteral("tiny_cnn"), 2);
+        QVERIFY(!page.isBusy());
+        QCOMPARE(page.report().arch, QStringLiteral("tiny_cnn"));
+        page.setModel(QStringLiteral("resnet50"), 2);
+        QVERIFY(!page.isBusy());
+        QCOMPARE(page.report().trainable + page.report().frozen, resnetTotal);
     }
 
     void layersExplainsWeights() {

@@ -54,6 +54,7 @@ private Q_SLOTS:
         window.setCurrentStep(MainWindow::LayersStep);
         window.layersPage()->setWeightsSource(LayersPage::WeightsFile, weights);
         window.layersPage()->setPreset(LayersPage::FeatureExtraction);
+        QVERIFY(window.waitUntilIdle(120000));
         QVERIFY(window.layersPage()->report().backboneFrozen);
         window.setCurrentStep(MainWindow::TrainingStep);
         window.trainingPage()->epochsBox()->setValue(10);

@@ -180,8 +180,8 @@ void MainWindow::setCurrentStep(int step) {
 }
 
 bool MainWindow::isBusy() const {
-    return m_dataPage->isBusy() || m_backbonePage->isBusy() || m_trainingPage->isBusy() || m_inspectPage->isBusy() ||
-           m_exportPage->isBusy();
+    return m_dataPage->isBusy() || m_backbonePage->isBusy() || m_layersPage->isBusy() || m_trainingPage->isBusy() ||
+           m_inspectPage->isBusy() || m_exportPage->isBusy();
 }
 
 bool MainWindow::isTraining() const { return m_trainPage->isRunning(); }

@@ -32,8 +32,10 @@ QImage toQImage(const cv::Mat& rgb) {
 }
 
 std::mutex g_modelMutex;
-std::string g_archKey;
-zoo::Backbone g_archModel;
+// Models built for freeze reports, one per architecture (and head), the most
+// recently used first; a few only, since VGG-16 alone holds 138 M parameters.
+constexpr size_t kArchCacheSize = 3;
+std::vector<std::pair<std::string, zoo::Backbone>> g_archModels;
 std::string g_bundleKey;
 std::unique_ptr<exporting::LoadedModel> g_bundle;
 
@@ -95,23 +97,50 @@ QVector<ImagePrediction> predictItems(exporting::LoadedModel& loaded, const std:
     return out;
 }
 
+std::string archKey(const train::TrainConfig& config, int numClasses) {
+    return config.arch + "/" + std::to_string(std::max(1, numClasses)) + "/" + std::to_string(config.headHiddenUnits);
+}
+
+// The cached model for `config` (built when missing). Caller holds g_modelMutex.
+zoo::BackboneImpl& archModel(const train::TrainConfig& config, int numClasses) {
+    const std::string key = archKey(config, numClasses);
+    auto it = std::find_if(g_archModels.begin(), g_archModels.end(), [&](const auto& e) { return e.first == key; });
+    if (it != g_archModels.end()) {
+        std::rotate(g_archModels.begin(), it, it + 1);
+        return *g_archModels.front().second;
+    }
+    zoo::Backbone model = zoo::createModel(config.arch, {std::max(1, numClasses)});
+    if (config.headHiddenUnits > 0)
+        model->replaceHead({std::max(1, numClasses), config.headHiddenUnits, config.headDropout});
+    if (g_archModels.size() >= kArchCacheSize) g_archModels.pop_back();
+    g_archModels.insert(g_archModels.begin(), {key, model});
+    return *g_archModels.front().second;
+}
+
 } // namespace
+
+bool freezeModelCached(const train::TrainConfig& config, int numClasses) {
+    std::lock_guard<std::mutex> lock(g_modelMutex);
+    const std::string key = archKey(config, numClasses);
+    return std::any_of(g_archModels.begin(), g_archModels.end(), [&](const auto& e) { return e.first == key; });
+}
+
+QString buildFreezeModel(const train::TrainConfig& config, int numClasses) {
+    try {
+        std::lock_guard<std::mutex> lock(g_modelMutex);
+        archModel(config, numClasses);
+        return {};
+    } catch (const std::exception& e) {
+        return whatOf(e);
+    }
+}
 
 FreezeReport freezeReport(const train::TrainConfig& config, int numClasses) {
     FreezeReport report;
     report.arch = QString::fromStdString(config.arch);
     try {
         std::lock_guard<std::mutex> lock(g_modelMutex);
-        const std::string key = config.arch + "/" + std::to_string(numClasses) + "/" +
-                                std::to_string(config.headHiddenUnits);
-        if (!g_archModel || g_archKey != key) {
-            g_archModel.reset();
-            g_archModel = zoo::createModel(config.arch, {std::max(1, numClasses)});
-            if (config.headHiddenUnits > 0)
-                g_archModel->replaceHead({std::max(1, numClasses), config.headHiddenUnits, config.headDropout});
-            g_archKey = key;
-        }
-        zoo::BackboneImpl& model = *g_archModel;
+        zoo::BackboneImpl& model = archModel(config, numClasses);
         train::FreezeSpec spec{config.freeze, config.trainStages, config.freezeStages, config.trainParams,
                                config.freezeParams};
         const train::FreezePlan plan(model, spec);

@@ -36,9 +36,15 @@ struct FreezeReport {
     QString error;
 };
 
-/// Builds `config.arch` (random weights, cached for the last architecture)
-/// with a `numClasses` head and applies config's freeze preset and overrides.
+/// Builds `config.arch` (random weights; the last few architectures stay
+/// cached) with a `numClasses` head and applies config's freeze preset and
+/// overrides. Milliseconds when the model is cached; seconds otherwise (VGG).
 FreezeReport freezeReport(const train::TrainConfig& config, int numClasses);
+/// Whether freezeReport() has the model for `config` cached (fast).
+bool freezeModelCached(const train::TrainConfig& config, int numClasses);
+/// Builds the model freezeReport() needs into the cache (call it on a worker);
+/// the error message, empty on success.
+QString buildFreezeModel(const train::TrainConfig& config, int numClasses);
 
 /// `count` augmented versions of the image at `path`, exactly as training
 /// would draw them for `config` (its augmentation and `config.arch`'s input

@@ -2,6 +2,7 @@
 
 #include "ui/models/ZooFacts.h"
 #include "ui/widgets/PageHeader.h"
+#include "ui/workers/JobRunner.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -16,6 +17,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
@@ -131,7 +133,20 @@ LayersPage::LayersPage(QWidget* parent) : QWidget(parent) {
     m_error->setWordWrap(true);
     m_error->setStyleSheet(QStringLiteral("color: #b00020;"));
     m_error->hide();
+    m_busy = new QWidget(this);
+    m_busy->setObjectName(QStringLiteral("layersBusy"));
+    auto* busyLayout = new QHBoxLayout(m_busy);
+    busyLayout->setContentsMargins(0, 0, 0, 0);
+    m_busyLabel = new QLabel(m_busy);
+    auto* busyBar = new QProgressBar(m_busy);
+    busyBar->setRange(0, 0);
+    busyBar->setMaximumWidth(160);
+    busyLayout->addWidget(m_busyLabel, 1);
+    busyLayout->addWidget(busyBar);
+    m_busy->hide();
+    m_runner = new JobRunner(this);
     right->addWidget(m_count);
+    right->addWidget(m_busy);
     right->addWidget(m_tree, 1);
     right->addWidget(m_error);
 
@@ -199,9 +214,9 @@ LayersPage::Preset LayersPage::preset() const { return Preset(m_preset->currentI
 
 bool LayersPage::setStageTrainable(const QString& stage, bool trainable) {
     for (int i = 0; i < m_tree->topLevelItemCount(); ++i) {
-        QTreeWidgetItem* item = m_tree->topLevelItem(i);
-        if (item->data(0, Qt::UserRole).toString() == stage) {
-            item->setCheckState(0, trainable ? Qt::Checked : Qt::Unchecked);  // -> onItemChanged
+        if (m_tree->topLevelItem(i)->data(0, Qt::UserRole).toString() == stage) {
+            m_overrides.insert(stage, trainable);
+            refresh();
             return true;
         }
     }
@@ -276,6 +291,35 @@ void LayersPage::refresh() {
     train::TrainConfig config;
     config.arch = m_arch.toStdString();
     applyTo(config);
+    if (!freezeModelCached(config, m_numClasses)) {
+        // Build it on the worker; refresh() runs again when it is cached.
+        const QString key = QStringLiteral("%1/%2/%3").arg(m_arch).arg(m_numClasses).arg(config.headHiddenUnits);
+        if (m_building == key) return;
+        m_building = key;
+        m_busyLabel->setText(tr("Building %1…").arg(m_arch));
+        m_busy->show();
+        m_count->setText(tr("Building %1 to list its stages…").arg(m_arch));
+        const int numClasses = m_numClasses;
+        m_runner->post<QString>(
+            this, [config, numClasses] { return buildFreezeModel(config, numClasses); },
+            [this, key](const QString& error) {
+                if (m_building == key) m_building.clear();
+                m_busy->setVisible(!m_building.isEmpty());
+                if (!error.isEmpty()) {
+                    m_report = {};
+                    m_report.arch = m_arch;
+                    m_report.error = error;
+                    m_tree->clear();
+                    m_error->setText(error);
+                    m_error->show();
+                    m_count->clear();
+                    Q_EMIT planChanged();
+                    return;
+                }
+                refresh();
+            });
+        return;
+    }
     m_report = freezeReport(config, m_numClasses);
     if (!m_report.error.isEmpty()) {
         // An override that the preset already covers, or a stale one: drop the overrides and retry once.
@@ -293,6 +337,8 @@ void LayersPage::refresh() {
                                                       : QString()));
     Q_EMIT planChanged();
 }
+
+bool LayersPage::isBusy() const { return m_runner->isBusy(); }
 
 void LayersPage::rebuildTree() {
     m_updating = true;
@@ -328,7 +374,8 @@ void LayersPage::onItemChanged(QTreeWidgetItem* item, int column) {
     const QString stage = item->data(0, Qt::UserRole).toString();
     const bool trainable = item->checkState(0) != Qt::Unchecked;
     m_overrides.insert(stage, trainable);
-    refresh();
+    // Not now: refresh() rebuilds the tree, and `item` is still inside its setData().
+    QMetaObject::invokeMethod(this, [this] { refresh(); }, Qt::QueuedConnection);
 }
 
 void LayersPage::updateWeightsNote() {

@@ -10,6 +10,10 @@
 // change. BatchNorm policy (core/train/FreezePlan.h): frozen BatchNorm layers
 // stay in eval mode, so their running statistics are used and kept.
 //
+// Building a backbone takes seconds for the large ones (VGG, ConvNeXt): the
+// page builds it on a JobRunner and shows a busy bar meanwhile; the last few
+// architectures stay cached, so the presets and boxes then answer at once.
+//
 // Thread safety: UI thread only.
 #include "ui/models/ModelBridge.h"
 
@@ -21,12 +25,15 @@ class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
+class QProgressBar;
 class QPushButton;
 class QSpinBox;
 class QTreeWidget;
 class QTreeWidgetItem;
 
 namespace ts::ui {
+
+class JobRunner;
 
 class LayersPage : public QWidget {
     Q_OBJECT
@@ -52,6 +59,11 @@ public:
     void applyTo(train::TrainConfig& config) const;
     /// Reads them back (a project or run's config).
     void loadFrom(const train::TrainConfig& config);
+
+    /// True while the backbone is being built on the worker (report() is then
+    /// that of the previous model, or empty).
+    bool isBusy() const;
+    QWidget* busyIndicator() const { return m_busy; }
 
     const FreezeReport& report() const { return m_report; }
     qint64 trainableParams() const { return m_report.trainable; }
@@ -81,6 +93,10 @@ private:
     QTreeWidget* m_tree = nullptr;
     QLabel* m_count = nullptr;
     QLabel* m_error = nullptr;
+    QWidget* m_busy = nullptr;
+    QLabel* m_busyLabel = nullptr;
+    JobRunner* m_runner = nullptr;
+    QString m_building;  // key of the model being built, empty when none
     QMap<QString, bool> m_overrides;
     FreezeReport m_report;
     bool m_updating = false;
