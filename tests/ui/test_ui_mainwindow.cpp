@@ -4,7 +4,10 @@
 #include "ui/main/DemoProject.h"
 #include "ui/main/MainWindow.h"
 #include "ui/models/ProjectFile.h"
+#include "ui/pages/BackbonePage.h"
 #include "ui/pages/DataPage.h"
+#include "ui/pages/LayersPage.h"
+#include "ui/pages/TrainPage.h"
 #include "ui/pages/TrainingPage.h"
 
 #include <QDir>
@@ -18,6 +21,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <nlohmann/json.hpp>
+
+using ts::ui::LayersPage;
 using ts::ui::MainWindow;
 
 class TestMainWindow : public QObject {
@@ -104,15 +110,30 @@ private Q_SLOTS:
     void projectFileRoundTrip() {
         QTemporaryDir dir;
         ts::ui::ProjectFile project;
-        project.datasetFolder = QStringLiteral("/data/flowers");
-        project.backbone = QStringLiteral("resnet50");
+        project.config.dataDir = "/data/flowers";
+        project.config.arch = "resnet50";
+        project.config.epochs = 13;
+        project.ui.insert(QStringLiteral("step"), 3);
         QString error;
         const QString path = dir.filePath(QStringLiteral("p.tsproj"));
         QVERIFY2(project.save(path, &error), qPrintable(error));
         ts::ui::ProjectFile loaded;
         QVERIFY2(loaded.load(path, &error), qPrintable(error));
-        QCOMPARE(loaded.datasetFolder, project.datasetFolder);
-        QCOMPARE(loaded.backbone, project.backbone);
+        QCOMPARE(loaded.version, 2);
+        QVERIFY(loaded.hasFullConfig);
+        QCOMPARE(ts::train::toJson(loaded.config).dump(), ts::train::toJson(project.config).dump());
+        QCOMPARE(loaded.ui.value(QStringLiteral("step")).toInt(), 3);
+
+        // Version 1 (dataset folder and backbone) still opens.
+        QFile v1(dir.filePath(QStringLiteral("v1.tsproj")));
+        QVERIFY(v1.open(QIODevice::WriteOnly));
+        v1.write(R"({"format": 1, "dataset": "/data/old", "backbone": "resnet18"})");
+        v1.close();
+        QVERIFY2(loaded.load(v1.fileName(), &error), qPrintable(error));
+        QCOMPARE(loaded.version, 1);
+        QVERIFY(!loaded.hasFullConfig);
+        QCOMPARE(QString::fromStdString(loaded.config.dataDir), QStringLiteral("/data/old"));
+        QCOMPARE(QString::fromStdString(loaded.config.arch), QStringLiteral("resnet18"));
 
         QFile bad(dir.filePath(QStringLiteral("bad.tsproj")));
         QVERIFY(bad.open(QIODevice::WriteOnly));
@@ -125,7 +146,7 @@ private Q_SLOTS:
     void openingAProjectAddsItToRecent() {
         QTemporaryDir dir;
         ts::ui::ProjectFile project;
-        project.datasetFolder = dir.path();
+        project.config.dataDir = dir.path().toStdString();
         QString error;
         const QString path = dir.filePath(QStringLiteral("recent.tsproj"));
         QVERIFY(project.save(path, &error));
@@ -134,6 +155,81 @@ private Q_SLOTS:
         QCOMPARE(window.projectPath(), QFileInfo(path).absoluteFilePath());
         QCOMPARE(window.recentProjects().value(0), QFileInfo(path).absoluteFilePath());
         QVERIFY(window.waitUntilIdle(30000));
+        QSettings().clear();
+    }
+
+    void projectRestoresEveryPage() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString data = dir.filePath(QStringLiteral("shapes"));
+        ts::ui::DemoOptions options;
+        options.imagesPerClass = 8;
+        options.sizePx = 48;
+        QString error;
+        QVERIFY2(ts::ui::generateDemoDataset(data, options, &error), qPrintable(error));
+        const QString weights = dir.filePath(QStringLiteral("resnet18-custom.pth"));
+        QFile(weights).open(QIODevice::WriteOnly);
+        const QString probe = QDir(data).filePath(QStringLiteral("square/square-002.png"));
+
+        // Non-default values on every page.
+        MainWindow first;
+        first.dataPage()->setFolder(data);
+        QVERIFY(first.waitUntilIdle(60000));
+        QVERIFY(first.backbonePage()->selectBackbone(QStringLiteral("resnet18")));
+        QVERIFY(first.waitUntilIdle(60000));
+        first.layersPage()->setWeightsSource(LayersPage::WeightsFile, weights);
+        first.layersPage()->setPreset(LayersPage::FineTuneLast, 3);
+        QVERIFY(first.waitUntilIdle(60000));
+        QVERIFY(first.layersPage()->setStageTrainable(QStringLiteral("layer1"), true));
+        ts::train::TrainConfig training = first.currentConfig();
+        training.epochs = 17;
+        training.batchSize = 24;
+        training.lr = 0.002;
+        training.weightDecay = 0.001;
+        training.labelSmoothing = 0.1;
+        training.augment.preset = "standard";
+        training.augment.rotationDegrees = 12;
+        first.trainingPage()->loadFrom(training);
+        first.trainingPage()->epochsBox()->setValue(19);
+        first.trainPage()->pinProbe(probe);
+        first.setCurrentStep(MainWindow::TrainingStep);
+        const ts::train::TrainConfig before = first.currentConfig();
+        QCOMPARE(before.epochs, 19);
+        QCOMPARE(before.batchSize, 24);
+        QCOMPARE(QString::fromStdString(before.freeze), QStringLiteral("last:3"));
+        QVERIFY(before.trainStages == std::vector<std::string>{"layer1"});
+        QCOMPARE(QString::fromStdString(before.weightsFile), weights);
+        QCOMPARE(QString::fromStdString(before.augment.preset), QStringLiteral("standard"));
+        QCOMPARE(before.augment.rotationDegrees, 12.0);
+
+        const QString path = dir.filePath(QStringLiteral("project.tsproj"));
+        QVERIFY2(first.saveProjectTo(path, &error), qPrintable(error));
+
+        // The file: format 2, and its "config" is core's TrainConfig.
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const nlohmann::json root = nlohmann::json::parse(file.readAll().toStdString());
+        QCOMPARE(QString::fromStdString(root.at("format").get<std::string>()), QStringLiteral("transfer-studio-project"));
+        QCOMPARE(root.at("version").get<int>(), 2);
+        QCOMPARE(root.at("config").dump(), ts::train::toJson(before).dump());
+        QCOMPARE(ts::train::toJson(ts::train::trainConfigFromJson(root.at("config"))).dump(),
+                 ts::train::toJson(before).dump());
+        QCOMPARE(ts::train::toJson(ts::train::loadTrainConfig(path.toStdString())).dump(),
+                 ts::train::toJson(before).dump());
+
+        // A fresh window restores every page.
+        MainWindow second;
+        QVERIFY(second.openPath(path));
+        QVERIFY(second.waitUntilIdle(60000));
+        QCOMPARE(second.dataPage()->folder(), data);
+        QCOMPARE(second.backbonePage()->selectedBackbone(), QStringLiteral("resnet18"));
+        QCOMPARE(second.layersPage()->preset(), LayersPage::FineTuneLast);
+        QCOMPARE(second.layersPage()->weightsSource(), LayersPage::WeightsFile);
+        QCOMPARE(second.trainingPage()->epochsBox()->value(), 19);
+        QCOMPARE(second.trainingPage()->lrBox()->value(), 0.002);
+        QCOMPARE(second.trainPage()->pinnedProbes(), QStringList({QFileInfo(probe).absoluteFilePath()}));
+        QCOMPARE(second.currentStep(), int(MainWindow::TrainingStep));
+        QCOMPARE(ts::train::toJson(second.currentConfig()).dump(), ts::train::toJson(before).dump());
         QSettings().clear();
     }
 };

@@ -28,6 +28,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
+#include <QJsonArray>
 #include <QLabel>
 #include <QListWidget>
 #include <QMenu>
@@ -187,7 +188,7 @@ bool MainWindow::isBusy() const {
 bool MainWindow::isTraining() const { return m_trainPage->isRunning(); }
 
 train::TrainConfig MainWindow::currentConfig() const {
-    train::TrainConfig config;
+    train::TrainConfig config = m_baseConfig;
     config.dataDir = m_dataPage->folder().toStdString();
     if (!m_backbonePage->selectedBackbone().isEmpty()) config.arch = m_backbonePage->selectedBackbone().toStdString();
     m_layersPage->applyTo(config);
@@ -394,16 +395,29 @@ bool MainWindow::openPath(const QString& path) {
         return false;
     }
     m_projectPath = info.absoluteFilePath();
-    if (!project.datasetFolder.isEmpty()) m_dataPage->setFolder(project.datasetFolder);
-    if (!project.backbone.isEmpty()) m_backbonePage->selectBackbone(project.backbone);
+    const train::TrainConfig& config = project.config;
+    m_baseConfig = project.hasFullConfig ? config : train::TrainConfig();
+    if (!config.dataDir.empty()) m_dataPage->setFolder(QString::fromStdString(config.dataDir));
+    if (project.hasBackbone && !config.arch.empty()) m_backbonePage->selectBackbone(QString::fromStdString(config.arch));
+    if (project.hasFullConfig) {
+        // After the backbone (choosing one resets the stage overrides).
+        m_layersPage->loadFrom(config);
+        m_trainingPage->loadFrom(config);
+        m_trainPage->clearPinnedProbes();
+        for (const QJsonValue& file : project.ui.value(QStringLiteral("pinnedProbes")).toArray())
+            m_trainPage->pinProbe(file.toString());
+    }
     addRecentProject(m_projectPath);
     updateTitle();
-    setCurrentStep(DataStep);
+    setCurrentStep(project.ui.contains(QStringLiteral("step"))
+                       ? qBound(0, project.ui.value(QStringLiteral("step")).toInt(), StepCount - 1)
+                       : int(DataStep));
     return true;
 }
 
 void MainWindow::newProject() {
     m_projectPath.clear();
+    m_baseConfig = {};
     updateTitle();
     setCurrentStep(DataStep);
 }
@@ -414,13 +428,18 @@ void MainWindow::openProjectDialog() {
     if (!path.isEmpty()) openPath(path);
 }
 
+bool MainWindow::saveProjectTo(const QString& path, QString* error) {
+    ProjectFile project;
+    project.config = currentConfig();
+    project.ui.insert(QStringLiteral("step"), currentStep());
+    project.ui.insert(QStringLiteral("pinnedProbes"), QJsonArray::fromStringList(m_trainPage->pinnedProbes()));
+    return project.save(path, error);
+}
+
 bool MainWindow::saveProject() {
     if (m_projectPath.isEmpty()) return saveProjectAs();
-    ProjectFile project;
-    project.datasetFolder = m_dataPage->folder();
-    project.backbone = m_backbonePage->selectedBackbone();
     QString error;
-    if (!project.save(m_projectPath, &error)) {
+    if (!saveProjectTo(m_projectPath, &error)) {
         QMessageBox::warning(this, tr("Save project"), error);
         return false;
     }

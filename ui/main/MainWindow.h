@@ -95,6 +95,9 @@ public Q_SLOTS:
     void openProjectDialog();
     bool saveProject();
     bool saveProjectAs();
+    /// Writes the project (every page's settings, core/train's TrainConfig
+    /// under "config") to `path` without asking; false with `error` set on failure.
+    bool saveProjectTo(const QString& path, QString* error);
     void showAbout();
 
 protected:
@@ -125,6 +128,9 @@ private:
     QMenu* m_recentMenu = nullptr;
     QLabel* m_statusDataset = nullptr;
     QString m_projectPath;
+    /// The config of the open project: the fields no page edits (seed,
+    /// validation fraction, threads...) come from it, so they survive a save.
+    train::TrainConfig m_baseConfig;
 };
 
 } // namespace ts::ui

@@ -1,19 +1,34 @@
 #pragma once
 // ProjectFile: what the GUI saves as a project (*.tsproj, JSON).
 //
-// For now it holds the choices of the pages that exist (dataset folder,
-// backbone). TODO(train): once core/train's TrainConfig lands, a project
-// becomes {"config": <TrainConfig JSON>, "ui": {...}} so the CLI can run the
-// same file; load() already ignores keys it does not know.
+// Format 2 (written):
+//   {"format": "transfer-studio-project", "version": 2,
+//    "config": <TrainConfig JSON exactly as core/train toJson writes it>,
+//    "ui": {UI-only state: step, pinned probe images...}}
+// so `tstudio train --config project.tsproj` runs the same file (core's
+// loadTrainConfig reads a top-level "config" object).
+// Format 1 (still read): {"format": 1, "dataset": folder, "backbone": arch}.
+#include "core/train/TrainConfig.h"
+
+#include <QJsonObject>
 #include <QString>
 
 namespace ts::ui {
 
 struct ProjectFile {
-    /// Dataset folder (absolute); empty when none chosen.
-    QString datasetFolder;
-    /// Backbone architecture name; empty when none chosen.
-    QString backbone;
+    /// The whole run description (dataConfig.dataDir is the dataset folder,
+    /// config.arch the backbone).
+    train::TrainConfig config;
+    /// False for a version-1 file: only dataDir and arch are known (and
+    /// arch only when `hasBackbone`).
+    bool hasFullConfig = true;
+    bool hasBackbone = true;
+    /// UI-only state.
+    QJsonObject ui;
+    /// The version read by load() (kVersion after save()).
+    int version = 2;
+
+    static constexpr int kVersion = 2;
 
     /// Reads `path`. Returns false and sets `error` (naming the file) on failure.
     bool load(const QString& path, QString* error);
