@@ -16,35 +16,41 @@ namespace ts::ui {
 namespace {
 
 // Bumped when the drawing changes, so old demo folders are regenerated.
-constexpr int kDemoVersion = 1;
+constexpr int kDemoVersion = 2;
 const char* const kMarker = ".transfer-studio-demo";
 
-QColor randomColor(QRandomGenerator& rng, int minValue, int maxValue) {
-    return QColor::fromHsv(rng.bounded(360), 90 + rng.bounded(166), minValue + rng.bounded(maxValue - minValue + 1));
+// Each class has its own colour family (hue centre, +-18 degrees) besides its
+// shape, so a small network trained from scratch separates them in a few
+// epochs; the backgrounds are pale and plain so the object stands out.
+int classHue(const QString& shape) {
+    if (shape == QLatin1String("circle")) return 0;     // reds
+    if (shape == QLatin1String("square")) return 215;   // blues
+    return 120;                                         // greens (triangle)
 }
 
 QImage drawShape(const QString& shape, int size, QRandomGenerator& rng) {
     QImage image(size, size, QImage::Format_RGB32);
-    // Background: a soft two-colour gradient plus speckle noise.
+    // Background: a pale, low-saturation gradient with light speckle.
     QLinearGradient gradient(0, 0, size, size);
-    gradient.setColorAt(0, randomColor(rng, 150, 255).lighter(120));
-    gradient.setColorAt(1, randomColor(rng, 120, 230));
+    gradient.setColorAt(0, QColor::fromHsv(rng.bounded(360), 10 + rng.bounded(30), 225 + rng.bounded(31)));
+    gradient.setColorAt(1, QColor::fromHsv(rng.bounded(360), 10 + rng.bounded(30), 200 + rng.bounded(41)));
     QPainter p(&image);
     p.fillRect(image.rect(), gradient);
-    for (int i = 0; i < size * size / 12; ++i) {
+    for (int i = 0; i < size * size / 40; ++i) {
         const int v = rng.bounded(256);
-        p.setPen(QColor(v, v, v, 40));
+        p.setPen(QColor(v, v, v, 25));
         p.drawPoint(rng.bounded(size), rng.bounded(size));
     }
-    // The shape: 35-65 % of the image, anywhere it fits, any rotation.
+    // The shape: 45-70 % of the image, anywhere it fits, any rotation.
     p.setRenderHint(QPainter::Antialiasing);
-    const double extent = size * (0.35 + 0.30 * rng.generateDouble());
+    const double extent = size * (0.45 + 0.25 * rng.generateDouble());
     const double margin = extent / 2 + 2;
     const double cx = margin + rng.generateDouble() * (size - 2 * margin);
     const double cy = margin + rng.generateDouble() * (size - 2 * margin);
     p.translate(cx, cy);
     p.rotate(rng.bounded(360));
-    const QColor fill = randomColor(rng, 40, 200);
+    const int hue = (classHue(shape) + 342 + rng.bounded(37)) % 360;
+    const QColor fill = QColor::fromHsv(hue, 150 + rng.bounded(106), 120 + rng.bounded(121));
     p.setBrush(fill);
     p.setPen(QPen(fill.darker(160), 1.5 + rng.generateDouble() * 2));
     const double r = extent / 2;

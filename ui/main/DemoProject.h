@@ -1,17 +1,18 @@
 #pragma once
 // The built-in demo project: a small labelled image set that the app draws
 // itself, so that every page has something to show without a download.
-// Three classes (circle, square, triangle) of shapes in random colours, sizes,
-// positions and rotations on noisy backgrounds; seeded, so every machine
-// generates the same images.
+// Three classes of shapes, each in its own colour family (red circles, blue
+// squares, green triangles) with random shades, sizes, positions and
+// rotations on pale backgrounds; seeded, so every machine generates the same
+// images.
 #include <QString>
 #include <QStringList>
 
 namespace ts::ui {
 
 struct DemoOptions {
-    /// Images per class. Default 30.
-    int imagesPerClass = 30;
+    /// Images per class. Default 60.
+    int imagesPerClass = 60;
     /// Side of the square images in pixels. Default 96.
     int sizePx = 96;
     /// Seed of the generator. Default 7.
