@@ -63,7 +63,9 @@ class TestFlow : public QObject {
         window.setCurrentStep(MainWindow::LayersStep);
         window.layersPage()->setWeightsSource(LayersPage::RandomInit);
         window.layersPage()->setPreset(LayersPage::TrainEverything);
+        QVERIFY(window.waitUntilIdle(60000));
         QVERIFY(window.layersPage()->report().error.isEmpty());
+        QCOMPARE(window.layersPage()->report().arch, QStringLiteral("tiny_cnn"));
         window.setCurrentStep(MainWindow::TrainingStep);
         window.trainingPage()->epochsBox()->setValue(epochs);
         window.trainingPage()->lrBox()->setValue(0.003);
