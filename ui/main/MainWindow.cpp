@@ -282,7 +282,7 @@ QStringList MainWindow::saveScreenshots(const QString& dir, QString* error) {
     QTemporaryDir runs;
     if (m_trainPage->runDir().isEmpty() && !m_dataPage->folder().isEmpty() && runs.isValid()) {
         waitUntilIdle(60000);
-        if (m_backbonePage->selectedBackbone() == QLatin1String("tiny_cnn")) applyDemoSettings(6);
+        if (m_backbonePage->selectedBackbone() == QLatin1String("tiny_cnn")) applyDemoSettings();
         m_trainPage->setRunsRoot(runs.path());
         m_trainingPage->startLrFinder(40);
         waitUntilIdle(120000);

@@ -57,7 +57,7 @@ public:
     train::TrainConfig currentConfig() const;
     /// Settings that suit the demo project (tiny_cnn from random weights,
     /// everything trains, a few quick epochs).
-    void applyDemoSettings(int epochs = 8);
+    void applyDemoSettings(int epochs = 5);
     /// Trains the current config and waits (processing events) until the run
     /// and the Inspect page's follow-up work end; false on failure or timeout.
     bool trainAndWait(int timeoutMs);
