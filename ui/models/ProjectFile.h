@@ -16,7 +16,7 @@
 namespace ts::ui {
 
 struct ProjectFile {
-    /// The whole run description (dataConfig.dataDir is the dataset folder,
+    /// The whole run description (config.dataDir is the dataset folder,
     /// config.arch the backbone).
     train::TrainConfig config;
     /// False for a version-1 file: only dataDir and arch are known (and
