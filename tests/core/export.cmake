@@ -14,11 +14,16 @@ set(TS_EXPORT_FAST
   mobilenet_v3_small mobilenet_v3_large shufflenet_v2_x1_0 mnasnet1_0 efficientnet_b0 mobilenet_v2
   squeezenet1_0 squeezenet1_1 googlenet resnet18)
 set(TS_EXPORT_SLOW
-  resnet34 resnet50 resnext50_32x4d densenet121 alexnet efficientnet_b1 efficientnet_b2 efficientnet_b3 convnext_tiny densenet169 resnet101 resnet152
-  wide_resnet50_2 inception_v3 vgg11 vgg13 vgg16 vgg19 vgg11_bn vgg13_bn vgg16_bn vgg19_bn)
-foreach(arch IN LISTS TS_EXPORT_FAST TS_EXPORT_SLOW)
+  resnet34 resnet50 resnext50_32x4d densenet121 alexnet efficientnet_b1 convnext_tiny inception_v3 vgg11_bn)
+# The rest of the big ones: the same layer kinds at larger sizes (make test-all).
+set(TS_EXPORT_EXTENDED
+  efficientnet_b2 efficientnet_b3 densenet169 resnet101 resnet152 wide_resnet50_2
+  vgg11 vgg13 vgg16 vgg19 vgg13_bn vgg16_bn vgg19_bn)
+foreach(arch IN LISTS TS_EXPORT_FAST TS_EXPORT_SLOW TS_EXPORT_EXTENDED)
   add_test(NAME export.arch.${arch} COMMAND test_export_arch --gtest_filter=*/${arch})
-  if(arch IN_LIST TS_EXPORT_SLOW)
+  if(arch IN_LIST TS_EXPORT_EXTENDED)
+    set_tests_properties(export.arch.${arch} PROPERTIES LABELS "unit;slow;extended" TIMEOUT 900)
+  elseif(arch IN_LIST TS_EXPORT_SLOW)
     set_tests_properties(export.arch.${arch} PROPERTIES LABELS "unit;slow" TIMEOUT 900)
   else()
     set_tests_properties(export.arch.${arch} PROPERTIES LABELS "unit" TIMEOUT 300)
