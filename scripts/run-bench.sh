@@ -24,7 +24,7 @@ for arch in resnet18 mobilenet_v2; do
     for runner in "$ts_bench" "$py bench/bench_torchvision.py"; do
       line=$($runner model "$arch" 32 5 "$precision")
       echo "$line"
-      models+=$(json "$line" 'f"| {arch} | {precision} | {runtime} | {threads} | {extract_images_per_sec:.1f} | {finetune_images_per_sec:.1f} |"')$'\n'
+      models+=$(json "$line" 'f"| {arch} | {precision} | {runtime} | {threads} | {extract_images_per_sec:.1f} | " + (f"{finetune_images_per_sec:.1f}" if finetune_images_per_sec else "fails: " + note) + " |"')$'\n'
     done
   done
 done

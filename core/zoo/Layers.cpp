@@ -14,7 +14,10 @@ torch::Tensor applyActivation(ActKind kind, const torch::Tensor& x) {
     switch (kind) {
     case ActKind::Identity: return x;
     case ActKind::ReLU: return at::relu(x);
-    case ActKind::ReLU6: return at::hardtanh(x, 0.0, 6.0);
+    case ActKind::ReLU6:
+        // LibTorch 1.13 has no bfloat16 hardtanh backward on the CPU (mixed
+        // precision); clamp computes the same values and has one.
+        return x.scalar_type() == at::kBFloat16 ? at::clamp(x, 0.0, 6.0) : at::hardtanh(x, 0.0, 6.0);
     case ActKind::Hardswish: return at::hardswish(x);
     case ActKind::Hardsigmoid: return at::hardsigmoid(x);
     case ActKind::SiLU: return at::silu(x);

@@ -123,6 +123,28 @@ TEST(MixedPrecision, BFloat16LogitsStayCloseToFloat32OnAZooModel) {
     EXPECT_GT(err, 0.0) << "the autocast path really ran in lower precision";
 }
 
+TEST(MixedPrecision, BFloat16BackwardRunsThroughEveryActivationKind) {
+    // mobilenet_v2 (ReLU6), mobilenet_v3_small (Hardswish, Hardsigmoid),
+    // efficientnet_b0 (SiLU, Sigmoid): a training step under bfloat16 autocast.
+    for (const char* arch : {"mobilenet_v2", "mobilenet_v3_small", "efficientnet_b0"}) {
+        SCOPED_TRACE(arch);
+        torch::manual_seed(1);
+        auto model = zoo::createModel(arch, {4});
+        model->train();
+        const at::Tensor x = at::randn({2, 3, 64, 64});
+        at::Tensor logits;
+        {
+            train::AutocastScope scope(cpuBFloat16(), "cpu");
+            logits = model->forward(x).to(at::kFloat);
+        }
+        ASSERT_NO_THROW(at::cross_entropy_loss(logits, at::tensor({0L, 3L})).backward());
+        const at::Tensor g = model->parameters().front().grad();
+        ASSERT_TRUE(g.defined());
+        EXPECT_EQ(g.scalar_type(), at::kFloat) << "parameters and their gradients stay float32";
+        EXPECT_TRUE(at::isfinite(g).all().item<bool>());
+    }
+}
+
 TEST(MixedPrecision, BFloat16TrainingMatchesFloat32Accuracy) {
     if (!train::cpuHasNativeBFloat16())
         GTEST_SKIP() << "this CPU has no native bfloat16; mixed precision falls back to float32 here";
