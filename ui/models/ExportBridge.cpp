@@ -1,4 +1,5 @@
 #include "ui/models/ExportBridge.h"
+#include "ui/models/BridgeCommon.h"
 
 #include "core/common/Error.h"
 #include "core/export/Export.h"
@@ -17,11 +18,6 @@ namespace {
 std::mutex g_mutex;
 std::string g_key;
 std::unique_ptr<exporting::LoadedModel> g_model;
-
-QString whatOf(const std::exception& e) {
-    if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) return QString::fromStdString(c10->what_without_backtrace());
-    return QString::fromStdString(e.what());
-}
 
 } // namespace
 

@@ -1,4 +1,5 @@
 #include "ui/models/ModelBridge.h"
+#include "ui/models/BridgeCommon.h"
 
 #include "core/common/Error.h"
 #include "core/data/Augment.h"
@@ -25,12 +26,6 @@
 namespace ts::ui {
 namespace {
 
-QImage toQImage(const cv::Mat& rgb) {
-    if (rgb.empty()) return {};
-    cv::Mat c = rgb.isContinuous() ? rgb : rgb.clone();
-    return QImage(c.data, c.cols, c.rows, int(c.step), QImage::Format_RGB888).copy();
-}
-
 std::mutex g_modelMutex;
 // Models built for freeze reports, one per architecture (and head), the most
 // recently used first; a few only, since VGG-16 alone holds 138 M parameters.
@@ -46,11 +41,6 @@ exporting::LoadedModel& loadedBundle(const QString& path) {
         g_bundleKey = key;
     }
     return *g_bundle;
-}
-
-QString whatOf(const std::exception& e) {
-    if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) return QString::fromStdString(c10->what_without_backtrace());
-    return QString::fromStdString(e.what());
 }
 
 QVector<ImagePrediction> predictItems(exporting::LoadedModel& loaded, const std::vector<std::pair<std::string, int>>& items) {

@@ -1,4 +1,5 @@
 #include "ui/models/VizBridge.h"
+#include "ui/models/BridgeCommon.h"
 
 #include "core/common/Error.h"
 #include "core/common/Feedback.h"
@@ -28,17 +29,6 @@ exporting::LoadedModel& model(const QString& bundle) {
         g_key = key;
     }
     return *g_model;
-}
-
-QImage toQImage(const cv::Mat& rgb) {
-    if (rgb.empty()) return {};
-    cv::Mat c = rgb.isContinuous() ? rgb : rgb.clone();
-    return QImage(c.data, c.cols, c.rows, int(c.step), QImage::Format_RGB888).copy();
-}
-
-QString whatOf(const std::exception& e) {
-    if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) return QString::fromStdString(c10->what_without_backtrace());
-    return QString::fromStdString(e.what());
 }
 
 QRect toRect(const cv::Rect& r) { return QRect(r.x, r.y, r.width, r.height); }
