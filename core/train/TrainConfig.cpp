@@ -64,6 +64,9 @@ void TrainConfig::validate() const {
     if (earlyStoppingMetric != "val_accuracy" && earlyStoppingMetric != "val_loss")
         fail("early_stopping_metric must be val_accuracy or val_loss.");
     if (backboneLrMultiplier < 0) fail("backbone_lr_multiplier must be >= 0.");
+    for (const auto& [stage, m] : stageLrMultipliers)
+        if (!(m >= 0) || !std::isfinite(m))
+            fail("stage_lr_multipliers: the multiplier of \"" + stage + "\" must be a number >= 0.");
     if (workers < 0 || workers > 64) fail("workers must be in [0, 64].");
 }
 
@@ -83,6 +86,8 @@ nlohmann::json toJson(const TrainConfig& c) {
         {"train_params", c.trainParams},
         {"freeze_params", c.freezeParams},
         {"backbone_lr_multiplier", c.backboneLrMultiplier},
+        {"stage_lr_multipliers", nlohmann::json(c.stageLrMultipliers.empty() ? nlohmann::json::object()
+                                                                             : nlohmann::json(c.stageLrMultipliers))},
         {"augment",
          {{"preset", c.augment.preset},
           {"rotation_degrees", c.augment.rotationDegrees},
@@ -143,6 +148,7 @@ TrainConfig trainConfigFromJson(const nlohmann::json& j) {
         get("train_params", c.trainParams);
         get("freeze_params", c.freezeParams);
         get("backbone_lr_multiplier", c.backboneLrMultiplier);
+        get("stage_lr_multipliers", c.stageLrMultipliers);
         if (j.contains("augment")) {
             const auto& a = j.at("augment");
             const nlohmann::json known = defaults.at("augment");

@@ -5,6 +5,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,11 @@ struct TrainConfig {
     std::vector<std::string> trainParams, freezeParams;
     /// Learning-rate multiplier of trainable backbone (non-head) parameters. Default 1.
     double backboneLrMultiplier = 1.0;
+    /// Per-stage learning-rate multipliers ("layer3" -> 0.3; "head" allowed),
+    /// over backboneLrMultiplier for the stages listed (discriminative
+    /// learning rates). Stage names are checked against the model when the
+    /// run starts. Default empty.
+    std::map<std::string, double> stageLrMultipliers;
 
     // --- augmentation ---
     AugmentConfig augment;

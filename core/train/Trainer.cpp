@@ -33,6 +33,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -118,7 +119,7 @@ public:
         return loop();
     }
 
-    LrFindResult findLr(int steps, double startLr, double endLr) {
+    LrFindResult findLr(int steps, double startLr, double endLr, const std::function<void(double, double)>& onStep) {
         m_index = data::indexDataset(m_cfg.dataDir, {m_cfg.valFraction, m_cfg.seed});
         applyExclusions();
         setUp(/*resuming=*/false);
@@ -131,6 +132,7 @@ public:
             const double smoothed = avg / (1.0 - std::pow(0.98, step + 1));
             r.lrs.push_back(lr);
             r.losses.push_back(smoothed);
+            if (onStep) onStep(lr, smoothed);
             if (step == 0 || smoothed < best) best = smoothed;
             ++step;
             lr *= factor;
@@ -303,12 +305,59 @@ private:
     }
 
     void buildOptimizer() {
-        std::vector<at::Tensor> head, backbone;
+        // Parameter groups: the head first, then one group per distinct
+        // learning-rate multiplier of the backbone's trainable parameters
+        // (backboneLrMultiplier, or the stage's own in stageLrMultipliers).
+        const auto& stages = m_model->stages();
+        for (const auto& [name, multiplier] : m_cfg.stageLrMultipliers) {
+            (void)multiplier;
+            const bool known = std::any_of(stages.begin(), stages.end(), [&](const zoo::Stage& s) { return s.name == name; });
+            if (!known) {
+                std::string valid;
+                for (const auto& s : stages) valid += (valid.empty() ? "" : ", ") + s.name;
+                throw ConfigError("stage_lr_multipliers: " + m_cfg.arch + " has no stage \"" + name +
+                                  "\". Its stages are: " + valid + ".");
+            }
+        }
+        auto stageMultiplier = [&](const std::string& param, bool isHead) {
+            for (const auto& stage : stages) {
+                const auto it = m_cfg.stageLrMultipliers.find(stage.name);
+                if (it == m_cfg.stageLrMultipliers.end()) continue;
+                for (const auto& module : stage.modules)
+                    if (underPath(param, module)) return it->second;
+            }
+            return isHead ? 1.0 : m_cfg.backboneLrMultiplier;
+        };
+        std::vector<double> multipliers;            // one per group; [0] is the head's
+        std::vector<std::vector<at::Tensor>> members;
+        std::vector<int64_t> counts;
+        multipliers.push_back(stageMultiplier(m_model->headPath(), true));
+        members.emplace_back();
+        counts.push_back(0);
         for (const auto& p : m_model->named_parameters(true)) {
             if (!p.value().requires_grad()) continue;
-            (underPath(p.key(), m_model->headPath()) ? head : backbone).push_back(p.value());
+            const bool isHead = underPath(p.key(), m_model->headPath());
+            size_t g = 0;
+            if (!isHead) {
+                const double m = stageMultiplier(p.key(), false);
+                g = std::find(multipliers.begin() + 1, multipliers.end(), m) - multipliers.begin();
+                if (g == multipliers.size()) {
+                    multipliers.push_back(m);
+                    members.emplace_back();
+                    counts.push_back(0);
+                }
+            }
+            members[g].push_back(p.value());
+            counts[g] += p.value().numel();
         }
-        m_groupMultipliers = {1.0};
+        m_groupMultipliers = multipliers;
+        if (!m_cfg.stageLrMultipliers.empty()) {
+            std::ostringstream s;
+            s << "Learning-rate multipliers: head x" << multipliers[0];
+            for (size_t g = 1; g < multipliers.size(); ++g)
+                s << ", x" << multipliers[g] << " for " << counts[g] << " backbone parameters";
+            log(s.str() + ".");
+        }
         auto makeOptions = [&](double lr) -> std::unique_ptr<torch::optim::OptimizerOptions> {
             switch (m_cfg.optimizer) {
             case OptimizerKind::SGD:
@@ -324,11 +373,7 @@ private:
             return nullptr;
         };
         std::vector<torch::optim::OptimizerParamGroup> groups;
-        groups.emplace_back(head, makeOptions(m_cfg.lr));
-        if (!backbone.empty()) {
-            groups.emplace_back(backbone, makeOptions(m_cfg.lr * m_cfg.backboneLrMultiplier));
-            m_groupMultipliers.push_back(m_cfg.backboneLrMultiplier);
-        }
+        for (size_t g = 0; g < members.size(); ++g) groups.emplace_back(members[g], makeOptions(m_cfg.lr * multipliers[g]));
         switch (m_cfg.optimizer) {
         case OptimizerKind::SGD:
             m_optimizer = std::make_unique<torch::optim::SGD>(groups, torch::optim::SGDOptions(m_cfg.lr));
@@ -822,12 +867,13 @@ TrainResult trainRun(const TrainConfig& config, const std::string& runDir, const
     return run.start();
 }
 
-LrFindResult lrFind(const TrainConfig& config, Feedback& feedback, int steps, double startLr, double endLr) {
+LrFindResult lrFind(const TrainConfig& config, Feedback& feedback, int steps, double startLr, double endLr,
+                    const std::function<void(double, double)>& onStep) {
     config.validate();
     if (!(startLr > 0) || !(endLr > startLr)) throw ConfigError("lr-find needs 0 < start < end.");
     static const TrainerCallbacks kNone;
     Run run(config, std::string(), kNone, feedback);
-    return run.findLr(std::max(steps, 10), startLr, endLr);
+    return run.findLr(std::max(steps, 10), startLr, endLr, onStep);
 }
 
 TrainResult resumeRun(const std::string& runDir, const TrainerCallbacks& callbacks, Feedback& feedback) {

@@ -19,6 +19,7 @@
 #include "core/train/Events.h"
 #include "core/train/TrainConfig.h"
 
+#include <functional>
 #include <string>
 
 namespace ts::train {
@@ -50,9 +51,11 @@ struct LrFindResult {
 /// Learning-rate range test (Smith; fastai's lr_find): trains a throwaway
 /// copy of the configured model for up to `steps` batches while the rate
 /// grows exponentially from `startLr` to `endLr`, stopping when the loss
-/// diverges. Nothing is written to disk.
+/// diverges. Nothing is written to disk. `onStep` (optional) is called on
+/// the calling thread after every step with its rate and smoothed loss, so a
+/// plot can grow while the test runs.
 LrFindResult lrFind(const TrainConfig& config, Feedback& feedback, int steps = 100, double startLr = 1e-7,
-                    double endLr = 10.0);
+                    double endLr = 10.0, const std::function<void(double lr, double loss)>& onStep = {});
 
 /// The device a config runs on ("cpu" or "cuda"), and a note on why.
 std::string resolveDevice(DeviceChoice choice, std::string* why = nullptr);

@@ -141,6 +141,76 @@ TEST_F(TrainerTest, FrozenWeightsAndBatchNormStatisticsStayBitIdentical) {
     EXPECT_GT(trainedMoved, 3);
 }
 
+TEST_F(TrainerTest, StageLearningRateMultipliersScaleEachStagesStep) {
+    // One plain SGD step over the whole training set: a stage's update is
+    // its multiplier times the update it gets at x1, and a stage at x0 does
+    // not move; what lies after it gets the same gradient either way.
+    auto c = tinyConfig(s_data->path());
+    c.freeze = "none";
+    c.epochs = 1;
+    c.batchSize = 1000;
+    c.optimizer = train::OptimizerKind::SGD;
+    c.momentum = 0.0;
+    c.lr = 0.05;
+    torch::manual_seed(c.seed);
+    const auto init = stateOf(*zoo::createModel("tiny_cnn", {3}));
+
+    auto trainWith = [&](const std::map<std::string, double>& multipliers, const std::string& name) {
+        test::TempDir runs;
+        Feedback fb;
+        auto cfg = c;
+        cfg.stageLrMultipliers = multipliers;
+        train::trainRun(cfg, runs.file(name), {}, fb);
+        std::ifstream log(runs.file(name + "/train.log"));
+        const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+        EXPECT_EQ(text.find("Learning-rate multipliers") != std::string::npos, !multipliers.empty()) << text;
+        return stateOf(*exporting::loadTrainedModel(runs.file(name)).model);
+    };
+    const auto plain = trainWith({}, "plain");
+    const auto graded = trainWith({{"features.1", 0.5}, {"features.2", 0.0}, {"head", 2.0}}, "graded");
+
+    auto step = [&](const std::map<std::string, at::Tensor>& after, const std::string& key) { return after.at(key) - init.at(key); };
+    for (const std::string key : {"features.1.0.weight", "features.1.1.weight", "features.1.1.bias"}) {
+        ASSERT_GT(step(plain, key).abs().max().item<double>(), 0.0) << key;
+        EXPECT_TRUE(at::allclose(step(graded, key), 0.5 * step(plain, key), 1e-4, 1e-7)) << key;
+    }
+    for (const std::string key : {"features.2.0.weight", "features.2.1.weight", "features.2.1.bias"})
+        EXPECT_TRUE(graded.at(key).equal(init.at(key))) << key << " moved at x0";
+    for (const std::string key : {"features.0.0.weight", "features.3.0.weight"})
+        EXPECT_TRUE(at::allclose(graded.at(key), plain.at(key), 1e-5, 1e-7)) << key;
+    EXPECT_TRUE(at::allclose(step(graded, "classifier.0.weight"), 2.0 * step(plain, "classifier.0.weight"), 1e-4, 1e-7));
+
+    // An unknown stage names the valid ones.
+    test::TempDir runs;
+    Feedback fb;
+    auto bad = c;
+    bad.stageLrMultipliers = {{"layer4", 0.1}};
+    try {
+        train::trainRun(bad, runs.file("bad"), {}, fb);
+        FAIL() << "an unknown stage was accepted";
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("features.3"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("layer4"), std::string::npos) << e.what();
+    }
+    bad.stageLrMultipliers = {{"features.1", -1.0}};
+    EXPECT_THROW(bad.validate(), ConfigError);
+}
+
+TEST_F(TrainerTest, LrFinderReportsEveryStepAsItGoes) {
+    auto c = tinyConfig(s_data->path());
+    Feedback fb;
+    std::vector<std::pair<double, double>> seen;
+    const auto r = train::lrFind(c, fb, 30, 1e-5, 1.0, [&](double lr, double loss) { seen.emplace_back(lr, loss); });
+    ASSERT_EQ(seen.size(), r.lrs.size());
+    ASSERT_GE(seen.size(), 10u);
+    for (size_t i = 0; i < seen.size(); ++i) {
+        EXPECT_EQ(seen[i].first, r.lrs[i]);
+        EXPECT_EQ(seen[i].second, r.losses[i]);
+        if (i > 0) EXPECT_GT(seen[i].first, seen[i - 1].first);
+    }
+    EXPECT_GT(r.suggestedLr, 0.0);
+}
+
 TEST_F(TrainerTest, FeatureCacheGivesTheSameHeadAsTheFullPath) {
     test::TempDir runs;
     auto c = tinyConfig(s_data->path());
@@ -241,7 +311,11 @@ TEST(TrainConfig, JsonRoundTripAndUnknownKeys) {
     c.schedule = train::ScheduleKind::Cosine;
     c.augment.preset = "standard";
     c.augment.hue = 0.1;
+    EXPECT_TRUE(train::toJson(c).at("stage_lr_multipliers").is_object());
+    EXPECT_EQ(train::toJson(train::trainConfigFromJson(train::toJson(c))), train::toJson(c));
+    c.stageLrMultipliers = {{"layer3", 0.3}, {"layer4", 1.0}};
     const auto back = train::trainConfigFromJson(train::toJson(c));
+    EXPECT_EQ(back.stageLrMultipliers, c.stageLrMultipliers);
     EXPECT_EQ(train::toJson(back), train::toJson(c));
     auto j = train::toJson(c);
     j["learning_rate"] = 0.1;
