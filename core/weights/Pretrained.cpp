@@ -1,5 +1,6 @@
 #include "core/weights/Pretrained.h"
 
+#include "core/common/AtomicFile.h"
 #include "core/common/Error.h"
 #include "core/common/Paths.h"
 #include "core/weights/StateDict.h"
@@ -30,6 +31,31 @@ zoo::Backbone loadPretrained(const std::string& arch, const std::string& weights
     applyStateDict(*model, readStateDict(path), path, arch);
     model->eval();
     return model;
+}
+
+ImportResult importWeightsIntoCache(const std::string& file, const std::string& arch, bool replace) {
+    namespace fs = std::filesystem;
+    ImportResult result;
+    result.path = cachedWeightsPath(arch);  // throws ModelError for an unknown arch
+    if (result.path.empty())
+        throw ConfigError("The " + arch + " architecture has no official weights, so the cache has no place for "
+                          "them; use the file '" + file + "' directly as the model's weights instead.");
+    std::error_code ec;
+    result.replaced = fs::exists(result.path, ec);
+    if (result.replaced && !replace)
+        throw ConfigError("The cache already holds " + arch + " weights at '" + result.path +
+                          "'; they are kept unless replacing them with '" + file + "' is asked for.");
+    // The file must load strictly into the architecture before it is trusted.
+    const StateDict sd = readStateDict(file);
+    zoo::Backbone model = zoo::createModel(arch);
+    applyStateDict(*model, sd, file, arch);
+    result.tensors = sd.size();
+    writeFileAtomicWith(result.path, [&](const std::string& tmp) {
+        std::error_code copyError;
+        fs::copy_file(file, tmp, fs::copy_options::overwrite_existing, copyError);
+        if (copyError) throw IoError("Cannot copy '" + file + "' to '" + tmp + "': " + copyError.message() + ".");
+    });
+    return result;
 }
 
 } // namespace ts::weights

@@ -355,6 +355,37 @@ TEST_F(Download, CliImportChecksTheArchitectureAndCopiesIntoTheCache) {
     EXPECT_NO_THROW(weights::loadPretrained("mobilenet_v2"));
 }
 
+TEST_F(Download, ImportIntoCacheChecksStrictlyAndReplacesOnlyWhenAsked) {
+    const std::string good = m_cache->file("mine.pth"), wrong = m_cache->file("tiny.pth");
+    weights::writeStateDict(weights::stateDictOf(*zoo::createModel("mobilenet_v2")), good);
+    weights::writeStateDict(weights::stateDictOf(*zoo::createModel("tiny_cnn")), wrong);
+    const std::string cached = weights::cachedWeightsPath("mobilenet_v2");
+
+    try {
+        weights::importWeightsIntoCache(wrong, "mobilenet_v2", false);
+        ADD_FAILURE() << "a tiny_cnn file was accepted as mobilenet_v2";
+    } catch (const WeightsError& e) {
+        EXPECT_TRUE(contains(e.what(), "missing key(s)")) << e.what();
+        EXPECT_TRUE(contains(e.what(), "features.0.0.weight")) << e.what();
+    }
+    EXPECT_FALSE(fs::exists(cached));
+
+    const weights::ImportResult first = weights::importWeightsIntoCache(good, "mobilenet_v2", false);
+    EXPECT_EQ(first.path, cached);
+    EXPECT_FALSE(first.replaced);
+    EXPECT_EQ(first.tensors, weights::stateDictOf(*zoo::createModel("mobilenet_v2")).size());
+    EXPECT_EQ(readFile(cached), readFile(good));
+    EXPECT_THROW(weights::importWeightsIntoCache(good, "mobilenet_v2", false), ConfigError);
+    EXPECT_TRUE(weights::importWeightsIntoCache(good, "mobilenet_v2", true).replaced);
+    EXPECT_EQ(readFile(cached), readFile(good));
+    // A wrong file never replaces good cached weights.
+    EXPECT_THROW(weights::importWeightsIntoCache(wrong, "mobilenet_v2", true), WeightsError);
+    EXPECT_EQ(readFile(cached), readFile(good));
+    EXPECT_THROW(weights::importWeightsIntoCache(wrong, "tiny_cnn", true), ConfigError);  // no official weights
+    for (const auto& entry : fs::directory_iterator(paths::weightsCacheDir()))
+        EXPECT_EQ(entry.path().string(), cached) << "left behind in the cache";
+}
+
 TEST_F(Download, CliDownloadReportsProgressAndErrors) {
     const auto& info = zoo::modelInfo("mobilenet_v2");
     serve(zoo::weightsFileName(info), randomBytes(600000, 9));
