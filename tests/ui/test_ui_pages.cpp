@@ -13,6 +13,7 @@
 
 #include <QAbstractSpinBox>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QDir>
 #include <QLabel>
 #include <QListWidget>
@@ -188,6 +189,90 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(ts::train::toJson(back).dump()), QString::fromStdString(ts::train::toJson(config).dump()));
         // Every field explains itself.
         for (QWidget* w : page.findChildren<QAbstractSpinBox*>()) QVERIFY2(!w->toolTip().isEmpty(), qPrintable(w->objectName()));
+    }
+
+    void lrFinderCurveGrowsWhileItRuns() {
+        QTemporaryDir dir;
+        QString error;
+        DemoOptions options;
+        options.imagesPerClass = 12;
+        QVERIFY2(generateDemoDataset(dir.path(), options, &error), qPrintable(error));
+        TrainingPage page;
+        const QString data = dir.path();
+        page.setConfigSource([data] {
+            ts::train::TrainConfig c;
+            c.arch = "tiny_cnn";
+            c.pretrained = false;
+            c.dataDir = data.toStdString();
+            c.batchSize = 4;
+            return c;
+        });
+        int whileBusy = 0;
+        QVector<double> rates;
+        connect(&page, &TrainingPage::lrFinderStep, &page, [&](int step, double lr, double) {
+            if (page.isBusy()) ++whileBusy;
+            QCOMPARE(step, rates.size() + 1);
+            rates << lr;
+        });
+        QSignalSpy done(&page, &TrainingPage::lrFinderDone);
+        page.startLrFinder(30);
+        QVERIFY(page.isBusy());
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 120000);
+        // Every step reached the page before the result, in increasing rate order.
+        QVERIFY2(rates.size() >= 10, qPrintable(QString::number(rates.size())));
+        QCOMPARE(whileBusy, rates.size());
+        for (int i = 1; i < rates.size(); ++i) QVERIFY(rates[i] > rates[i - 1]);
+        QCOMPARE(page.lrFinderPlot()->model()->series(0).points.size(), rates.size());
+        QVERIFY(page.hasLrSuggestion());
+    }
+
+    void layersStageLearningRates() {
+        LayersPage page;
+        page.setModel(QStringLiteral("tiny_cnn"), 3);
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy(), 60000);
+        page.setPreset(LayersPage::TrainEverything);
+        page.gradeStageLrMultipliers(0.5);
+        ts::train::TrainConfig config;
+        page.applyTo(config);
+        const std::map<std::string, double> graded{
+            {"head", 1.0}, {"features.3", 0.5}, {"features.2", 0.25}, {"features.1", 0.125}, {"features.0", 0.0625}};
+        QVERIFY(config.stageLrMultipliers == graded);
+        QTreeWidgetItem* stage3 = page.tree()->topLevelItem(3);
+        QCOMPARE(stage3->data(0, Qt::UserRole).toString(), QStringLiteral("features.3"));
+        QCOMPARE(stage3->text(3), QStringLiteral("0.5"));
+
+        // Only trainable stages are graded.
+        page.setPreset(LayersPage::FineTuneLast, 1);
+        page.gradeStageLrMultipliers(0.1);
+        page.applyTo(config);
+        QVERIFY((config.stageLrMultipliers == std::map<std::string, double>{{"head", 1.0}, {"features.3", 0.1}}));
+        QCOMPARE(page.tree()->topLevelItem(0)->text(3), QStringLiteral("–"));
+
+        // An edit in the tree's LR column (what the spin box delegate writes).
+        page.tree()->topLevelItem(3)->setData(3, Qt::UserRole, 0.3);
+        QTRY_COMPARE(page.stageLrMultiplier(QStringLiteral("features.3")), 0.3);
+        QCOMPARE(page.tree()->topLevelItem(3)->text(3), QStringLiteral("0.3"));
+        QVERIFY(!page.setStageLrMultiplier(QStringLiteral("layer9"), 1.0));
+
+        // Stages without their own value follow the backbone multiplier.
+        page.clearStageLrMultipliers();
+        page.findChild<QDoubleSpinBox*>(QStringLiteral("lrMultiplier"))->setValue(0.2);
+        QCOMPARE(page.tree()->topLevelItem(3)->text(3), QStringLiteral("0.2"));
+        QCOMPARE(page.tree()->topLevelItem(4)->text(3), QStringLiteral("1"));
+        page.applyTo(config);
+        QVERIFY(config.stageLrMultipliers.empty());
+
+        // Round trip through a config.
+        QVERIFY(page.setStageLrMultiplier(QStringLiteral("features.3"), 0.05));
+        page.applyTo(config);
+        LayersPage other;
+        other.setModel(QStringLiteral("tiny_cnn"), 3);
+        other.loadFrom(config);
+        QTRY_VERIFY_WITH_TIMEOUT(!other.isBusy(), 60000);
+        QCOMPARE(other.stageLrMultiplier(QStringLiteral("features.3")), 0.05);
+        ts::train::TrainConfig back;
+        other.applyTo(back);
+        QVERIFY(back.stageLrMultipliers == config.stageLrMultipliers);
     }
 
     void curvePlotDrawsInBatches() {

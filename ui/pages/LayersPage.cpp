@@ -21,6 +21,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
+#include <QStyledItemDelegate>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
@@ -28,6 +29,30 @@ namespace ts::ui {
 namespace {
 
 QString count(qint64 n) { return QLocale().toString(n); }
+
+constexpr int kLrColumn = 3;
+
+// Only the "LR ×" cells of stage rows can be edited, with a spin box.
+class LrColumnDelegate : public QStyledItemDelegate {
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+    QWidget* createEditor(QWidget* parent, const QStyleOptionViewItem&, const QModelIndex& index) const override {
+        if (index.column() != kLrColumn || index.parent().isValid()) return nullptr;
+        auto* box = new QDoubleSpinBox(parent);
+        box->setDecimals(4);
+        box->setRange(0.0, 100.0);
+        box->setSingleStep(0.1);
+        return box;
+    }
+    void setEditorData(QWidget* editor, const QModelIndex& index) const override {
+        static_cast<QDoubleSpinBox*>(editor)->setValue(index.data(Qt::UserRole).toDouble());
+    }
+    void setModelData(QWidget* editor, QAbstractItemModel* model, const QModelIndex& index) const override {
+        auto* box = static_cast<QDoubleSpinBox*>(editor);
+        box->interpretText();
+        model->setData(index, box->value(), Qt::UserRole);
+    }
+};
 
 } // namespace
 
@@ -126,9 +151,38 @@ LayersPage::LayersPage(QWidget* parent) : QWidget(parent) {
     m_count->setFont(bold);
     m_tree = new QTreeWidget(this);
     m_tree->setObjectName(QStringLiteral("stageTree"));
-    m_tree->setHeaderLabels({tr("Stage / module"), tr("Parameters"), tr("Trainable")});
+    m_tree->setHeaderLabels({tr("Stage / module"), tr("Parameters"), tr("Trainable"), tr("LR ×")});
     m_tree->header()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_tree->header()->setStretchLastSection(false);
+    m_tree->headerItem()->setToolTip(kLrColumn, tr("Learning rate of the stage relative to the peak rate. Double-click "
+                                                    "(or F2) to set a stage's own value; bold values are the stage's "
+                                                    "own, the others follow the backbone multiplier."));
+    m_tree->setItemDelegate(new LrColumnDelegate(m_tree));
+    m_tree->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
+
+    auto* lrRow = new QHBoxLayout;
+    m_gradeFactor = new QDoubleSpinBox(this);
+    m_gradeFactor->setObjectName(QStringLiteral("gradeFactor"));
+    m_gradeFactor->setRange(0.05, 1.0);
+    m_gradeFactor->setSingleStep(0.05);
+    m_gradeFactor->setDecimals(2);
+    m_gradeFactor->setValue(0.5);
+    m_gradeFactor->setToolTip(tr("Each trainable stage, going back from the head, learns this fraction of the rate "
+                                 "of the stage after it: early layers hold general features and should move least."));
+    auto* grade = new QPushButton(tr("&Graded LRs"), this);
+    grade->setObjectName(QStringLiteral("gradeLrs"));
+    grade->setToolTip(m_gradeFactor->toolTip());
+    auto* resetLr = new QPushButton(tr("&Reset LRs"), this);
+    resetLr->setObjectName(QStringLiteral("resetLrs"));
+    resetLr->setToolTip(tr("Forget the per-stage multipliers: every backbone stage follows the backbone multiplier."));
+    lrRow->addWidget(new QLabel(tr("Per-stage learning rates: ×"), this));
+    lrRow->addWidget(m_gradeFactor);
+    lrRow->addWidget(new QLabel(tr("per stage back"), this));
+    lrRow->addWidget(grade);
+    lrRow->addWidget(resetLr);
+    lrRow->addStretch(1);
+    connect(grade, &QPushButton::clicked, this, [this] { gradeStageLrMultipliers(m_gradeFactor->value()); });
+    connect(resetLr, &QPushButton::clicked, this, &LayersPage::clearStageLrMultipliers);
     m_error = new QLabel(this);
     m_error->setWordWrap(true);
     m_error->setStyleSheet(QStringLiteral("color: #b00020;"));
@@ -148,6 +202,7 @@ LayersPage::LayersPage(QWidget* parent) : QWidget(parent) {
     right->addWidget(m_count);
     right->addWidget(m_busy);
     right->addWidget(m_tree, 1);
+    right->addLayout(lrRow);
     right->addWidget(m_error);
 
     body->addLayout(left, 2);
@@ -164,7 +219,10 @@ LayersPage::LayersPage(QWidget* parent) : QWidget(parent) {
         refresh();
     });
     connect(m_hidden, qOverload<int>(&QSpinBox::valueChanged), this, [this] { refresh(); });
-    connect(m_lrMultiplier, qOverload<double>(&QDoubleSpinBox::valueChanged), this, &LayersPage::planChanged);
+    connect(m_lrMultiplier, qOverload<double>(&QDoubleSpinBox::valueChanged), this, [this] {
+        rebuildTree();
+        Q_EMIT planChanged();
+    });
     connect(m_dropout, qOverload<double>(&QDoubleSpinBox::valueChanged), this, &LayersPage::planChanged);
     connect(m_tree, &QTreeWidget::itemChanged, this, &LayersPage::onItemChanged);
     connect(m_weights, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
@@ -193,6 +251,7 @@ void LayersPage::setModel(const QString& arch, int numClasses) {
     m_numClasses = qMax(1, numClasses);
     if (archChanged) {
         m_overrides.clear();
+        m_stageLr.clear();
         // Models without official weights (tiny_cnn) start from random weights.
         bool official = false;
         for (const ZooRow& row : zooRows())
@@ -223,6 +282,48 @@ bool LayersPage::setStageTrainable(const QString& stage, bool trainable) {
     return false;
 }
 
+bool LayersPage::setStageLrMultiplier(const QString& stage, double multiplier) {
+    for (int i = 0; i < m_tree->topLevelItemCount(); ++i) {
+        if (m_tree->topLevelItem(i)->data(0, Qt::UserRole).toString() != stage) continue;
+        if (multiplier < 0) m_stageLr.remove(stage);
+        else m_stageLr.insert(stage, multiplier);
+        rebuildTree();
+        Q_EMIT planChanged();
+        return true;
+    }
+    return false;
+}
+
+double LayersPage::stageLrMultiplier(const QString& stage) const { return m_stageLr.value(stage, -1.0); }
+
+void LayersPage::gradeStageLrMultipliers(double factor) {
+    m_stageLr.clear();
+    double rate = 1.0;
+    for (int i = int(m_report.stages.size()) - 1; i >= 0; --i) {
+        const FreezeStageRow& stage = m_report.stages[i];
+        if (stage.name == QLatin1String("head")) {
+            m_stageLr.insert(stage.name, 1.0);
+            continue;
+        }
+        if (stage.trainable == 0) continue;
+        rate *= factor;
+        m_stageLr.insert(stage.name, rate);
+    }
+    rebuildTree();
+    Q_EMIT planChanged();
+}
+
+void LayersPage::clearStageLrMultipliers() {
+    m_stageLr.clear();
+    rebuildTree();
+    Q_EMIT planChanged();
+}
+
+double LayersPage::effectiveLrMultiplier(const FreezeStageRow& stage) const {
+    if (m_stageLr.contains(stage.name)) return m_stageLr.value(stage.name);
+    return stage.name == QLatin1String("head") ? 1.0 : m_lrMultiplier->value();
+}
+
 void LayersPage::setWeightsSource(WeightsSource source, const QString& file) {
     if (!file.isEmpty()) m_weightsFile->setText(file);
     m_weights->setCurrentIndex(source);
@@ -242,6 +343,9 @@ void LayersPage::applyTo(train::TrainConfig& config) const {
     for (auto it = m_overrides.constBegin(); it != m_overrides.constEnd(); ++it)
         (it.value() ? config.trainStages : config.freezeStages).push_back(it.key().toStdString());
     config.backboneLrMultiplier = m_lrMultiplier->value();
+    config.stageLrMultipliers.clear();
+    for (auto it = m_stageLr.constBegin(); it != m_stageLr.constEnd(); ++it)
+        config.stageLrMultipliers[it.key().toStdString()] = it.value();
     config.headHiddenUnits = m_hidden->value();
     config.headDropout = m_dropout->value();
     switch (weightsSource()) {
@@ -273,6 +377,8 @@ void LayersPage::loadFrom(const train::TrainConfig& config) {
     for (const auto& s : config.trainStages) m_overrides.insert(QString::fromStdString(s), true);
     for (const auto& s : config.freezeStages) m_overrides.insert(QString::fromStdString(s), false);
     m_lrMultiplier->setValue(config.backboneLrMultiplier);
+    m_stageLr.clear();
+    for (const auto& [stage, multiplier] : config.stageLrMultipliers) m_stageLr.insert(QString::fromStdString(stage), multiplier);
     m_hidden->setValue(int(config.headHiddenUnits));
     m_dropout->setValue(config.headDropout);
     if (!config.weightsFile.empty()) setWeightsSource(WeightsFile, QString::fromStdString(config.weightsFile));
@@ -359,6 +465,18 @@ void LayersPage::rebuildTree() {
         item->setToolTip(0, stage.name == QLatin1String("head")
                                 ? tr("The new classifier for your classes: it always trains.")
                                 : tr("Checked: this stage trains. Modules: %1").arg(stage.modules.join(QStringLiteral(", "))));
+        const double lr = effectiveLrMultiplier(stage);
+        item->setData(kLrColumn, Qt::UserRole, lr);
+        item->setText(kLrColumn, stage.trainable ? QStringLiteral("%1").arg(lr, 0, 'g', 3) : QStringLiteral("–"));
+        item->setTextAlignment(kLrColumn, Qt::AlignRight | Qt::AlignVCenter);
+        item->setToolTip(kLrColumn, stage.trainable ? tr("Learns at %1 × the peak rate. Double-click to change.").arg(lr, 0, 'g', 3)
+                                                    : tr("Frozen: does not learn."));
+        if (m_stageLr.contains(stage.name)) {
+            QFont own = item->font(kLrColumn);
+            own.setBold(true);
+            item->setFont(kLrColumn, own);
+        }
+        item->setFlags(item->flags() | Qt::ItemIsEditable);
         if (!stage.trainable) item->setForeground(0, palette().brush(QPalette::Disabled, QPalette::Text));
         for (const QString& module : stage.modules) {
             auto* child = new QTreeWidgetItem(item);
@@ -370,7 +488,15 @@ void LayersPage::rebuildTree() {
 }
 
 void LayersPage::onItemChanged(QTreeWidgetItem* item, int column) {
-    if (m_updating || column != 0 || item->parent()) return;
+    if (m_updating || item->parent()) return;
+    if (column == kLrColumn) {
+        // An edit of the "LR ×" cell (the delegate writes Qt::UserRole).
+        const QString stage = item->data(0, Qt::UserRole).toString();
+        const double value = item->data(kLrColumn, Qt::UserRole).toDouble();
+        QMetaObject::invokeMethod(this, [this, stage, value] { setStageLrMultiplier(stage, value); }, Qt::QueuedConnection);
+        return;
+    }
+    if (column != 0) return;
     const QString stage = item->data(0, Qt::UserRole).toString();
     const bool trainable = item->checkState(0) != Qt::Unchecked;
     m_overrides.insert(stage, trainable);

@@ -4,8 +4,10 @@
 // The model as a tree of stages (and the modules they group), each stage with
 // a check box: checked = trains. Presets: feature extraction (only the new
 // head), fine-tune the last N stages, train everything; a stage's box
-// overrides its preset. The page also sets the learning-rate multiplier of
-// the trainable backbone, the new head (hidden units, dropout) and where the
+// overrides its preset. The page also sets learning-rate multipliers (one for
+// the trainable backbone, and per stage in the tree's "LR ×" column, with a
+// one-click graded set: each stage back from the head gets a fixed fraction
+// of the next one's rate), the new head (hidden units, dropout) and where the
 // pretrained weights come from. The trainable parameter count follows every
 // change. BatchNorm policy (core/train/FreezePlan.h): frozen BatchNorm layers
 // stay in eval mode, so their running statistics are used and kept.
@@ -51,6 +53,17 @@ public:
     Preset preset() const;
     /// Overrides one stage (true = trains); false when there is no such stage.
     bool setStageTrainable(const QString& stage, bool trainable);
+    /// Sets one stage's learning-rate multiplier (relative to the peak rate);
+    /// a negative value clears it (the stage then follows the backbone's
+    /// multiplier, the head x1). False when there is no such stage.
+    bool setStageLrMultiplier(const QString& stage, double multiplier);
+    /// The stage's own multiplier, or -1 when it has none.
+    double stageLrMultiplier(const QString& stage) const;
+    /// Graded rates: the head x1, and each trainable backbone stage, going
+    /// back from the head, `factor` times the rate of the stage after it.
+    void gradeStageLrMultipliers(double factor);
+    /// Forgets every per-stage multiplier.
+    void clearStageLrMultipliers();
     void setWeightsSource(WeightsSource source, const QString& file = {});
     WeightsSource weightsSource() const;
 
@@ -78,6 +91,7 @@ private:
     void rebuildTree();
     void onItemChanged(QTreeWidgetItem* item, int column);
     void updateWeightsNote();
+    double effectiveLrMultiplier(const FreezeStageRow& stage) const;
 
     QString m_arch;
     int m_numClasses = 2;
@@ -98,6 +112,8 @@ private:
     JobRunner* m_runner = nullptr;
     QString m_building;  // key of the model being built, empty when none
     QMap<QString, bool> m_overrides;
+    QMap<QString, double> m_stageLr;
+    QDoubleSpinBox* m_gradeFactor = nullptr;
     FreezeReport m_report;
     bool m_updating = false;
 };

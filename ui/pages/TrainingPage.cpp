@@ -221,6 +221,17 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
     connect(this, &TrainingPage::requestLrFind, m_worker, &TrainingWorker::findLearningRate);
     connect(m_worker, &TrainingWorker::lrFound, this, &TrainingPage::onLrFound);
+    connect(m_worker, &TrainingWorker::lrStep, this, [this](double lr, double loss) {
+        if (!m_finderRunning) return;
+        ++m_finderSteps;
+        if (std::isfinite(loss)) m_lrPlot->append(0, lr, loss);
+        m_lrNote->setText(tr("Batch %1 of %2: rate %3, smoothed loss %4…")
+                              .arg(m_finderSteps)
+                              .arg(m_finderTotal)
+                              .arg(lr, 0, 'g', 2)
+                              .arg(loss, 0, 'f', 3));
+        Q_EMIT lrFinderStep(m_finderSteps, lr, loss);
+    });
     connect(m_worker, &TrainingWorker::failed, this, [this](const TaskError& error) {
         m_finderRunning = false;
         m_findButton->setText(tr("&Find a learning rate"));
@@ -351,6 +362,8 @@ void TrainingPage::startLrFinder(int steps) {
     train::TrainConfig c = m_source ? m_source() : train::TrainConfig();
     applyTo(c);
     m_finderRunning = true;
+    m_finderSteps = 0;
+    m_finderTotal = steps;
     m_findButton->setText(tr("&Stop the finder"));
     m_lrNote->setText(tr("Running %1 batches…").arg(steps));
     m_lrPlot->clear();

@@ -66,6 +66,8 @@ public:
 Q_SIGNALS:
     void configChanged();
     void lrFinderDone();
+    /// A step of the finder in progress, plotted as it arrives.
+    void lrFinderStep(int step, double lr, double loss);
     void errorOccurred(const ts::ui::TaskError& error);
     void requestLrFind(const ts::train::TrainConfig& config, int steps);
 
@@ -110,6 +112,8 @@ private:
     QLabel* m_lrNote = nullptr;
     double m_suggestedLr = 0;
     bool m_finderRunning = false;
+    int m_finderSteps = 0;  // steps seen of the finder in progress
+    int m_finderTotal = 0;
     QTimer m_debounce;
     QThread m_thread;
     TrainingWorker* m_worker = nullptr;

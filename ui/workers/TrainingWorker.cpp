@@ -93,7 +93,8 @@ void TrainingWorker::train(const ts::train::TrainConfig& config, const QString& 
 void TrainingWorker::findLearningRate(const ts::train::TrainConfig& config, int steps) {
     const std::shared_ptr<Feedback> feedback = startJob();
     try {
-        const train::LrFindResult result = train::lrFind(config, *feedback, steps);
+        const train::LrFindResult result = train::lrFind(config, *feedback, steps, 1e-7, 10.0,
+                                                         [this](double lr, double loss) { Q_EMIT lrStep(lr, loss); });
         Q_EMIT lrFound(result);
     } catch (const std::exception& e) {
         Q_EMIT failed(errorFrom(QString::fromStdString(e.what()), tr("The learning-rate finder stopped:")));

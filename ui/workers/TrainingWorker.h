@@ -50,6 +50,8 @@ Q_SIGNALS:
     /// After each epoch: the probe images' predictions and Grad-CAM.
     void probesUpdated(int epoch, const QVector<ts::ui::ProbeResult>& probes);
     void finished(const ts::train::TrainResult& result);
+    /// Each step of the range test as it is done: its rate and smoothed loss.
+    void lrStep(double lr, double loss);
     void lrFound(const ts::train::LrFindResult& result);
     void failed(const ts::ui::TaskError& error);
 
