@@ -16,12 +16,14 @@ namespace ts::ui {
 namespace {
 
 // Bumped when the drawing changes, so old demo folders are regenerated.
-constexpr int kDemoVersion = 2;
+constexpr int kDemoVersion = 3;
 const char* const kMarker = ".transfer-studio-demo";
 
 // Each class has its own colour family (hue centre, +-18 degrees) besides its
-// shape, so a small network trained from scratch separates them in a few
-// epochs; the backgrounds are pale and plain so the object stands out.
+// shape, so a small network trained from scratch separates most of them in a
+// few epochs; but one image in five takes the colour of another class, so
+// colour alone is not enough and the Inspect page has real mistakes to show.
+// The backgrounds are pale and plain so the object stands out.
 int classHue(const QString& shape) {
     if (shape == QLatin1String("circle")) return 0;     // reds
     if (shape == QLatin1String("square")) return 215;   // blues
@@ -49,7 +51,12 @@ QImage drawShape(const QString& shape, int size, QRandomGenerator& rng) {
     const double cy = margin + rng.generateDouble() * (size - 2 * margin);
     p.translate(cx, cy);
     p.rotate(rng.bounded(360));
-    const int hue = (classHue(shape) + 342 + rng.bounded(37)) % 360;
+    QString colourOf = shape;
+    if (rng.bounded(5) == 0) {
+        const QStringList others{QStringLiteral("circle"), QStringLiteral("square"), QStringLiteral("triangle")};
+        colourOf = others.at(int((others.indexOf(shape) + 1 + rng.bounded(2)) % 3));
+    }
+    const int hue = (classHue(colourOf) + 342 + rng.bounded(37)) % 360;
     const QColor fill = QColor::fromHsv(hue, 150 + rng.bounded(106), 120 + rng.bounded(121));
     p.setBrush(fill);
     p.setPen(QPen(fill.darker(160), 1.5 + rng.generateDouble() * 2));

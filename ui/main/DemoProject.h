@@ -3,8 +3,9 @@
 // itself, so that every page has something to show without a download.
 // Three classes of shapes, each in its own colour family (red circles, blue
 // squares, green triangles) with random shades, sizes, positions and
-// rotations on pale backgrounds; seeded, so every machine generates the same
-// images.
+// rotations on pale backgrounds; one image in five has the colour of another
+// class, so the shape has to be learned. Seeded: every machine generates the
+// same images.
 #include <QString>
 #include <QStringList>
 
