@@ -25,10 +25,8 @@ QVector<ZooRow> zooRows() {
         row.resizeSize = info.resizeSize;
         row.hasOfficialWeights = !info.weightsUrl.empty();
         if (row.hasOfficialWeights) {
-            const std::string path = weights::cachedWeightsPath(info.name);
-            row.weightsPath = QString::fromStdString(path);
-            std::error_code ec;
-            row.weightsCached = std::filesystem::exists(path, ec);
+            row.weightsPath = QString::fromStdString(weights::cachedWeightsPath(info.name));
+            refreshWeightsState(row);
         }
         row.weightsUrl = QString::fromStdString(info.weightsUrl);
         row.license = QString::fromStdString(info.license);
@@ -36,6 +34,18 @@ QVector<ZooRow> zooRows() {
         rows.push_back(row);
     }
     return rows;
+}
+
+void refreshWeightsState(ZooRow& row) {
+    row.weightsCached = false;
+    row.partialBytes = 0;
+    if (row.weightsPath.isEmpty()) return;
+    const std::string path = row.weightsPath.toStdString();
+    std::error_code ec;
+    row.weightsCached = std::filesystem::exists(path, ec);
+    if (row.weightsCached) return;
+    const auto size = std::filesystem::file_size(path + ".partial", ec);  // as core/weights/Download.h names it
+    if (!ec) row.partialBytes = static_cast<qint64>(size);
 }
 
 QVector<StageRow> zooStages(const QString& arch) {

@@ -23,6 +23,7 @@ struct ZooRow {
     bool hasOfficialWeights = false;  ///< an official weights URL exists
     bool weightsCached = false;       ///< the official weights are in the cache
     QString weightsPath;    ///< where the cached weights are (or would be)
+    qint64 partialBytes = 0;  ///< bytes of an interrupted download ("<weightsPath>.partial"), 0 when none
     QString weightsUrl;     ///< official weights URL; empty when none
     QString license;        ///< licence note for the weights
     QString paper;          ///< one-line reference
@@ -37,6 +38,9 @@ struct StageRow {
 
 /// Every registered architecture, in the registry's order.
 QVector<ZooRow> zooRows();
+
+/// Re-reads the cache state of `row` (weightsCached, partialBytes) from disk.
+void refreshWeightsState(ZooRow& row);
 
 /// Builds `arch` (random weights, 1000 classes) and lists its stages.
 /// Throws ts::Error (e.g. ts::ModelError for an unknown or unfinished

@@ -21,6 +21,15 @@ int ZooTableModel::rowOf(const QString& name) const {
     return -1;
 }
 
+bool ZooTableModel::refreshWeights(const QString& name) {
+    const int row = rowOf(name);
+    if (row < 0) return false;
+    refreshWeightsState(m_rows[row]);
+    const QModelIndex cell = index(row, WeightsColumn);
+    Q_EMIT dataChanged(cell, cell);
+    return true;
+}
+
 int ZooTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
 
 int ZooTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
@@ -28,8 +37,10 @@ int ZooTableModel::columnCount(const QModelIndex& parent) const { return parent.
 namespace {
 
 QString weightsText(const ZooRow& r) {
-    if (!r.hasOfficialWeights) return QObject::tr("none");
-    return r.weightsCached ? QObject::tr("cached") : QObject::tr("not downloaded");
+    if (!r.hasOfficialWeights) return ZooTableModel::tr("none (random init)");
+    if (r.weightsCached) return ZooTableModel::tr("cached");
+    if (r.partialBytes > 0) return ZooTableModel::tr("partial, %1 MB").arg(r.partialBytes / 1e6, 0, 'f', 1);
+    return ZooTableModel::tr("not downloaded");
 }
 
 } // namespace
@@ -45,9 +56,15 @@ QVariant ZooTableModel::data(const QModelIndex& index, int role) const {
     if (role == Qt::ForegroundRole && col == WeightsColumn && !r.weightsCached)
         return QBrush(QColor(120, 120, 120));
     if (role == Qt::ToolTipRole) {
-        if (col == WeightsColumn && r.hasOfficialWeights)
-            return r.weightsCached ? tr("Cached at %1").arg(r.weightsPath)
-                                   : tr("Get them with: tstudio weights download %1\n(%2)").arg(r.name, r.weightsUrl);
+        if (col == WeightsColumn && !r.hasOfficialWeights)
+            return tr("%1 has no official pretrained weights: it starts from random values.").arg(r.name);
+        if (col == WeightsColumn) {
+            if (r.weightsCached) return tr("Cached at %1").arg(r.weightsPath);
+            QString tip = tr("Select the row and click \"Download weights\" (or run: tstudio weights download %1).\n"
+                             "From %2").arg(r.name, r.weightsUrl);
+            if (r.partialBytes > 0) tip += tr("\nAn interrupted download is kept; the next download resumes it.");
+            return tip;
+        }
         if (col == NameColumn && !r.paper.isEmpty()) return r.paper;
         return {};
     }

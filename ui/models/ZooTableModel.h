@@ -2,6 +2,10 @@
 // ZooTableModel: the zoo as a table (Name | Family | Params | GFLOPs | Top-1 |
 // Top-5 | Input | Weights). Qt::EditRole holds numbers for numeric sorting
 // through a QSortFilterProxyModel; Qt::DisplayRole holds the formatted text.
+// The Weights column says "cached", "not downloaded", "partial, N MB" (an
+// interrupted download that the next one resumes) or "none (random init)".
+//
+// Thread safety: UI thread only (it reads the cache folder when asked to).
 #include "ui/models/ZooFacts.h"
 
 #include <QAbstractTableModel>
@@ -32,6 +36,9 @@ public:
     const QVector<ZooRow>& rows() const { return m_rows; }
     /// The row of `name`, -1 when absent.
     int rowOf(const QString& name) const;
+    /// Re-reads the weights cache for `name` only (the selection survives,
+    /// unlike reload()); returns false when there is no such row.
+    bool refreshWeights(const QString& name);
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;

@@ -1,21 +1,36 @@
 #include "ui/pages/BackbonePage.h"
 
+#include "ui/models/TrainTypes.h"
 #include "ui/models/ZooTableModel.h"
+#include "ui/widgets/ErrorDialog.h"
 #include "ui/widgets/PageHeader.h"
 #include "ui/workers/StageWorker.h"
+#include "ui/workers/WeightsWorker.h"
 
+#include "core/common/Feedback.h"
+
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
+#include <QStandardPaths>
 #include <QTableView>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace ts::ui {
 namespace {
+
+QString megabytes(qint64 bytes) { return QStringLiteral("%1 MB").arg(double(bytes) / 1e6, 0, 'f', 1); }
 
 QString paramsText(qint64 n) {
     if (n >= 1000000) return QStringLiteral("%1 M").arg(n / 1e6, 0, 'f', 2);
@@ -55,8 +70,9 @@ BackbonePage::BackbonePage(QWidget* parent)
     layout->addWidget(new PageHeader(
         tr("Backbone"),
         tr("Choose the pretrained network whose features your classifier builds on. Smaller models train and run "
-           "faster; larger ones are usually more accurate. Weights marked \"not downloaded\" can be fetched with "
-           "<tt>tstudio weights download NAME</tt>."),
+           "faster; larger ones are usually more accurate. Official ImageNet weights are not installed with the app: "
+           "select a model marked \"not downloaded\" and click <b>Download weights</b>, or <b>Import weights "
+           "file…</b> for a copy fetched elsewhere (on a server: <tt>tstudio weights download NAME</tt>)."),
         this));
 
     auto* row = new QHBoxLayout;
@@ -104,7 +120,36 @@ BackbonePage::BackbonePage(QWidget* parent)
     m_stageTree->setRootIsDecorated(false);
     m_stageTree->setToolTip(tr("The stages, from input to head, are the units you freeze or train on the "
                                "Layers page and whose feature maps the Inspect page shows."));
+
+    // Weights: download (progress, cancel) or import into the cache.
+    m_downloadButton = new QPushButton(tr("Download weights"), side);
+    m_downloadButton->setObjectName(QStringLiteral("downloadWeightsButton"));
+    m_importButton = new QPushButton(tr("Import weights file…"), side);
+    m_importButton->setObjectName(QStringLiteral("importWeightsButton"));
+    m_progress = new QProgressBar(side);
+    m_progress->setObjectName(QStringLiteral("downloadProgress"));
+    m_progress->setTextVisible(true);
+    m_cancelButton = new QPushButton(tr("Cancel"), side);
+    m_cancelButton->setObjectName(QStringLiteral("cancelDownloadButton"));
+    m_cancelButton->setToolTip(tr("Stop the download; what arrived is kept and the next download resumes it."));
+    m_weightsStatus = new QLabel(side);
+    m_weightsStatus->setObjectName(QStringLiteral("weightsStatus"));
+    m_weightsStatus->setWordWrap(true);
+    m_weightsStatus->setTextFormat(Qt::PlainText);
+    m_weightsStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);  // URLs and paths can be copied
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(m_downloadButton);
+    buttons->addWidget(m_importButton);
+    buttons->addStretch(1);
+    auto* progressRow = new QHBoxLayout;
+    progressRow->addWidget(m_progress, 1);
+    progressRow->addWidget(m_cancelButton);
+
     sideLayout->addWidget(m_details);
+    sideLayout->addLayout(buttons);
+    sideLayout->addLayout(progressRow);
+    sideLayout->addWidget(m_weightsStatus);
+    sideLayout->addSpacing(6);
     sideLayout->addWidget(m_stageStatus);
     sideLayout->addWidget(m_stageTree, 1);
     splitter->addWidget(m_table);
@@ -126,10 +171,31 @@ BackbonePage::BackbonePage(QWidget* parent)
     connect(m_worker, &StageWorker::failed, this, &BackbonePage::onStagesFailed, Qt::QueuedConnection);
     m_thread.setObjectName(QStringLiteral("BackbonePage stages"));
     m_thread.start();
+
+    m_weightsWorker = new WeightsWorker;
+    m_weightsWorker->moveToThread(&m_weightsThread);
+    connect(&m_weightsThread, &QThread::finished, m_weightsWorker, &QObject::deleteLater);
+    connect(m_weightsWorker, &WeightsWorker::progress, this, &BackbonePage::onDownloadProgress, Qt::QueuedConnection);
+    connect(m_weightsWorker, &WeightsWorker::downloaded, this, &BackbonePage::onDownloaded, Qt::QueuedConnection);
+    connect(m_weightsWorker, &WeightsWorker::imported, this, &BackbonePage::onImported, Qt::QueuedConnection);
+    connect(m_weightsWorker, &WeightsWorker::cancelled, this, &BackbonePage::onDownloadCancelled, Qt::QueuedConnection);
+    connect(m_weightsWorker, &WeightsWorker::failed, this, &BackbonePage::onWeightsFailed, Qt::QueuedConnection);
+    m_weightsThread.setObjectName(QStringLiteral("BackbonePage weights"));
+    m_weightsThread.start();
+
+    connect(m_downloadButton, &QPushButton::clicked, this, [this] { startDownload(); });
+    connect(m_cancelButton, &QPushButton::clicked, this, &BackbonePage::cancelDownload);
+    connect(m_importButton, &QPushButton::clicked, this, &BackbonePage::onImportClicked);
+    updateWeightsControls();
     updateCount();
 }
 
 BackbonePage::~BackbonePage() {
+    // A download stops at its next progress check (well under a second); the
+    // queued results then go nowhere, since this page is being destroyed.
+    if (m_feedback) m_feedback->cancel();
+    m_weightsThread.quit();
+    m_weightsThread.wait();
     m_thread.quit();
     m_thread.wait();
 }
@@ -168,6 +234,7 @@ void BackbonePage::onSelectionChanged() {
     m_stages.clear();
     m_stageTree->clear();
     showDetails(&row);
+    updateWeightsControls();
     ++m_pending;
     m_stageStatus->setText(tr("Building %1 to list its stages…").arg(row.name));
     Q_EMIT inspectRequested(row.name);
@@ -203,11 +270,15 @@ void BackbonePage::showDetails(const ZooRow* row) {
     }
     QString weights;
     if (!row->hasOfficialWeights)
-        weights = tr("no official weights (trains from scratch)");
+        weights = tr("no official weights (trains from random initial values)");
     else if (row->weightsCached)
         weights = tr("cached at <tt>%1</tt>").arg(row->weightsPath.toHtmlEscaped());
+    else if (row->partialBytes > 0)
+        weights = tr("partly downloaded (%1); <b>Download weights</b> resumes, into <tt>%2</tt>")
+                      .arg(megabytes(row->partialBytes), row->weightsPath.toHtmlEscaped());
     else
-        weights = tr("not downloaded; <tt>tstudio weights download %1</tt> puts them at <tt>%2</tt>")
+        weights = tr("not downloaded; <b>Download weights</b> (or <tt>tstudio weights download %1</tt>) puts them "
+                     "at <tt>%2</tt>")
                       .arg(row->name, row->weightsPath.toHtmlEscaped());
     QString html = QStringLiteral("<h3>%1</h3><table cellspacing='2'>").arg(row->name.toHtmlEscaped());
     auto line = [&html](const QString& key, const QString& value) {
@@ -222,6 +293,182 @@ void BackbonePage::showDetails(const ZooRow* row) {
     if (!row->paper.isEmpty()) line(tr("Paper"), row->paper.toHtmlEscaped());
     html += QStringLiteral("</table>");
     m_details->setText(html);
+}
+
+const ZooRow* BackbonePage::selectedRow() const {
+    const int row = m_model->rowOf(m_selected);
+    return row < 0 ? nullptr : &m_model->rows().at(row);
+}
+
+bool BackbonePage::startDownload() {
+    const ZooRow* row = selectedRow();
+    if (!row || !row->hasOfficialWeights || row->weightsCached || isWeightsJobRunning()) return false;
+    m_job = WeightsJob::Download;
+    m_jobArch = row->name;
+    m_feedback = std::make_shared<ts::Feedback>();
+    m_progress->setRange(0, 0);  // busy until the size is known
+    m_progress->setFormat(tr("Connecting…"));
+    setWeightsStatus(row->partialBytes > 0
+                         ? tr("Resuming the download of the %1 weights from %2 (one download at a time).")
+                               .arg(row->name, megabytes(row->partialBytes))
+                         : tr("Downloading the %1 weights (one download at a time).").arg(row->name));
+    updateWeightsControls();
+    WeightsWorker* worker = m_weightsWorker;
+    const QString arch = row->name;
+    const std::shared_ptr<ts::Feedback> feedback = m_feedback;
+    QMetaObject::invokeMethod(m_weightsWorker, [worker, arch, feedback] { worker->download(arch, feedback); },
+                              Qt::QueuedConnection);
+    return true;
+}
+
+void BackbonePage::cancelDownload() {
+    if (m_job != WeightsJob::Download || !m_feedback || m_feedback->isCancelled()) return;
+    m_feedback->cancel();
+    setWeightsStatus(tr("Cancelling the download of the %1 weights…").arg(m_jobArch));
+    updateWeightsControls();
+}
+
+bool BackbonePage::importWeightsFile(const QString& path, bool replace) {
+    const ZooRow* row = selectedRow();
+    if (!row || !row->hasOfficialWeights || isWeightsJobRunning() || path.isEmpty()) return false;
+    m_job = WeightsJob::Import;
+    m_jobArch = row->name;
+    m_progress->setRange(0, 0);
+    m_progress->setFormat(tr("Checking…"));
+    setWeightsStatus(tr("Checking that %1 loads into %2, then copying it into the cache…")
+                         .arg(QFileInfo(path).fileName(), row->name));
+    updateWeightsControls();
+    WeightsWorker* worker = m_weightsWorker;
+    const QString arch = row->name;
+    QMetaObject::invokeMethod(m_weightsWorker, [worker, path, arch, replace] { worker->importFile(path, arch, replace); },
+                              Qt::QueuedConnection);
+    return true;
+}
+
+void BackbonePage::onImportClicked() {
+    const ZooRow* row = selectedRow();
+    if (!row || isWeightsJobRunning()) return;
+    const QString arch = row->name;
+    const QString file = QFileDialog::getOpenFileName(
+        this, tr("Import weights for %1").arg(arch), QStandardPaths::writableLocation(QStandardPaths::DownloadLocation),
+        tr("PyTorch weights (*.pth *.pt);;All files (*)"));
+    if (file.isEmpty()) return;
+    row = selectedRow();  // the dialog ran an event loop
+    if (!row || row->name != arch) return;
+    bool replace = false;
+    if (row->weightsCached) {
+        const auto answer = QMessageBox::question(
+            this, tr("Replace cached weights?"),
+            tr("The cache already holds %1 weights:\n%2\n\nReplace them with %3? They are replaced only if the new "
+               "file loads into %1.")
+                .arg(arch, row->weightsPath, file),
+            QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+        if (answer != QMessageBox::Yes) return;
+        replace = true;
+    }
+    importWeightsFile(file, replace);
+}
+
+void BackbonePage::onDownloadProgress(const QString& arch, qint64 bytes, qint64 totalBytes, double bytesPerSecond) {
+    if (m_job != WeightsJob::Download || arch != m_jobArch) return;
+    // In KiB, so files over 2 GB still fit the bar's int range.
+    if (totalBytes > 0) {
+        m_progress->setRange(0, int(totalBytes / 1024));
+        m_progress->setValue(int(std::min(bytes, totalBytes) / 1024));
+        m_progress->setFormat(tr("%1 of %2, %3/s").arg(megabytes(bytes), megabytes(totalBytes),
+                                                       megabytes(qint64(bytesPerSecond))));
+    } else {
+        m_progress->setRange(0, 0);
+        m_progress->setFormat(tr("%1, %2/s").arg(megabytes(bytes), megabytes(qint64(bytesPerSecond))));
+    }
+}
+
+void BackbonePage::onDownloaded(const QString& arch, const QString& path) {
+    setWeightsStatus(tr("The %1 weights are in the cache: %2").arg(arch, path));
+    finishWeightsJob(arch, true);
+}
+
+void BackbonePage::onImported(const QString& arch, const QString& path, int tensors, bool replaced) {
+    setWeightsStatus(replaced ? tr("Imported %n tensor(s) for %1, replacing the cached file: %2", nullptr, tensors).arg(arch, path)
+                              : tr("Imported %n tensor(s) for %1 into the cache: %2", nullptr, tensors).arg(arch, path));
+    finishWeightsJob(arch, true);
+}
+
+void BackbonePage::onDownloadCancelled(const QString& arch, const QString& partialPath, qint64 partialBytes) {
+    setWeightsStatus(partialBytes > 0 ? tr("Download of the %1 weights cancelled. The %2 received are kept in %3; the "
+                                           "next download resumes from there.")
+                                            .arg(arch, megabytes(partialBytes), partialPath)
+                                      : tr("Download of the %1 weights cancelled before any data arrived.").arg(arch));
+    finishWeightsJob(arch, false);
+}
+
+void BackbonePage::onWeightsFailed(const QString& arch, const QString& message, const QString& details) {
+    const bool download = m_job == WeightsJob::Download;
+    QString text = download ? tr("Downloading the %1 weights failed: %2").arg(arch, message)
+                            : tr("Importing weights for %1 failed: %2").arg(arch, message);
+    if (download) text += tr(" A copy fetched elsewhere can be added with \"Import weights file…\".");
+    setWeightsStatus(text, true);
+    finishWeightsJob(arch, false);
+    // Only a visible page opens a box (tests and hidden pages read the status line).
+    if (isVisible()) showErrorDialog(this, download ? tr("Download weights") : tr("Import weights"), TaskError{text, details});
+}
+
+void BackbonePage::finishWeightsJob(const QString& arch, bool cacheChanged) {
+    m_job = WeightsJob::None;
+    m_jobArch.clear();
+    m_feedback.reset();
+    m_model->refreshWeights(arch);  // cached, partial or still not downloaded
+    if (arch == m_selected) showDetails(selectedRow());
+    updateWeightsControls();
+    if (cacheChanged) Q_EMIT weightsCached(arch);
+    Q_EMIT weightsJobFinished(arch);
+}
+
+void BackbonePage::setWeightsStatus(const QString& text, bool error) {
+    m_weightsStatus->setStyleSheet(error ? QStringLiteral("color: #b00020;") : QString());
+    m_weightsStatus->setText(text);
+}
+
+QString BackbonePage::weightsStatusText() const { return m_weightsStatus->text(); }
+
+void BackbonePage::updateWeightsControls() {
+    const ZooRow* row = selectedRow();
+    const bool busy = isWeightsJobRunning();
+    m_progress->setVisible(busy);
+    m_cancelButton->setVisible(busy);
+    m_cancelButton->setEnabled(m_job == WeightsJob::Download && m_feedback && !m_feedback->isCancelled());
+
+    QString downloadText = tr("Download weights"), downloadTip, importTip;
+    bool canDownload = false, canImport = false;
+    if (!row) {
+        downloadTip = importTip = tr("Select a model first.");
+    } else if (!row->hasOfficialWeights) {
+        downloadTip = tr("%1 has no official pretrained weights: it trains from random initial values, so there is "
+                         "nothing to download.").arg(row->name);
+        importTip = tr("%1 has no official weights, so the cache has no place for a file.").arg(row->name);
+    } else {
+        if (row->weightsCached) downloadText = tr("Downloaded");
+        else if (row->partialBytes > 0) downloadText = tr("Resume download");
+        if (busy) {
+            downloadTip = importTip = tr("One download or import runs at a time: wait for the %1 one to end, or "
+                                         "cancel it.").arg(m_jobArch);
+        } else if (row->weightsCached) {
+            downloadTip = tr("The official %1 weights are cached at %2.").arg(row->name, row->weightsPath);
+            importTip = tr("Replace the cached %1 weights with a .pth file (you are asked first).").arg(row->name);
+            canImport = true;
+        } else {
+            downloadTip = tr("Download the official %1 weights from %2 into %3 (checked with SHA-256; an interrupted "
+                             "download resumes).").arg(row->name, row->weightsUrl, row->weightsPath);
+            importTip = tr("Check a .pth file for %1 (e.g. fetched on another computer) and copy it into the cache.")
+                            .arg(row->name);
+            canDownload = canImport = true;
+        }
+    }
+    m_downloadButton->setText(downloadText);
+    m_downloadButton->setEnabled(canDownload);
+    m_downloadButton->setToolTip(downloadTip);
+    m_importButton->setEnabled(canImport);
+    m_importButton->setToolTip(importTip);
 }
 
 void BackbonePage::updateCount() {

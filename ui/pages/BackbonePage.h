@@ -4,21 +4,41 @@
 // weights cached); the selected model's facts and stages beside it. The
 // stages come from building the model on a worker thread.
 //
-// Thread safety: UI thread only; the page's QThread is joined in the destructor.
+// Below the facts, the selected model's official weights can be downloaded
+// into the cache (progress bar with MB and speed, Cancel; an interrupted
+// download is kept as a .partial and resumed by the next one), or a weights
+// file fetched elsewhere can be checked against the model and imported into
+// the cache. These jobs run one at a time on a second worker thread
+// (WeightsWorker), so a download never waits behind a model being built for
+// its stages, nor the other way round.
+//
+// Thread safety: UI thread only. Cancel reaches the download through its
+// ts::Feedback (thread-safe). The destructor cancels a running download and
+// joins both threads; an import in progress is waited for (it cannot be
+// interrupted while the model is being built and checked).
 #include "ui/models/ZooFacts.h"
 
 #include <QThread>
 #include <QWidget>
 
+#include <memory>
+
 class QLabel;
 class QLineEdit;
+class QProgressBar;
+class QPushButton;
 class QSortFilterProxyModel;
 class QTableView;
 class QTreeWidget;
 
+namespace ts {
+class Feedback;
+}
+
 namespace ts::ui {
 
 class StageWorker;
+class WeightsWorker;
 class ZooTableModel;
 
 class BackbonePage : public QWidget {
@@ -43,14 +63,50 @@ public:
     ZooTableModel* model() const { return m_model; }
     QSortFilterProxyModel* proxy() const { return m_proxy; }
 
+    /// Starts downloading the selected model's official weights (what the
+    /// "Download weights" button does). Returns false, changing nothing, when
+    /// no model is selected, it has no official weights, they are cached, or
+    /// another download or import is running.
+    bool startDownload();
+    /// Asks the running download to stop (the Cancel button); it ends with
+    /// its .partial file kept. Does nothing when no download runs.
+    void cancelDownload();
+    /// Checks `path` against the selected model and copies it into the cache,
+    /// on the worker thread; cached weights are replaced only when `replace`.
+    /// The "Import weights file…" button asks for the file and, when weights
+    /// are cached, whether to replace them, then calls this. Returns false when
+    /// nothing was started (as startDownload()).
+    bool importWeightsFile(const QString& path, bool replace = false);
+    /// True while a download or an import runs.
+    bool isWeightsJobRunning() const { return m_job != WeightsJob::None; }
+    /// The line under the weights buttons (plain text): progress, where the
+    /// file went, or what went wrong.
+    QString weightsStatusText() const;
+
 Q_SIGNALS:
     void backboneChanged(const QString& name);
     void inspectRequested(const QString& arch);
+    /// The cache gained weights for `arch` (downloaded or imported).
+    void weightsCached(const QString& arch);
+    /// A download or import ended, whichever way.
+    void weightsJobFinished(const QString& arch);
 
 private:
+    enum class WeightsJob { None, Download, Import };
+
     void onSelectionChanged();
     void onStagesReady(const QString& arch, const QVector<StageRow>& stages);
     void onStagesFailed(const QString& arch, const QString& message);
+    void onImportClicked();
+    void onDownloadProgress(const QString& arch, qint64 bytes, qint64 totalBytes, double bytesPerSecond);
+    void onDownloaded(const QString& arch, const QString& path);
+    void onImported(const QString& arch, const QString& path, int tensors, bool replaced);
+    void onDownloadCancelled(const QString& arch, const QString& partialPath, qint64 partialBytes);
+    void onWeightsFailed(const QString& arch, const QString& message, const QString& details);
+    void finishWeightsJob(const QString& arch, bool cacheChanged);
+    void setWeightsStatus(const QString& text, bool error = false);
+    void updateWeightsControls();
+    const ZooRow* selectedRow() const;
     void showDetails(const ZooRow* row);
     void updateCount();
 
@@ -67,6 +123,17 @@ private:
     int m_pending = 0;
     QThread m_thread;
     StageWorker* m_worker = nullptr;
+
+    QPushButton* m_downloadButton = nullptr;
+    QPushButton* m_importButton = nullptr;
+    QPushButton* m_cancelButton = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QLabel* m_weightsStatus = nullptr;
+    WeightsJob m_job = WeightsJob::None;
+    QString m_jobArch;
+    std::shared_ptr<ts::Feedback> m_feedback;  ///< of the running download
+    QThread m_weightsThread;
+    WeightsWorker* m_weightsWorker = nullptr;
 };
 
 } // namespace ts::ui
