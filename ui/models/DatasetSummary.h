@@ -23,6 +23,11 @@ struct DatasetSummary {
     QString splitSource;
     /// Files in class folders that are not images (not used).
     qint64 ignoredFiles = 0;
+    /// Per class (same length as `classes`): the first kListedFilesPerClass
+    /// image files of the class over all splits, sorted by path, as the scan
+    /// found them (the same strings the trainer sees). total(i) is the full count.
+    QVector<QStringList> classFiles;
+    static constexpr int kListedFilesPerClass = 200;
     /// Empty on success; otherwise the error message of the scan.
     QString error;
 

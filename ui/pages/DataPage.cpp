@@ -1,36 +1,76 @@
 #include "ui/pages/DataPage.h"
 
 #include "ui/models/ClassCountsModel.h"
+#include "ui/models/ProblemsModel.h"
 #include "ui/widgets/ClassCountChart.h"
 #include "ui/widgets/PageHeader.h"
+#include "ui/workers/DoctorWorker.h"
 #include "ui/workers/ScanWorker.h"
+#include "ui/workers/ThumbnailWorker.h"
 
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QComboBox>
+#include <QDesktopServices>
 #include <QDir>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
+#include <QLocale>
+#include <QMenu>
+#include <QPainter>
+#include <QProgressBar>
 #include <QPushButton>
+#include <QRegularExpression>
+#include <QSortFilterProxyModel>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableView>
+#include <QToolButton>
+#include <QUrl>
 #include <QVBoxLayout>
 
-namespace ts::ui {
+#include <algorithm>
 
-DataPage::DataPage(QWidget* parent) : QWidget(parent), m_model(new ClassCountsModel(this)) {
+namespace ts::ui {
+namespace {
+
+constexpr int kPathRole = Qt::UserRole + 1;   // grid item: the file
+constexpr int kImageRole = Qt::UserRole + 2;  // grid item: the decoded thumbnail (QImage)
+
+QToolButton* actionButton(QAction* action, QWidget* parent) {
+    auto* button = new QToolButton(parent);
+    button->setDefaultAction(action);
+    button->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    return button;
+}
+
+QString formatBytes(qint64 bytes) { return QLocale().formattedDataSize(bytes); }
+
+} // namespace
+
+DataPage::DataPage(QWidget* parent)
+    : QWidget(parent), m_model(new ClassCountsModel(this)), m_problems(new ProblemsModel(this)) {
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(new PageHeader(
         tr("Data"),
         tr("Choose a folder with one sub-folder of images per class (ROOT/cat/*.jpg, ROOT/dog/*.jpg), or with "
-           "train/ and val/ folders that each hold the class folders. Class names are the sorted folder names, "
-           "as in torchvision's ImageFolder; a flat folder is split 80/20 per class with a fixed seed."),
+           "train/ and val/ folders that each hold the class folders, or drop the folder onto the window. Class "
+           "names are the sorted folder names, as in torchvision's ImageFolder; a flat folder is split 80/20 per "
+           "class with a fixed seed. Every file is then checked; exclude the ones that should not be trained on."),
         this));
 
     auto* row = new QHBoxLayout;
     m_folderEdit = new QLineEdit(this);
     m_folderEdit->setObjectName(QStringLiteral("folderEdit"));
     m_folderEdit->setPlaceholderText(tr("Dataset folder"));
+    m_folderEdit->setToolTip(tr("Type a folder and press Enter, choose one, or drop one onto the window."));
     auto* browseButton = new QPushButton(tr("Choose folder…"), this);
     auto* demoButton = new QPushButton(tr("Use demo dataset"), this);
     demoButton->setToolTip(tr("Three classes of generated shapes (circle, square, triangle), 30 images each"));
@@ -45,12 +85,17 @@ DataPage::DataPage(QWidget* parent) : QWidget(parent), m_model(new ClassCountsMo
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(m_status);
 
-    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    auto* vertical = new QSplitter(Qt::Vertical, this);
+    vertical->setObjectName(QStringLiteral("dataSplitter"));
+    vertical->setChildrenCollapsible(false);
+    auto* splitter = new QSplitter(Qt::Horizontal, vertical);
     m_table = new QTableView(splitter);
     m_table->setObjectName(QStringLiteral("classTable"));
     m_table->setModel(m_model);
     m_table->setSortingEnabled(false);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setToolTip(tr("Click a class (or press Enter on it) to see its images."));
     m_table->verticalHeader()->setVisible(false);
     m_table->horizontalHeader()->setSectionResizeMode(ClassCountsModel::ClassColumn, QHeaderView::Stretch);
     m_table->horizontalHeader()->setStretchLastSection(false);
@@ -60,11 +105,34 @@ DataPage::DataPage(QWidget* parent) : QWidget(parent), m_model(new ClassCountsMo
     splitter->setStretchFactor(0, 2);
     splitter->setStretchFactor(1, 3);
     splitter->setSizes({400, 600});  // proportions; the table needs less room than the chart
-    layout->addWidget(splitter, 1);
+
+    m_tabs = new QTabWidget(vertical);
+    m_tabs->setObjectName(QStringLiteral("dataTabs"));
+    m_problemsTab = buildProblemsTab();
+    m_problemsTab->setObjectName(QStringLiteral("problemsTab"));
+    m_imagesTab = buildImagesTab();
+    m_imagesTab->setObjectName(QStringLiteral("imagesTab"));
+    m_tabs->addTab(m_problemsTab, tr("Problems"));
+    m_tabs->addTab(m_imagesTab, tr("Images"));
+    m_tabs->setTabToolTip(0, tr("What the doctor found after reading every file: unusable files, duplicates, "
+                                "train/validation leakage, tiny images, class imbalance."));
+    m_tabs->setTabToolTip(1, tr("Thumbnails of one class's images."));
+    vertical->addWidget(splitter);
+    vertical->addWidget(m_tabs);
+    vertical->setStretchFactor(0, 2);
+    vertical->setStretchFactor(1, 3);
+    vertical->setSizes({230, 340});
+    layout->addWidget(vertical, 1);
 
     connect(browseButton, &QPushButton::clicked, this, &DataPage::browse);
     connect(demoButton, &QPushButton::clicked, this, &DataPage::demoRequested);
     connect(m_folderEdit, &QLineEdit::returnPressed, this, [this] { setFolder(m_folderEdit->text()); });
+    connect(m_table, &QTableView::clicked, this, [this](const QModelIndex& index) { showClassImages(index.row()); });
+    connect(m_table, &QTableView::activated, this, [this](const QModelIndex& index) { showClassImages(index.row()); });
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+        if (m_tabs->currentWidget() == m_imagesTab && m_classBox->currentIndex() != m_thumbnailClass)
+            loadThumbnails(m_classBox->currentIndex());
+    });
 
     m_worker = new ScanWorker;
     m_worker->moveToThread(&m_thread);
@@ -73,20 +141,207 @@ DataPage::DataPage(QWidget* parent) : QWidget(parent), m_model(new ClassCountsMo
     connect(m_worker, &ScanWorker::finished, this, &DataPage::onScanFinished, Qt::QueuedConnection);
     m_thread.setObjectName(QStringLiteral("DataPage scan"));
     m_thread.start();
+
+    m_doctor = new DoctorWorker;
+    m_doctor->moveToThread(&m_doctorThread);
+    connect(&m_doctorThread, &QThread::finished, m_doctor, &QObject::deleteLater);
+    connect(m_doctor, &DoctorWorker::progress, this, &DataPage::onDoctorProgress, Qt::QueuedConnection);
+    connect(m_doctor, &DoctorWorker::finished, this, &DataPage::onDoctorFinished, Qt::QueuedConnection);
+    m_doctorThread.setObjectName(QStringLiteral("DataPage doctor"));
+    m_doctorThread.start();
+
+    m_thumbnails = new ThumbnailWorker;
+    m_thumbnails->moveToThread(&m_thumbnailThread);
+    connect(&m_thumbnailThread, &QThread::finished, m_thumbnails, &QObject::deleteLater);
+    connect(m_thumbnails, &ThumbnailWorker::batchReady, this, &DataPage::onThumbnailBatch, Qt::QueuedConnection);
+    connect(m_thumbnails, &ThumbnailWorker::finished, this, &DataPage::onThumbnailsFinished, Qt::QueuedConnection);
+    m_thumbnailThread.setObjectName(QStringLiteral("DataPage thumbnails"));
+    m_thumbnailThread.start();
+
     showStatus();
+    updateDoctorSummary();
+    exclusionsUpdated();
 }
 
 DataPage::~DataPage() {
-    m_thread.quit();
-    m_thread.wait();
+    // Cancel first so that the running doctor / thumbnail loop returns at once.
+    m_doctor->cancel();
+    m_thumbnails->cancel();
+    for (QThread* thread : {&m_thread, &m_doctorThread, &m_thumbnailThread}) thread->quit();
+    for (QThread* thread : {&m_thread, &m_doctorThread, &m_thumbnailThread}) thread->wait();
+}
+
+QWidget* DataPage::buildProblemsTab() {
+    auto* tab = new QWidget(this);
+    auto* layout = new QVBoxLayout(tab);
+    layout->setContentsMargins(6, 6, 6, 6);
+
+    auto* top = new QHBoxLayout;
+    m_doctorSummary = new QLabel(tab);
+    m_doctorSummary->setObjectName(QStringLiteral("doctorSummary"));
+    m_doctorSummary->setWordWrap(true);
+    m_doctorSummary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_doctorProgress = new QProgressBar(tab);
+    m_doctorProgress->setObjectName(QStringLiteral("doctorProgress"));
+    m_doctorProgress->setRange(0, 100);
+    m_doctorProgress->setFormat(tr("Checking images… %p%"));
+    m_doctorProgress->setMaximumWidth(260);
+    m_doctorProgress->setVisible(false);
+    m_severityFilter = new QComboBox(tab);
+    m_severityFilter->setObjectName(QStringLiteral("severityFilter"));
+    m_severityFilter->addItem(tr("All problems"));
+    m_severityFilter->addItem(tr("Errors and warnings"));
+    m_severityFilter->addItem(tr("Errors only"));
+    m_severityFilter->setToolTip(tr("Which problems to list"));
+    top->addWidget(m_doctorSummary, 1);
+    top->addWidget(m_doctorProgress);
+    top->addWidget(m_severityFilter);
+    layout->addLayout(top);
+
+    m_problemsProxy = new QSortFilterProxyModel(this);
+    m_problemsProxy->setSourceModel(m_problems);
+    m_problemsProxy->setSortRole(ProblemsModel::SortRole);
+    m_problemsProxy->setFilterRole(ProblemsModel::SeverityRole);
+    m_problemsProxy->setFilterKeyColumn(ProblemsModel::SeverityColumn);
+    m_problemsView = new QTableView(tab);
+    m_problemsView->setObjectName(QStringLiteral("problemsTable"));
+    m_problemsView->setModel(m_problemsProxy);
+    m_problemsView->setSortingEnabled(true);
+    m_problemsView->sortByColumn(ProblemsModel::SeverityColumn, Qt::DescendingOrder);
+    m_problemsView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_problemsView->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_problemsView->setWordWrap(false);
+    m_problemsView->setTextElideMode(Qt::ElideMiddle);
+    m_problemsView->verticalHeader()->setVisible(false);
+    m_problemsView->verticalHeader()->setDefaultSectionSize(m_problemsView->fontMetrics().height() + 8);
+    QHeaderView* header = m_problemsView->horizontalHeader();
+    header->setSectionResizeMode(QHeaderView::Interactive);
+    header->setStretchLastSection(true);
+    header->resizeSection(ProblemsModel::SeverityColumn, 90);
+    header->resizeSection(ProblemsModel::KindColumn, 130);
+    header->resizeSection(ProblemsModel::FileColumn, 220);
+    header->resizeSection(ProblemsModel::SplitColumn, 80);
+    m_problemsView->setContextMenuPolicy(Qt::ActionsContextMenu);
+    layout->addWidget(m_problemsView, 1);
+
+    m_excludeAction = new QAction(tr("Exclude from training"), this);
+    m_excludeAction->setObjectName(QStringLiteral("excludeAction"));
+    m_excludeAction->setToolTip(tr("Leave the selected files out of training and validation (Del). Problems that "
+                                   "are not files, such as class imbalance, cannot be excluded."));
+    m_excludeAction->setShortcut(QKeySequence::Delete);
+    m_includeAction = new QAction(tr("Include again"), this);
+    m_includeAction->setObjectName(QStringLiteral("includeAction"));
+    m_includeAction->setToolTip(tr("Use the selected excluded files for training again (Insert)."));
+    m_includeAction->setShortcut(Qt::Key_Insert);
+    m_excludeAllAction = new QAction(tr("Exclude all unusable files"), this);
+    m_excludeAllAction->setObjectName(QStringLiteral("excludeAllAction"));
+    m_excludeAllAction->setToolTip(tr("Exclude every file with an error (empty, not an image, truncated, corrupt): "
+                                      "the loader could not read them anyway."));
+    m_openFolderAction = new QAction(tr("Open folder"), this);
+    m_openFolderAction->setObjectName(QStringLiteral("openFolderAction"));
+    m_openFolderAction->setToolTip(tr("Show the folder of the selected file in the file manager."));
+    m_copyPathAction = new QAction(tr("Copy path"), this);
+    m_copyPathAction->setObjectName(QStringLiteral("copyPathAction"));
+    m_copyPathAction->setToolTip(tr("Copy the full paths of the selected rows (Ctrl+C)."));
+    m_copyPathAction->setShortcut(QKeySequence::Copy);
+    for (QAction* action : {m_excludeAction, m_includeAction, m_openFolderAction, m_copyPathAction})
+        action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    auto* separator = new QAction(this);
+    separator->setSeparator(true);
+    m_problemsView->addActions({m_excludeAction, m_includeAction, m_excludeAllAction, separator, m_openFolderAction,
+                                m_copyPathAction});
+
+    auto* actions = new QHBoxLayout;
+    actions->addWidget(actionButton(m_excludeAction, tab));
+    actions->addWidget(actionButton(m_includeAction, tab));
+    actions->addWidget(actionButton(m_excludeAllAction, tab));
+    actions->addSpacing(12);
+    actions->addWidget(actionButton(m_openFolderAction, tab));
+    actions->addWidget(actionButton(m_copyPathAction, tab));
+    actions->addStretch(1);
+    m_excludedLabel = new QLabel(tab);
+    m_excludedLabel->setObjectName(QStringLiteral("excludedLabel"));
+    actions->addWidget(m_excludedLabel);
+    layout->addLayout(actions);
+
+    connect(m_excludeAction, &QAction::triggered, this, [this] { excludeFiles(selectedExcludableFiles()); });
+    connect(m_includeAction, &QAction::triggered, this, [this] { includeFiles(selectedExcludableFiles()); });
+    connect(m_excludeAllAction, &QAction::triggered, this, &DataPage::excludeAllUnusable);
+    connect(m_openFolderAction, &QAction::triggered, this, [this] {
+        const QStringList paths = selectedProblemPaths();
+        if (!paths.isEmpty()) openFolderOf(paths.first());
+    });
+    connect(m_copyPathAction, &QAction::triggered, this, [this] { copyPaths(selectedProblemPaths()); });
+    connect(m_problemsView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &DataPage::updateActions);
+    connect(m_problemsProxy, &QAbstractItemModel::modelReset, this, &DataPage::updateActions);
+    connect(m_severityFilter, qOverload<int>(&QComboBox::currentIndexChanged), this,
+            [this](int index) { setSeverityFilter(SeverityFilter(index)); });
+    return tab;
+}
+
+QWidget* DataPage::buildImagesTab() {
+    auto* tab = new QWidget(this);
+    auto* layout = new QVBoxLayout(tab);
+    layout->setContentsMargins(6, 6, 6, 6);
+    auto* top = new QHBoxLayout;
+    auto* classLabel = new QLabel(tr("&Class:"), tab);
+    m_classBox = new QComboBox(tab);
+    m_classBox->setObjectName(QStringLiteral("thumbnailClass"));
+    m_classBox->setMinimumContentsLength(12);
+    m_classBox->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    classLabel->setBuddy(m_classBox);
+    m_gridNote = new QLabel(tab);
+    m_gridNote->setObjectName(QStringLiteral("thumbnailNote"));
+    m_gridNote->setWordWrap(true);
+    top->addWidget(classLabel);
+    top->addWidget(m_classBox);
+    top->addWidget(m_gridNote, 1);
+    layout->addLayout(top);
+
+    m_grid = new QListWidget(tab);
+    m_grid->setObjectName(QStringLiteral("thumbnailGrid"));
+    m_grid->setViewMode(QListView::IconMode);
+    m_grid->setIconSize(QSize(kThumbnailPx, kThumbnailPx));
+    m_grid->setGridSize(QSize(kThumbnailPx + 24, kThumbnailPx + 28));
+    m_grid->setResizeMode(QListView::Adjust);
+    m_grid->setMovement(QListView::Static);
+    m_grid->setUniformItemSizes(true);
+    m_grid->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_grid->setTextElideMode(Qt::ElideMiddle);
+    m_grid->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_grid->setToolTip(tr("Right-click (or Menu key) for actions; struck-out images are excluded from training."));
+    layout->addWidget(m_grid, 1);
+
+    connect(m_classBox, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int index) {
+        if (m_tabs->currentWidget() == m_imagesTab && index != m_thumbnailClass) loadThumbnails(index);
+    });
+    connect(m_grid, &QListWidget::customContextMenuRequested, this, &DataPage::showGridMenu);
+    return tab;
 }
 
 void DataPage::setFolder(const QString& folder) {
     if (folder.trimmed().isEmpty()) return;
-    m_requested = QDir(folder.trimmed()).absolutePath();
+    const QString absolute = QDir(folder.trimmed()).absolutePath();
+    if (absolute != m_requested) {
+        // A different dataset: its exclusions must be under it.
+        const QString prefix = absolute.endsWith(QLatin1Char('/')) ? absolute : absolute + QLatin1Char('/');
+        QStringList kept;
+        for (const QString& file : std::as_const(m_excluded))
+            if (file.startsWith(prefix)) kept << file;
+        if (kept != m_excluded) setExcludedFiles(kept);
+    }
+    m_requested = absolute;
     m_folderEdit->setText(QDir::toNativeSeparators(m_requested));
+    // Whatever runs for the previous request is obsolete now.
+    m_doctorRequest = m_doctor->cancel();
+    m_thumbnailRequest = m_thumbnails->cancel();
+    m_doctorResult = {};
+    m_problems->setResult({});
+    m_grid->clear();
+    m_thumbnailClass = -1;
     ++m_pendingScans;
     showStatus();
+    updateDoctorSummary();
     Q_EMIT scanRequested(m_requested);
 }
 
@@ -106,14 +361,350 @@ void DataPage::onScanFinished(const DatasetSummary& summary) {
     m_chart->setSummary(summary.isValid() ? summary : DatasetSummary{});
     m_table->resizeColumnsToContents();
     m_table->horizontalHeader()->setSectionResizeMode(ClassCountsModel::ClassColumn, QHeaderView::Stretch);
+
+    {
+        const QSignalBlocker block(m_classBox);
+        m_classBox->clear();
+        if (summary.isValid())
+            for (int i = 0; i < summary.classes.size(); ++i)
+                m_classBox->addItem(tr("%1 (%2)").arg(summary.classes[i]).arg(summary.total(i)));
+    }
+    m_thumbnailRequest = m_thumbnails->cancel();
+    m_grid->clear();
+    m_thumbnailClass = -1;
+    m_gridNote->clear();
+    if (summary.isValid()) {
+        startDoctor();
+        if (m_tabs->currentWidget() == m_imagesTab) loadThumbnails(0);
+    }
     showStatus();
+    updateDoctorSummary();
     Q_EMIT datasetChanged(summary);
+}
+
+// --- the doctor ---
+
+void DataPage::startDoctor() {
+    m_doctorRequest = m_doctor->cancel();
+    ++m_pendingDiagnoses;
+    m_doctorProgress->setValue(0);
+    DoctorWorker* worker = m_doctor;
+    const QString root = m_summary.root;
+    const quint64 id = m_doctorRequest;
+    QMetaObject::invokeMethod(worker, [worker, root, id] { worker->diagnose(root, id); }, Qt::QueuedConnection);
+}
+
+void DataPage::onDoctorProgress(quint64 requestId, double fraction) {
+    if (requestId != m_doctorRequest) return;
+    m_doctorProgress->setValue(qBound(0, int(fraction * 100.0 + 0.5), 100));
+}
+
+void DataPage::onDoctorFinished(const DoctorResult& result) {
+    --m_pendingDiagnoses;
+    if (result.requestId != m_doctorRequest || result.cancelled) {
+        updateDoctorSummary();
+        return;  // superseded by a newer folder or scan
+    }
+    m_doctorResult = result;
+    m_problems->setResult(result);
+    m_problems->setExcluded(m_excludedSet);
+    updateDoctorSummary();
+    updateActions();
+    Q_EMIT doctorFinished(result);
+}
+
+void DataPage::updateDoctorSummary() {
+    const bool running = isDiagnosing() || (isScanning() && !m_requested.isEmpty());
+    m_doctorProgress->setVisible(isDiagnosing());
+    QString text;
+    QString style;
+    const DoctorResult& r = m_doctorResult;
+    if (isDiagnosing()) {
+        text = tr("Reading every file to find unusable images, duplicates and other problems…");
+    } else if (running) {
+        text = tr("Waiting for the scan…");
+    } else if (!r.error.isEmpty()) {
+        text = r.error;
+        style = QStringLiteral("color: #b00020;");
+    } else if (r.isValid()) {
+        const QLocale locale;
+        const int errors = r.count(DataProblem::Error);
+        const int warnings = r.count(DataProblem::Warning);
+        const int infos = r.count(DataProblem::Info);
+        text = tr("%n file(s) checked.", nullptr, int(r.filesChecked));
+        if (r.width.max > 0)
+            text += QLatin1Char(' ') + tr("Width %1–%2 px (median %3), height %4–%5 px (median %6).")
+                                           .arg(r.width.min).arg(r.width.max).arg(r.width.median)
+                                           .arg(r.height.min).arg(r.height.max).arg(r.height.median);
+        if (r.problems.isEmpty()) {
+            text += QLatin1Char(' ') + tr("No problems found.");
+            style = QStringLiteral("color: #2e7d32;");
+        } else {
+            text += QLatin1Char(' ') + tr("%n error(s), ", nullptr, errors) + tr("%n warning(s), ", nullptr, warnings) +
+                    tr("%n note(s).", nullptr, infos);
+            if (!r.badFiles.isEmpty())
+                text += QLatin1Char(' ') + tr("%n file(s) cannot be used: exclude them, or fix them and choose the "
+                                              "folder again.", nullptr, int(r.badFiles.size()));
+        }
+    } else if (m_requested.isEmpty()) {
+        text = tr("Choose a folder: every file is then checked here.");
+    }
+    m_doctorSummary->setStyleSheet(style);
+    m_doctorSummary->setText(text);
+    const int index = m_tabs->indexOf(m_problemsTab);
+    if (isDiagnosing()) m_tabs->setTabText(index, tr("Problems (checking…)"));
+    else if (r.isValid()) m_tabs->setTabText(index, tr("Problems (%1)").arg(r.problems.size()));
+    else m_tabs->setTabText(index, tr("Problems"));
+}
+
+void DataPage::setSeverityFilter(SeverityFilter filter) {
+    if (m_severityFilter->currentIndex() != int(filter)) {
+        m_severityFilter->setCurrentIndex(int(filter));  // comes back here through the signal
+        return;
+    }
+    switch (filter) {
+    case AllProblems: m_problemsProxy->setFilterRegularExpression(QString()); break;
+    case ErrorsAndWarnings:
+        m_problemsProxy->setFilterRegularExpression(
+            QRegularExpression(QStringLiteral("^[%1%2]$").arg(int(DataProblem::Warning)).arg(int(DataProblem::Error))));
+        break;
+    case ErrorsOnly:
+        m_problemsProxy->setFilterRegularExpression(
+            QRegularExpression(QStringLiteral("^%1$").arg(int(DataProblem::Error))));
+        break;
+    }
+    updateActions();
+}
+
+QStringList DataPage::selectedProblemPaths() const {
+    QStringList paths;
+    QModelIndexList rows = m_problemsView->selectionModel()->selectedRows();
+    std::sort(rows.begin(), rows.end(), [](const QModelIndex& a, const QModelIndex& b) { return a.row() < b.row(); });
+    for (const QModelIndex& index : std::as_const(rows)) {
+        const QString path = index.data(ProblemsModel::PathRole).toString();
+        if (!path.isEmpty() && !paths.contains(path)) paths << path;
+    }
+    return paths;
+}
+
+QStringList DataPage::selectedExcludableFiles() const {
+    QStringList paths;
+    QModelIndexList rows = m_problemsView->selectionModel()->selectedRows();
+    std::sort(rows.begin(), rows.end(), [](const QModelIndex& a, const QModelIndex& b) { return a.row() < b.row(); });
+    for (const QModelIndex& index : std::as_const(rows)) {
+        if (!index.data(ProblemsModel::ExcludableRole).toBool()) continue;
+        const QString path = index.data(ProblemsModel::PathRole).toString();
+        if (!paths.contains(path)) paths << path;
+    }
+    return paths;
+}
+
+void DataPage::updateActions() {
+    const QStringList files = selectedExcludableFiles();
+    const bool anyIncluded = std::any_of(files.begin(), files.end(), [this](const QString& f) { return !isExcluded(f); });
+    const bool anyExcluded = std::any_of(files.begin(), files.end(), [this](const QString& f) { return isExcluded(f); });
+    m_excludeAction->setEnabled(anyIncluded);
+    m_includeAction->setEnabled(anyExcluded);
+    const bool anySelected = !selectedProblemPaths().isEmpty();
+    m_openFolderAction->setEnabled(anySelected);
+    m_copyPathAction->setEnabled(anySelected);
+    int unusable = 0;
+    for (const QString& f : std::as_const(m_doctorResult.badFiles)) unusable += isExcluded(f) ? 0 : 1;
+    m_excludeAllAction->setEnabled(unusable > 0);
+    m_excludeAllAction->setText(unusable > 0 ? tr("Exclude all unusable files (%1)").arg(unusable)
+                                             : tr("Exclude all unusable files"));
+}
+
+// --- exclusions ---
+
+void DataPage::setExcludedFiles(const QStringList& files) {
+    m_excluded.clear();
+    m_excludedSet.clear();
+    for (const QString& f : files)
+        if (!f.isEmpty() && !m_excludedSet.contains(f)) {
+            m_excluded << f;
+            m_excludedSet.insert(f);
+        }
+    exclusionsUpdated();
+}
+
+int DataPage::excludeFiles(const QStringList& files) {
+    int added = 0;
+    for (const QString& f : files)
+        if (!f.isEmpty() && !m_excludedSet.contains(f)) {
+            m_excluded << f;
+            m_excludedSet.insert(f);
+            ++added;
+        }
+    if (added > 0) exclusionsUpdated();
+    return added;
+}
+
+int DataPage::includeFiles(const QStringList& files) {
+    int removed = 0;
+    for (const QString& f : files)
+        if (m_excludedSet.remove(f)) {
+            m_excluded.removeAll(f);
+            ++removed;
+        }
+    if (removed > 0) exclusionsUpdated();
+    return removed;
+}
+
+int DataPage::excludeAllUnusable() { return excludeFiles(m_doctorResult.badFiles); }
+
+void DataPage::exclusionsUpdated() {
+    m_problems->setExcluded(m_excludedSet);
+    for (int i = 0; i < m_grid->count(); ++i) markThumbnail(m_grid->item(i));
+    m_excludedLabel->setText(m_excluded.isEmpty()
+                                 ? tr("No files excluded.")
+                                 : tr("<b>%n file(s) excluded</b> from training.", nullptr, int(m_excluded.size())));
+    m_excludedLabel->setToolTip(m_excluded.isEmpty() ? QString()
+                                                     : QDir::toNativeSeparators(m_excluded.mid(0, 30).join(QLatin1Char('\n'))) +
+                                                           (m_excluded.size() > 30 ? QStringLiteral("\n…") : QString()));
+    updateActions();
+    Q_EMIT exclusionsChanged(m_excluded);
+}
+
+void DataPage::openFolderOf(const QString& path) {
+    const QFileInfo info(path);
+    const QString folder = info.isDir() ? info.absoluteFilePath() : info.absolutePath();
+    QDesktopServices::openUrl(QUrl::fromLocalFile(folder));
+}
+
+void DataPage::copyPaths(const QStringList& paths) {
+    if (paths.isEmpty()) return;
+    QStringList native;
+    for (const QString& p : paths) native << QDir::toNativeSeparators(p);
+    QApplication::clipboard()->setText(native.join(QLatin1Char('\n')));
+}
+
+// --- thumbnails ---
+
+void DataPage::showClassImages(int classIndex) {
+    if (classIndex < 0 || classIndex >= m_classBox->count()) return;
+    {
+        const QSignalBlocker block(m_classBox);
+        m_classBox->setCurrentIndex(classIndex);
+    }
+    if (m_tabs->currentWidget() != m_imagesTab) {
+        const QSignalBlocker block(m_tabs);
+        m_tabs->setCurrentWidget(m_imagesTab);
+    }
+    if (classIndex != m_thumbnailClass) loadThumbnails(classIndex);
+}
+
+void DataPage::loadThumbnails(int classIndex) {
+    m_thumbnailRequest = m_thumbnails->cancel();
+    m_grid->clear();
+    m_thumbnailClass = -1;
+    if (!m_summary.isValid() || classIndex < 0 || classIndex >= m_summary.classes.size()) {
+        m_gridNote->clear();
+        return;
+    }
+    m_thumbnailClass = classIndex;
+    const QStringList files = m_summary.classFiles.value(classIndex);
+    const qint64 total = m_summary.total(classIndex);
+    const QString name = m_summary.classes.at(classIndex);
+    if (files.size() < total)
+        m_gridNote->setText(tr("Showing the first %1 of %2 images of “%3” (all splits, by file name).")
+                                .arg(files.size()).arg(total).arg(name));
+    else
+        m_gridNote->setText(tr("%n image(s) of “%1” (all splits).", nullptr, int(total)).arg(name));
+    if (files.isEmpty()) {
+        Q_EMIT thumbnailsLoaded(classIndex, 0);
+        return;
+    }
+    ++m_pendingThumbnails;
+    ThumbnailWorker* worker = m_thumbnails;
+    const quint64 id = m_thumbnailRequest;
+    QMetaObject::invokeMethod(worker, [worker, id, files] { worker->load(id, files, kThumbnailPx); },
+                              Qt::QueuedConnection);
+}
+
+void DataPage::onThumbnailBatch(quint64 requestId, const QVector<Thumbnail>& thumbnails) {
+    if (requestId != m_thumbnailRequest) return;
+    for (const Thumbnail& t : thumbnails) {
+        auto* item = new QListWidgetItem(QFileInfo(t.path).fileName());
+        item->setData(kPathRole, t.path);
+        item->setData(kImageRole, QVariant::fromValue(t.image));
+        QString tip = QDir::toNativeSeparators(t.path) + QLatin1Char('\n');
+        if (t.size.isValid()) tip += tr("%1 × %2 px, %3").arg(t.size.width()).arg(t.size.height()).arg(formatBytes(t.bytes));
+        else tip += tr("Cannot be read (%1), %2").arg(t.error, formatBytes(t.bytes));
+        item->setData(Qt::UserRole + 3, tip);
+        m_grid->addItem(item);
+        markThumbnail(item);
+    }
+}
+
+void DataPage::markThumbnail(QListWidgetItem* item) const {
+    const QString path = item->data(kPathRole).toString();
+    const QImage image = item->data(kImageRole).value<QImage>();
+    const bool excluded = isExcluded(path);
+    const int side = kThumbnailPx;
+    QPixmap canvas(side, side);
+    canvas.fill(Qt::transparent);
+    QPainter painter(&canvas);
+    painter.setRenderHint(QPainter::Antialiasing);
+    if (image.isNull()) {
+        // Unreadable: a grey tile with a question mark.
+        painter.setPen(QPen(QColor(0x9e, 0x9e, 0x9e), 1));
+        painter.setBrush(QColor(0xee, 0xee, 0xee));
+        painter.drawRect(QRectF(0.5, 0.5, side - 1, side - 1));
+        QFont font = painter.font();
+        font.setPixelSize(side / 3);
+        font.setBold(true);
+        painter.setFont(font);
+        painter.setPen(QColor(0xc6, 0x28, 0x28));
+        painter.drawText(canvas.rect(), Qt::AlignCenter, QStringLiteral("?"));
+    } else {
+        const QPoint topLeft((side - image.width()) / 2, (side - image.height()) / 2);
+        painter.drawImage(topLeft, image);
+    }
+    if (excluded) {
+        painter.fillRect(canvas.rect(), QColor(255, 255, 255, 150));
+        painter.setPen(QPen(QColor(0xc6, 0x28, 0x28), 4, Qt::SolidLine, Qt::RoundCap));
+        painter.drawLine(QPointF(side * 0.2, side * 0.2), QPointF(side * 0.8, side * 0.8));
+        painter.drawLine(QPointF(side * 0.8, side * 0.2), QPointF(side * 0.2, side * 0.8));
+    }
+    painter.end();
+    item->setIcon(QIcon(canvas));
+    QFont font = item->font();
+    font.setStrikeOut(excluded);
+    item->setFont(font);
+    item->setForeground(excluded ? QBrush(Qt::gray) : QBrush());
+    const QString tip = item->data(Qt::UserRole + 3).toString();
+    item->setToolTip(excluded ? tip + tr("\nExcluded from training.") : tip);
+}
+
+void DataPage::showGridMenu(const QPoint& pos) {
+    QStringList paths;
+    for (QListWidgetItem* item : m_grid->selectedItems()) paths << item->data(kPathRole).toString();
+    if (paths.isEmpty()) {
+        if (QListWidgetItem* item = m_grid->itemAt(pos)) paths << item->data(kPathRole).toString();
+    }
+    if (paths.isEmpty()) return;
+    const bool anyIncluded = std::any_of(paths.begin(), paths.end(), [this](const QString& f) { return !isExcluded(f); });
+    const bool anyExcluded = std::any_of(paths.begin(), paths.end(), [this](const QString& f) { return isExcluded(f); });
+    QMenu menu(this);
+    menu.addAction(tr("Exclude from training"), this, [this, paths] { excludeFiles(paths); })->setEnabled(anyIncluded);
+    menu.addAction(tr("Include again"), this, [this, paths] { includeFiles(paths); })->setEnabled(anyExcluded);
+    menu.addSeparator();
+    menu.addAction(tr("Open folder"), this, [this, paths] { openFolderOf(paths.first()); });
+    menu.addAction(tr("Copy path"), this, [this, paths] { copyPaths(paths); });
+    menu.exec(m_grid->viewport()->mapToGlobal(pos));
+}
+
+void DataPage::onThumbnailsFinished(quint64 requestId, bool complete) {
+    --m_pendingThumbnails;
+    if (requestId != m_thumbnailRequest || !complete) return;
+    Q_EMIT thumbnailsLoaded(m_thumbnailClass, m_grid->count());
 }
 
 void DataPage::showStatus() {
     QString text;
     QString style;
-    if (isBusy()) {
+    if (isScanning()) {
         text = tr("Scanning %1 …").arg(QDir::toNativeSeparators(m_requested));
     } else if (m_requested.isEmpty()) {
         text = tr("No dataset chosen yet.");

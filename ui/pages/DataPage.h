@@ -1,39 +1,109 @@
 #pragma once
 // DataPage: step 1, choose the image folder. Scans it on a worker thread and
 // shows the classes with their image counts per split, as a table and as a
-// bar chart.
+// bar chart. After a scan the dataset doctor (core/data/Doctor.h) reads every
+// file on a second worker thread; its problems are listed below (Problems
+// tab) with actions: exclude the selected files from training (or include
+// them again), exclude every unusable file at once, open the file's folder,
+// copy its path. The Images tab shows thumbnails of one class, decoded on a
+// third worker thread. The excluded files are what MainWindow puts into
+// TrainConfig::excludeFiles; changing the folder drops the exclusions that are
+// not under the new one.
 //
-// Thread safety: UI thread only. The scan runs on the page's own QThread,
-// which the destructor stops and joins.
+// Thread safety: UI thread only. Each worker has its own QThread, which the
+// destructor cancels, stops and joins; a new folder cancels the doctor and the
+// thumbnail loading of the previous one. Only value types (DatasetSummary,
+// DoctorResult, Thumbnail) cross the threads, through queued signals.
 #include "ui/models/DatasetSummary.h"
+#include "ui/models/DoctorResult.h"
 
+#include <QSet>
+#include <QStringList>
 #include <QThread>
+#include <QVector>
 #include <QWidget>
 
+class QAction;
+class QComboBox;
 class QLabel;
 class QLineEdit;
+class QListWidget;
+class QListWidgetItem;
+class QProgressBar;
+class QSortFilterProxyModel;
 class QTableView;
+class QTabWidget;
 
 namespace ts::ui {
 
 class ClassCountChart;
 class ClassCountsModel;
+class DoctorWorker;
+class ProblemsModel;
 class ScanWorker;
+class ThumbnailWorker;
+struct Thumbnail;
 
 class DataPage : public QWidget {
     Q_OBJECT
 public:
+    /// Longer side of a thumbnail in the Images tab, in pixels.
+    static constexpr int kThumbnailPx = 96;
+    /// Severity filter of the problems table (the combo's rows).
+    enum SeverityFilter { AllProblems, ErrorsAndWarnings, ErrorsOnly };
+
     explicit DataPage(QWidget* parent = nullptr);
     ~DataPage() override;
 
-    /// Starts scanning `folder`; datasetChanged() follows (also on failure).
+    /// Starts scanning `folder`; datasetChanged() follows (also on failure),
+    /// then, for a usable folder, the doctor (doctorFinished()).
     void setFolder(const QString& folder);
     /// The folder last asked for; empty when none.
     QString folder() const;
     /// The last scan's result (invalid until a scan finished).
     const DatasetSummary& summary() const { return m_summary; }
-    /// True while a scan is running.
-    bool isBusy() const { return m_pendingScans > 0; }
+    /// The doctor's last result for the current folder (invalid until it finished).
+    const DoctorResult& doctorResult() const { return m_doctorResult; }
+    /// True while any background work runs: the scan, the doctor or thumbnails.
+    bool isBusy() const { return isScanning() || isDiagnosing() || isLoadingThumbnails(); }
+    bool isScanning() const { return m_pendingScans > 0; }
+    bool isDiagnosing() const { return m_pendingDiagnoses > 0; }
+    bool isLoadingThumbnails() const { return m_pendingThumbnails > 0; }
+
+    // --- exclusions (TrainConfig::excludeFiles) ---
+    /// The files left out of training, in the order they were excluded.
+    QStringList excludedFiles() const { return m_excluded; }
+    bool isExcluded(const QString& path) const { return m_excludedSet.contains(path); }
+    /// Replaces the list (a project being opened); no filtering.
+    void setExcludedFiles(const QStringList& files);
+    /// Adds `files`; returns how many were not excluded before.
+    int excludeFiles(const QStringList& files);
+    /// Removes `files`; returns how many were excluded before.
+    int includeFiles(const QStringList& files);
+    /// Excludes the doctor's unusable files (DoctorResult::badFiles); returns how many were new.
+    int excludeAllUnusable();
+
+    // --- problems table ---
+    ProblemsModel* problemsModel() const { return m_problems; }
+    QTableView* problemsView() const { return m_problemsView; }
+    void setSeverityFilter(SeverityFilter filter);
+    /// The paths of the selected problem rows (every kind, deduplicated).
+    QStringList selectedProblemPaths() const;
+    /// Of those, the files the training reads (what "Exclude" acts on).
+    QStringList selectedExcludableFiles() const;
+    QAction* excludeAction() const { return m_excludeAction; }
+    QAction* includeAction() const { return m_includeAction; }
+    QAction* excludeAllAction() const { return m_excludeAllAction; }
+    QAction* openFolderAction() const { return m_openFolderAction; }
+    QAction* copyPathAction() const { return m_copyPathAction; }
+
+    // --- thumbnails ---
+    /// Shows the Images tab with the thumbnails of class `classIndex`.
+    void showClassImages(int classIndex);
+    /// The class whose thumbnails are shown (or loading); -1 when none.
+    int thumbnailClass() const { return m_thumbnailClass; }
+    QListWidget* thumbnailView() const { return m_grid; }
+    QTabWidget* tabs() const { return m_tabs; }
 
     ClassCountsModel* countsModel() const { return m_model; }
     ClassCountChart* chart() const { return m_chart; }
@@ -44,24 +114,81 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void datasetChanged(const ts::ui::DatasetSummary& summary);
+    /// The doctor finished on the current folder (not sent for cancelled runs).
+    void doctorFinished(const ts::ui::DoctorResult& result);
+    /// The excluded files changed.
+    void exclusionsChanged(const QStringList& files);
+    /// Every thumbnail of `classIndex` (up to the listing cap) is shown.
+    void thumbnailsLoaded(int classIndex, int count);
     /// The user asked for the built-in demo dataset.
     void demoRequested();
     void scanRequested(const QString& folder);
 
 private:
+    QWidget* buildProblemsTab();
+    QWidget* buildImagesTab();
     void onScanFinished(const DatasetSummary& summary);
+    void startDoctor();
+    void onDoctorProgress(quint64 requestId, double fraction);
+    void onDoctorFinished(const DoctorResult& result);
+    void loadThumbnails(int classIndex);
+    void onThumbnailBatch(quint64 requestId, const QVector<Thumbnail>& thumbnails);
+    void onThumbnailsFinished(quint64 requestId, bool complete);
+    void markThumbnail(QListWidgetItem* item) const;
+    void showGridMenu(const QPoint& pos);
+    void exclusionsUpdated();
+    void updateActions();
+    void updateDoctorSummary();
     void showStatus();
+    void openFolderOf(const QString& path);
+    void copyPaths(const QStringList& paths);
 
     QLineEdit* m_folderEdit = nullptr;
     QLabel* m_status = nullptr;
     QTableView* m_table = nullptr;
     ClassCountsModel* m_model = nullptr;
     ClassCountChart* m_chart = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    QWidget* m_problemsTab = nullptr;
+    QWidget* m_imagesTab = nullptr;
+
+    // Problems tab
+    ProblemsModel* m_problems = nullptr;
+    QSortFilterProxyModel* m_problemsProxy = nullptr;
+    QTableView* m_problemsView = nullptr;
+    QLabel* m_doctorSummary = nullptr;
+    QProgressBar* m_doctorProgress = nullptr;
+    QComboBox* m_severityFilter = nullptr;
+    QLabel* m_excludedLabel = nullptr;
+    QAction* m_excludeAction = nullptr;
+    QAction* m_includeAction = nullptr;
+    QAction* m_excludeAllAction = nullptr;
+    QAction* m_openFolderAction = nullptr;
+    QAction* m_copyPathAction = nullptr;
+
+    // Images tab
+    QComboBox* m_classBox = nullptr;
+    QLabel* m_gridNote = nullptr;
+    QListWidget* m_grid = nullptr;
+    int m_thumbnailClass = -1;
+
     DatasetSummary m_summary;
+    DoctorResult m_doctorResult;
     QString m_requested;
+    QStringList m_excluded;
+    QSet<QString> m_excludedSet;
+
     int m_pendingScans = 0;
+    int m_pendingDiagnoses = 0;
+    int m_pendingThumbnails = 0;
+    quint64 m_doctorRequest = 0;
+    quint64 m_thumbnailRequest = 0;
     QThread m_thread;
+    QThread m_doctorThread;
+    QThread m_thumbnailThread;
     ScanWorker* m_worker = nullptr;
+    DoctorWorker* m_doctor = nullptr;
+    ThumbnailWorker* m_thumbnails = nullptr;
 };
 
 } // namespace ts::ui

@@ -5,6 +5,7 @@
 
 #include <QDir>
 
+#include <algorithm>
 #include <exception>
 
 namespace ts::ui {
@@ -27,6 +28,20 @@ DatasetSummary ScanWorker::scanFolder(const QString& root) {
         summary.testCounts = toQVector(index.classCounts(index.test));
         summary.splitSource = QString::fromStdString(index.splitSource);
         summary.ignoredFiles = qint64(index.ignoredFiles.size());
+        // The first files of each class by path (for the Data page's thumbnails).
+        std::vector<std::vector<const std::string*>> perClass(index.classes.size());
+        for (const auto* items : {&index.train, &index.val, &index.test})
+            for (const auto& item : *items)
+                if (item.label >= 0 && size_t(item.label) < perClass.size()) perClass[size_t(item.label)].push_back(&item.path);
+        const auto byPath = [](const std::string* a, const std::string* b) { return *a < *b; };
+        for (auto& files : perClass) {
+            const size_t n = std::min(files.size(), size_t(DatasetSummary::kListedFilesPerClass));
+            std::partial_sort(files.begin(), files.begin() + std::ptrdiff_t(n), files.end(), byPath);
+            QStringList list;
+            list.reserve(int(n));
+            for (size_t i = 0; i < n; ++i) list << QString::fromStdString(*files[i]);
+            summary.classFiles << list;
+        }
     } catch (const ts::Error& e) {
         summary.error = QString::fromStdString(e.what());
     } catch (const std::exception& e) {

@@ -1,0 +1,80 @@
+#include "ui/workers/ThumbnailWorker.h"
+
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QImageReader>
+
+namespace ts::ui {
+namespace {
+
+constexpr int kMaxBatch = 16;
+constexpr qint64 kMaxBatchMs = 120;  // a batch goes out at least this often while images arrive
+
+} // namespace
+
+ThumbnailWorker::ThumbnailWorker(QObject* parent) : QObject(parent) {
+    qRegisterMetaType<ts::ui::Thumbnail>();
+    qRegisterMetaType<QVector<ts::ui::Thumbnail>>();
+}
+
+quint64 ThumbnailWorker::cancel() { return m_current.fetch_add(1) + 1; }
+
+Thumbnail ThumbnailWorker::readThumbnail(const QString& path, int sidePx) {
+    Thumbnail t;
+    t.path = path;
+    const QFileInfo info(path);
+    t.bytes = info.size();
+    if (t.bytes == 0) {
+        t.error = QObject::tr("empty file");
+        return t;
+    }
+    QImageReader reader(path);
+    reader.setAutoTransform(true);
+    QSize size = reader.size();
+    if (size.isValid()) {
+        // The size before the EXIF rotation; a quarter turn swaps the sides.
+        if (reader.transformation() & QImageIOHandler::TransformationRotate90) size.transpose();
+        t.size = size;
+        const QSize scaled = size.scaled(sidePx, sidePx, Qt::KeepAspectRatio);
+        // Decode small (JPEG scales in the decoder); never upscale tiny images.
+        if (size.width() > sidePx || size.height() > sidePx) {
+            // setScaledSize is applied before the rotation.
+            reader.setScaledSize(reader.transformation() & QImageIOHandler::TransformationRotate90 ? scaled.transposed()
+                                                                                                   : scaled);
+        }
+    }
+    QImage image = reader.read();
+    if (image.isNull()) {
+        t.error = reader.errorString();
+        t.size = {};
+        return t;
+    }
+    if (!t.size.isValid()) t.size = image.size();
+    if (image.width() > sidePx || image.height() > sidePx)
+        image = image.scaled(sidePx, sidePx, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+    t.image = image;
+    return t;
+}
+
+void ThumbnailWorker::load(quint64 requestId, const QStringList& paths, int sidePx) {
+    QVector<Thumbnail> batch;
+    QElapsedTimer sinceBatch;
+    sinceBatch.start();
+    bool complete = true;
+    for (const QString& path : paths) {
+        if (m_current.load() != requestId) {
+            complete = false;
+            break;
+        }
+        batch << readThumbnail(path, sidePx);
+        if (batch.size() >= kMaxBatch || sinceBatch.elapsed() >= kMaxBatchMs) {
+            Q_EMIT batchReady(requestId, batch);
+            batch.clear();
+            sinceBatch.restart();
+        }
+    }
+    if (complete && !batch.isEmpty()) Q_EMIT batchReady(requestId, batch);
+    Q_EMIT finished(requestId, complete);
+}
+
+} // namespace ts::ui
