@@ -157,6 +157,7 @@ train::TrainResult runWithSignals(const std::function<train::TrainResult(Feedbac
 struct TrainArgs {
     std::string configFile, data, arch, weights, freeze, augment, optimizer, schedule, device, precision, out;
     std::vector<std::string> stageLr;
+    std::string batchNormPolicy;
     bool pretrained = false, json = false;
     int epochs = -1, batchSize = -1;
     double lr = -1, gradClip = -1, labelSmoothing = -1;
@@ -186,6 +187,7 @@ train::TrainConfig configFromArgs(const TrainArgs& a) {
     if (a.gradClip >= 0) c.gradClipNorm = a.gradClip;
     if (a.labelSmoothing >= 0) c.labelSmoothing = a.labelSmoothing;
     if (a.seed >= 0) c.seed = static_cast<uint64_t>(a.seed);
+    if (!a.batchNormPolicy.empty()) c.batchNormPolicy = a.batchNormPolicy;
     for (const std::string& item : a.stageLr) {
         const auto eq = item.find('=');
         double m = -1;
@@ -217,6 +219,9 @@ void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
                     "float32 | mixed (float16 autocast with loss scaling on CUDA; bfloat16 autocast on CPUs with "
                     "native bfloat16)");
     cmd->add_option("--seed", a.seed, "Random seed");
+    cmd->add_option("--batchnorm-policy", a.batchNormPolicy,
+                    "frozen-eval (frozen BatchNorm layers keep their statistics) | all-eval (every BatchNorm layer "
+                    "does; for small batches)");
     cmd->add_option("--stage-lr", a.stageLr,
                     "STAGE=MULTIPLIER: learning rate of one stage relative to --lr (repeatable; e.g. layer3=0.3)");
     cmd->add_flag("--json", a.json, "Machine-readable JSON output");

@@ -118,7 +118,7 @@ FreezeSummary FreezePlan::apply(zoo::BackboneImpl& model) const {
     return summary;
 }
 
-void FreezePlan::setTrainMode(zoo::BackboneImpl& model) {
+void FreezePlan::setTrainMode(zoo::BackboneImpl& model, bool allBatchNormEval) {
     model.train(true);
     const std::string& head = model.headPath();
     // Does the subtree at `path` hold a trainable parameter outside the head?
@@ -146,7 +146,8 @@ void FreezePlan::setTrainMode(zoo::BackboneImpl& model) {
             const auto dot = path.rfind('.');
             frozen = !subtreeTrains(dot == std::string::npos ? std::string() : path.substr(0, dot));
         }
-        if (frozen) item.value()->eval();
+        if (frozen || (allBatchNormEval && item.value()->name().find("BatchNorm") != std::string::npos))
+            item.value()->eval();
     }
 }
 

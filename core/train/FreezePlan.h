@@ -42,8 +42,11 @@ public:
 
     /// model.train(), then eval() on every module whose own parameters and
     /// all of whose children's are frozen (BN stays in eval mode; frozen
-    /// blocks' dropout is off).
-    static void setTrainMode(zoo::BackboneImpl& model);
+    /// blocks' dropout is off). With `allBatchNormEval` every BatchNorm
+    /// layer stays in eval mode, trainable or not: its affine parameters
+    /// still learn, but it normalises with (and keeps) its pretrained running
+    /// statistics; the usual choice for small batches.
+    static void setTrainMode(zoo::BackboneImpl& model, bool allBatchNormEval = false);
 
 private:
     std::vector<std::pair<std::string, bool>> m_decisions;  // param name -> trainable

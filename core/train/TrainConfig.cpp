@@ -64,6 +64,8 @@ void TrainConfig::validate() const {
     if (earlyStoppingMetric != "val_accuracy" && earlyStoppingMetric != "val_loss")
         fail("early_stopping_metric must be val_accuracy or val_loss.");
     if (backboneLrMultiplier < 0) fail("backbone_lr_multiplier must be >= 0.");
+    if (batchNormPolicy != "frozen-eval" && batchNormPolicy != "all-eval")
+        fail("Invalid batchnorm_policy '" + batchNormPolicy + "': use frozen-eval or all-eval.");
     for (const auto& [stage, m] : stageLrMultipliers)
         if (!(m >= 0) || !std::isfinite(m))
             fail("stage_lr_multipliers: the multiplier of \"" + stage + "\" must be a number >= 0.");
@@ -88,6 +90,7 @@ nlohmann::json toJson(const TrainConfig& c) {
         {"backbone_lr_multiplier", c.backboneLrMultiplier},
         {"stage_lr_multipliers", nlohmann::json(c.stageLrMultipliers.empty() ? nlohmann::json::object()
                                                                              : nlohmann::json(c.stageLrMultipliers))},
+        {"batchnorm_policy", c.batchNormPolicy},
         {"augment",
          {{"preset", c.augment.preset},
           {"rotation_degrees", c.augment.rotationDegrees},
@@ -149,6 +152,7 @@ TrainConfig trainConfigFromJson(const nlohmann::json& j) {
         get("freeze_params", c.freezeParams);
         get("backbone_lr_multiplier", c.backboneLrMultiplier);
         get("stage_lr_multipliers", c.stageLrMultipliers);
+        get("batchnorm_policy", c.batchNormPolicy);
         if (j.contains("augment")) {
             const auto& a = j.at("augment");
             const nlohmann::json known = defaults.at("augment");

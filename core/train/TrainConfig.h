@@ -72,6 +72,11 @@ struct TrainConfig {
     /// learning rates). Stage names are checked against the model when the
     /// run starts. Default empty.
     std::map<std::string, double> stageLrMultipliers;
+    /// BatchNorm in training: "frozen-eval" (frozen BatchNorm layers run in
+    /// eval mode, trainable ones update their statistics) or "all-eval"
+    /// (every BatchNorm layer keeps its pretrained statistics; its affine
+    /// parameters still train when its stage does). Default "frozen-eval".
+    std::string batchNormPolicy = "frozen-eval";
 
     // --- augmentation ---
     AugmentConfig augment;

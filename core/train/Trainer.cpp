@@ -162,7 +162,7 @@ public:
         if (!m_useCache)
             loader = std::make_unique<data::Loader>(m_index.train, makeTrainSampleTransform(m_cfg.augment, m_transform), lo);
         for (int epoch = 1; step < steps; ++epoch) {
-            FreezePlan::setTrainMode(*m_model);
+            FreezePlan::setTrainMode(*m_model, m_cfg.batchNormPolicy == "all-eval");
             bool any = false;
             if (m_useCache) {
                 const auto order = epochOrder(m_trainCache.rowOfItem.size(), epoch);
@@ -300,7 +300,10 @@ private:
           << (m_useCache ? "; backbone frozen and no augmentation: features are computed once and cached" : "");
         log(s.str());
         if (m_cfg.precision == Precision::Mixed) log(m_amp.note + ".");
-        if (m_freeze.frozenParams > 0)
+        if (m_cfg.batchNormPolicy == "all-eval")
+            log("Every BatchNorm layer stays in eval mode (batchnorm_policy all-eval): running statistics are used "
+                "and not updated; trainable ones still learn their scale and shift.");
+        else if (m_freeze.frozenParams > 0)
             log("Frozen BatchNorm layers stay in eval mode: their running statistics are used and not updated.");
     }
 
@@ -524,7 +527,7 @@ private:
 
     EpochStats trainEpochCached(int epoch, Clock::time_point runStart, int64_t& images) {
         EpochStats stats;
-        FreezePlan::setTrainMode(*m_model);
+        FreezePlan::setTrainMode(*m_model, m_cfg.batchNormPolicy == "all-eval");
         const auto& rowOf = m_trainCache.rowOfItem;
         const auto order = epochOrder(rowOf.size(), epoch);
         const size_t bs = static_cast<size_t>(m_cfg.batchSize);
@@ -545,7 +548,7 @@ private:
 
     EpochStats trainEpochFull(int epoch, Clock::time_point runStart, int64_t& images) {
         EpochStats stats;
-        FreezePlan::setTrainMode(*m_model);
+        FreezePlan::setTrainMode(*m_model, m_cfg.batchNormPolicy == "all-eval");
         m_trainLoader->startEpoch(epoch);
         const int numBatches = static_cast<int>(m_trainLoader->numBatches());
         int b = 0;
@@ -801,7 +804,7 @@ private:
                     m_model->eval();
                     m_cb.onEpochModel(*m_model, em);
                     m_model->zero_grad();
-                    FreezePlan::setTrainMode(*m_model);
+                    FreezePlan::setTrainMode(*m_model, m_cfg.batchNormPolicy == "all-eval");
                 }
                 if (m_cfg.earlyStoppingPatience > 0 && m_progress.sinceImprovement >= m_cfg.earlyStoppingPatience &&
                     epoch < m_cfg.epochs) {

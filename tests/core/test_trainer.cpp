@@ -211,6 +211,38 @@ TEST_F(TrainerTest, LrFinderReportsEveryStepAsItGoes) {
     EXPECT_GT(r.suggestedLr, 0.0);
 }
 
+TEST_F(TrainerTest, AllEvalBatchNormPolicyKeepsStatisticsButTrainsTheRest) {
+    test::TempDir runs;
+    Feedback fb;
+    auto c = tinyConfig(s_data->path());
+    c.freeze = "none";
+    c.epochs = 2;
+    c.batchNormPolicy = "all-eval";
+    torch::manual_seed(c.seed);
+    const auto before = stateOf(*zoo::createModel("tiny_cnn", {3}));
+    train::trainRun(c, runs.file("run"), {}, fb);
+    const auto after = stateOf(*exporting::loadTrainedModel(runs.file("run")).model);
+    int statsKept = 0, affineMoved = 0;
+    for (int i = 0; i < 4; ++i) {
+        const std::string bn = "features." + std::to_string(i) + ".1.";
+        for (const char* stat : {"running_mean", "running_var"}) {
+            EXPECT_TRUE(before.at(bn + stat).equal(after.at(bn + stat))) << bn << stat << " was updated";
+            ++statsKept;
+        }
+        if (!before.at(bn + "weight").equal(after.at(bn + "weight"))) ++affineMoved;
+        EXPECT_FALSE(before.at("features." + std::to_string(i) + ".0.weight").equal(after.at("features." + std::to_string(i) + ".0.weight")));
+    }
+    EXPECT_EQ(statsKept, 8);
+    EXPECT_EQ(affineMoved, 4);
+    // The default policy updates the statistics of trainable BatchNorm layers.
+    c.batchNormPolicy = "frozen-eval";
+    train::trainRun(c, runs.file("default"), {}, fb);
+    const auto byDefault = stateOf(*exporting::loadTrainedModel(runs.file("default")).model);
+    EXPECT_FALSE(before.at("features.0.1.running_mean").equal(byDefault.at("features.0.1.running_mean")));
+    c.batchNormPolicy = "eval";
+    EXPECT_THROW(c.validate(), ConfigError);
+}
+
 TEST_F(TrainerTest, FeatureCacheGivesTheSameHeadAsTheFullPath) {
     test::TempDir runs;
     auto c = tinyConfig(s_data->path());
@@ -399,4 +431,10 @@ TEST(FreezePlan, PresetsAndUnknownStage) {
     train::FreezePlan::setTrainMode(*m);
     EXPECT_FALSE(m->moduleAt("features.0.1")->is_training());
     EXPECT_TRUE(m->moduleAt("features.18.1")->is_training());
+    // all-eval: trainable BatchNorm layers too, and nothing else changes.
+    train::FreezePlan(*m, {"none"}).apply(*m);
+    train::FreezePlan::setTrainMode(*m, /*allBatchNormEval=*/true);
+    EXPECT_FALSE(m->moduleAt("features.18.1")->is_training());
+    EXPECT_TRUE(m->moduleAt("features.18.0")->is_training());
+    EXPECT_TRUE(m->moduleAt("classifier")->is_training());
 }

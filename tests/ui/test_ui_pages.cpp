@@ -82,6 +82,7 @@ private Q_SLOTS:
         config.freeze = "last:2";
         config.trainStages.clear();
         config.backboneLrMultiplier = 0.1;
+        config.batchNormPolicy = "all-eval";
         LayersPage other;
         other.setModel(QStringLiteral("tiny_cnn"), 3);
         other.loadFrom(config);
@@ -91,6 +92,10 @@ private Q_SLOTS:
         other.applyTo(back);
         QCOMPARE(QString::fromStdString(back.freeze), QStringLiteral("last:2"));
         QCOMPARE(back.backboneLrMultiplier, 0.1);
+        QCOMPARE(QString::fromStdString(back.batchNormPolicy), QStringLiteral("all-eval"));
+        ts::train::TrainConfig defaults;
+        page.applyTo(defaults);
+        QCOMPARE(QString::fromStdString(defaults.batchNormPolicy), QStringLiteral("frozen-eval"));
     }
 
     void layersBuildsLargeModelsOffTheUiThread() {

@@ -93,12 +93,21 @@ LayersPage::LayersPage(QWidget* parent) : QWidget(parent) {
     planForm->addRow(tr("&Preset:"), m_preset);
     planForm->addRow(tr("&Last stages:"), m_lastN);
     planForm->addRow(tr("Backbone &LR ×:"), m_lrMultiplier);
-    auto* bnNote = new QLabel(tr("BatchNorm: frozen BatchNorm layers run in eval mode (statistics kept); trainable "
-                                 "ones update their statistics."),
-                              planBox);
-    bnNote->setWordWrap(true);
-    bnNote->setObjectName(QStringLiteral("batchNormNote"));
-    planForm->addRow(bnNote);
+    m_bnPolicy = new QComboBox(planBox);
+    m_bnPolicy->setObjectName(QStringLiteral("batchNormPolicy"));
+    m_bnPolicy->addItem(tr("Frozen layers keep their statistics"), QStringLiteral("frozen-eval"));
+    m_bnPolicy->addItem(tr("All layers keep their statistics"), QStringLiteral("all-eval"));
+    m_bnPolicy->setItemData(0, tr("Frozen BatchNorm layers run in eval mode and keep their ImageNet statistics; "
+                                  "BatchNorm layers in trainable stages update theirs from your batches."),
+                            Qt::ToolTipRole);
+    m_bnPolicy->setItemData(1, tr("Every BatchNorm layer runs in eval mode and keeps its ImageNet statistics; "
+                                  "trainable ones still learn their scale and shift. Safer with small batches "
+                                  "(under about 16 images)."),
+                            Qt::ToolTipRole);
+    m_bnPolicy->setToolTip(tr("How BatchNorm layers behave while training. Frozen layers always keep their "
+                              "statistics; with small batches, keeping them in trainable stages too avoids noisy "
+                              "statistics."));
+    planForm->addRow(tr("&BatchNorm:"), m_bnPolicy);
     left->addWidget(planBox);
 
     auto* headBox = new QGroupBox(tr("New head"), this);
@@ -224,6 +233,7 @@ LayersPage::LayersPage(QWidget* parent) : QWidget(parent) {
         Q_EMIT planChanged();
     });
     connect(m_dropout, qOverload<double>(&QDoubleSpinBox::valueChanged), this, &LayersPage::planChanged);
+    connect(m_bnPolicy, qOverload<int>(&QComboBox::currentIndexChanged), this, &LayersPage::planChanged);
     connect(m_tree, &QTreeWidget::itemChanged, this, &LayersPage::onItemChanged);
     connect(m_weights, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
         updateWeightsNote();
@@ -343,6 +353,7 @@ void LayersPage::applyTo(train::TrainConfig& config) const {
     for (auto it = m_overrides.constBegin(); it != m_overrides.constEnd(); ++it)
         (it.value() ? config.trainStages : config.freezeStages).push_back(it.key().toStdString());
     config.backboneLrMultiplier = m_lrMultiplier->value();
+    config.batchNormPolicy = m_bnPolicy->currentData().toString().toStdString();
     config.stageLrMultipliers.clear();
     for (auto it = m_stageLr.constBegin(); it != m_stageLr.constEnd(); ++it)
         config.stageLrMultipliers[it.key().toStdString()] = it.value();
@@ -377,6 +388,7 @@ void LayersPage::loadFrom(const train::TrainConfig& config) {
     for (const auto& s : config.trainStages) m_overrides.insert(QString::fromStdString(s), true);
     for (const auto& s : config.freezeStages) m_overrides.insert(QString::fromStdString(s), false);
     m_lrMultiplier->setValue(config.backboneLrMultiplier);
+    m_bnPolicy->setCurrentIndex(qMax(0, m_bnPolicy->findData(QString::fromStdString(config.batchNormPolicy))));
     m_stageLr.clear();
     for (const auto& [stage, multiplier] : config.stageLrMultipliers) m_stageLr.insert(QString::fromStdString(stage), multiplier);
     m_hidden->setValue(int(config.headHiddenUnits));

@@ -4,7 +4,8 @@
 // The model as a tree of stages (and the modules they group), each stage with
 // a check box: checked = trains. Presets: feature extraction (only the new
 // head), fine-tune the last N stages, train everything; a stage's box
-// overrides its preset. The page also sets learning-rate multipliers (one for
+// overrides its preset, and the BatchNorm policy says whether trainable
+// BatchNorm layers update their statistics. The page also sets learning-rate multipliers (one for
 // the trainable backbone, and per stage in the tree's "LR ×" column, with a
 // one-click graded set: each stage back from the head gets a fixed fraction
 // of the next one's rate), the new head (hidden units, dropout) and where the
@@ -114,6 +115,7 @@ private:
     QMap<QString, bool> m_overrides;
     QMap<QString, double> m_stageLr;
     QDoubleSpinBox* m_gradeFactor = nullptr;
+    QComboBox* m_bnPolicy = nullptr;
     FreezeReport m_report;
     bool m_updating = false;
 };
