@@ -3,6 +3,7 @@
 #include "ui/main/Application.h"
 #include "ui/main/DemoProject.h"
 #include "ui/main/MainWindow.h"
+#include "ui/models/ProblemsModel.h"
 #include "ui/models/ProjectFile.h"
 #include "ui/pages/BackbonePage.h"
 #include "ui/pages/DataPage.h"
@@ -10,7 +11,14 @@
 #include "ui/pages/TrainPage.h"
 #include "ui/pages/TrainingPage.h"
 
+#include "core/data/Dataset.h"
+
+#include <QApplication>
 #include <QDir>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QMimeData>
+#include <QStatusBar>
 #include <QLabel>
 #include <QListWidget>
 #include <QSettings>
@@ -25,6 +33,38 @@
 
 using ts::ui::LayersPage;
 using ts::ui::MainWindow;
+
+namespace {
+
+// ROOT/a, ROOT/b with 6 good PNGs each, plus an empty and a text file in a/.
+QStringList writeDatasetWithBadFiles(const QString& root) {
+    for (const char* cls : {"a", "b"}) {
+        QDir().mkpath(root + "/" + cls);
+        for (int i = 0; i < 6; ++i) {
+            QImage image(40, 40, QImage::Format_RGB32);
+            image.fill(QColor(cls[0] == 'a' ? 200 : 20, i * 40, 90));
+            image.setPixel(i, 0, qRgb(i, 1, 2));
+            image.save(QStringLiteral("%1/%2/%3.png").arg(root, cls).arg(i));
+        }
+    }
+    QFile empty(root + "/a/empty.jpg");
+    empty.open(QIODevice::WriteOnly);
+    empty.close();
+    QFile text(root + "/a/readme.png");
+    text.open(QIODevice::WriteOnly);
+    text.write("not an image\n");
+    text.close();
+    return {QDir(root).absoluteFilePath("a/empty.jpg"), QDir(root).absoluteFilePath("a/readme.png")};
+}
+
+QSet<QString> toSet(const QStringList& list) { return QSet<QString>(list.begin(), list.end()); }
+QSet<QString> toSet(const std::vector<std::string>& list) {
+    QSet<QString> out;
+    for (const auto& s : list) out.insert(QString::fromStdString(s));
+    return out;
+}
+
+} // namespace
 
 class TestMainWindow : public QObject {
     Q_OBJECT
@@ -230,6 +270,103 @@ private Q_SLOTS:
         QCOMPARE(second.trainPage()->pinnedProbes(), QStringList({QFileInfo(probe).absoluteFilePath()}));
         QCOMPARE(second.currentStep(), int(MainWindow::TrainingStep));
         QCOMPARE(ts::train::toJson(second.currentConfig()).dump(), ts::train::toJson(before).dump());
+        QSettings().clear();
+    }
+
+    void droppingAFolderOpensItOnTheDataPage() {
+        QTemporaryDir dir;
+        const QString data = dir.filePath(QStringLiteral("dropped"));
+        writeDatasetWithBadFiles(data);
+        MainWindow window;
+        window.setCurrentStep(MainWindow::ExportStep);
+
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(data)});
+        QDragEnterEvent enter(QPoint(20, 20), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&window, &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(20, 20), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&window, &drop);
+        QVERIFY(drop.isAccepted());
+        QCOMPARE(window.currentStep(), int(MainWindow::DataStep));
+        QCOMPARE(window.dataPage()->folder(), QDir(data).absolutePath());
+        QVERIFY(window.waitUntilIdle(60000));
+        QCOMPARE(window.dataPage()->summary().classes, QStringList({"a", "b"}));
+        QVERIFY(window.dataPage()->doctorResult().isValid());
+
+        // A file is not a dataset: a note in the status bar, nothing changes.
+        window.setCurrentStep(MainWindow::BackboneStep);
+        QMimeData file;
+        file.setUrls({QUrl::fromLocalFile(QDir(data).filePath(QStringLiteral("a/0.png")))});
+        QDragEnterEvent fileEnter(QPoint(20, 20), Qt::CopyAction, &file, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&window, &fileEnter);
+        QVERIFY(fileEnter.isAccepted());  // taken, so that the drop can explain
+        QDropEvent fileDrop(QPointF(20, 20), Qt::CopyAction, &file, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&window, &fileDrop);
+        QVERIFY(!fileDrop.isAccepted());
+        QCOMPARE(window.currentStep(), int(MainWindow::BackboneStep));
+        QCOMPARE(window.dataPage()->folder(), QDir(data).absolutePath());
+        QVERIFY2(window.statusBar()->currentMessage().contains(QStringLiteral("0.png is a file")),
+                 qPrintable(window.statusBar()->currentMessage()));
+        // Nothing local at all.
+        QMimeData web;
+        web.setUrls({QUrl(QStringLiteral("https://example.org/cats/"))});
+        QDragEnterEvent webEnter(QPoint(20, 20), Qt::CopyAction, &web, Qt::LeftButton, Qt::NoModifier);
+        webEnter.ignore();
+        QApplication::sendEvent(&window, &webEnter);
+        QVERIFY(!webEnter.isAccepted());
+    }
+
+    void exclusionsFlowIntoTheConfigAndTheProject() {
+        QTemporaryDir dir;
+        const QString data = dir.filePath(QStringLiteral("bad"));
+        const QStringList bad = writeDatasetWithBadFiles(data);
+        MainWindow first;
+        first.dataPage()->setFolder(data);
+        QVERIFY(first.waitUntilIdle(60000));
+        QVERIFY(first.currentConfig().excludeFiles.empty());
+        QCOMPARE(toSet(first.dataPage()->doctorResult().badFiles), toSet(bad));
+        QCOMPARE(first.dataPage()->excludeAllUnusable(), 2);
+        QCOMPARE(toSet(first.currentConfig().excludeFiles), toSet(bad));
+        // Include one again: it leaves the config too.
+        QCOMPARE(first.dataPage()->includeFiles({bad.first()}), 1);
+        QCOMPARE(toSet(first.currentConfig().excludeFiles), QSet<QString>({bad.last()}));
+        QCOMPARE(first.dataPage()->excludeFiles({bad.first()}), 1);
+        // The paths are the ones the trainer's index of config.dataDir holds.
+        const ts::train::TrainConfig config = first.currentConfig();
+        const auto index = ts::data::indexDataset(config.dataDir);
+        QSet<QString> listed;
+        for (const auto& item : index.all()) listed.insert(QString::fromStdString(item.path));
+        for (const auto& f : config.excludeFiles) QVERIFY2(listed.contains(QString::fromStdString(f)), f.c_str());
+
+        const QString path = dir.filePath(QStringLiteral("bad.tsproj"));
+        QString error;
+        QVERIFY2(first.saveProjectTo(path, &error), qPrintable(error));
+
+        MainWindow second;
+        QVERIFY(second.openPath(path));
+        QVERIFY(second.waitUntilIdle(60000));
+        QCOMPARE(second.dataPage()->excludedFiles(), first.dataPage()->excludedFiles());
+        QCOMPARE(ts::train::toJson(second.currentConfig()).dump(), ts::train::toJson(config).dump());
+        // The restored exclusions show in the problems table.
+        const ts::ui::ProblemsModel* model = second.dataPage()->problemsModel();
+        int marked = 0;
+        for (int r = 0; r < model->rowCount(); ++r)
+            if (model->index(r, 0).data(ts::ui::ProblemsModel::ExcludedRole).toBool()) {
+                QVERIFY(toSet(bad).contains(model->index(r, 0).data(ts::ui::ProblemsModel::PathRole).toString()));
+                ++marked;
+            }
+        QCOMPARE(marked, 2);
+
+        // Another folder (dropped or chosen) drops exclusions that are not under it.
+        QTemporaryDir otherDir;
+        writeDatasetWithBadFiles(otherDir.path());
+        second.dataPage()->setFolder(otherDir.path());
+        QVERIFY(second.currentConfig().excludeFiles.empty());
+        QVERIFY(second.waitUntilIdle(60000));
+        // A new project starts without exclusions.
+        first.newProject();
+        QVERIFY(first.currentConfig().excludeFiles.empty());
         QSettings().clear();
     }
 };

@@ -24,6 +24,10 @@
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QDirIterator>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QMimeData>
+#include <QUrl>
 #include <QTemporaryDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -130,6 +134,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
             [this](const TaskError& error) { showErrorDialog(this, tr("Learning-rate finder"), error); });
 
     buildMenus();
+    setAcceptDrops(true);
 
     QSettings settings;
     resize(1180, 760);
@@ -190,6 +195,9 @@ bool MainWindow::isTraining() const { return m_trainPage->isRunning(); }
 train::TrainConfig MainWindow::currentConfig() const {
     train::TrainConfig config = m_baseConfig;
     config.dataDir = m_dataPage->folder().toStdString();
+    // The Data page owns the exclusions (the project's list was loaded into it).
+    config.excludeFiles.clear();
+    for (const QString& file : m_dataPage->excludedFiles()) config.excludeFiles.push_back(file.toStdString());
     if (!m_backbonePage->selectedBackbone().isEmpty()) config.arch = m_backbonePage->selectedBackbone().toStdString();
     m_layersPage->applyTo(config);
     m_trainingPage->applyTo(config);
@@ -398,6 +406,10 @@ bool MainWindow::openPath(const QString& path) {
     const train::TrainConfig& config = project.config;
     m_baseConfig = project.hasFullConfig ? config : train::TrainConfig();
     if (!config.dataDir.empty()) m_dataPage->setFolder(QString::fromStdString(config.dataDir));
+    QStringList excluded;
+    if (project.hasFullConfig)
+        for (const std::string& file : config.excludeFiles) excluded << QString::fromStdString(file);
+    m_dataPage->setExcludedFiles(excluded);
     if (project.hasBackbone && !config.arch.empty()) m_backbonePage->selectBackbone(QString::fromStdString(config.arch));
     if (project.hasFullConfig) {
         // After the backbone (choosing one resets the stage overrides).
@@ -418,6 +430,7 @@ bool MainWindow::openPath(const QString& path) {
 void MainWindow::newProject() {
     m_projectPath.clear();
     m_baseConfig = {};
+    m_dataPage->setExcludedFiles({});
     updateTitle();
     setCurrentStep(DataStep);
 }
@@ -491,6 +504,50 @@ void MainWindow::onDatasetChanged(const DatasetSummary& summary) {
                                      .arg(summary.totalImages()));
     else
         m_statusDataset->setText(tr("No usable dataset"));
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    const QMimeData* mime = event->mimeData();
+    if (!mime || !mime->hasUrls()) return;
+    for (const QUrl& url : mime->urls())
+        if (url.isLocalFile()) {
+            event->acceptProposedAction();
+            return;
+        }
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    const QMimeData* mime = event->mimeData();
+    QString path;
+    if (mime && mime->hasUrls())
+        for (const QUrl& url : mime->urls())
+            if (url.isLocalFile()) {
+                path = url.toLocalFile();
+                break;
+            }
+    if (path.isEmpty()) {
+        statusBar()->showMessage(tr("Only folders on this computer can be dropped here."), 8000);
+        return;
+    }
+    const QFileInfo info(path);
+    if (info.isDir()) {
+        event->acceptProposedAction();
+        setCurrentStep(DataStep);
+        m_dataPage->setFolder(info.absoluteFilePath());
+        statusBar()->showMessage(tr("Dataset folder: %1").arg(QDir::toNativeSeparators(info.absoluteFilePath())), 4000);
+        return;
+    }
+    if (info.isFile() && info.suffix().compare(QLatin1String("tsproj"), Qt::CaseInsensitive) == 0) {
+        event->acceptProposedAction();
+        openPath(info.absoluteFilePath());
+        return;
+    }
+    statusBar()->showMessage(
+        info.exists()
+            ? tr("%1 is a file, not a folder. Drop a dataset folder (one sub-folder per class) to use it; images to "
+                 "classify go onto the Inspect page.").arg(info.fileName())
+            : tr("%1 does not exist.").arg(QDir::toNativeSeparators(path)),
+        10000);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

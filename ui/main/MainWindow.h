@@ -2,7 +2,8 @@
 // MainWindow: the wizard. A sidebar lists the seven steps (Data, Backbone,
 // Layers, Training, Train, Inspect, Export); a stacked widget shows the
 // current step's page. File menu: new/open/save project, recent projects,
-// quit; Help menu: about (the same report as `--version`).
+// quit; Help menu: about (the same report as `--version`). A folder dropped
+// onto the window becomes the dataset of the Data page.
 // The window geometry and the recent projects are kept in QSettings.
 #include "ui/models/TrainTypes.h"
 
@@ -102,6 +103,12 @@ public Q_SLOTS:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    /// A local folder dropped anywhere (where no page takes the drop itself,
+    /// as the Inspect page does with images) becomes the dataset: the Data
+    /// page opens and scans it. A dropped project file opens it; any other
+    /// file is refused with a note in the status bar.
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
 
 private:
     void buildMenus();
