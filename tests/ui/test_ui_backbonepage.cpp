@@ -20,6 +20,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QMessageBox>
 #include <QProcess>
 #include <QProgressBar>
 #include <QPushButton>
@@ -334,6 +335,8 @@ private Q_SLOTS:
     void httpErrorIsReadable() {
         if (m_base.isEmpty()) QSKIP(qPrintable(QStringLiteral("the local weights server cannot start: ") + m_serverError));
         auto page = pageFor(kArch, QStringLiteral("/status/404"));
+        page->show();  // a visible page also opens the (non-blocking) error box
+        QVERIFY(QTest::qWaitForWindowExposed(page.get()));
         QVERIFY(page->startDownload());
         QTRY_VERIFY_WITH_TIMEOUT(!page->isWeightsJobRunning(), 15000);
         const QString status = page->weightsStatusText();
@@ -342,6 +345,11 @@ private Q_SLOTS:
         QVERIFY2(status.contains(cachedPath(kArch)), qPrintable(status));  // where to put the file by hand
         QVERIFY(!QFileInfo::exists(cachedPath(kArch)));
         QCOMPARE(weightsCell(*page, kArch), QStringLiteral("not downloaded"));
+        QMessageBox* box = nullptr;
+        QTRY_VERIFY((box = page->findChild<QMessageBox*>(QStringLiteral("errorDialog"))) != nullptr);
+        QVERIFY2(box->text().contains(QStringLiteral("HTTP 404")), qPrintable(box->text()));
+        QVERIFY(box->isVisible());
+        box->close();
     }
 
     void importChecksTheArchitecture() {
@@ -362,6 +370,11 @@ private Q_SLOTS:
         QString status = page->weightsStatusText();
         QVERIFY2(status.contains(QStringLiteral("missing key(s)")) && status.contains(QStringLiteral("features.0.0.weight")),
                  qPrintable(status));
+        // The label shows the long key lists shortened; the tooltip has them all.
+        auto* label = child<QLabel>(*page, "weightsStatus");
+        QVERIFY2(label->text().contains(QStringLiteral("missing key(s)")), qPrintable(label->text()));
+        QVERIFY(label->text().size() < status.size());
+        QCOMPARE(label->toolTip(), status);
         QVERIFY(!QFileInfo::exists(cachedPath(kArch)));
         QCOMPARE(weightsCell(*page, kArch), QStringLiteral("not downloaded"));
         QCOMPARE(cached.count(), 0);

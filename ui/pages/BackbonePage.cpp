@@ -18,6 +18,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStandardPaths>
@@ -31,6 +32,34 @@ namespace ts::ui {
 namespace {
 
 QString megabytes(qint64 bytes) { return QStringLiteral("%1 MB").arg(double(bytes) / 1e6, 0, 'f', 1); }
+
+// An import's error lists up to 20 keys per kind; the status line keeps the
+// first of each ("257 missing key(s): features.1.conv.0.0.weight, …"), so it
+// stays a few lines. The whole text is in the tooltip and the error box.
+QString compactStatus(const QString& text) {
+    QStringList lines = text.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    for (QString& line : lines) {
+        line = line.trimmed();
+        if (line.isEmpty() || !line.front().isDigit() || !line.contains(QLatin1String("key(s)"))) continue;
+        const int colon = line.indexOf(QLatin1String(": "));
+        const int comma = colon < 0 ? -1 : line.indexOf(QLatin1String(", "), colon);
+        if (comma > 0) line = line.left(comma) + QStringLiteral(", …");
+    }
+    QString out = lines.join(QLatin1Char('\n'));
+    // A SHA-256 (64 hex digits) offers no line break and would widen the side
+    // panel: zero-width spaces let such runs wrap (in the label only).
+    int run = 0;
+    for (int i = 0; i < out.size(); ++i) {
+        const QChar c = out.at(i);
+        run = (c.isSpace() || c == QLatin1Char('/') || c == QLatin1Char('-')) ? 0 : run + 1;
+        if (run == 24) {
+            out.insert(i + 1, QChar(0x200B));
+            ++i;
+            run = 0;
+        }
+    }
+    return out;
+}
 
 QString paramsText(qint64 n) {
     if (n >= 1000000) return QStringLiteral("%1 M").arg(n / 1e6, 0, 'f', 2);
@@ -102,7 +131,13 @@ BackbonePage::BackbonePage(QWidget* parent)
     m_table->resizeColumnsToContents();
     m_table->horizontalHeader()->setStretchLastSection(true);
 
-    auto* side = new QWidget(splitter);
+    // The side panel scrolls rather than squeezing the facts when a long
+    // message fills it on a small screen.
+    auto* sideScroll = new QScrollArea(splitter);
+    sideScroll->setWidgetResizable(true);
+    sideScroll->setFrameShape(QFrame::NoFrame);
+    sideScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    auto* side = new QWidget(sideScroll);
     auto* sideLayout = new QVBoxLayout(side);
     sideLayout->setContentsMargins(6, 0, 0, 0);
     m_details = new QLabel(tr("Select a model to see its details and stages."), side);
@@ -118,6 +153,7 @@ BackbonePage::BackbonePage(QWidget* parent)
     m_stageTree->setColumnCount(3);
     m_stageTree->setHeaderLabels({tr("Stage"), tr("Params"), tr("Modules")});
     m_stageTree->setRootIsDecorated(false);
+    m_stageTree->setMinimumHeight(140);
     m_stageTree->setToolTip(tr("The stages, from input to head, are the units you freeze or train on the "
                                "Layers page and whose feature maps the Inspect page shows."));
 
@@ -137,6 +173,8 @@ BackbonePage::BackbonePage(QWidget* parent)
     m_weightsStatus->setWordWrap(true);
     m_weightsStatus->setTextFormat(Qt::PlainText);
     m_weightsStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);  // URLs and paths can be copied
+    m_weightsStatus->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);  // never widens the panel
+    m_weightsStatus->hide();  // until there is something to say
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_downloadButton);
     buttons->addWidget(m_importButton);
@@ -153,7 +191,8 @@ BackbonePage::BackbonePage(QWidget* parent)
     sideLayout->addWidget(m_stageStatus);
     sideLayout->addWidget(m_stageTree, 1);
     splitter->addWidget(m_table);
-    splitter->addWidget(side);
+    sideScroll->setWidget(side);
+    splitter->addWidget(sideScroll);
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
     splitter->setSizes({780, 320});  // every column of the table fits at 1280 px
@@ -277,9 +316,7 @@ void BackbonePage::showDetails(const ZooRow* row) {
         weights = tr("partly downloaded (%1); <b>Download weights</b> resumes, into <tt>%2</tt>")
                       .arg(megabytes(row->partialBytes), row->weightsPath.toHtmlEscaped());
     else
-        weights = tr("not downloaded; <b>Download weights</b> (or <tt>tstudio weights download %1</tt>) puts them "
-                     "at <tt>%2</tt>")
-                      .arg(row->name, row->weightsPath.toHtmlEscaped());
+        weights = tr("not downloaded; <b>Download weights</b> puts them at <tt>%1</tt>").arg(row->weightsPath.toHtmlEscaped());
     QString html = QStringLiteral("<h3>%1</h3><table cellspacing='2'>").arg(row->name.toHtmlEscaped());
     auto line = [&html](const QString& key, const QString& value) {
         html += QStringLiteral("<tr><td><b>%1</b>&nbsp;&nbsp;</td><td>%2</td></tr>").arg(key, value);
@@ -425,11 +462,13 @@ void BackbonePage::finishWeightsJob(const QString& arch, bool cacheChanged) {
 }
 
 void BackbonePage::setWeightsStatus(const QString& text, bool error) {
+    m_weightsStatusText = text;
+    const QString shown = compactStatus(text);
     m_weightsStatus->setStyleSheet(error ? QStringLiteral("color: #b00020;") : QString());
-    m_weightsStatus->setText(text);
+    m_weightsStatus->setText(shown);
+    m_weightsStatus->setToolTip(shown != text ? text : QString());
+    m_weightsStatus->setHidden(text.isEmpty());
 }
-
-QString BackbonePage::weightsStatusText() const { return m_weightsStatus->text(); }
 
 void BackbonePage::updateWeightsControls() {
     const ZooRow* row = selectedRow();

@@ -79,9 +79,10 @@ public:
     bool importWeightsFile(const QString& path, bool replace = false);
     /// True while a download or an import runs.
     bool isWeightsJobRunning() const { return m_job != WeightsJob::None; }
-    /// The line under the weights buttons (plain text): progress, where the
-    /// file went, or what went wrong.
-    QString weightsStatusText() const;
+    /// The status under the weights buttons, in full (plain text): what runs,
+    /// where the file went, or what went wrong. The label shows long texts
+    /// shortened, with the full one in its tooltip.
+    QString weightsStatusText() const { return m_weightsStatusText; }
 
 Q_SIGNALS:
     void backboneChanged(const QString& name);
@@ -129,6 +130,7 @@ private:
     QPushButton* m_cancelButton = nullptr;
     QProgressBar* m_progress = nullptr;
     QLabel* m_weightsStatus = nullptr;
+    QString m_weightsStatusText;
     WeightsJob m_job = WeightsJob::None;
     QString m_jobArch;
     std::shared_ptr<ts::Feedback> m_feedback;  ///< of the running download
