@@ -93,6 +93,27 @@ LayersPage::LayersPage(QWidget* parent) : QWidget(parent) {
     planForm->addRow(tr("&Preset:"), m_preset);
     planForm->addRow(tr("&Last stages:"), m_lastN);
     planForm->addRow(tr("Backbone &LR ×:"), m_lrMultiplier);
+    auto* lrRow = new QHBoxLayout;
+    lrRow->setContentsMargins(0, 0, 0, 0);
+    m_gradeFactor = new QDoubleSpinBox(planBox);
+    m_gradeFactor->setObjectName(QStringLiteral("gradeFactor"));
+    m_gradeFactor->setRange(0.05, 1.0);
+    m_gradeFactor->setSingleStep(0.05);
+    m_gradeFactor->setDecimals(2);
+    m_gradeFactor->setValue(0.5);
+    m_gradeFactor->setToolTip(tr("Graded learning rates: each trainable stage, going back from the head, learns this "
+                                 "fraction of the rate of the stage after it. Early layers hold general features and "
+                                 "should move least."));
+    auto* grade = new QPushButton(tr("&Grade"), planBox);
+    grade->setObjectName(QStringLiteral("gradeLrs"));
+    grade->setToolTip(m_gradeFactor->toolTip());
+    auto* resetLr = new QPushButton(tr("&Reset"), planBox);
+    resetLr->setObjectName(QStringLiteral("resetLrs"));
+    resetLr->setToolTip(tr("Forget the per-stage multipliers: every backbone stage follows the backbone multiplier."));
+    lrRow->addWidget(m_gradeFactor, 1);
+    lrRow->addWidget(grade);
+    lrRow->addWidget(resetLr);
+    planForm->addRow(tr("Per stage ×:"), lrRow);
     m_bnPolicy = new QComboBox(planBox);
     m_bnPolicy->setObjectName(QStringLiteral("batchNormPolicy"));
     m_bnPolicy->addItem(tr("Frozen layers keep their statistics"), QStringLiteral("frozen-eval"));
@@ -169,27 +190,6 @@ LayersPage::LayersPage(QWidget* parent) : QWidget(parent) {
     m_tree->setItemDelegate(new LrColumnDelegate(m_tree));
     m_tree->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
 
-    auto* lrRow = new QHBoxLayout;
-    m_gradeFactor = new QDoubleSpinBox(this);
-    m_gradeFactor->setObjectName(QStringLiteral("gradeFactor"));
-    m_gradeFactor->setRange(0.05, 1.0);
-    m_gradeFactor->setSingleStep(0.05);
-    m_gradeFactor->setDecimals(2);
-    m_gradeFactor->setValue(0.5);
-    m_gradeFactor->setToolTip(tr("Each trainable stage, going back from the head, learns this fraction of the rate "
-                                 "of the stage after it: early layers hold general features and should move least."));
-    auto* grade = new QPushButton(tr("&Graded LRs"), this);
-    grade->setObjectName(QStringLiteral("gradeLrs"));
-    grade->setToolTip(m_gradeFactor->toolTip());
-    auto* resetLr = new QPushButton(tr("&Reset LRs"), this);
-    resetLr->setObjectName(QStringLiteral("resetLrs"));
-    resetLr->setToolTip(tr("Forget the per-stage multipliers: every backbone stage follows the backbone multiplier."));
-    lrRow->addWidget(new QLabel(tr("Per-stage learning rates: ×"), this));
-    lrRow->addWidget(m_gradeFactor);
-    lrRow->addWidget(new QLabel(tr("per stage back"), this));
-    lrRow->addWidget(grade);
-    lrRow->addWidget(resetLr);
-    lrRow->addStretch(1);
     connect(grade, &QPushButton::clicked, this, [this] { gradeStageLrMultipliers(m_gradeFactor->value()); });
     connect(resetLr, &QPushButton::clicked, this, &LayersPage::clearStageLrMultipliers);
     m_error = new QLabel(this);
@@ -211,7 +211,6 @@ LayersPage::LayersPage(QWidget* parent) : QWidget(parent) {
     right->addWidget(m_count);
     right->addWidget(m_busy);
     right->addWidget(m_tree, 1);
-    right->addLayout(lrRow);
     right->addWidget(m_error);
 
     body->addLayout(left, 2);
