@@ -99,7 +99,12 @@ QVariant ProblemsModel::data(const QModelIndex& index, int role) const {
         case KindColumn: return p.kindTitle;
         case FileColumn: return displayPath(p);
         case SplitColumn: return splitTitle(p.split);
-        case MessageColumn: return p.message;
+        case MessageColumn: {
+            // The file column has the path: the message names it relative to the dataset.
+            QString message = p.message;
+            if (!m_result.root.isEmpty()) message.replace(QLatin1Char('\'') + m_result.root + QLatin1Char('/'), QStringLiteral("'"));
+            return message;
+        }
         default: return {};
         }
     case Qt::DecorationRole:

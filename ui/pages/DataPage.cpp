@@ -211,7 +211,7 @@ QWidget* DataPage::buildProblemsTab() {
     m_problemsView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_problemsView->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_problemsView->setWordWrap(false);
-    m_problemsView->setTextElideMode(Qt::ElideMiddle);
+    m_problemsView->setTextElideMode(Qt::ElideRight);
     m_problemsView->verticalHeader()->setVisible(false);
     m_problemsView->verticalHeader()->setDefaultSectionSize(m_problemsView->fontMetrics().height() + 8);
     QHeaderView* header = m_problemsView->horizontalHeader();
@@ -224,7 +224,7 @@ QWidget* DataPage::buildProblemsTab() {
     m_problemsView->setContextMenuPolicy(Qt::ActionsContextMenu);
     layout->addWidget(m_problemsView, 1);
 
-    m_excludeAction = new QAction(tr("Exclude from training"), this);
+    m_excludeAction = new QAction(tr("Exclude"), this);
     m_excludeAction->setObjectName(QStringLiteral("excludeAction"));
     m_excludeAction->setToolTip(tr("Leave the selected files out of training and validation (Del). Problems that "
                                    "are not files, such as class imbalance, cannot be excluded."));
@@ -233,7 +233,7 @@ QWidget* DataPage::buildProblemsTab() {
     m_includeAction->setObjectName(QStringLiteral("includeAction"));
     m_includeAction->setToolTip(tr("Use the selected excluded files for training again (Insert)."));
     m_includeAction->setShortcut(Qt::Key_Insert);
-    m_excludeAllAction = new QAction(tr("Exclude all unusable files"), this);
+    m_excludeAllAction = new QAction(tr("Exclude all unusable"), this);
     m_excludeAllAction->setObjectName(QStringLiteral("excludeAllAction"));
     m_excludeAllAction->setToolTip(tr("Exclude every file with an error (empty, not an image, truncated, corrupt): "
                                       "the loader could not read them anyway."));
@@ -255,13 +255,14 @@ QWidget* DataPage::buildProblemsTab() {
     actions->addWidget(actionButton(m_excludeAction, tab));
     actions->addWidget(actionButton(m_includeAction, tab));
     actions->addWidget(actionButton(m_excludeAllAction, tab));
-    actions->addSpacing(12);
+    actions->addSpacing(8);
     actions->addWidget(actionButton(m_openFolderAction, tab));
     actions->addWidget(actionButton(m_copyPathAction, tab));
-    actions->addStretch(1);
     m_excludedLabel = new QLabel(tab);
     m_excludedLabel->setObjectName(QStringLiteral("excludedLabel"));
-    actions->addWidget(m_excludedLabel);
+    m_excludedLabel->setWordWrap(true);  // wraps rather than widening the page
+    m_excludedLabel->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    actions->addWidget(m_excludedLabel, 1);
     layout->addLayout(actions);
 
     connect(m_excludeAction, &QAction::triggered, this, [this] { excludeFiles(selectedExcludableFiles()); });
@@ -410,6 +411,8 @@ void DataPage::onDoctorFinished(const DoctorResult& result) {
     m_problems->setExcluded(m_excludedSet);
     updateDoctorSummary();
     updateActions();
+    // Nothing to fix: the images say more than an empty table.
+    if (result.problems.isEmpty() && m_tabs->currentWidget() == m_problemsTab) m_tabs->setCurrentWidget(m_imagesTab);
     Q_EMIT doctorFinished(result);
 }
 
@@ -432,7 +435,9 @@ void DataPage::updateDoctorSummary() {
         const int warnings = r.count(DataProblem::Warning);
         const int infos = r.count(DataProblem::Info);
         text = tr("%n file(s) checked.", nullptr, int(r.filesChecked));
-        if (r.width.max > 0)
+        if (r.width.max > 0 && r.width.min == r.width.max && r.height.min == r.height.max)
+            text += QLatin1Char(' ') + tr("All images are %1 × %2 px.").arg(r.width.max).arg(r.height.max);
+        else if (r.width.max > 0)
             text += QLatin1Char(' ') + tr("Width %1–%2 px (median %3), height %4–%5 px (median %6).")
                                            .arg(r.width.min).arg(r.width.max).arg(r.width.median)
                                            .arg(r.height.min).arg(r.height.max).arg(r.height.median);
@@ -440,8 +445,11 @@ void DataPage::updateDoctorSummary() {
             text += QLatin1Char(' ') + tr("No problems found.");
             style = QStringLiteral("color: #2e7d32;");
         } else {
-            text += QLatin1Char(' ') + tr("%n error(s), ", nullptr, errors) + tr("%n warning(s), ", nullptr, warnings) +
-                    tr("%n note(s).", nullptr, infos);
+            QStringList counts;
+            if (errors > 0) counts << tr("%n error(s)", nullptr, errors);
+            if (warnings > 0) counts << tr("%n warning(s)", nullptr, warnings);
+            if (infos > 0) counts << tr("%n note(s)", nullptr, infos);
+            text += QLatin1Char(' ') + counts.join(QStringLiteral(", ")) + QLatin1Char('.');
             if (!r.badFiles.isEmpty())
                 text += QLatin1Char(' ') + tr("%n file(s) cannot be used: exclude them, or fix them and choose the "
                                               "folder again.", nullptr, int(r.badFiles.size()));
@@ -511,8 +519,8 @@ void DataPage::updateActions() {
     int unusable = 0;
     for (const QString& f : std::as_const(m_doctorResult.badFiles)) unusable += isExcluded(f) ? 0 : 1;
     m_excludeAllAction->setEnabled(unusable > 0);
-    m_excludeAllAction->setText(unusable > 0 ? tr("Exclude all unusable files (%1)").arg(unusable)
-                                             : tr("Exclude all unusable files"));
+    m_excludeAllAction->setText(unusable > 0 ? tr("Exclude all unusable (%1)").arg(unusable)
+                                             : tr("Exclude all unusable"));
 }
 
 // --- exclusions ---

@@ -6,7 +6,8 @@
 // tab) with actions: exclude the selected files from training (or include
 // them again), exclude every unusable file at once, open the file's folder,
 // copy its path. The Images tab shows thumbnails of one class, decoded on a
-// third worker thread. The excluded files are what MainWindow puts into
+// third worker thread (the page turns to it when the doctor finds nothing).
+// The excluded files are what MainWindow puts into
 // TrainConfig::excludeFiles; changing the folder drops the exclusions that are
 // not under the new one.
 //

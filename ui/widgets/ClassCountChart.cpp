@@ -38,6 +38,8 @@ ClassCountChart::ClassCountChart(QWidget* parent) : QWidget(parent), m_plot(new 
     m_plot->xAxis->setTickLabelRotation(0);
     m_plot->xAxis->grid()->setVisible(false);
     m_plot->legend->setVisible(true);
+    // One row: the legend then fits in the head room above the bars even when the chart is short.
+    m_plot->legend->setFillOrder(QCPLegend::foColumnsFirst);
     m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
     setSummary({});
 }
