@@ -21,6 +21,7 @@
 #include <QListWidget>
 #include <QRandomGenerator>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QSortFilterProxyModel>
 #include <QStandardPaths>
 #include <QTabWidget>
@@ -202,6 +203,36 @@ private Q_SLOTS:
         QCOMPARE(summary.splitSource, QStringLiteral("folders"));
         QCOMPARE(summary.trainCounts, QVector<qint64>({6, 4}));
         QCOMPARE(summary.valCounts, QVector<qint64>({2, 3}));
+        QVERIFY2(!page.findChild<QSpinBox*>(QStringLiteral("valFraction"))->isEnabled(),
+                 "the validation share cannot apply to a given split");
+    }
+
+    void validationShareAndSeedSetTheSplit() {
+        QTemporaryDir dir;
+        writeDataset(dir.path(), {{"a", 10}, {"b", 20}});
+        DataPage page;
+        QSignalSpy changed(&page, &DataPage::datasetChanged);
+        page.setFolder(dir.path());
+        QTRY_COMPARE_WITH_TIMEOUT(changed.count(), 1, 30000);
+        QCOMPARE(page.summary().valCounts, QVector<qint64>({2, 4}));
+        auto* share = page.findChild<QSpinBox*>(QStringLiteral("valFraction"));
+        QVERIFY(share->isEnabled());
+        page.excludeFiles({dir.filePath("a/0.png")});
+        share->setValue(50);  // as the user does: a rescan with the new share
+        QTRY_COMPARE_WITH_TIMEOUT(changed.count(), 2, 30000);
+        QCOMPARE(page.valFraction(), 0.5);
+        QCOMPARE(page.summary().valCounts, QVector<qint64>({5, 10}));
+        QCOMPARE(page.summary().trainCounts, QVector<qint64>({5, 10}));
+        QCOMPARE(page.excludedFiles(), QStringList({dir.filePath("a/0.png")}));  // same folder: kept
+        // The split is the trainer's: the same files for the same share and seed.
+        const ts::data::DatasetIndex index = ts::data::indexDataset(dir.path().toStdString(), {0.5, 7});
+        page.setSplit(0.5, 7);
+        QTRY_COMPARE_WITH_TIMEOUT(changed.count(), 3, 30000);
+        QCOMPARE(page.splitSeed(), quint64(7));
+        QCOMPARE(share->value(), 50);
+        QVERIFY(page.findChild<QLabel*>(QStringLiteral("dataStatus"))->text().contains(QStringLiteral("seed 7")));
+        const std::vector<int64_t> val = index.classCounts(index.val);
+        QCOMPARE(page.summary().valCounts, QVector<qint64>(val.begin(), val.end()));
     }
 
     void unusableFolderShowsTheError() {

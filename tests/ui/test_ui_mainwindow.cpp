@@ -332,6 +332,10 @@ private Q_SLOTS:
         QCOMPARE(first.dataPage()->includeFiles({bad.first()}), 1);
         QCOMPARE(toSet(first.currentConfig().excludeFiles), QSet<QString>({bad.last()}));
         QCOMPARE(first.dataPage()->excludeFiles({bad.first()}), 1);
+        // The Data page's validation share goes into the config and back.
+        first.dataPage()->findChild<QSpinBox*>(QStringLiteral("valFraction"))->setValue(30);
+        QVERIFY(first.waitUntilIdle(60000));
+        QCOMPARE(first.currentConfig().valFraction, 0.3);
         // The paths are the ones the trainer's index of config.dataDir holds.
         const ts::train::TrainConfig config = first.currentConfig();
         const auto index = ts::data::indexDataset(config.dataDir);
@@ -347,6 +351,7 @@ private Q_SLOTS:
         QVERIFY(second.openPath(path));
         QVERIFY(second.waitUntilIdle(60000));
         QCOMPARE(second.dataPage()->excludedFiles(), first.dataPage()->excludedFiles());
+        QCOMPARE(second.dataPage()->valFraction(), 0.3);
         QCOMPARE(ts::train::toJson(second.currentConfig()).dump(), ts::train::toJson(config).dump());
         // The restored exclusions show in the problems table.
         const ts::ui::ProblemsModel* model = second.dataPage()->problemsModel();

@@ -124,6 +124,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
                 statusBar()->showMessage(tr("Backbone: %1").arg(name), 4000);
                 updateModelContext();
             });
+    connect(m_backbonePage, &BackbonePage::weightsCached, m_layersPage, &LayersPage::refreshWeightsNote);
     const auto source = [this] { return currentConfig(); };
     m_trainingPage->setConfigSource(source);
     m_trainPage->setConfigSource(source);
@@ -198,6 +199,7 @@ train::TrainConfig MainWindow::currentConfig() const {
     // The Data page owns the exclusions (the project's list was loaded into it).
     config.excludeFiles.clear();
     for (const QString& file : m_dataPage->excludedFiles()) config.excludeFiles.push_back(file.toStdString());
+    config.valFraction = m_dataPage->valFraction();
     if (!m_backbonePage->selectedBackbone().isEmpty()) config.arch = m_backbonePage->selectedBackbone().toStdString();
     m_layersPage->applyTo(config);
     m_trainingPage->applyTo(config);
@@ -247,6 +249,12 @@ void MainWindow::onStepChanged(int step) {
     }
     m_shownStep = step;
     m_stack->setCurrentIndex(step);
+    if (step == DataStep) {
+        // The split shown is the one training will use: the seed is on the Training page.
+        train::TrainConfig c;
+        m_trainingPage->applyTo(c);
+        m_dataPage->setSplit(m_dataPage->valFraction(), c.seed);
+    }
     if (step == TrainingStep) m_trainingPage->updatePreviews();
 }
 
@@ -405,6 +413,7 @@ bool MainWindow::openPath(const QString& path) {
     m_projectPath = info.absoluteFilePath();
     const train::TrainConfig& config = project.config;
     m_baseConfig = project.hasFullConfig ? config : train::TrainConfig();
+    if (project.hasFullConfig) m_dataPage->setSplit(config.valFraction, config.seed);
     if (!config.dataDir.empty()) m_dataPage->setFolder(QString::fromStdString(config.dataDir));
     QStringList excluded;
     if (project.hasFullConfig)

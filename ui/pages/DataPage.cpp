@@ -30,6 +30,8 @@
 #include <QRegularExpression>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
+#include <QSignalBlocker>
+#include <QSpinBox>
 #include <QTabWidget>
 #include <QTableView>
 #include <QToolButton>
@@ -37,11 +39,17 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <cmath>
 
 namespace ts::ui {
 namespace {
 
 constexpr int kPathRole = Qt::UserRole + 1;   // grid item: the file
+
+QString splitToolTip() {
+    return QObject::tr("Share of each class held out for validation when the folder has no val/ folder. The draw is "
+                       "stratified and seeded (the seed is on the Training page), so the split is the same every time.");
+}
 constexpr int kImageRole = Qt::UserRole + 2;  // grid item: the decoded thumbnail (QImage)
 
 QToolButton* actionButton(QAction* action, QWidget* parent) {
@@ -62,8 +70,8 @@ DataPage::DataPage(QWidget* parent)
         tr("Data"),
         tr("Choose a folder with one sub-folder of images per class (ROOT/cat/*.jpg, ROOT/dog/*.jpg), or with "
            "train/ and val/ folders that each hold the class folders, or drop the folder onto the window. Class "
-           "names are the sorted folder names, as in torchvision's ImageFolder; a flat folder is split 80/20 per "
-           "class with a fixed seed. Every file is then checked; exclude the ones that should not be trained on."),
+           "names are the sorted folder names, as in torchvision's ImageFolder; a flat folder is split per class, "
+           "with the validation share set here and the run's seed. Every file is then checked; exclude the ones that should not be trained on."),
         this));
 
     auto* row = new QHBoxLayout;
@@ -73,10 +81,18 @@ DataPage::DataPage(QWidget* parent)
     m_folderEdit->setToolTip(tr("Type a folder and press Enter, choose one, or drop one onto the window."));
     auto* browseButton = new QPushButton(tr("Choose folder…"), this);
     auto* demoButton = new QPushButton(tr("Use demo dataset"), this);
-    demoButton->setToolTip(tr("Three classes of generated shapes (circle, square, triangle), 30 images each"));
+    demoButton->setToolTip(tr("Three classes of generated shapes (circle, square, triangle), 60 images each"));
+    m_valBox = new QSpinBox(this);
+    m_valBox->setObjectName(QStringLiteral("valFraction"));
+    m_valBox->setRange(5, 50);
+    m_valBox->setSingleStep(5);
+    m_valBox->setValue(20);
+    m_valBox->setSuffix(tr(" % validation"));
+    m_valBox->setToolTip(splitToolTip());
     row->addWidget(m_folderEdit, 1);
     row->addWidget(browseButton);
     row->addWidget(demoButton);
+    row->addWidget(m_valBox);
     layout->addLayout(row);
 
     m_status = new QLabel(this);
@@ -125,6 +141,8 @@ DataPage::DataPage(QWidget* parent)
     layout->addWidget(vertical, 1);
 
     connect(browseButton, &QPushButton::clicked, this, &DataPage::browse);
+    connect(m_valBox, qOverload<int>(&QSpinBox::valueChanged), this,
+            [this](int percent) { setSplit(percent / 100.0, m_seed); });
     connect(demoButton, &QPushButton::clicked, this, &DataPage::demoRequested);
     connect(m_folderEdit, &QLineEdit::returnPressed, this, [this] { setFolder(m_folderEdit->text()); });
     connect(m_table, &QTableView::clicked, this, [this](const QModelIndex& index) { showClassImages(index.row()); });
@@ -343,10 +361,20 @@ void DataPage::setFolder(const QString& folder) {
     ++m_pendingScans;
     showStatus();
     updateDoctorSummary();
-    Q_EMIT scanRequested(m_requested);
+    Q_EMIT scanRequested(m_requested, m_valFraction, m_seed);
 }
 
 QString DataPage::folder() const { return m_requested; }
+
+void DataPage::setSplit(double valFraction, quint64 seed) {
+    valFraction = qBound(0.01, valFraction, 0.99);
+    if (qFuzzyCompare(valFraction, m_valFraction) && seed == m_seed) return;
+    m_valFraction = valFraction;
+    m_seed = seed;
+    const QSignalBlocker block(m_valBox);
+    m_valBox->setValue(int(std::lround(valFraction * 100.0)));
+    if (!m_requested.isEmpty()) setFolder(m_requested);  // the same folder: exclusions stay
+}
 
 void DataPage::browse() {
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Choose the dataset folder"),
@@ -358,6 +386,10 @@ void DataPage::onScanFinished(const DatasetSummary& summary) {
     --m_pendingScans;
     if (summary.root != m_requested) return;  // an older request; a newer one is on its way
     m_summary = summary;
+    const bool givenSplit = summary.splitSource == QLatin1String("folders");
+    m_valBox->setEnabled(!givenSplit);
+    m_valBox->setToolTip(givenSplit ? tr("This dataset brings its own split (train/ and val/ folders).")
+                                    : splitToolTip());
     m_model->setSummary(summary.isValid() ? summary : DatasetSummary{});
     m_chart->setSummary(summary.isValid() ? summary : DatasetSummary{});
     m_table->resizeColumnsToContents();
@@ -392,7 +424,11 @@ void DataPage::startDoctor() {
     DoctorWorker* worker = m_doctor;
     const QString root = m_summary.root;
     const quint64 id = m_doctorRequest;
-    QMetaObject::invokeMethod(worker, [worker, root, id] { worker->diagnose(root, id); }, Qt::QueuedConnection);
+    const double valFraction = m_valFraction;
+    const quint64 seed = m_seed;
+    QMetaObject::invokeMethod(
+        worker, [worker, root, id, valFraction, seed] { worker->diagnose(root, id, valFraction, seed); },
+        Qt::QueuedConnection);
 }
 
 void DataPage::onDoctorProgress(quint64 requestId, double fraction) {
@@ -733,7 +769,7 @@ void DataPage::showStatus() {
         if (test > 0) text += tr(", %1 test").arg(test);
         text += m_summary.splitSource == QLatin1String("folders")
                     ? tr(" (split given by the train/ and val/ folders).")
-                    : tr(" (validation drawn per class, seed 42).");
+                    : tr(" (validation: %1 % of each class, seed %2).").arg(std::lround(m_valFraction * 100.0)).arg(m_seed);
         if (m_summary.ignoredFiles > 0)
             text += tr(" %n file(s) in the class folders are not images and are ignored.", nullptr,
                        int(m_summary.ignoredFiles));

@@ -32,6 +32,7 @@ class QListWidget;
 class QListWidgetItem;
 class QProgressBar;
 class QSortFilterProxyModel;
+class QSpinBox;
 class QTableView;
 class QTabWidget;
 
@@ -61,6 +62,11 @@ public:
     void setFolder(const QString& folder);
     /// The folder last asked for; empty when none.
     QString folder() const;
+    /// How flat class folders are split (TrainConfig::valFraction and seed);
+    /// a change rescans the folder, keeping the exclusions.
+    void setSplit(double valFraction, quint64 seed);
+    double valFraction() const { return m_valFraction; }
+    quint64 splitSeed() const { return m_seed; }
     /// The last scan's result (invalid until a scan finished).
     const DatasetSummary& summary() const { return m_summary; }
     /// The doctor's last result for the current folder (invalid until it finished).
@@ -123,7 +129,7 @@ Q_SIGNALS:
     void thumbnailsLoaded(int classIndex, int count);
     /// The user asked for the built-in demo dataset.
     void demoRequested();
-    void scanRequested(const QString& folder);
+    void scanRequested(const QString& folder, double valFraction, quint64 seed);
 
 private:
     QWidget* buildProblemsTab();
@@ -173,6 +179,9 @@ private:
     QListWidget* m_grid = nullptr;
     int m_thumbnailClass = -1;
 
+    QSpinBox* m_valBox = nullptr;
+    double m_valFraction = 0.2;
+    quint64 m_seed = 42;
     DatasetSummary m_summary;
     DoctorResult m_doctorResult;
     QString m_requested;

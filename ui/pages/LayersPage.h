@@ -71,6 +71,8 @@ public:
     /// Writes the page's choices into `config` (freeze, overrides, lr
     /// multiplier, head, weights).
     void applyTo(train::TrainConfig& config) const;
+    /// Re-reads whether the official weights are cached (after a download or an import).
+    void refreshWeightsNote() { updateWeightsNote(); }
     /// Reads them back (a project or run's config).
     void loadFrom(const train::TrainConfig& config);
 

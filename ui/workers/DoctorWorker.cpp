@@ -49,11 +49,11 @@ quint64 DoctorWorker::cancel() {
     return ++m_current;
 }
 
-DoctorResult DoctorWorker::diagnoseFolder(const QString& root, Feedback* feedback) {
+DoctorResult DoctorWorker::diagnoseFolder(const QString& root, Feedback* feedback, double valFraction, quint64 seed) {
     DoctorResult result;
     result.root = QDir(root).absolutePath();
     try {
-        const data::DatasetIndex index = data::indexDataset(result.root.toStdString());
+        const data::DatasetIndex index = data::indexDataset(result.root.toStdString(), {valFraction, seed});
         const data::DoctorReport report = data::diagnose(index, {}, feedback);
         // Files the training reads: only those can be left out meaningfully.
         std::set<std::string> listed;
@@ -88,7 +88,7 @@ DoctorResult DoctorWorker::diagnoseFolder(const QString& root, Feedback* feedbac
     return result;
 }
 
-void DoctorWorker::diagnose(const QString& root, quint64 requestId) {
+void DoctorWorker::diagnose(const QString& root, quint64 requestId, double valFraction, quint64 seed) {
     Feedback feedback;
     {
         std::lock_guard<std::mutex> lock(m_mutex);
@@ -102,7 +102,7 @@ void DoctorWorker::diagnose(const QString& root, quint64 requestId) {
     } else {
         feedback.setProgressCallback(
             [this, requestId](double fraction, const std::string&) { Q_EMIT progress(requestId, fraction); }, 100);
-        result = diagnoseFolder(root, &feedback);
+        result = diagnoseFolder(root, &feedback, valFraction, seed);
         std::lock_guard<std::mutex> lock(m_mutex);
         m_running = nullptr;
     }

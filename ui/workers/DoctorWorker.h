@@ -34,10 +34,11 @@ public:
 
     /// Indexes `root` (ts::data::indexDataset) and diagnoses it synchronously
     /// on the calling thread. `feedback` may be null.
-    static DoctorResult diagnoseFolder(const QString& root, Feedback* feedback);
+    static DoctorResult diagnoseFolder(const QString& root, Feedback* feedback, double valFraction = 0.2,
+                                       quint64 seed = 42);
 
 public Q_SLOTS:
-    void diagnose(const QString& root, quint64 requestId);
+    void diagnose(const QString& root, quint64 requestId, double valFraction = 0.2, quint64 seed = 42);
 
 Q_SIGNALS:
     void progress(quint64 requestId, double fraction);

@@ -17,11 +17,11 @@ QVector<qint64> toQVector(const std::vector<int64_t>& v) { return QVector<qint64
 
 ScanWorker::ScanWorker(QObject* parent) : QObject(parent) { qRegisterMetaType<ts::ui::DatasetSummary>(); }
 
-DatasetSummary ScanWorker::scanFolder(const QString& root) {
+DatasetSummary ScanWorker::scanFolder(const QString& root, double valFraction, quint64 seed) {
     DatasetSummary summary;
     summary.root = QDir(root).absolutePath();
     try {
-        const data::DatasetIndex index = data::indexDataset(summary.root.toStdString());
+        const data::DatasetIndex index = data::indexDataset(summary.root.toStdString(), {valFraction, seed});
         for (const auto& name : index.classes) summary.classes << QString::fromStdString(name);
         summary.trainCounts = toQVector(index.classCounts(index.train));
         summary.valCounts = toQVector(index.classCounts(index.val));
@@ -50,6 +50,8 @@ DatasetSummary ScanWorker::scanFolder(const QString& root) {
     return summary;
 }
 
-void ScanWorker::scan(const QString& root) { Q_EMIT finished(scanFolder(root)); }
+void ScanWorker::scan(const QString& root, double valFraction, quint64 seed) {
+    Q_EMIT finished(scanFolder(root, valFraction, seed));
+}
 
 } // namespace ts::ui

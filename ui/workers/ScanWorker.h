@@ -17,10 +17,12 @@ public:
     explicit ScanWorker(QObject* parent = nullptr);
 
     /// Scans synchronously on the calling thread (what scan() runs).
-    static DatasetSummary scanFolder(const QString& root);
+    /// Flat class folders are split with `valFraction` and `seed` (as the
+    /// trainer does); train/ val/ folders keep their own split.
+    static DatasetSummary scanFolder(const QString& root, double valFraction = 0.2, quint64 seed = 42);
 
 public Q_SLOTS:
-    void scan(const QString& root);
+    void scan(const QString& root, double valFraction, quint64 seed);
 
 Q_SIGNALS:
     void finished(const ts::ui::DatasetSummary& summary);
