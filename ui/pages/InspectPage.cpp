@@ -51,7 +51,8 @@ void setupGallery(QListWidget* list) {
     list->setResizeMode(QListView::Adjust);
     list->setMovement(QListView::Static);
     list->setWordWrap(true);
-    list->setUniformItemSizes(true);
+    // Not uniform item sizes: they would take the first caption's width for
+    // all, and eliding longer ones ("square → triangle") to "square…".
 }
 
 } // namespace
