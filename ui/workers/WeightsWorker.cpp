@@ -29,6 +29,20 @@ QString kindOf(const std::exception& e) {
 
 WeightsWorker::WeightsWorker(QObject* parent) : QObject(parent) {}
 
+void WeightsWorker::reportFailure(const QString& arch) {
+    try {
+        throw;
+    } catch (const c10::Error& e) {
+        Q_EMIT failed(arch, userMessageOf(QString::fromStdString(e.what_without_backtrace())),
+                      QString::fromStdString(e.what()));
+    } catch (const std::exception& e) {
+        const QString what = QString::fromStdString(e.what());
+        Q_EMIT failed(arch, what, kindOf(e) + QStringLiteral(": ") + what);
+    } catch (...) {
+        Q_EMIT failed(arch, tr("An unknown error stopped the job."), QStringLiteral("unknown exception"));
+    }
+}
+
 void WeightsWorker::download(const QString& arch, const std::shared_ptr<ts::Feedback>& feedback) {
     const std::string name = arch.toStdString();
     std::string dest;
@@ -46,12 +60,8 @@ void WeightsWorker::download(const QString& arch, const std::shared_ptr<ts::Feed
         std::error_code ec;
         const auto size = std::filesystem::file_size(partial, ec);
         Q_EMIT cancelled(arch, QString::fromStdString(partial), ec ? 0 : qint64(size));
-    } catch (const c10::Error& e) {
-        Q_EMIT failed(arch, userMessageOf(QString::fromStdString(e.what_without_backtrace())),
-                      QString::fromStdString(e.what()));
-    } catch (const std::exception& e) {
-        const QString what = QString::fromStdString(e.what());
-        Q_EMIT failed(arch, what, kindOf(e) + QStringLiteral(": ") + what);
+    } catch (...) {
+        reportFailure(arch);
     }
 }
 
@@ -61,12 +71,8 @@ void WeightsWorker::importFile(const QString& file, const QString& arch, bool re
     try {
         const weights::ImportResult result = weights::importWeightsIntoCache(file.toStdString(), arch.toStdString(), replace);
         Q_EMIT imported(arch, QString::fromStdString(result.path), int(result.tensors), result.replaced);
-    } catch (const c10::Error& e) {
-        Q_EMIT failed(arch, userMessageOf(QString::fromStdString(e.what_without_backtrace())),
-                      QString::fromStdString(e.what()));
-    } catch (const std::exception& e) {
-        const QString what = QString::fromStdString(e.what());
-        Q_EMIT failed(arch, what, kindOf(e) + QStringLiteral(": ") + what);
+    } catch (...) {
+        reportFailure(arch);
     }
 }
 

@@ -48,6 +48,10 @@ Q_SIGNALS:
     /// where the file can be put by hand, or the keys that do not fit);
     /// `details` adds the exception type.
     void failed(const QString& arch, const QString& message, const QString& details);
+
+private:
+    /// Emits failed() for the exception being handled (call only from a catch block).
+    void reportFailure(const QString& arch);
 };
 
 } // namespace ts::ui
