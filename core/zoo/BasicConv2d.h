@@ -3,6 +3,7 @@
 // Inception v3 (Conv2d without bias, BatchNorm2d eps 0.001, ReLU); keys
 // <name>.conv.weight, <name>.bn.{weight,bias,running_mean,running_var}.
 // The conv output is tapped here; callers tap the block's output.
+#include "core/zoo/Layers.h"
 #include "core/zoo/RunTapped.h"
 
 #include <ATen/ATen.h>
@@ -29,7 +30,9 @@ public:
     BasicConv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride = 1, int64_t padding = 0)
         : BasicConv2dImpl(in, out, {kernel, kernel}, stride, {padding, padding}) {}
 
-    at::Tensor forward(at::Tensor x) { return at::relu(m_bn->forward(tapped(*m_conv, m_conv->forward(x)))); }
+    at::Tensor forward(at::Tensor x) {
+        return applyActivation(ActKind::ReLU, m_bn->forward(tapped(*m_conv, m_conv->forward(x))));
+    }
 
 private:
     torch::nn::Conv2d m_conv{nullptr};

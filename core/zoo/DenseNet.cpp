@@ -22,8 +22,8 @@ public:
     }
     /// `x` is the concatenation of every earlier feature map of the block.
     torch::Tensor forward(torch::Tensor x) {
-        x = runTapped(m_conv1, at::relu(m_norm1->forward(x)));
-        return runTapped(m_conv2, at::relu(m_norm2->forward(x)));
+        x = runTapped(m_conv1, applyActivation(ActKind::ReLU, m_norm1->forward(x)));
+        return runTapped(m_conv2, applyActivation(ActKind::ReLU, m_norm2->forward(x)));
     }
 
 private:

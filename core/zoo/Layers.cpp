@@ -11,18 +11,26 @@
 namespace ts::zoo {
 
 torch::Tensor applyActivation(ActKind kind, const torch::Tensor& x) {
+    // In place saves an allocation and a pass over memory per activation
+    // (20-30 % of a ResNet's or MobileNet's inference time on the CPU).
+    const bool unseen = !tapScopeActive();
+    const bool noAutograd = !at::GradMode::is_enabled() || !x.requires_grad();
+    const bool anyInPlace = unseen && noAutograd;
+    at::Tensor y = x;  // a second handle, for the in-place calls
     switch (kind) {
     case ActKind::Identity: return x;
-    case ActKind::ReLU: return at::relu(x);
+    case ActKind::ReLU: return unseen ? y.relu_() : at::relu(x);
     case ActKind::ReLU6:
         // LibTorch 1.13 has no bfloat16 hardtanh backward on the CPU (mixed
-        // precision); clamp computes the same values and has one.
-        return x.scalar_type() == at::kBFloat16 ? at::clamp(x, 0.0, 6.0) : at::hardtanh(x, 0.0, 6.0);
-    case ActKind::Hardswish: return at::hardswish(x);
-    case ActKind::Hardsigmoid: return at::hardsigmoid(x);
-    case ActKind::SiLU: return at::silu(x);
+        // precision); clamp computes the same values and has one (but needs
+        // its input for it, so it is in place only without autograd).
+        if (x.scalar_type() == at::kBFloat16) return anyInPlace ? y.clamp_(0.0, 6.0) : at::clamp(x, 0.0, 6.0);
+        return unseen ? at::hardtanh_(y, 0.0, 6.0) : at::hardtanh(x, 0.0, 6.0);
+    case ActKind::Hardswish: return anyInPlace ? at::hardswish_(y) : at::hardswish(x);
+    case ActKind::Hardsigmoid: return anyInPlace ? at::hardsigmoid_(y) : at::hardsigmoid(x);
+    case ActKind::SiLU: return anyInPlace ? at::silu_(y) : at::silu(x);
     case ActKind::GELU: return at::gelu(x);
-    case ActKind::Sigmoid: return at::sigmoid(x);
+    case ActKind::Sigmoid: return anyInPlace ? y.sigmoid_() : at::sigmoid(x);
     }
     return x;
 }

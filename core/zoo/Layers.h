@@ -27,6 +27,11 @@ private:
 TORCH_MODULE(Activation);
 
 /// Applies an activation as a function (for hand-written forward code).
+/// Like torchvision's inplace=True activations, it overwrites `x` when no
+/// one can see the difference: no tap scope is active (Tap.h), and autograd
+/// allows it (grad mode off, `x` not requiring grad, or ReLU/ReLU6, whose
+/// backward uses the output). Callers pass a fresh output they do not use
+/// again; the values are the same either way.
 torch::Tensor applyActivation(ActKind kind, const torch::Tensor& x);
 
 /// nn.Conv2d options: kernel k, stride, padding (default (k-1)/2 * dilation),

@@ -53,11 +53,11 @@ public:
     }
 
     torch::Tensor forward(torch::Tensor x) {
-        auto out = at::relu(m_bn1->forward(runTapped(m_conv1, x)));
+        auto out = applyActivation(ActKind::ReLU, m_bn1->forward(runTapped(m_conv1, x)));
         out = m_bn2->forward(runTapped(m_conv2, out));
-        if (m_kind == BlockKind::Bottleneck) out = m_bn3->forward(runTapped(m_conv3, at::relu(out)));
+        if (m_kind == BlockKind::Bottleneck) out = m_bn3->forward(runTapped(m_conv3, applyActivation(ActKind::ReLU, out)));
         const auto identity = m_downsample ? runTapped(m_downsample, x) : x;
-        return at::relu(out + identity);
+        return applyActivation(ActKind::ReLU, out + identity);
     }
 
 private:

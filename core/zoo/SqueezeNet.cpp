@@ -22,8 +22,10 @@ public:
         m_expand3x3 = register_module("expand3x3", conv2d(squeezePlanes, expand3x3Planes, 3, 1, 1, 1, true));
     }
     torch::Tensor forward(torch::Tensor x) {
-        x = at::relu(runTapped(m_squeeze, x));
-        return at::cat({at::relu(runTapped(m_expand1x1, x)), at::relu(runTapped(m_expand3x3, x))}, 1);
+        x = applyActivation(ActKind::ReLU, runTapped(m_squeeze, x));
+        return at::cat({applyActivation(ActKind::ReLU, runTapped(m_expand1x1, x)),
+                        applyActivation(ActKind::ReLU, runTapped(m_expand3x3, x))},
+                       1);
     }
 
 private:

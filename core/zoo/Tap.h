@@ -44,6 +44,10 @@ namespace detail {
 extern thread_local const TapScope* g_activeTapScope;
 }
 
+/// True while a tap scope is active on this thread: intermediate outputs may
+/// then be held by the scope's function and must not be overwritten.
+inline bool tapScopeActive() { return detail::g_activeTapScope != nullptr; }
+
 /// Passes `out` (the output of `module`) to the active tap scope, if any, and
 /// returns it (possibly replaced by the scope's function).
 inline at::Tensor tapped(const torch::nn::Module& module, at::Tensor out) {
