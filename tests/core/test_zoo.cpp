@@ -10,7 +10,9 @@
 #include <gtest/gtest.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
+#include <memory>
 #include <set>
+#include <tuple>
 
 using namespace ts;
 
@@ -89,6 +91,56 @@ TEST_P(ZooContract, HiddenLayerHead) {
 
 INSTANTIATE_TEST_SUITE_P(All, ZooContract, ::testing::ValuesIn(zoo::modelNames()),
                          [](const auto& info) { return info.param; });
+
+// Activations overwrite their input when nothing can observe it (Layers.h).
+// A tap scope turns that off, so the same model run with and without one must
+// give the same logits and the same gradients, with autograd on and off.
+class InPlaceActivations : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(InPlaceActivations, ChangeNeitherOutputsNorGradients) {
+    const std::string arch = GetParam();
+    torch::manual_seed(3);
+    zoo::Backbone model = zoo::createModel(arch, {5});
+    model->eval();
+    const int size = arch == "inception_v3" ? 299 : std::min(zoo::modelInfo(arch).inputSize, 128);
+    const at::Tensor x = at::randn({2, 3, size, size});
+    const at::Tensor weight = at::randn({2, 5});
+    auto run = [&](bool tapped) {
+        model->zero_grad();
+        std::unique_ptr<zoo::TapScope> scope;
+        if (tapped) scope = std::make_unique<zoo::TapScope>(*model, [](const std::string&, at::Tensor&) {});
+        const at::Tensor logits = model->forward(x);
+        (logits * weight).sum().backward();
+        std::vector<at::Tensor> grads;
+        for (const auto& p : model->parameters()) grads.push_back(p.grad().defined() ? p.grad().clone() : at::Tensor());
+        at::Tensor inference;
+        {
+            torch::NoGradGuard noGrad;
+            inference = model->forward(x);
+        }
+        return std::make_tuple(logits.detach(), grads, inference);
+    };
+    const auto [plainLogits, plainGrads, plainInference] = run(false);
+    const auto [tapLogits, tapGrads, tapInference] = run(true);
+    EXPECT_TRUE(plainLogits.equal(tapLogits)) << arch;
+    EXPECT_TRUE(plainInference.equal(tapInference)) << arch;
+    EXPECT_TRUE(plainInference.equal(plainLogits)) << arch;
+    ASSERT_EQ(plainGrads.size(), tapGrads.size());
+    int compared = 0;
+    for (size_t i = 0; i < plainGrads.size(); ++i) {
+        ASSERT_EQ(plainGrads[i].defined(), tapGrads[i].defined()) << arch << " parameter " << i;
+        if (!plainGrads[i].defined()) continue;
+        EXPECT_TRUE(at::allclose(plainGrads[i], tapGrads[i], 1e-5, 1e-7)) << arch << " parameter " << i;
+        ++compared;
+    }
+    EXPECT_GT(compared, 4) << arch;
+}
+
+// One model per kind of activation and per hand-written forward that uses them.
+INSTANTIATE_TEST_SUITE_P(Zoo, InPlaceActivations,
+                         ::testing::Values("tiny_cnn", "resnet18", "resnet50", "densenet121", "googlenet",
+                                           "squeezenet1_1", "mobilenet_v2", "mobilenet_v3_small", "efficientnet_b0",
+                                           "shufflenet_v2_x1_0", "mnasnet1_0"));
 
 TEST(Registry, UnknownArchitectureSuggestsAName) {
     try {
