@@ -14,7 +14,9 @@ namespace ts::zoo {
 enum class ActKind { Identity, ReLU, ReLU6, Hardswish, Hardsigmoid, SiLU, GELU, Sigmoid };
 
 /// A parameterless activation module (LibTorch lacks Hardswish/Hardsigmoid
-/// modules). kind() lets exporters and viewers see what it computes.
+/// modules). kind() lets exporters and viewers see what it computes. Like
+/// applyActivation() it may overwrite its input, so it follows a layer that
+/// makes a new tensor (conv, BatchNorm, Linear), never a container's input.
 class ActivationImpl : public torch::nn::Module {
 public:
     explicit ActivationImpl(ActKind kind = ActKind::ReLU) : m_kind(kind) {}

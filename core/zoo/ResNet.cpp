@@ -109,7 +109,7 @@ public:
     torch::Tensor features(torch::Tensor x) override {
         x = runTapped(m_conv1, x);
         x = runTapped(m_bn1, x);
-        x = runTapped(m_relu, x);
+        x = tapped(*m_relu, applyActivation(ActKind::ReLU, x));  // in place when unobserved
         x = runTapped(m_maxpool, x);
         for (auto& layer : m_layers) x = runTapped(layer, x);
         return globalAvgPool(x);

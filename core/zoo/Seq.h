@@ -5,7 +5,9 @@
 // parameter keys match torchvision's nn.Sequential exactly.
 //
 // Every child's output passes through zoo::tapped(), so feature-map and
-// Grad-CAM taps see the output of each child without further code.
+// Grad-CAM taps see the output of each child without further code. ReLU
+// children run through applyActivation() (Layers.h): in place when nothing
+// observes their input, as torchvision's ReLU(inplace=True).
 #include "core/zoo/Tap.h"
 
 #include <torch/nn/module.h>
@@ -32,7 +34,7 @@ public:
     template <typename ModuleHolder>
     void add(const std::string& name, ModuleHolder module) {
         auto holder = register_module(name, std::move(module));
-        m_items.push_back({name, torch::nn::AnyModule(holder), holder});
+        m_items.push_back({name, torch::nn::AnyModule(holder), holder, isRelu(*holder)});
     }
 
     /// Runs every child in order.
@@ -54,13 +56,17 @@ public:
         auto holder = replace_module(name, std::move(module));
         m_items[i].any = torch::nn::AnyModule(holder);
         m_items[i].module = holder;
+        m_items[i].relu = isRelu(*holder);
     }
 
 private:
+    static bool isRelu(const torch::nn::Module& module);
+
     struct Item {
         std::string name;
         torch::nn::AnyModule any;
         std::shared_ptr<torch::nn::Module> module;
+        bool relu = false;  ///< a torch::nn::ReLU
     };
     std::vector<Item> m_items;
 };
