@@ -24,6 +24,8 @@ const zoo::Stage* findStage(const std::vector<zoo::Stage>& stages, const std::st
     return nullptr;
 }
 
+} // namespace
+
 bool inStage(const std::string& param, const zoo::Stage& stage) {
     return std::any_of(stage.modules.begin(), stage.modules.end(),
                        [&](const std::string& m) { return underPath(param, m); });
@@ -34,8 +36,6 @@ std::string stageList(const std::vector<zoo::Stage>& stages) {
     for (const auto& st : stages) s += (s.empty() ? "" : ", ") + st.name;
     return s;
 }
-
-} // namespace
 
 FreezePlan::FreezePlan(const zoo::BackboneImpl& model, const FreezeSpec& spec) {
     const auto& stages = model.stages();

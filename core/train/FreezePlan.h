@@ -54,5 +54,9 @@ private:
 
 /// True when `name` is `prefix` or lies under it ("layer4" covers "layer4.0.conv1.weight").
 bool underPath(const std::string& name, const std::string& prefix);
+/// True when the parameter `param` lies under one of the stage's modules.
+bool inStage(const std::string& param, const zoo::Stage& stage);
+/// The stages' names, comma-separated, for messages that list the valid ones.
+std::string stageList(const std::vector<zoo::Stage>& stages);
 
 } // namespace ts::train

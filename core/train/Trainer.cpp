@@ -312,22 +312,16 @@ private:
         // learning-rate multiplier of the backbone's trainable parameters
         // (backboneLrMultiplier, or the stage's own in stageLrMultipliers).
         const auto& stages = m_model->stages();
-        for (const auto& [name, multiplier] : m_cfg.stageLrMultipliers) {
-            (void)multiplier;
-            const bool known = std::any_of(stages.begin(), stages.end(), [&](const zoo::Stage& s) { return s.name == name; });
-            if (!known) {
-                std::string valid;
-                for (const auto& s : stages) valid += (valid.empty() ? "" : ", ") + s.name;
-                throw ConfigError("stage_lr_multipliers: " + m_cfg.arch + " has no stage \"" + name +
-                                  "\". Its stages are: " + valid + ".");
-            }
+        for (const auto& entry : m_cfg.stageLrMultipliers) {
+            const bool known = std::any_of(stages.begin(), stages.end(), [&](const zoo::Stage& s) { return s.name == entry.first; });
+            if (!known)
+                throw ConfigError("stage_lr_multipliers: " + m_cfg.arch + " has no stage \"" + entry.first +
+                                  "\". Its stages are: " + stageList(stages) + ".");
         }
         auto stageMultiplier = [&](const std::string& param, bool isHead) {
             for (const auto& stage : stages) {
                 const auto it = m_cfg.stageLrMultipliers.find(stage.name);
-                if (it == m_cfg.stageLrMultipliers.end()) continue;
-                for (const auto& module : stage.modules)
-                    if (underPath(param, module)) return it->second;
+                if (it != m_cfg.stageLrMultipliers.end() && inStage(param, stage)) return it->second;
             }
             return isHead ? 1.0 : m_cfg.backboneLrMultiplier;
         };

@@ -227,10 +227,7 @@ LayersPage::LayersPage(QWidget* parent) : QWidget(parent) {
         refresh();
     });
     connect(m_hidden, qOverload<int>(&QSpinBox::valueChanged), this, [this] { refresh(); });
-    connect(m_lrMultiplier, qOverload<double>(&QDoubleSpinBox::valueChanged), this, [this] {
-        rebuildTree();
-        Q_EMIT planChanged();
-    });
+    connect(m_lrMultiplier, qOverload<double>(&QDoubleSpinBox::valueChanged), this, &LayersPage::onLrChanged);
     connect(m_dropout, qOverload<double>(&QDoubleSpinBox::valueChanged), this, &LayersPage::planChanged);
     connect(m_bnPolicy, qOverload<int>(&QComboBox::currentIndexChanged), this, &LayersPage::planChanged);
     connect(m_tree, &QTreeWidget::itemChanged, this, &LayersPage::onItemChanged);
@@ -296,11 +293,15 @@ bool LayersPage::setStageLrMultiplier(const QString& stage, double multiplier) {
         if (m_tree->topLevelItem(i)->data(0, Qt::UserRole).toString() != stage) continue;
         if (multiplier < 0) m_stageLr.remove(stage);
         else m_stageLr.insert(stage, multiplier);
-        rebuildTree();
-        Q_EMIT planChanged();
+        onLrChanged();
         return true;
     }
     return false;
+}
+
+void LayersPage::onLrChanged() {
+    rebuildTree();  // the "LR ×" column shows the effective multipliers
+    Q_EMIT planChanged();
 }
 
 double LayersPage::stageLrMultiplier(const QString& stage) const { return m_stageLr.value(stage, -1.0); }
@@ -318,14 +319,12 @@ void LayersPage::gradeStageLrMultipliers(double factor) {
         rate *= factor;
         m_stageLr.insert(stage.name, rate);
     }
-    rebuildTree();
-    Q_EMIT planChanged();
+    onLrChanged();
 }
 
 void LayersPage::clearStageLrMultipliers() {
     m_stageLr.clear();
-    rebuildTree();
-    Q_EMIT planChanged();
+    onLrChanged();
 }
 
 double LayersPage::effectiveLrMultiplier(const FreezeStageRow& stage) const {

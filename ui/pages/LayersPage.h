@@ -95,6 +95,7 @@ private:
     void onItemChanged(QTreeWidgetItem* item, int column);
     void updateWeightsNote();
     double effectiveLrMultiplier(const FreezeStageRow& stage) const;
+    void onLrChanged();
 
     QString m_arch;
     int m_numClasses = 2;
