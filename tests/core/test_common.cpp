@@ -1,6 +1,7 @@
 #include "core/common/AtomicFile.h"
 #include "core/common/Error.h"
 #include "core/common/Feedback.h"
+#include "core/common/Json.h"
 #include "core/common/Paths.h"
 #include "core/common/Version.h"
 #include "tests/support/TestSupport.h"
@@ -49,6 +50,56 @@ TEST(AtomicFile, UnwritableTargetNamesThePath) {
     } catch (const IoError& e) {
         EXPECT_NE(std::string(e.what()).find("/proc/definitely/not"), std::string::npos) << e.what();
     }
+}
+
+TEST(Json, RefusesDeepNestingWhileParsingAndNamesTheFile) {
+    // A million nested arrays would overflow the stack in a later copy or dump.
+    const std::string deep = std::string(1000000, '[') + std::string(1000000, ']');
+    try {
+        parseJson(deep, "deep.tsproj");
+        FAIL() << "a million-deep array was accepted";
+    } catch (const IoError& e) {
+        EXPECT_NE(std::string(e.what()).find("deep.tsproj"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("64 levels"), std::string::npos) << e.what();
+    }
+    // Exactly at the limit is fine, one more is not.
+    JsonLimits limits;
+    limits.maxDepth = 3;
+    EXPECT_EQ(parseJson("[[[1]]]", "x", limits)[0][0][0], 1);
+    EXPECT_THROW(parseJson("[[[[1]]]]", "x", limits), IoError);
+    EXPECT_THROW(parseJson("{\"a\":{\"b\":{\"c\":{}}}}", "x", limits), IoError);
+}
+
+TEST(Json, ParseErrorsNameTheFileAndStayPrintable) {
+    try {
+        parseJson("{\"lr\": 1e400}", "cfg.json");
+        FAIL() << "an overflowing number was accepted";
+    } catch (const IoError& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find("'cfg.json' is not valid JSON"), std::string::npos) << what;
+        EXPECT_EQ(what.find("json.exception"), std::string::npos) << what;
+    }
+    try {
+        parseJson(std::string("{\"a\":\"") + std::string(5000, '\x01') + "", "bad.json");
+        FAIL();
+    } catch (const IoError& e) {
+        const std::string what = e.what();
+        EXPECT_LT(what.size(), 600u) << "the message echoes unbounded input";
+        for (unsigned char c : what) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << "control byte in message";
+    }
+    test::TempDir dir;
+    EXPECT_THROW(readJsonFile(dir.file("missing.json")), IoError);
+    writeFileAtomic(dir.file("big.json"), "[" + std::string(100, ' ') + "]");
+    JsonLimits small;
+    small.maxBytes = 50;
+    try {
+        readJsonFile(dir.file("big.json"), small);
+        FAIL();
+    } catch (const IoError& e) {
+        EXPECT_NE(std::string(e.what()).find("big.json"), std::string::npos);
+    }
+    EXPECT_EQ(printable("ab\ncd", 80), "ab\\x0acd");
+    EXPECT_EQ(printable(std::string(100, 'z'), 10), std::string(10, 'z') + "...");
 }
 
 TEST(Paths, FollowXdgAndTorchHome) {
