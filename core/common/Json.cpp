@@ -58,15 +58,14 @@ nlohmann::json parseJson(std::string_view text, const std::string& sourceName, c
     } catch (const TooDeep&) {
         throw IoError("'" + sourceName + "' nests arrays or objects more than " + std::to_string(maxDepth) +
                       " levels deep; no Transfer Studio file does. The file is damaged or not one of ours.");
-    } catch (const nlohmann::json::parse_error& e) {
-        // e.what() is "[json.exception.parse_error.101] parse error at line 1, column 5: ..."; keep the
-        // part after the id, bounded, since it quotes the offending text.
+    } catch (const nlohmann::json::exception& e) {
+        // e.what() is "[json.exception.parse_error.101] parse error at line 1, column 5: ..." (or
+        // out_of_range.406 "number overflow parsing '1e400'"); keep the part after the id, bounded,
+        // since it quotes the offending text.
         std::string what = e.what();
         if (const auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
         throw IoError("'" + sourceName + "' is not valid JSON (" + printable(what, 160) +
                       "). Fix the file or choose another one.");
-    } catch (const nlohmann::json::exception& e) {
-        throw IoError("'" + sourceName + "' cannot be read as JSON (" + printable(e.what(), 160) + ").");
     }
 }
 
