@@ -3,7 +3,10 @@
 # package asks for exactly the libtorch / OpenCV / Qt runtime packages that
 # the build linked against.
 set(CPACK_DEBIAN_PACKAGE_NAME "transfer-studio")
-set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # transfer-studio_<version>_<arch>.deb
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # transfer-studio_<version>-<release>_<arch>.deb
+# The Debian revision: the package is version <project version>-<release>;
+# installer/debian/changelog's newest entry names the same.
+set(CPACK_DEBIAN_PACKAGE_RELEASE ${TS_DEB_RELEASE})
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${CPACK_PACKAGE_CONTACT}")
 set(CPACK_DEBIAN_PACKAGE_SECTION "science")
 set(CPACK_DEBIAN_PACKAGE_PRIORITY "optional")
