@@ -7,7 +7,8 @@
 // pages, the desktop entry and the MIME type, the window icon, lintian, and
 // a real `dpkg --root` install and removal in a scratch root.
 // Tools that a check needs (lintian, desktop-file-validate,
-// update-mime-database, man, xvfb-run, xprop) skip that check when absent;
+// update-mime-database, update-desktop-database, gio, man, xvfb-run, xprop)
+// skip that check when absent;
 // scripts/install-deps.sh installs them all.
 #include "tests/support/TestSupport.h"
 
@@ -303,20 +304,39 @@ TEST_F(Package, DesktopEntryOpensProjectFiles) {
     const std::string xml = readFile(mime);
     ASSERT_FALSE(xml.empty()) << "no " << mime;
     EXPECT_NE(xml.find(std::string("<mime-type type=\"") + kMimeType + "\">"), std::string::npos) << xml;
-    if (hasTool("update-mime-database")) {
-        // What shared-mime-info's trigger does on install, in a scratch database.
-        ts::test::TempDir db("ts-mime");
-        fs::create_directories(fs::path(db.path()) / "packages");
-        fs::copy_file(mime, fs::path(db.path()) / "packages/transfer-studio.xml");
-        if (fs::exists("/usr/share/mime/packages/freedesktop.org.xml"))
-            fs::copy_file("/usr/share/mime/packages/freedesktop.org.xml", fs::path(db.path()) / "packages/freedesktop.org.xml");
-        std::string out;
-        ASSERT_EQ(runCommand("update-mime-database " + shellQuote(db.path()), &out), 0) << out;
-        EXPECT_EQ(out.find("Error"), std::string::npos) << out;
-        EXPECT_NE(readFile(db.file("globs2")).find(std::string(":") + kMimeType + ":*.tsproj\n"), std::string::npos)
-            << readFile(db.file("globs2"));
-        EXPECT_NE(readFile(db.file("subclasses")).find(std::string(kMimeType) + " application/json\n"), std::string::npos);
-    }
+    if (!hasTool("update-mime-database")) return;
+    // What the triggers of shared-mime-info and desktop-file-utils do on
+    // install, in a scratch data folder that holds only the system's base
+    // MIME types and the package's files.
+    ts::test::TempDir xdg("ts-xdg");
+    const fs::path share = fs::path(xdg.path()) / "share";
+    fs::create_directories(share / "mime/packages");
+    fs::copy(usr() / "share/applications", share / "applications");
+    fs::copy_file(mime, share / "mime/packages/transfer-studio.xml");
+    if (fs::exists("/usr/share/mime/packages/freedesktop.org.xml"))
+        fs::copy_file("/usr/share/mime/packages/freedesktop.org.xml", share / "mime/packages/freedesktop.org.xml");
+    std::string out;
+    ASSERT_EQ(runCommand("update-mime-database " + shellQuote((share / "mime").string()), &out), 0) << out;
+    EXPECT_EQ(out.find("Error"), std::string::npos) << out;
+    const std::string globs = readFile(share / "mime/globs2");
+    EXPECT_NE(globs.find(std::string(":") + kMimeType + ":*.tsproj\n"), std::string::npos) << globs;
+    EXPECT_NE(readFile(share / "mime/subclasses").find(std::string(kMimeType) + " application/json\n"), std::string::npos);
+
+    // A file manager (GIO's view of it) takes a *.tsproj for this type and
+    // opens it with the package's desktop entry.
+    if (!hasTool("update-desktop-database") || !hasTool("gio")) return;
+    ASSERT_EQ(runCommand("update-desktop-database " + shellQuote((share / "applications").string()), &out), 0) << out;
+    const std::string project = xdg.file("flowers.tsproj");
+    std::ofstream(project) << "{\"version\": 1}\n";
+    // TryExec=transfer-studio: the program must be on PATH for the entry to count.
+    const std::string env = "env -i PATH=" + shellQuote((usr() / "bin").string() + ":/usr/bin:/bin") + " HOME=" + shellQuote(xdg.path()) +
+                            " XDG_DATA_HOME=" + shellQuote(xdg.file("home")) + " XDG_CONFIG_HOME=" + shellQuote(xdg.file("config")) +
+                            " XDG_DATA_DIRS=" + shellQuote(share.string()) + " ";
+    EXPECT_NE(commandOutput(env + "gio info -a standard::content-type " + shellQuote(project))
+                  .find(std::string("standard::content-type: ") + kMimeType + "\n"),
+              std::string::npos);
+    const std::string handlers = commandOutput(env + "gio mime " + kMimeType);
+    EXPECT_NE(handlers.find(": transfer-studio.desktop\n"), std::string::npos) << "no default application:\n" << handlers;
 }
 
 #if TS_PACKAGE_HAS_GUI
