@@ -10,9 +10,9 @@
 #   share/transfer-studio/imagenet_categories.txt
 #   share/doc/transfer-studio/   README.md with the docs/ and bench/ pages it
 #                                links to (same layout as the source tree, so
-#                                its relative links work), copyright,
-#                                changelog.Debian.gz
-#   share/lintian/overrides/     the tags that do not apply to this package
+#                                its relative links work); the .deb adds
+#                                copyright and changelog.Debian.gz there
+#                                (PackagingDeb.cmake)
 #   share/man/man1/              tstudio.1.gz, tstudio-<command>.1.gz,
 #                                transfer-studio.1.gz, generated from --help
 #   share/applications/, share/icons/hicolor/, share/mime/packages/
@@ -36,32 +36,6 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/
   PATTERN ".gitkeep" EXCLUDE)
 install(FILES ${PROJECT_SOURCE_DIR}/bench/RESULTS.md
   DESTINATION ${TS_INSTALL_DOCDIR}/bench COMPONENT app OPTIONAL)
-install(FILES ${CMAKE_CURRENT_LIST_DIR}/debian/copyright
-  DESTINATION ${TS_INSTALL_DOCDIR} COMPONENT app)
-# Why the package differs from what lintian expects of a Debian upload.
-install(FILES ${CMAKE_CURRENT_LIST_DIR}/debian/lintian-overrides
-  DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides RENAME ${TS_PACKAGE_NAME} COMPONENT app)
-
-# The Debian changelog, compressed as policy asks (gzip -9n: no time stamp).
-# Its newest entry must name the package's version.
-set(TS_DEB_RELEASE 1)
-file(STRINGS ${CMAKE_CURRENT_LIST_DIR}/debian/changelog TS_CHANGELOG_HEAD LIMIT_COUNT 1)
-if(NOT TS_CHANGELOG_HEAD MATCHES "^${TS_PACKAGE_NAME} \\(${PROJECT_VERSION}-${TS_DEB_RELEASE}\\) ")
-  message(WARNING "installer/debian/changelog starts with \"${TS_CHANGELOG_HEAD}\", not with version "
-    "${PROJECT_VERSION}-${TS_DEB_RELEASE}: add an entry for this version at its top before packaging.")
-endif()
-find_program(TS_GZIP gzip)
-if(TS_GZIP)
-  set(TS_CHANGELOG_GZ ${PROJECT_BINARY_DIR}/package/changelog.Debian.gz)
-  add_custom_command(OUTPUT ${TS_CHANGELOG_GZ}
-    COMMAND ${CMAKE_COMMAND} -E copy ${CMAKE_CURRENT_LIST_DIR}/debian/changelog ${PROJECT_BINARY_DIR}/package/changelog.Debian
-    COMMAND ${TS_GZIP} -9nf ${PROJECT_BINARY_DIR}/package/changelog.Debian
-    DEPENDS ${CMAKE_CURRENT_LIST_DIR}/debian/changelog
-    COMMENT "Compressing the Debian changelog" VERBATIM)
-  add_custom_target(ts_package_changelog ALL DEPENDS ${TS_CHANGELOG_GZ})
-  install(FILES ${TS_CHANGELOG_GZ} DESTINATION ${TS_INSTALL_DOCDIR} COMPONENT app)
-endif()
-
 # Man pages, written from the programs' own --help by
 # cmake/GenerateManPages.cmake. Running every subcommand's --help takes a few
 # seconds (each run loads LibTorch), so it happens when installing (cpack,
