@@ -115,6 +115,72 @@ void expectReproducibleGzip(const fs::path& path) {
 
 std::string gunzip(const fs::path& path) { return commandOutput("gzip -dc " + shellQuote(path.string())); }
 
+} // namespace
+
+// cmake/GenerateManPages.cmake on a program whose help holds what roff and
+// CMake lists treat specially: ; [ ] \ a leading . or ', `code`, a long
+// option alone on its line, a footer, and a nested subcommand.
+TEST(ManPageGenerator, WritesEveryLineOfAnyHelpTextFaithfully) {
+    ts::test::TempDir dir("ts-man");
+    const std::string program = dir.file("fake");
+    std::ofstream(program) << R"(#!/bin/sh
+case "$*" in
+"--help") cat <<'END'
+fake - a tool; it [really] works\here
+Usage: )" << program << R"( [OPTIONS] [SUBCOMMAND]
+
+Options:
+  -h,--help                   Print this help message and exit
+  --a-very-long-option-name-indeed TEXT:{x,y}=x
+                              Chooses x; or y (see `fake run`)
+
+Subcommands:
+  run                         Run it [now]
+.dot at the start of a footer line
+'quote at the start
+END
+;;
+"run --help") printf 'Run it [now]\nUsage: %s run [OPTIONS] SUBCOMMAND\n\nSubcommands:\n  deep                        Go deeper\n' "$0" ;;
+"run deep --help") printf 'Go deeper\nUsage: %s run deep [OPTIONS]\n\nOptions:\n  --depth INT=3               How deep; 3 = very\n' "$0" ;;
+*) echo "unexpected: $*" >&2; exit 1 ;;
+esac
+)";
+    fs::permissions(program, fs::perms::owner_all);
+    const fs::path out = dir.file("man1");
+    std::string log;
+    ASSERT_EQ(runCommand(shellQuote(TS_CMAKE_COMMAND) + " -DPROGRAM=" + shellQuote(program) + " -DNAME=fake -DVERSION=9.9 -DOUT_DIR=" +
+                             shellQuote(out.string()) + " -P " + shellQuote(TS_SOURCE_DIR "/cmake/GenerateManPages.cmake"),
+                         &log),
+              0)
+        << log;
+    ASSERT_TRUE(fs::exists(out / "fake.1.gz")) << log;
+    ASSERT_TRUE(fs::exists(out / "fake-run.1.gz")) << log;
+    EXPECT_FALSE(fs::exists(out / "fake.1")) << "the uncompressed page was left behind";
+    expectReproducibleGzip(out / "fake.1.gz");
+    if (!hasTool("man")) GTEST_SKIP() << "man is absent: the pages were written but not rendered";
+
+    const auto render = [](const fs::path& page) {
+        const std::string file = shellQuote(page.string());
+        EXPECT_EQ(commandOutput("{ LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z " + file +
+                                " 2>&1 >/dev/null; }"),
+                  "")
+            << page;
+        // One long line per paragraph, plain ASCII, to search in.
+        return commandOutput("LC_ALL=C MANWIDTH=1000 man -E ascii -l " + file + " | col -b");
+    };
+    const std::string top = render(out / "fake.1.gz");
+    for (const char* text : {"fake - a tool; it [really] works\\here", "--a-very-long-option-name-indeed TEXT:{x,y}=x",
+                             "Chooses x; or y (see fake run)", "Run it [now]", ".dot at the start of a footer line",
+                             "'quote at the start", "fake-run(1)"})
+        EXPECT_NE(top.find(text), std::string::npos) << "missing \"" << text << "\" in\n" << top;
+    EXPECT_EQ(top.find(program), std::string::npos) << "the program's path leaked into the page:\n" << top;
+    const std::string run = render(out / "fake-run.1.gz");
+    for (const char* text : {"fake-run - Run it [now]", "FAKE RUN DEEP", "fake run deep [OPTIONS]", "--depth INT=3", "How deep; 3 = very"})
+        EXPECT_NE(run.find(text), std::string::npos) << "missing \"" << text << "\" in\n" << run;
+}
+
+namespace {
+
 class Package : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
