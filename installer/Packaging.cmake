@@ -36,6 +36,7 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/
   PATTERN ".gitkeep" EXCLUDE)
 install(FILES ${PROJECT_SOURCE_DIR}/bench/RESULTS.md
   DESTINATION ${TS_INSTALL_DOCDIR}/bench COMPONENT app OPTIONAL)
+
 # Man pages, written from the programs' own --help by
 # cmake/GenerateManPages.cmake. Running every subcommand's --help takes a few
 # seconds (each run loads LibTorch), so it happens when installing (cpack,
