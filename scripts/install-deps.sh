@@ -19,6 +19,8 @@ PACKAGES=(
   # tests: GoogleTest, the torchvision reference, a virtual display, screenshots
   libgtest-dev googletest python3-torch python3-torchvision python3-pil python3-numpy
   xvfb xauth imagemagick
+  # tests of the .deb: lintian, desktop entry and MIME checks, man pages, X window properties
+  lintian desktop-file-utils shared-mime-info libglib2.0-bin man-db x11-utils
 )
 
 missing=()

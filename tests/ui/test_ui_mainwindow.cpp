@@ -17,6 +17,7 @@
 #include <QDir>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QIcon>
 #include <QMimeData>
 #include <QStatusBar>
 #include <QLabel>
@@ -91,6 +92,26 @@ private Q_SLOTS:
                          .arg(window.page(i)->minimumSizeHint().height());
         QVERIFY2(window.minimumSizeHint().width() <= 900 && window.minimumSizeHint().height() <= 700,
                  qPrintable(QStringLiteral("%1x%2;%3").arg(window.minimumSizeHint().width()).arg(window.minimumSizeHint().height()).arg(sizes)));
+    }
+
+    // The window manager shows the application's icon (_NET_WM_ICON on X11):
+    // set by setApplicationIdentity() from the embedded resource.
+    void windowHasTheApplicationIcon() {
+        MainWindow window;
+        const QIcon icon = window.windowIcon();
+        QVERIFY(!icon.isNull());
+        QVERIFY2(!icon.availableSizes().isEmpty(), "the icon resource was not found");
+        // The small sizes task bars use, up to the full 256 px picture.
+        for (const int size : {16, 32, 48, 256})
+            QVERIFY2(icon.availableSizes().contains(QSize(size, size)), qPrintable(QStringLiteral("%1 px missing: %2").arg(size).arg(QDebug::toString(icon.availableSizes()))));
+        const QImage image = icon.pixmap(64, 64).toImage();
+        QVERIFY(!image.isNull());
+        QVERIFY(image.width() >= 48);
+        // Not a blank square: the picture has several colours.
+        QSet<QRgb> colours;
+        for (int y = 0; y < image.height(); y += 2)
+            for (int x = 0; x < image.width(); x += 2) colours.insert(image.pixel(x, y));
+        QVERIFY2(colours.size() > 4, qPrintable(QString::number(colours.size())));
     }
 
     void switchingSteps() {

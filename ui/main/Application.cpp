@@ -6,13 +6,20 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QIcon>
+#include <QPixmap>
 
 #include <cstdio>
 #include <cstring>
 
 // Resources of a static library must be registered by hand; the macro only
 // works in the global namespace.
-static void initUiResources() { Q_INIT_RESOURCE(ts_ui); }
+static void initUiResources() {
+    static const bool once = [] {
+        Q_INIT_RESOURCE(ts_ui);
+        return true;
+    }();
+    (void)once;
+}
 
 namespace ts::ui {
 namespace {
@@ -34,7 +41,22 @@ void setApplicationIdentity() {
     QCoreApplication::setApplicationVersion(QString::fromStdString(appVersion()));
     QGuiApplication::setApplicationDisplayName(QStringLiteral("Transfer Studio"));
     QGuiApplication::setDesktopFileName(QStringLiteral("transfer-studio"));
-    QGuiApplication::setWindowIcon(QIcon(QStringLiteral(":/transfer-studio/icon.png")));
+    QGuiApplication::setWindowIcon(applicationIcon());
+}
+
+QIcon applicationIcon() {
+    // One picture per standard size: on X11 the window lists every size in
+    // _NET_WM_ICON and a task bar or window switcher picks the nearest. A
+    // lone 256 px picture is 256 KiB of property that each of them must read
+    // and scale down (xprop, with its default read length, shows it as empty).
+    initUiResources();
+    const QPixmap source(QStringLiteral(":/transfer-studio/icon.png"));
+    QIcon icon;
+    if (source.isNull()) return icon;
+    for (const int size : {16, 22, 24, 32, 48, 64, 128})
+        icon.addPixmap(source.scaled(size, size, Qt::KeepAspectRatio, Qt::SmoothTransformation));
+    icon.addPixmap(source);
+    return icon;
 }
 
 int runApplication(int argc, char** argv) {

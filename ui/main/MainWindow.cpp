@@ -2,6 +2,7 @@
 
 #include "core/common/Paths.h"
 #include "core/common/Version.h"
+#include "ui/main/Application.h"
 #include "ui/main/DemoProject.h"
 #include "ui/models/DatasetSummary.h"
 #include "ui/models/ProjectFile.h"
@@ -76,7 +77,7 @@ QString MainWindow::stepTitle(int step) {
 }
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
-    setWindowIcon(QIcon(QStringLiteral(":/transfer-studio/icon.png")));
+    setWindowIcon(applicationIcon());  // every standard size (see Application.h)
 
     auto* central = new QWidget(this);
     auto* centralLayout = new QHBoxLayout(central);
