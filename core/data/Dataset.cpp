@@ -100,7 +100,7 @@ public:
     enum class Claim { No, Yes };
     fs::path splitFolder(std::initializer_list<const char*> names, Claim claim) {
         for (const char* n : names) {
-            const std::string path = m_root + "/" + n;
+            const std::string path = (fs::path(m_root) / n).generic_string();
             struct stat lst {};
             if (::lstat(path.c_str(), &lst) != 0) continue;
             std::string real;

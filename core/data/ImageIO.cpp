@@ -133,7 +133,8 @@ std::string readImageFile(const std::string& path, const ImageLimits& limits) {
 void checkImageSize(const ImageHeader& header, const std::string& name, const ImageLimits& limits) {
     if (!header.sizeKnown())
         throw DataError(quotedPath(name) + " is a " + (header.format.empty() ? std::string("damaged") : header.format) +
-                        " file whose header does not state the image size (corrupt, or an unusual variant); it is "
+                        " file whose header does not state the image size (corrupt or truncated, or an unusual "
+                        "variant); it is "
                         "not decoded. Re-export it as PNG or JPEG, or remove it.");
     const int64_t pixels = int64_t{header.width} * int64_t{header.height};
     const std::string size = std::to_string(header.width) + "x" + std::to_string(header.height);
