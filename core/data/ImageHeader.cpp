@@ -176,6 +176,7 @@ void inspectTiff(const std::string& b, ImageHeader& h) {
     const uint32_t n = u16(static_cast<size_t>(ifd));
     int64_t width = 0, height = 0;
     uint32_t samples = 1, bits = 1, photometric = 0;
+    int64_t tileWidth = 0, tileHeight = 0;
     for (uint32_t k = 0; k < n; ++k) {
         const uint64_t e = ifd + 2 + uint64_t{k} * 12;
         if (e + 12 > b.size()) break;
@@ -202,6 +203,8 @@ void inspectTiff(const std::string& b, ImageHeader& h) {
         case 258: bits = first(); break;
         case 262: photometric = first(); break;
         case 277: samples = first(); break;
+        case 322: tileWidth = first(); break;
+        case 323: tileHeight = first(); break;
         default: break;
         }
     }
@@ -209,6 +212,12 @@ void inspectTiff(const std::string& b, ImageHeader& h) {
     h.height = clampSize(height);
     h.bitDepth = static_cast<int>(std::max<uint32_t>(8, std::min<uint32_t>(bits, 64)));
     h.channels = photometric == 3 ? 3 : static_cast<int>(std::clamp<uint32_t>(samples, 1, 4));
+    // The decoder reads a tiled image one tile at a time into a buffer of a
+    // whole tile, which the file may declare far larger than the picture.
+    if (tileWidth > 0 && tileHeight > 0)
+        h.workingBytes = std::min<int64_t>(tileWidth, 1 << 24) * std::min<int64_t>(tileHeight, 1 << 24) *
+                         std::clamp<int64_t>(samples, 1, 64) *
+                         std::max<int64_t>(1, (std::min<uint32_t>(bits, 64) + 7) / 8);
 }
 
 // "P1".."P6", whitespace and # comments, width, height, and (except P1/P4) maxval.

@@ -11,6 +11,7 @@
 // TIFF (first IFD, both byte orders) and PBM/PGM/PPM (P1-P6). A file whose
 // header does not state a size comes back with width/height 0, and the
 // decoders refuse it rather than guess.
+#include <cstdint>
 #include <string>
 
 namespace ts::data {
@@ -27,6 +28,10 @@ struct ImageHeader {
     int channels = 0;
     /// Bits per component (8, 16, ...); 0 when the header does not say.
     int bitDepth = 0;
+    /// Bytes the decoder needs at once besides the image itself when the
+    /// header says it is more than the image (a TIFF tile larger than the
+    /// picture); 0 otherwise.
+    int64_t workingBytes = 0;
     /// JPEG with four components (CMYK or YCCK).
     bool cmyk = false;
     /// PNG with a palette.

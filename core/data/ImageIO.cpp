@@ -145,10 +145,11 @@ void checkImageSize(const ImageHeader& header, const std::string& name, const Im
                                  " megapixels; it is not decoded. Downscale it, or raise the image pixel limit.");
     // Wide samples need more memory per pixel: budget 8 bytes per allowed pixel.
     const int64_t bytesPerSample = std::max(1, (std::max(header.bitDepth, 8) + 7) / 8);
-    const int64_t decoded = pixels * std::max(3, header.channels) * bytesPerSample;
+    const int64_t decoded =
+        std::max(pixels * std::max(3, header.channels) * bytesPerSample, header.workingBytes);
     if (limits.maxPixels <= INT64_MAX / 8 && decoded > limits.maxPixels * 8)
         throw ImageTooLargeError(quotedPath(name) + " is " + size + " pixels of " + std::to_string(header.bitDepth) +
-                                 "-bit samples: decoding it takes " + formatBytes(decoded) + ", more than the " +
+                                 "-bit samples: decoding it needs " + formatBytes(decoded) + " of memory, more than the " +
                                  formatMegapixels(static_cast<double>(limits.maxPixels)) +
                                  "-megapixel limit allows; it is not decoded. Convert it to 8 bits or downscale it.");
 }

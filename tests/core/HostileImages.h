@@ -95,19 +95,25 @@ inline std::string jpegBomb(uint16_t width = 65500, uint16_t height = 65500) {
     return jpeg;
 }
 
-/// A little-endian TIFF with one strip of `bits`-bit samples whose IFD says
-/// width x height x samples.
-inline std::string tiffBomb(uint32_t width, uint32_t height, uint16_t bits = 8, uint16_t samples = 3) {
+/// A little-endian TIFF with one strip (or, with `tile` > 0, one tile of
+/// tile x tile) of `bits`-bit samples whose IFD says width x height x samples.
+inline std::string tiffBomb(uint32_t width, uint32_t height, uint16_t bits = 8, uint16_t samples = 3,
+                            uint32_t tile = 0) {
     struct Entry {
         uint16_t tag, type;
         uint32_t count, value;
     };
     const uint32_t dataOffset = 8 + 2 + 10 * 12 + 4;
-    const std::vector<Entry> entries{
+    std::vector<Entry> entries{
         {256, 4, 1, width},  {257, 4, 1, height},    {258, 3, 1, bits},        {259, 3, 1, 8},  // deflate
         {262, 3, 1, 2},      {273, 4, 1, dataOffset}, {277, 3, 1, samples},    {278, 4, 1, height},
         {279, 4, 1, 16},     {339, 3, 1, bits > 16 ? 3u : 1u},
     };
+    if (tile > 0) {  // TileWidth, TileLength, TileOffsets, TileByteCounts instead of strips
+        entries = {{256, 4, 1, width}, {257, 4, 1, height}, {258, 3, 1, bits},  {259, 3, 1, 8},
+                   {262, 3, 1, 2},     {277, 3, 1, samples}, {322, 4, 1, tile}, {323, 4, 1, tile},
+                   {324, 4, 1, dataOffset}, {325, 4, 1, 16}};
+    }
     std::string out("II*\0", 4);
     le32(out, 8);
     le16(out, static_cast<uint32_t>(entries.size()));

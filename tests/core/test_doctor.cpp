@@ -424,6 +424,7 @@ TEST(Doctor, BombsAndHugeFilesAreRefusedBeforeDecoding) {
         {train("cats/sof_bomb.jpg"), h::jpegBomb()},
         {train("dogs/ifd_bomb.tif"), h::tiffBomb(20000, 20000)},
         {train("dogs/wide_samples.tif"), h::tiffBomb(8000, 8000, 64, 4)},  // 64 Mpx but 2 GB of doubles
+        {train("dogs/tile_bomb.tif"), h::tiffBomb(64, 64, 8, 4, 16000)},  // one 16000x16000 tile: 1 GB buffer
         {train("dogs/canvas_bomb.webp"), h::webpBomb()},
         {train("dogs/header_bomb.ppm"), h::ppmBomb()},
     };
@@ -446,6 +447,8 @@ TEST(Doctor, BombsAndHugeFilesAreRefusedBeforeDecoding) {
         if (p.path == huge) EXPECT_NE(p.message.find("16.0 GiB"), std::string::npos) << p.message;
         else if (p.path.find("wide_samples") != std::string::npos)
             EXPECT_NE(p.message.find("64-bit samples"), std::string::npos) << p.message;
+        else if (p.path.find("tile_bomb") != std::string::npos)
+            EXPECT_NE(p.message.find("of memory"), std::string::npos) << p.message;
         else EXPECT_NE(p.message.find("megapixels"), std::string::npos) << p.message;
     }
     const auto png = std::find_if(tooLarge.begin(), tooLarge.end(),
