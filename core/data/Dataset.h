@@ -14,8 +14,10 @@
 //    folder already on the way (`loop -> .`, `up -> ..`) is not followed;
 //  - a symbolic link is followed only when its target stays inside the
 //    dataset folder; a link to a folder must also stay inside its own class
-//    folder (so no image gets a second label or crosses from train to val),
-//    and a class folder that is the same folder as another is skipped;
+//    folder (a class folder that is a link: inside its split folder), so no
+//    image gets a second label or crosses from train to val; a folder that
+//    is the same as one already used (a link to a class folder) is skipped;
+//  - folders nested more than 64 deep below a class folder are not scanned;
 //  - a symbolic link to a regular file inside the dataset folder is listed
 //    under the link's own path, like any file.
 // Everything skipped is listed in DatasetIndex::skipped with the reason.

@@ -617,7 +617,8 @@ nlohmann::json toJson(const DoctorReport& r) {
                 {"summary",
                  {{"errors", r.count(Severity::Error)},
                   {"warnings", r.count(Severity::Warning)},
-                  {"infos", r.count(Severity::Info)}}},
+                  {"infos", r.count(Severity::Info)},
+                  {"skipped", r.skipped.size()}}},
                 {"bad_files", r.badFiles()},
                 {"skipped", skipped},
                 {"problems", problems}};

@@ -558,6 +558,7 @@ TEST(Doctor, LimitsAreSettingsAndScanSkipsAreReported) {
     EXPECT_TRUE(report.badFiles().empty());
     const nlohmann::json j = data::toJson(report);
     ASSERT_EQ(j["skipped"].size(), 2u);
+    EXPECT_EQ(j["summary"]["skipped"], 2);
     std::set<std::string> reasons;
     for (const auto& s : j["skipped"]) reasons.insert(s["reason"].get<std::string>());
     EXPECT_EQ(reasons, (std::set<std::string>{"special_file", "link_loop"}));
