@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <map>
 #include <cstdio>
 #include <iostream>
 #include <unistd.h>
@@ -24,6 +25,8 @@ struct ScanArgs {
     double imbalanceRatio = 3.0;
     bool noDuplicates = false;
     int threads = 2;
+    double maxMegapixels = 100.0;
+    double maxFileMiB = 512.0;
 };
 
 void printTable(const data::DatasetIndex& index, const data::DoctorReport& r) {
@@ -67,6 +70,15 @@ void printTable(const data::DatasetIndex& index, const data::DoctorReport& r) {
     const size_t bad = r.badFiles().size();
     if (bad > 0) std::printf(" Training skips the %zu unusable file%s.", bad, bad == 1 ? "" : "s");
     std::printf("\n");
+    if (!r.skipped.empty()) {
+        // Why, in a few words per reason (each entry is listed above).
+        std::map<std::string, size_t> reasons;
+        for (const auto& e : r.skipped) ++reasons[data::toString(e.reason)];
+        std::string list;
+        for (const auto& [reason, n] : reasons) list += (list.empty() ? "" : ", ") + std::to_string(n) + " " + reason;
+        std::printf("The scan skipped %s (%s): not regular files, or links it does not follow.\n",
+                    (std::to_string(r.skipped.size()) + (r.skipped.size() == 1 ? " entry" : " entries")).c_str(), list.c_str());
+    }
 }
 
 void runScan(const ScanArgs& a) {
@@ -79,6 +91,8 @@ void runScan(const ScanArgs& a) {
     options.imbalanceRatio = a.imbalanceRatio;
     options.findDuplicates = !a.noDuplicates;
     options.threads = a.threads;
+    options.limits.maxPixels = static_cast<int64_t>(a.maxMegapixels * 1e6);
+    options.limits.maxFileBytes = static_cast<int64_t>(a.maxFileMiB * 1024 * 1024);
     Feedback feedback;
     const bool tty = isatty(STDERR_FILENO) != 0;
     if (tty)
@@ -107,6 +121,12 @@ void addDataCommands(CLI::App& app) {
         ->default_val(3.0);
     cmd->add_flag("--no-duplicates", args->noDuplicates, "Skip the duplicate and leakage search");
     cmd->add_option("--threads", args->threads, "Decoding threads")->default_val(2)->check(CLI::PositiveNumber);
+    cmd->add_option("--max-megapixels", args->maxMegapixels, "Report images larger than this as too large (not decoded)")
+        ->default_val(100.0)
+        ->check(CLI::Range(0.01, 10000.0));
+    cmd->add_option("--max-file-mib", args->maxFileMiB, "Report files larger than this as too large (not read)")
+        ->default_val(512.0)
+        ->check(CLI::Range(0.01, 2047.0));
     cmd->callback([args] { runScan(*args); });
 }
 

@@ -6,6 +6,21 @@
 //   ROOT/train/<class>/..., ROOT/val/<class>/... (and optional test/) -> used as given
 // Class names are the sorted sub-folder names (as torchvision's ImageFolder),
 // so label indices agree with torchvision on the same folder.
+//
+// The folder is untrusted (a downloaded archive can hold anything), so the
+// scan lists regular files only and never opens anything:
+//  - FIFOs, devices and sockets are skipped (reading them blocks or never ends);
+//  - each real folder is visited once (by device and inode): a link back to a
+//    folder already on the way (`loop -> .`, `up -> ..`) is not followed;
+//  - a symbolic link is followed only when its target stays inside the
+//    dataset folder; a link to a folder must also stay inside its own class
+//    folder (a class folder that is a link: inside its split folder), so no
+//    image gets a second label or crosses from train to val; a folder that
+//    is the same as one already used (a link to a class folder) is skipped;
+//  - folders nested more than 64 deep below a class folder are not scanned;
+//  - a symbolic link to a regular file inside the dataset folder is listed
+//    under the link's own path, like any file.
+// Everything skipped is listed in DatasetIndex::skipped with the reason.
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
@@ -13,6 +28,29 @@
 #include <vector>
 
 namespace ts::data {
+
+/// Why the scan passed over a folder entry.
+enum class SkipReason {
+    SpecialFile,     ///< a FIFO, device or socket: never opened
+    BrokenLink,      ///< a symbolic link whose target does not exist
+    LinkLoop,        ///< a link to itself, or to a folder that contains it
+    OutsideDataset,  ///< a link whose target is outside the dataset folder
+    OtherClass,      ///< a folder link into another class folder (or split)
+    AlreadyScanned,  ///< the same real folder as one already scanned
+    Unlistable,      ///< a folder that cannot be listed (permissions)
+    TooDeep,         ///< nested deeper than the scan follows (64 folders)
+};
+
+/// "special_file", "broken_link", "link_loop", "outside_dataset",
+/// "other_class", "already_scanned", "unlistable", "too_deep".
+const char* toString(SkipReason reason);
+
+/// A folder entry the scan did not use.
+struct SkippedEntry {
+    std::string path;    ///< as found under the dataset folder
+    SkipReason reason = SkipReason::SpecialFile;
+    std::string message; ///< what it is, why it is skipped, what to do (path quoted safely)
+};
 
 /// One labelled image file.
 struct ImageItem {
@@ -37,6 +75,9 @@ struct DatasetIndex {
     /// Non-hidden files in class folders that are not listed (no image
     /// extension, e.g. notes.txt): not used; the doctor reports them.
     std::vector<std::string> ignoredFiles;
+    /// Entries that are not regular files or not followed (see the top of
+    /// this file), in scan order: not used; the doctor reports them.
+    std::vector<SkippedEntry> skipped;
     /// "folders" when train/val came from the folder layout, else "split".
     std::string splitSource;
     SplitOptions split;
@@ -56,7 +97,8 @@ bool hasImageExtension(const std::string& path);
 bool isListedExtension(const std::string& path);
 
 /// Scans `root`. Throws ts::DataError naming the folder when it does not
-/// exist, holds no class folders, or has only one class.
+/// exist, cannot be listed, holds no class folders, or has only one class;
+/// it throws nothing but ts::Error subclasses, and opens no file.
 DatasetIndex indexDataset(const std::string& root, const SplitOptions& split = {});
 
 /// The split as JSON (saved in a run as manifest.json) and back.

@@ -5,9 +5,14 @@
 #include "core/data/ContentHash.h"
 #include "core/data/ImageHeader.h"
 #include "core/data/ImageIO.h"
+#include "core/data/PathText.h"
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -15,6 +20,8 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <exception>
+#include <system_error>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -51,7 +58,8 @@ bool isFileError(ProblemKind k) {
     case ProblemKind::NotAnImage:
     case ProblemKind::UnsupportedFormat:
     case ProblemKind::Corrupt:
-    case ProblemKind::Truncated: return true;
+    case ProblemKind::Truncated:
+    case ProblemKind::TooLarge: return true;
     default: return false;
     }
 }
@@ -80,22 +88,21 @@ bool looksLikeText(const std::string& bytes) {
     return true;
 }
 
-std::string quoted(const std::string& path) { return "'" + path + "'"; }
+std::string quoted(const std::string& path) { return quotedPath(path); }
 
 FileResult checkFile(const std::string& path, const std::string& split, const DoctorOptions& options) {
     FileResult r;
     auto add = [&](ProblemKind kind, Severity severity, std::string message) {
         r.problems.push_back({kind, severity, path, split, std::move(message), {}});
     };
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        add(ProblemKind::Unreadable, Severity::Error,
-            "Cannot open " + quoted(path) + ": " + std::strerror(errno) + ". Check that it exists and is readable.");
+    std::string bytes;
+    try {
+        bytes = readImageFile(path, options.limits);
+    } catch (const ImageTooLargeError& e) {
+        add(ProblemKind::TooLarge, Severity::Error, e.what());
         return r;
-    }
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) {
-        add(ProblemKind::Unreadable, Severity::Error, "Reading " + quoted(path) + " failed. Check the disk and the file.");
+    } catch (const Error& e) {
+        add(ProblemKind::Unreadable, Severity::Error, e.what());
         return r;
     }
     r.size = bytes.size();
@@ -126,15 +133,24 @@ FileResult checkFile(const std::string& path, const std::string& split, const Do
                 " data ends early; the picture is incomplete). Copy or download it again, or remove it.");
         return r;
     }
-    cv::Mat rgb;
+    // The size from the header, before a single pixel is allocated.
     try {
-        rgb = decodeImageRgb(bytes, path);
+        checkImageSize(header, path, options.limits);
+    } catch (const ImageTooLargeError& e) {
+        add(ProblemKind::TooLarge, Severity::Error, e.what());
+        return r;
     } catch (const Error& e) {
         add(ProblemKind::Corrupt, Severity::Error, e.what());
         return r;
-    } catch (const cv::Exception& e) {
-        add(ProblemKind::Corrupt, Severity::Error,
-            quoted(path) + " could not be decoded (" + e.msg + "). Re-export or remove it.");
+    }
+    cv::Mat rgb;
+    try {
+        rgb = decodeImageRgb(bytes, header, path, 0, options.limits);
+    } catch (const ImageTooLargeError& e) {
+        add(ProblemKind::TooLarge, Severity::Error, e.what());
+        return r;
+    } catch (const Error& e) {
+        add(ProblemKind::Corrupt, Severity::Error, e.what());
         return r;
     }
     r.usable = true;
@@ -142,18 +158,10 @@ FileResult checkFile(const std::string& path, const std::string& split, const Do
     r.height = rgb.rows;
     r.hash = fnv1a64(bytes.data(), bytes.size());
 
-    int channels = header.channels;
-    int depth = header.bitDepth;
-    if (channels == 0) {
-        // The header parser does not know this format: ask the decoder how it is stored.
-        try {
-            const cv::Mat raw = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, bytes.data()),
-                                             cv::IMREAD_UNCHANGED);
-            channels = raw.channels();
-            depth = raw.depth() == CV_16U || raw.depth() == CV_16S ? 16 : raw.depth() >= CV_32S ? 32 : 8;
-        } catch (const cv::Exception&) {
-        }
-    }
+    // How the image is stored comes from its header (every accepted format has
+    // one): the file is decoded once.
+    const int channels = header.channels > 0 ? header.channels : 3;
+    const int depth = header.bitDepth > 0 ? header.bitDepth : 8;
     r.cmyk = header.cmyk;
     r.palette = header.palette;
     r.grey = channels == 1 || channels == 2;
@@ -181,11 +189,72 @@ FileResult checkFile(const std::string& path, const std::string& split, const Do
     return r;
 }
 
+// checkFile() that cannot throw: whatever goes wrong with one file (the
+// decoder throws, memory runs out) is a problem of that file, so no exception
+// leaves a worker thread (that would end the program).
+FileResult checkFileSafely(const std::string& path, const std::string& split, const DoctorOptions& options) noexcept {
+    FileResult r;
+    std::string message;
+    ProblemKind kind = ProblemKind::Corrupt;
+    try {
+        return checkFile(path, split, options);
+    } catch (const std::bad_alloc&) {
+        kind = ProblemKind::TooLarge;
+        message = "Ran out of memory checking " + quoted(path) +
+                  ". Downscale it or remove it (or lower the image pixel limit).";
+    } catch (const cv::Exception& e) {
+        message = quoted(path) + " could not be decoded (" + e.msg.substr(0, 300) + "). Re-export or remove it.";
+    } catch (const std::exception& e) {
+        message = quoted(path) + " could not be checked: " + std::string(e.what()).substr(0, 300) +
+                  ". Re-export or remove it.";
+    } catch (...) {
+        message = quoted(path) + " could not be checked (unknown error). Re-export or remove it.";
+    }
+    try {
+        r.problems.push_back({kind, Severity::Error, path, split, std::move(message), {}});
+    } catch (...) {  // out of memory even for the message: the file is still not usable
+    }
+    return r;
+}
+
+// Byte-for-byte comparison of two files that were checked as regular files
+// (opened again the same careful way: nothing else is read, nothing blocks).
 bool sameBytes(const std::string& a, const std::string& b) {
-    std::ifstream fa(a, std::ios::binary), fb(b, std::ios::binary);
-    if (!fa || !fb) return false;
-    return std::equal(std::istreambuf_iterator<char>(fa), std::istreambuf_iterator<char>(),
-                      std::istreambuf_iterator<char>(fb), std::istreambuf_iterator<char>());
+    struct File {
+        int fd = -1;
+        explicit File(const std::string& path) {
+            fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+            struct stat st {};
+            if (fd >= 0 && (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+                ::close(fd);
+                fd = -1;
+            }
+        }
+        ~File() {
+            if (fd >= 0) ::close(fd);
+        }
+        // Fills `buf` as far as the file goes; -1 on error.
+        ssize_t fill(char* buf, size_t n) const {
+            size_t got = 0;
+            while (got < n) {
+                const ssize_t k = ::read(fd, buf + got, n - got);
+                if (k < 0 && errno == EINTR) continue;
+                if (k < 0) return -1;
+                if (k == 0) break;
+                got += static_cast<size_t>(k);
+            }
+            return static_cast<ssize_t>(got);
+        }
+    };
+    const File fa(a), fb(b);
+    if (fa.fd < 0 || fb.fd < 0) return false;
+    std::vector<char> ba(1 << 16), bb(1 << 16);
+    for (;;) {
+        const ssize_t na = fa.fill(ba.data(), ba.size()), nb = fb.fill(bb.data(), bb.size());
+        if (na < 0 || nb < 0 || na != nb) return false;
+        if (na == 0) return true;
+        if (std::memcmp(ba.data(), bb.data(), static_cast<size_t>(na)) != 0) return false;
+    }
 }
 
 SizeSummary summarise(std::vector<int> v) {
@@ -253,6 +322,8 @@ const char* toString(ProblemKind kind) {
     case ProblemKind::Converted: return "converted";
     case ProblemKind::Rotated: return "rotated";
     case ProblemKind::WrongExtension: return "wrong_extension";
+    case ProblemKind::TooLarge: return "too_large";
+    case ProblemKind::SkippedEntry: return "skipped_entry";
     }
     return "?";
 }
@@ -296,25 +367,43 @@ DoctorReport diagnose(const DatasetIndex& index, const DoctorOptions& options, F
     std::atomic<bool> stop{false};
     std::mutex mutex;
     std::condition_variable progressed;
-    auto work = [&] {
-        for (;;) {
-            if (feedback && (!feedback->waitIfPaused() || feedback->isCancelled())) {
-                stop = true;
+    std::exception_ptr workerError;  // not about a file (e.g. from the feedback): rethrown here
+    std::mutex errorMutex;
+    auto work = [&]() noexcept {
+        try {
+            for (;;) {
+                if (feedback && (!feedback->waitIfPaused() || feedback->isCancelled())) {
+                    stop = true;
+                }
+                if (stop) break;
+                const size_t i = nextEntry.fetch_add(1);
+                if (i >= entries.size()) break;
+                results[i] = checkFileSafely(entries[i].item->path, entries[i].split, options);
+                done.fetch_add(1);
+                progressed.notify_one();
             }
-            if (stop) break;
-            const size_t i = nextEntry.fetch_add(1);
-            if (i >= entries.size()) break;
-            results[i] = checkFile(entries[i].item->path, entries[i].split, options);
-            done.fetch_add(1);
-            progressed.notify_one();
+        } catch (...) {
+            std::lock_guard<std::mutex> lock(errorMutex);
+            if (!workerError) workerError = std::current_exception();
+            stop = true;
         }
         progressed.notify_one();
     };
     const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const int threads = std::clamp(options.threads > 0 ? options.threads : hw, 1, std::max<int>(1, static_cast<int>(entries.size())));
     std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) pool.emplace_back(work);
-    {
+    pool.reserve(static_cast<size_t>(threads));
+    auto joinAll = [&] {
+        for (auto& t : pool)
+            if (t.joinable()) t.join();
+    };
+    try {
+        for (int t = 0; t < threads; ++t) pool.emplace_back(work);
+    } catch (const std::system_error&) {
+        // No more threads to be had: those started do the work (or this one).
+    }
+    if (pool.empty()) work();
+    try {
         std::unique_lock<std::mutex> lock(mutex);
         while (done.load() < entries.size() && !stop.load()) {
             progressed.wait_for(lock, std::chrono::milliseconds(50));
@@ -322,8 +411,13 @@ DoctorReport diagnose(const DatasetIndex& index, const DoctorOptions& options, F
                 feedback->reportProgress(0.95 * static_cast<double>(done.load()) / static_cast<double>(entries.size()),
                                          "Checking images");
         }
+    } catch (...) {  // a progress callback threw: stop the workers before leaving
+        stop = true;
+        joinAll();
+        throw;
     }
-    for (auto& t : pool) t.join();
+    joinAll();
+    if (workerError) std::rethrow_exception(workerError);
     if (stop.load() || (feedback && feedback->isCancelled())) throw Cancelled();
 
     // Duplicates: same size and hash, confirmed byte for byte.
@@ -415,6 +509,11 @@ DoctorReport diagnose(const DatasetIndex& index, const DoctorOptions& options, F
                                        {}});
     }
 
+    // Entries the scan passed over (special files, links not followed).
+    report.skipped = index.skipped;
+    for (const auto& e : index.skipped)
+        report.problems.push_back({ProblemKind::SkippedEntry, Severity::Warning, e.path, "", e.message, {}});
+
     // Dataset-wide checks.
     const size_t numClasses = index.classes.size();
     const SplitSummary* train = nullptr;
@@ -498,6 +597,9 @@ nlohmann::json toJson(const DoctorReport& r) {
         if (!p.otherPath.empty()) j["other_path"] = p.otherPath;
         problems.push_back(std::move(j));
     }
+    json skipped = json::array();
+    for (const auto& e : r.skipped)
+        skipped.push_back({{"path", e.path}, {"reason", toString(e.reason)}, {"message", e.message}});
     const auto& c = r.channels;
     return json{{"root", r.root},
                 {"classes", r.classes},
@@ -515,8 +617,10 @@ nlohmann::json toJson(const DoctorReport& r) {
                 {"summary",
                  {{"errors", r.count(Severity::Error)},
                   {"warnings", r.count(Severity::Warning)},
-                  {"infos", r.count(Severity::Info)}}},
+                  {"infos", r.count(Severity::Info)},
+                  {"skipped", r.skipped.size()}}},
                 {"bad_files", r.badFiles()},
+                {"skipped", skipped},
                 {"problems", problems}};
 }
 

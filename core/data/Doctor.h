@@ -5,12 +5,18 @@
 // empty or single classes, class imbalance (with suggested class weights),
 // and what the loader will convert (grey, alpha, CMYK, 16-bit).
 //
+// Each file is read once (regular files only, within ImageLimits) and decoded
+// once; its size is checked from the header before decoding.
+//
 // Contract: diagnose() never throws for a bad file (every bad file becomes a
-// Problem); it throws ts::Cancelled when the feedback is cancelled.
+// Problem, also when decoding it runs out of memory or the decoder throws);
+// no exception escapes its worker threads. It throws ts::Cancelled when the
+// feedback is cancelled.
 // badFiles() lists exactly the files the Loader would skip, so a trainer can
 // exclude them up front (withoutBadFiles()).
 // Thread safety: diagnose() uses its own worker threads; the report is a value.
 #include "core/data/Dataset.h"
+#include "core/data/ImageLimits.h"
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -46,6 +52,8 @@ enum class ProblemKind {
     Converted,          ///< grey, alpha, CMYK or 16-bit: converted to RGB    info
     Rotated,            ///< EXIF orientation applied when decoding           info
     WrongExtension,     ///< extension does not match the content             info
+    TooLarge,           ///< file or pixel size over DoctorOptions::limits    error
+    SkippedEntry,       ///< not a regular file, or a link not followed (scan) warning
 };
 
 const char* toString(Severity severity);
@@ -74,6 +82,9 @@ struct DoctorOptions {
     bool findDuplicates = true;
     /// Decoding threads (0 = hardware concurrency). Default 2.
     int threads = 2;
+    /// File and pixel budgets; files over them are TooLarge errors (the
+    /// loader, given the same limits, skips the same files). Default ImageLimits{}.
+    ImageLimits limits;
 };
 
 /// min / median / max of a series of pixel sizes.
@@ -113,6 +124,9 @@ struct DoctorReport {
     std::vector<double> classWeights;
     /// Every problem, in dataset order (dataset-wide problems last).
     std::vector<Problem> problems;
+    /// What the scan passed over (DatasetIndex::skipped), each also a
+    /// SkippedEntry warning in `problems`.
+    std::vector<SkippedEntry> skipped;
 
     /// Files that cannot be used (errors on files): the loader would skip them.
     std::vector<std::string> badFiles() const;

@@ -2,14 +2,21 @@
 
 #include "core/common/AtomicFile.h"
 #include "core/common/Error.h"
+#include "core/data/PathText.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
+#include <new>
 
 namespace ts::data {
 
@@ -28,68 +35,170 @@ std::string sniffImageFormat(const std::string& h) {
 
 namespace {
 
-// Reads the frame size from a JPEG's SOF marker without decoding.
-bool jpegSize(const std::string& b, int& width, int& height) {
-    size_t i = 2;
-    while (i + 9 < b.size()) {
-        if (static_cast<unsigned char>(b[i]) != 0xFF) return false;
-        const unsigned char marker = static_cast<unsigned char>(b[i + 1]);
-        if (marker == 0xFF) { ++i; continue; }
-        const size_t len = (static_cast<unsigned char>(b[i + 2]) << 8) | static_cast<unsigned char>(b[i + 3]);
-        const bool isSof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
-        if (isSof) {
-            height = (static_cast<unsigned char>(b[i + 5]) << 8) | static_cast<unsigned char>(b[i + 6]);
-            width = (static_cast<unsigned char>(b[i + 7]) << 8) | static_cast<unsigned char>(b[i + 8]);
-            return width > 0 && height > 0;
-        }
-        i += 2 + len;
+std::string formatBytes(int64_t n) {
+    const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    double v = static_cast<double>(n);
+    int u = 0;
+    while (v >= 1024.0 && u < 5) {
+        v /= 1024.0;
+        ++u;
     }
-    return false;
+    char buf[48];
+    if (u == 0) std::snprintf(buf, sizeof buf, "%lld bytes", static_cast<long long>(n));
+    else std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
+    return buf;
 }
+
+std::string formatMegapixels(double pixels) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, pixels >= 1e7 ? "%.0f" : "%.1f", pixels / 1e6);
+    return buf;
+}
+
+// What a file that is not a regular file is, for messages.
+const char* kindOf(mode_t mode) {
+    if (S_ISDIR(mode)) return "folder";
+    if (S_ISFIFO(mode)) return "named pipe (FIFO)";
+    if (S_ISCHR(mode)) return "character device";
+    if (S_ISBLK(mode)) return "block device";
+    if (S_ISSOCK(mode)) return "socket";
+    return "special file";
+}
+
+void requireRegular(const struct stat& st, const std::string& path) {
+    if (S_ISREG(st.st_mode)) return;
+    if (S_ISDIR(st.st_mode)) throw DataError(quotedPath(path) + " is a folder, not an image.");
+    throw DataError(quotedPath(path) + " is a " + kindOf(st.st_mode) +
+                    ", not a regular file; it is not read (reading it could block or never end). "
+                    "Remove it from the dataset folder.");
+}
+
+void requireFileSize(int64_t size, const std::string& path, const ImageLimits& limits) {
+    if (size > limits.maxFileBytes)
+        throw ImageTooLargeError(quotedPath(path) + " is " + formatBytes(size) + ", more than the limit of " +
+                                 formatBytes(limits.maxFileBytes) +
+                                 " for one image file; it is not read. Remove it, or raise the image file size "
+                                 "limit if it really is an image.");
+}
+
+struct Fd {
+    int fd = -1;
+    ~Fd() {
+        if (fd >= 0) ::close(fd);
+    }
+};
 
 } // namespace
 
-cv::Mat decodeImageRgb(const std::string& bytes, const std::string& name, int reduceTo) {
-    if (bytes.empty()) throw DataError("'" + name + "' is an empty (zero-byte) file. Delete it or replace it with the real image.");
-    const std::string format = sniffImageFormat(bytes.substr(0, 16));
-    if (format == "gif")
-        throw DataError("'" + name + "' is a GIF, which is not supported. Convert it to PNG or JPEG, or remove it.");
-    if (format.empty())
-        throw DataError("'" + name + "' is not an image (unrecognised content). Remove it from the dataset folder.");
-    cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
-    int flags = cv::IMREAD_COLOR;
-    if (reduceTo > 0 && format == "jpeg") {
-        int w = 0, h = 0;
-        if (jpegSize(bytes, w, h)) {
-            const int shortSide = std::min(w, h);
-            if (shortSide / 8 >= reduceTo) flags = cv::IMREAD_REDUCED_COLOR_8;
-            else if (shortSide / 4 >= reduceTo) flags = cv::IMREAD_REDUCED_COLOR_4;
-            else if (shortSide / 2 >= reduceTo) flags = cv::IMREAD_REDUCED_COLOR_2;
+std::string readImageFile(const std::string& path, const ImageLimits& limits) {
+    // stat first: a FIFO or a device is refused before it is opened (opening a
+    // FIFO blocks until someone writes; some devices act when opened).
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        const int err = errno;
+        if (err == ENOENT) throw DataError("Image " + quotedPath(path) + " does not exist. Check the path or rescan the dataset.");
+        if (err == ELOOP)
+            throw DataError(quotedPath(path) + " is a symbolic link that loops; it is not read. Remove the link.");
+        throw DataError("Cannot open image " + quotedPath(path) + ": " + std::strerror(err) +
+                        ". Check that it exists and is readable.");
+    }
+    requireRegular(st, path);
+    requireFileSize(static_cast<int64_t>(st.st_size), path, limits);
+    Fd f;
+    f.fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (f.fd < 0)
+        throw DataError("Cannot open image " + quotedPath(path) + ": " + std::strerror(errno) +
+                        ". Check that it exists and is readable.");
+    // Checked again on what was opened: the path may have been swapped meanwhile.
+    if (::fstat(f.fd, &st) != 0)
+        throw DataError("Cannot read image " + quotedPath(path) + ": " + std::strerror(errno) + ".");
+    requireRegular(st, path);
+    requireFileSize(static_cast<int64_t>(st.st_size), path, limits);
+    std::string bytes(static_cast<size_t>(st.st_size), '\0');
+    size_t got = 0;
+    while (got < bytes.size()) {
+        const ssize_t n = ::read(f.fd, bytes.data() + got, bytes.size() - got);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw DataError("Reading image " + quotedPath(path) + " failed: " + std::strerror(errno) +
+                            ". Check the disk and the file.");
         }
+        if (n == 0) break;  // shrank while reading: use what is there
+        got += static_cast<size_t>(n);
     }
-    cv::Mat bgr;
-    try {
-        bgr = cv::imdecode(buf, flags);
-    } catch (const cv::Exception& e) {
-        throw DataError("'" + name + "' could not be decoded as " + format + ": " + e.msg);
-    }
-    if (bgr.empty())
-        throw DataError("'" + name + "' looks like a " + format +
-                        " file but could not be decoded (corrupt or truncated). Re-export or remove it.");
-    if (bgr.depth() != CV_8U) bgr.convertTo(bgr, CV_8U, 1.0 / 257.0);
-    cv::Mat rgb;
-    cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-    return rgb;
+    bytes.resize(got);
+    return bytes;
 }
 
-cv::Mat loadImageRgb(const std::string& path, int reduceTo) {
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) throw DataError("Image '" + path + "' does not exist.");
-    if (std::filesystem::is_directory(path, ec)) throw DataError("'" + path + "' is a folder, not an image.");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw DataError("Cannot open image '" + path + "': " + std::strerror(errno) + ".");
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return decodeImageRgb(bytes, path, reduceTo);
+void checkImageSize(const ImageHeader& header, const std::string& name, const ImageLimits& limits) {
+    if (!header.sizeKnown())
+        throw DataError(quotedPath(name) + " is a " + (header.format.empty() ? std::string("damaged") : header.format) +
+                        " file whose header does not state the image size (corrupt or truncated, or an unusual "
+                        "variant); it is "
+                        "not decoded. Re-export it as PNG or JPEG, or remove it.");
+    const int64_t pixels = int64_t{header.width} * int64_t{header.height};
+    const std::string size = std::to_string(header.width) + "x" + std::to_string(header.height);
+    if (pixels > limits.maxPixels)
+        throw ImageTooLargeError(quotedPath(name) + " is " + size + " pixels (" +
+                                 formatMegapixels(static_cast<double>(pixels)) + " megapixels), more than the limit of " +
+                                 formatMegapixels(static_cast<double>(limits.maxPixels)) +
+                                 " megapixels; it is not decoded. Downscale it, or raise the image pixel limit.");
+    // Wide samples need more memory per pixel: budget 8 bytes per allowed pixel.
+    const int64_t bytesPerSample = std::max(1, (std::max(header.bitDepth, 8) + 7) / 8);
+    const int64_t decoded =
+        std::max(pixels * std::max(3, header.channels) * bytesPerSample, header.workingBytes);
+    if (limits.maxPixels <= INT64_MAX / 8 && decoded > limits.maxPixels * 8)
+        throw ImageTooLargeError(quotedPath(name) + " is " + size + " pixels of " + std::to_string(header.bitDepth) +
+                                 "-bit samples: decoding it needs " + formatBytes(decoded) + " of memory, more than the " +
+                                 formatMegapixels(static_cast<double>(limits.maxPixels)) +
+                                 "-megapixel limit allows; it is not decoded. Convert it to 8 bits or downscale it.");
+}
+
+cv::Mat decodeImageRgb(const std::string& bytes, const std::string& name, int reduceTo, const ImageLimits& limits) {
+    return decodeImageRgb(bytes, inspectImageHeader(bytes), name, reduceTo, limits);
+}
+
+cv::Mat decodeImageRgb(const std::string& bytes, const ImageHeader& header, const std::string& name, int reduceTo,
+                       const ImageLimits& limits) {
+    const std::string q = quotedPath(name);
+    if (bytes.empty()) throw DataError(q + " is an empty (zero-byte) file. Delete it or replace it with the real image.");
+    const std::string& format = header.format;
+    if (format == "gif")
+        throw DataError(q + " is a GIF, which is not supported. Convert it to PNG or JPEG, or remove it.");
+    if (format.empty()) throw DataError(q + " is not an image (unrecognised content). Remove it from the dataset folder.");
+    requireFileSize(static_cast<int64_t>(bytes.size()), name, limits);
+    if (bytes.size() > static_cast<size_t>(INT_MAX))  // cv::Mat's column count is an int
+        throw ImageTooLargeError(q + " is " + formatBytes(static_cast<int64_t>(bytes.size())) +
+                                 ", more than the decoder takes (2 GiB). Remove it.");
+    checkImageSize(header, name, limits);
+    int flags = cv::IMREAD_COLOR;
+    if (reduceTo > 0 && format == "jpeg") {
+        const int shortSide = std::min(header.width, header.height);
+        if (shortSide / 8 >= reduceTo) flags = cv::IMREAD_REDUCED_COLOR_8;
+        else if (shortSide / 4 >= reduceTo) flags = cv::IMREAD_REDUCED_COLOR_4;
+        else if (shortSide / 2 >= reduceTo) flags = cv::IMREAD_REDUCED_COLOR_2;
+    }
+    try {
+        const cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
+        cv::Mat bgr = cv::imdecode(buf, flags);
+        if (bgr.empty())
+            throw DataError(q + " looks like a " + format +
+                            " file but could not be decoded (corrupt or truncated). Re-export or remove it.");
+        if (bgr.depth() != CV_8U) bgr.convertTo(bgr, CV_8U, 1.0 / 257.0);
+        cv::Mat rgb;
+        cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+        return rgb;
+    } catch (const cv::Exception& e) {
+        throw DataError(q + " could not be decoded as " + format + ": " + e.msg.substr(0, 300) +
+                        ". Re-export or remove it.");
+    } catch (const std::bad_alloc&) {
+        throw ImageTooLargeError("Ran out of memory decoding " + q + " (" + std::to_string(header.width) + "x" +
+                                 std::to_string(header.height) + " pixels). Downscale it or lower the image pixel limit.");
+    }
+}
+
+cv::Mat loadImageRgb(const std::string& path, int reduceTo, const ImageLimits& limits) {
+    return decodeImageRgb(readImageFile(path, limits), path, reduceTo, limits);
 }
 
 void savePng(const cv::Mat& rgb, const std::string& path) {

@@ -3,6 +3,7 @@
 #include "core/common/Error.h"
 #include "core/data/ImageHeader.h"
 #include "core/data/ImageIO.h"
+#include "core/data/PathText.h"
 #include "core/data/Random.h"
 
 #include <ATen/Functions.h>
@@ -28,14 +29,6 @@ struct Slot {
     std::exception_ptr error;
 };
 
-std::string readFileBytes(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw DataError("Cannot open image '" + path + "': " + std::strerror(errno) + ".");
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) throw DataError("Reading image '" + path + "' failed.");
-    return bytes;
-}
-
 } // namespace
 
 struct Loader::State {
@@ -55,6 +48,7 @@ struct Loader::State {
     size_t nextClaim = 0;    // next batch a worker may start
     size_t nextDeliver = 0;  // next batch next() returns
     std::map<size_t, Slot> ready;
+    std::exception_ptr fatal;  // a worker failed outside any batch (rethrown by next())
 
     mutable std::mutex skippedMutex;
     std::vector<SkippedFile> skipped;
@@ -98,10 +92,14 @@ struct Loader::State {
                 const ImageItem& item = items[static_cast<size_t>(index)];
                 at::Tensor x;
                 try {
-                    const std::string bytes = readFileBytes(item.path);
-                    if (!bytes.empty() && inspectImageHeader(bytes).truncated)
-                        throw DataError("'" + item.path + "' is truncated (the data ends early).");
-                    const cv::Mat rgb = decodeImageRgb(bytes, item.path, options.decodeAtLeast);
+                    cv::Mat rgb;
+                    {
+                        const std::string bytes = readImageFile(item.path, options.limits);
+                        const ImageHeader header = inspectImageHeader(bytes);
+                        if (!bytes.empty() && header.truncated)
+                            throw DataError(quotedPath(item.path) + " is truncated (the data ends early).");
+                        rgb = decodeImageRgb(bytes, header, item.path, options.decodeAtLeast, options.limits);
+                    }  // the file's bytes are freed before the transform runs
                     // Seeded by (seed, epoch, index): the same whichever thread runs it.
                     std::mt19937 rng = seededMt19937(mixSeed(epochSeed, static_cast<uint64_t>(index)));
                     x = transform(rgb, rng);
@@ -109,7 +107,11 @@ struct Loader::State {
                     recordSkip(index, e.what());
                     continue;
                 } catch (const cv::Exception& e) {
-                    recordSkip(index, "'" + item.path + "' could not be decoded: " + e.msg);
+                    recordSkip(index, quotedPath(item.path) + " could not be decoded: " + e.msg.substr(0, 300));
+                    continue;
+                } catch (const std::bad_alloc&) {
+                    recordSkip(index, "Ran out of memory decoding " + quotedPath(item.path) +
+                                          ". Downscale it or remove it (or lower the image pixel limit).");
                     continue;
                 }
                 images.push_back(std::move(x));
@@ -129,22 +131,31 @@ struct Loader::State {
         return slot;
     }
 
-    void workerLoop() {
-        const size_t total = order.empty() ? 0 : batchCount();
-        const size_t ahead = static_cast<size_t>(std::max(1, options.prefetchBatches));
-        for (;;) {
-            size_t b = 0;
-            {
-                std::unique_lock<std::mutex> lock(mutex);
-                workAvailable.wait(lock, [&] { return stop || nextClaim >= total || nextClaim < nextDeliver + ahead; });
-                if (stop || nextClaim >= total) return;
-                b = nextClaim++;
+    void workerLoop() noexcept {
+        try {
+            const size_t total = order.empty() ? 0 : batchCount();
+            const size_t ahead = static_cast<size_t>(std::max(1, options.prefetchBatches));
+            for (;;) {
+                size_t b = 0;
+                {
+                    std::unique_lock<std::mutex> lock(mutex);
+                    workAvailable.wait(lock, [&] { return stop || nextClaim >= total || nextClaim < nextDeliver + ahead; });
+                    if (stop || nextClaim >= total) return;
+                    b = nextClaim++;
+                }
+                Slot slot = produce(b);
+                {
+                    std::lock_guard<std::mutex> lock(mutex);
+                    if (stop) return;
+                    ready[b] = std::move(slot);
+                }
+                batchReady.notify_all();
             }
-            Slot slot = produce(b);
+        } catch (...) {
+            // E.g. no memory left to queue a batch: the consumer gets it from next().
             {
                 std::lock_guard<std::mutex> lock(mutex);
-                if (stop) return;
-                ready[b] = std::move(slot);
+                if (!fatal) fatal = std::current_exception();
             }
             batchReady.notify_all();
         }
@@ -189,6 +200,7 @@ void Loader::startEpoch(int epoch) {
         shuffleInPlace(s.order, rng);
     }
     s.stop = false;
+    s.fatal = nullptr;
     s.nextClaim = 0;
     s.nextDeliver = 0;
     const size_t total = s.batchCount();
@@ -208,8 +220,9 @@ std::optional<Batch> Loader::next() {
         } else {
             std::unique_lock<std::mutex> lock(s.mutex);
             if (s.nextDeliver >= total) return std::nullopt;
-            s.batchReady.wait(lock, [&] { return s.ready.count(s.nextDeliver) > 0; });
+            s.batchReady.wait(lock, [&] { return s.ready.count(s.nextDeliver) > 0 || s.fatal; });
             auto it = s.ready.find(s.nextDeliver);
+            if (it == s.ready.end()) std::rethrow_exception(s.fatal);
             slot = std::move(it->second);
             s.ready.erase(it);
             ++s.nextDeliver;

@@ -5,7 +5,13 @@
 // Thread safety: one consumer thread calls startEpoch()/next(); workers are
 // internal. Destruction stops and joins the workers.
 // Bad files never stop an epoch: they are skipped and listed in skipped().
+// Each file is read once per epoch (regular files only, within
+// LoaderOptions::limits, checked before reading and before decoding) and
+// decoded once; a file that makes the decoder throw or run out of memory is
+// skipped like any bad file. No exception escapes a worker thread: errors
+// that are not about a file reach the consumer through next().
 #include "core/data/Dataset.h"
+#include "core/data/ImageLimits.h"
 
 #include <ATen/Tensor.h>
 #include <opencv2/core/mat.hpp>
@@ -40,6 +46,10 @@ struct LoaderOptions {
     /// Decode JPEGs at reduced size when the shorter side stays >= this
     /// (0 = always full size). Default 0.
     int decodeAtLeast = 0;
+    /// File and pixel budgets: larger files are skipped unread, larger images
+    /// undecoded (the doctor, given the same limits, reports the same files).
+    /// Default ImageLimits{} (100 megapixels, 512 MiB).
+    ImageLimits limits;
 };
 
 /// A file the loader could not use, and why.

@@ -6,8 +6,17 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 using namespace ts;
@@ -180,4 +189,134 @@ TEST(Dataset, ManifestRoundTripAndHash) {
     broken["train"][0][1] = 5;
     EXPECT_THROW(data::fromManifest(broken), ConfigError);
     EXPECT_THROW(data::fromManifest(nlohmann::json{{"format", "other"}}), ConfigError);
+}
+
+// ---- Hostile folders: links, loops and special files -------------------------
+
+namespace {
+
+std::map<std::string, std::string> skippedByPath(const data::DatasetIndex& index) {
+    std::map<std::string, std::string> out;
+    for (const auto& s : index.skipped) out[s.path] = data::toString(s.reason);
+    return out;
+}
+
+// A listening-less Unix socket at `path` (bound, then the descriptor closed).
+bool makeSocket(const std::string& path) {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0) return false;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path) {
+        ::close(fd);
+        return false;
+    }
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    return ok;
+}
+
+} // namespace
+
+TEST(Dataset, LinksLoopsAndSpecialFilesAreSkippedAndReported) {
+    test::TempDir dir;
+    const std::string root = dir.file("data");
+    makeFlat(root, {{"cats", 2}, {"dogs", 2}});
+    touch(dir.file("elsewhere/secret.jpg"));
+    touch(dir.file("elsewhere/more/x.jpg"));
+    // Loops: each of these used to multiply the files (two of them hung the scan).
+    fs::create_directory_symlink(".", root + "/cats/loop");
+    fs::create_directory_symlink(".", root + "/cats/loop2");
+    fs::create_directory_symlink("..", root + "/dogs/up");  // would make the dataset folder part of 'dogs'
+    fs::create_directory_symlink(".", root + "/loop");      // would be a class holding every class
+    fs::create_symlink("self.jpg", root + "/cats/self.jpg"); // ELOOP
+    fs::create_symlink("nowhere.jpg", root + "/cats/dangling.jpg");
+    // Out of the dataset folder.
+    fs::create_directory_symlink("../../elsewhere/more", root + "/cats/more");
+    fs::create_directory_symlink("../elsewhere", root + "/birds");
+    fs::create_symlink("../../elsewhere/secret.jpg", root + "/dogs/secret.jpg");
+    // Special files: never opened (a FIFO blocks the reader, /dev/zero never ends).
+    ASSERT_EQ(::mkfifo((root + "/cats/pipe.jpg").c_str(), 0600), 0);
+    fs::create_symlink("/dev/zero", root + "/cats/zero.jpg");
+    fs::create_symlink("pipe.jpg", root + "/cats/pipe_link.jpg");
+    const bool socket = makeSocket(root + "/dogs/sock.png");
+    // Allowed: a link to a regular file inside the dataset (listed under its own path).
+    fs::create_symlink("../cats/img_0.jpg", root + "/dogs/alias.jpg");
+
+    const auto started = std::chrono::steady_clock::now();
+    const auto index = data::indexDataset(root);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+
+    EXPECT_EQ(index.classes, (std::vector<std::string>{"cats", "dogs"}));
+    std::set<std::string> listed;
+    for (const auto& item : index.all()) EXPECT_TRUE(listed.insert(item.path).second) << "listed twice: " << item.path;
+    const std::set<std::string> expected{root + "/cats/img_0.jpg", root + "/cats/img_1.jpg", root + "/dogs/img_0.jpg",
+                                         root + "/dogs/img_1.jpg", root + "/dogs/alias.jpg"};
+    EXPECT_EQ(listed, expected);
+    for (const auto& item : index.all())
+        EXPECT_EQ(index.classes[static_cast<size_t>(item.label)],
+                  fs::path(item.path).parent_path().filename().string())
+            << item.path;
+
+    std::map<std::string, std::string> want{
+        {root + "/cats/loop", "link_loop"},          {root + "/cats/loop2", "link_loop"},
+        {root + "/dogs/up", "link_loop"},            {root + "/loop", "link_loop"},
+        {root + "/cats/self.jpg", "link_loop"},      {root + "/cats/dangling.jpg", "broken_link"},
+        {root + "/cats/more", "outside_dataset"},    {root + "/birds", "outside_dataset"},
+        {root + "/dogs/secret.jpg", "outside_dataset"}, {root + "/cats/pipe.jpg", "special_file"},
+        {root + "/cats/zero.jpg", "special_file"},   {root + "/cats/pipe_link.jpg", "special_file"},
+    };
+    if (socket) want[root + "/dogs/sock.png"] = "special_file";
+    EXPECT_EQ(skippedByPath(index), want);
+    for (const auto& s : index.skipped)
+        EXPECT_NE(s.message.find(fs::path(s.path).filename().string()), std::string::npos) << s.message;
+    const auto pipe = std::find_if(index.skipped.begin(), index.skipped.end(),
+                                   [&](const data::SkippedEntry& s) { return s.path == root + "/cats/pipe.jpg"; });
+    ASSERT_NE(pipe, index.skipped.end());
+    EXPECT_NE(pipe->message.find("FIFO"), std::string::npos) << pipe->message;
+}
+
+TEST(Dataset, LinksNeverRelabelOrLeakBetweenSplits) {
+    test::TempDir dir;
+    const std::string root = dir.file("data");
+    makeFlat(root + "/train", {{"cats", 3}, {"dogs", 3}});
+    makeFlat(root + "/val", {{"dogs", 1}});
+    touch(root + "/train/dogs/sub/deep.jpg");
+    fs::create_directory_symlink("../train/cats", root + "/val/cats");      // val = train: leakage
+    fs::create_directory_symlink("../cats", root + "/train/dogs/cats_too"); // cats labelled as dogs
+    fs::create_directory_symlink("sub", root + "/train/dogs/sub_again");    // the same folder twice
+    fs::create_directory_symlink("dogs", root + "/train/hounds");           // a second class for the same folder
+    fs::create_directory_symlink("dogs/sub", root + "/train/puppies");      // a class inside a class
+
+    const auto index = data::indexDataset(root);
+    EXPECT_EQ(index.splitSource, "folders");
+    EXPECT_EQ(index.classes, (std::vector<std::string>{"cats", "dogs"}));
+    EXPECT_EQ(index.classCounts(index.train), (std::vector<int64_t>{3, 4}));
+    EXPECT_EQ(index.classCounts(index.val), (std::vector<int64_t>{0, 1}));
+    for (const auto& item : index.train)
+        if (item.label == 1) EXPECT_EQ(item.path.find("/cats"), std::string::npos) << item.path;
+    const std::map<std::string, std::string> want{
+        {root + "/val/cats", "other_class"},
+        {root + "/train/dogs/cats_too", "other_class"},
+        {root + "/train/dogs/sub_again", "already_scanned"},
+        {root + "/train/hounds", "already_scanned"},
+        {root + "/train/puppies", "other_class"},
+    };
+    EXPECT_EQ(skippedByPath(index), want);
+}
+
+TEST(Dataset, AFolderLinkInsideTheClassIsFollowedOnce) {
+    test::TempDir dir;
+    const std::string root = dir.file("data");
+    makeFlat(root, {{"a", 2}, {"b", 2}});
+    touch(root + "/a/.stash/hidden_0.jpg");
+    fs::create_directory_symlink(".stash", root + "/a/extra");  // inside the class folder: fine
+    fs::create_directory_symlink("a", root + "/.a_link");        // hidden: ignored as before
+    const auto index = data::indexDataset(root);
+    EXPECT_EQ(index.classCounts(index.all()), (std::vector<int64_t>{3, 2}));
+    EXPECT_TRUE(index.skipped.empty()) << index.skipped.front().message;
+    bool viaLink = false;
+    for (const auto& item : index.all()) viaLink |= item.path == root + "/a/extra/hidden_0.jpg";
+    EXPECT_TRUE(viaLink);
 }

@@ -8,6 +8,7 @@
 #include "core/data/ImageHeader.h"
 #include "core/data/ImageIO.h"
 #include "core/data/Loader.h"
+#include "tests/core/HostileImages.h"
 #include "tests/support/TestSupport.h"
 
 #include <gtest/gtest.h>
@@ -15,8 +16,16 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 using namespace ts;
@@ -332,4 +341,225 @@ TEST(Doctor, CancelAndProgress) {
     Feedback cancelled;
     cancelled.cancel();
     EXPECT_THROW(data::diagnose(index, {}, &cancelled), Cancelled);
+}
+
+// ---- Hostile files: formats, bombs, special files -----------------------------
+
+namespace {
+
+// Peak resident memory of this process so far, in MiB.
+double peakRssMiB() {
+    struct rusage u {};
+    ::getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+
+std::set<std::string> pathsOf(const std::vector<data::Problem>& problems) {
+    std::set<std::string> out;
+    for (const auto& p : problems) out.insert(p.path);
+    return out;
+}
+
+} // namespace
+
+TEST(Doctor, HeadersAgreeWithTheDecoderForEveryFormat) {
+    cv::Mat colour = picture(37, 23, 5), grey, rgba, deep, deepGrey;
+    cv::cvtColor(colour, grey, cv::COLOR_BGR2GRAY);
+    cv::cvtColor(colour, rgba, cv::COLOR_BGR2BGRA);
+    colour.convertTo(deep, CV_16UC3, 257.0);
+    grey.convertTo(deepGrey, CV_16UC1, 257.0);
+    struct Case {
+        std::string ext;
+        cv::Mat img;
+        std::vector<int> params;
+    };
+    const std::vector<Case> cases{
+        {".bmp", colour, {}},  {".bmp", grey, {}},     {".bmp", rgba, {}},      {".jpg", grey, {}},
+        {".png", rgba, {}},    {".tiff", colour, {}},  {".tiff", grey, {}},     {".tiff", rgba, {}},
+        {".tiff", deep, {}},   {".webp", colour, {}},  {".webp", rgba, {cv::IMWRITE_WEBP_QUALITY, 101}},
+        {".webp", colour, {cv::IMWRITE_WEBP_QUALITY, 101}}, {".ppm", colour, {}}, {".pgm", grey, {}},
+        {".pgm", deepGrey, {}}, {".pbm", grey, {}},   {".ppm", colour, {cv::IMWRITE_PXM_BINARY, 0}},
+    };
+    for (const auto& c : cases) {
+        std::vector<uchar> buf;
+        ASSERT_TRUE(cv::imencode(c.ext, c.img, buf, c.params)) << c.ext;
+        const std::string bytes(buf.begin(), buf.end());
+        const auto h = data::inspectImageHeader(bytes);
+        const cv::Mat raw = cv::imdecode(buf, cv::IMREAD_UNCHANGED);
+        ASSERT_FALSE(raw.empty()) << c.ext;
+        const std::string what = c.ext + " with " + std::to_string(c.img.channels()) + " channel(s)";
+        EXPECT_FALSE(h.format.empty()) << what;
+        EXPECT_EQ(h.width, raw.cols) << what;
+        EXPECT_EQ(h.height, raw.rows) << what;
+        EXPECT_EQ(h.channels, raw.channels()) << what;
+        EXPECT_EQ(h.bitDepth, raw.depth() == CV_16U ? 16 : 8) << what;
+        EXPECT_FALSE(h.truncated) << what;
+        EXPECT_EQ(data::decodeImageRgb(bytes, "x" + c.ext).size(), cv::Size(37, 23)) << what;
+    }
+    // A header that states no size is refused, not guessed.
+    EXPECT_FALSE(data::inspectImageHeader("BM" + std::string(40, '\0')).sizeKnown());
+    EXPECT_FALSE(data::inspectImageHeader("P6\n# only a comment\n").sizeKnown());
+    EXPECT_FALSE(data::inspectImageHeader(std::string("II*\0\xff\xff\xff\x7f", 8)).sizeKnown());
+    try {
+        data::decodeImageRgb(std::string("II*\0\x08\0\0\0\0\0", 10), "nosize.tif");
+        FAIL() << "no error";
+    } catch (const DataError& e) {
+        EXPECT_NE(std::string(e.what()).find("'nosize.tif'"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("does not state the image size"), std::string::npos) << e.what();
+    }
+}
+
+TEST(Doctor, BombsAndHugeFilesAreRefusedBeforeDecoding) {
+    test::TempDir dir{"ts-bombs"};
+    auto train = [&](const std::string& rel) { return dir.path() + "/train/" + rel; };
+    unsigned seed = 500;
+    for (int i = 0; i < 3; ++i) writeBytes(train("cats/good_" + std::to_string(i) + ".png"), encode(".png", picture(40, 40, ++seed)));
+    for (int i = 0; i < 3; ++i) writeBytes(train("dogs/good_" + std::to_string(i) + ".jpg"), encode(".jpg", picture(40, 40, ++seed)));
+    writeBytes(dir.path() + "/val/cats/v.png", encode(".png", picture(40, 40, ++seed)));
+    writeBytes(dir.path() + "/val/dogs/v.png", encode(".png", picture(40, 40, ++seed)));
+    namespace h = test::hostile;
+    const std::map<std::string, std::string> bombs{
+        {train("cats/rle_bomb.bmp"), h::bmpRleBomb()},
+        {train("cats/ihdr_bomb.png"), h::pngBomb()},
+        {train("cats/sof_bomb.jpg"), h::jpegBomb()},
+        {train("dogs/ifd_bomb.tif"), h::tiffBomb(20000, 20000)},
+        {train("dogs/wide_samples.tif"), h::tiffBomb(8000, 8000, 64, 4)},  // 64 Mpx but 2 GB of doubles
+        {train("dogs/tile_bomb.tif"), h::tiffBomb(64, 64, 8, 4, 16000)},  // one 16000x16000 tile: 1 GB buffer
+        {train("dogs/canvas_bomb.webp"), h::webpBomb()},
+        {train("dogs/header_bomb.ppm"), h::ppmBomb()},
+    };
+    for (const auto& [path, bytes] : bombs) writeBytes(path, bytes);
+    EXPECT_EQ(bombs.at(train("cats/rle_bomb.bmp")).size(), 1400u);
+    // 16 GiB, sparse: nothing on disk, but reading it would need 16 GiB.
+    const std::string huge = train("cats/huge.jpg");
+    writeBytes(huge, "");
+    ASSERT_EQ(::truncate(huge.c_str(), int64_t{16} << 30), 0) << std::strerror(errno);
+
+    const auto index = data::indexDataset(dir.path());
+    const auto report = data::diagnose(index);
+    std::set<std::string> expected{huge};
+    for (const auto& [path, bytes] : bombs) expected.insert(path);
+    const auto tooLarge = report.problemsOf(data::ProblemKind::TooLarge);
+    EXPECT_EQ(pathsOf(tooLarge), expected) << data::toJson(report).dump(1);
+    for (const auto& p : tooLarge) {
+        EXPECT_EQ(p.severity, data::Severity::Error);
+        EXPECT_NE(p.message.find("'" + p.path + "'"), std::string::npos) << p.message;
+        if (p.path == huge) EXPECT_NE(p.message.find("16.0 GiB"), std::string::npos) << p.message;
+        else if (p.path.find("wide_samples") != std::string::npos)
+            EXPECT_NE(p.message.find("64-bit samples"), std::string::npos) << p.message;
+        else if (p.path.find("tile_bomb") != std::string::npos)
+            EXPECT_NE(p.message.find("of memory"), std::string::npos) << p.message;
+        else EXPECT_NE(p.message.find("megapixels"), std::string::npos) << p.message;
+    }
+    const auto png = std::find_if(tooLarge.begin(), tooLarge.end(),
+                                  [&](const data::Problem& p) { return p.path == train("cats/ihdr_bomb.png"); });
+    ASSERT_NE(png, tooLarge.end());
+    EXPECT_NE(png->message.find("32767x32767 pixels (1074 megapixels), more than the limit of 100 megapixels"),
+              std::string::npos)
+        << png->message;
+    EXPECT_EQ(report.count(data::Severity::Error), expected.size()) << data::toJson(report).dump(1);
+    const auto bad = report.badFiles();
+    EXPECT_EQ(std::set<std::string>(bad.begin(), bad.end()), expected);
+
+    // The loader skips the same files, with the same reasons.
+    data::EvalTransform t;
+    t.resizeSize = 32;
+    t.cropSize = 32;
+    data::LoaderOptions lo;
+    lo.batchSize = 4;
+    data::Loader loader(index.train, data::makeEvalTransform(t), lo);
+    size_t delivered = 0;
+    while (auto batch = loader.next()) delivered += batch->indices.size();
+    EXPECT_EQ(delivered, 6u);
+    std::set<std::string> skipped;
+    for (const auto& s : loader.skipped()) {
+        skipped.insert(s.path);
+        EXPECT_NE(s.reason.find("'" + s.path + "'"), std::string::npos) << s.reason;
+    }
+    EXPECT_EQ(skipped, expected);
+    // Nothing was decoded: no gigabytes were asked for.
+    EXPECT_LT(peakRssMiB(), 1024.0);
+    try {
+        data::loadImageRgb(train("cats/rle_bomb.bmp"));
+        FAIL() << "no error";
+    } catch (const data::ImageTooLargeError& e) {
+        EXPECT_NE(std::string(e.what()).find("30000x25000 pixels (750 megapixels)"), std::string::npos) << e.what();
+    }
+}
+
+TEST(Doctor, SpecialFilesAreNeverOpened) {
+    // An index that lists them (as a manifest could): the doctor must still not
+    // open a FIFO (it blocks until someone writes) or read /dev/zero (never ends).
+    test::TempDir dir;
+    writeBytes(dir.file("a/ok.png"), encode(".png", picture(40, 40, 1)));
+    writeBytes(dir.file("b/ok.png"), encode(".png", picture(40, 40, 2)));
+    ASSERT_EQ(::mkfifo(dir.file("a/pipe.jpg").c_str(), 0600), 0);
+    fs::create_symlink("/dev/zero", dir.file("a/zero.png"));
+    fs::create_directories(dir.file("a/folder.jpg"));
+    data::DatasetIndex index;
+    index.root = dir.path();
+    index.classes = {"a", "b"};
+    index.splitSource = "folders";
+    index.train = {{dir.file("a/ok.png"), 0}, {dir.file("a/pipe.jpg"), 0}, {dir.file("a/zero.png"), 0},
+                   {dir.file("a/folder.jpg"), 0}, {dir.file("a/missing.jpg"), 0}, {dir.file("b/ok.png"), 1}};
+    const auto report = data::diagnose(index);
+    const auto unreadable = report.problemsOf(data::ProblemKind::Unreadable);
+    ASSERT_EQ(unreadable.size(), 4u) << data::toJson(report).dump(1);
+    const std::map<std::string, std::string> says{{dir.file("a/pipe.jpg"), "named pipe (FIFO)"},
+                                                  {dir.file("a/zero.png"), "character device"},
+                                                  {dir.file("a/folder.jpg"), "is a folder"},
+                                                  {dir.file("a/missing.jpg"), "does not exist"}};
+    for (const auto& p : unreadable) {
+        ASSERT_TRUE(says.count(p.path)) << p.path;
+        EXPECT_NE(p.message.find(says.at(p.path)), std::string::npos) << p.message;
+        EXPECT_NE(p.message.find("'" + p.path + "'"), std::string::npos) << p.message;
+    }
+    data::LoaderOptions lo;
+    lo.batchSize = 2;
+    data::EvalTransform t;
+    t.resizeSize = 32;
+    t.cropSize = 32;
+    data::Loader loader(index.train, data::makeEvalTransform(t), lo);
+    while (loader.next()) {
+    }
+    EXPECT_EQ(loader.skipped().size(), 4u);
+}
+
+TEST(Doctor, LimitsAreSettingsAndScanSkipsAreReported) {
+    test::TempDir dir;
+    for (int i = 0; i < 3; ++i) {
+        writeBytes(dir.file("a/" + std::to_string(i) + ".png"), encode(".png", picture(64, 48, 10 + i)));
+        writeBytes(dir.file("b/" + std::to_string(i) + ".png"), encode(".png", picture(20, 20, 20 + i)));
+    }
+    ASSERT_EQ(::mkfifo(dir.file("b/pipe.png").c_str(), 0600), 0);
+    fs::create_directory_symlink(".", dir.file("b/loop"));
+    const auto index = data::indexDataset(dir.path());
+
+    data::DoctorOptions strict;
+    strict.limits.maxPixels = 1000;  // the 64x48 images (3072 px) are over, the 20x20 ones (400 px) are not
+    auto report = data::diagnose(index, strict);
+    std::set<std::string> big;
+    for (const auto& item : index.all())
+        if (item.label == 0) big.insert(item.path);
+    EXPECT_EQ(pathsOf(report.problemsOf(data::ProblemKind::TooLarge)), big);
+    strict.limits = {};
+    strict.limits.maxFileBytes = 100;
+    report = data::diagnose(index, strict);
+    EXPECT_EQ(report.problemsOf(data::ProblemKind::TooLarge).size(), index.all().size());
+    EXPECT_NE(report.problemsOf(data::ProblemKind::TooLarge)[0].message.find("more than the limit of 100 bytes"),
+              std::string::npos);
+
+    report = data::diagnose(index);
+    EXPECT_TRUE(report.problemsOf(data::ProblemKind::TooLarge).empty());
+    ASSERT_EQ(report.skipped.size(), 2u);
+    const auto skippedProblems = report.problemsOf(data::ProblemKind::SkippedEntry);
+    EXPECT_EQ(pathsOf(skippedProblems), (std::set<std::string>{dir.file("b/pipe.png"), dir.file("b/loop")}));
+    for (const auto& p : skippedProblems) EXPECT_EQ(p.severity, data::Severity::Warning);
+    EXPECT_TRUE(report.badFiles().empty());
+    const nlohmann::json j = data::toJson(report);
+    ASSERT_EQ(j["skipped"].size(), 2u);
+    EXPECT_EQ(j["summary"]["skipped"], 2);
+    std::set<std::string> reasons;
+    for (const auto& s : j["skipped"]) reasons.insert(s["reason"].get<std::string>());
+    EXPECT_EQ(reasons, (std::set<std::string>{"special_file", "link_loop"}));
 }

@@ -3,13 +3,19 @@
 #include "core/common/Error.h"
 #include "core/data/Augment.h"
 #include "core/data/Loader.h"
+#include "tests/core/HostileImages.h"
 #include "tests/support/TestSupport.h"
 
 #include <ATen/Functions.h>
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <filesystem>
+#include <map>
 #include <chrono>
 #include <fstream>
 #include <set>
@@ -235,4 +241,51 @@ TEST(Loader, TransformErrorsThatAreNotAboutFilesReachTheConsumer) {
     loader.startEpoch(0);
     EXPECT_THROW(loader.next(), std::logic_error);
     EXPECT_THROW(data::Loader(items, broken, data::LoaderOptions{0}), ConfigError);
+}
+
+TEST(Loader, HostileFilesAreSkippedAndNoWorkerThrows) {
+    // A FIFO (blocks a reader), /dev/zero (never ends), a 16 GiB sparse file
+    // (bad_alloc), a PNG whose header asks for 3.2 GB, and a file whose decoder
+    // throws: all skipped with a reason naming them, from two workers.
+    test::TempDir dir;
+    auto items = makeImages(dir, 6);
+    auto add = [&](const std::string& name) {
+        items.push_back({dir.file(name), 1});
+        return dir.file(name);
+    };
+    ASSERT_EQ(::mkfifo(add("pipe.png").c_str(), 0600), 0);
+    std::filesystem::create_symlink("/dev/zero", add("zero.png"));
+    const std::string huge = add("huge.png");
+    std::ofstream(huge, std::ios::binary).close();
+    ASSERT_EQ(::truncate(huge.c_str(), int64_t{16} << 30), 0);
+    std::ofstream(add("bomb.png"), std::ios::binary) << test::hostile::pngBomb();
+    std::ofstream(add("bomb.bmp"), std::ios::binary) << test::hostile::bmpRleBomb();
+    std::ofstream(add("short.png"), std::ios::binary) << test::hostile::pngBomb(20, 20);  // IDAT too short
+    data::LoaderOptions o;
+    o.batchSize = 3;
+    o.workers = 2;
+    data::Loader loader(items, smallAugment(), o);
+    size_t delivered = 0;
+    for (int epoch : {0, 1}) {
+        loader.startEpoch(epoch);
+        for (const auto& b : drain(loader)) delivered += b.indices.size();
+    }
+    EXPECT_EQ(delivered, 12u);
+    const auto skipped = loader.skipped();
+    std::map<std::string, std::string> reasons;
+    for (const auto& s : skipped) reasons[std::filesystem::path(s.path).filename().string()] = s.reason;
+    ASSERT_EQ(reasons.size(), 6u);
+    for (const auto& [name, reason] : reasons) EXPECT_NE(reason.find(name), std::string::npos) << reason;
+    EXPECT_NE(reasons["pipe.png"].find("FIFO"), std::string::npos) << reasons["pipe.png"];
+    EXPECT_NE(reasons["zero.png"].find("character device"), std::string::npos) << reasons["zero.png"];
+    EXPECT_NE(reasons["huge.png"].find("16.0 GiB"), std::string::npos) << reasons["huge.png"];
+    EXPECT_NE(reasons["bomb.png"].find("megapixels"), std::string::npos) << reasons["bomb.png"];
+    EXPECT_NE(reasons["bomb.bmp"].find("megapixels"), std::string::npos) << reasons["bomb.bmp"];
+
+    // The budget is an option: a lower one skips the ordinary images too.
+    data::LoaderOptions tight = o;
+    tight.limits.maxPixels = 100;
+    data::Loader strict(std::vector<data::ImageItem>(items.begin(), items.begin() + 6), smallAugment(), tight);
+    EXPECT_TRUE(drain(strict).empty());
+    EXPECT_EQ(strict.skipped().size(), 6u);
 }
