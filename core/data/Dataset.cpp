@@ -96,7 +96,7 @@ public:
     }
 
     // A split folder (ROOT/train, ROOT/val, ...): the first of `names` that is
-    // a real folder, or a link to a folder inside the dataset not used yet; else "".
+    // a real folder, or a link to a folder not used yet; else "".
     enum class Claim { No, Yes };
     fs::path splitFolder(std::initializer_list<const char*> names, Claim claim) {
         for (const char* n : names) {
@@ -116,7 +116,7 @@ public:
     }
 
     // The class folders of `dir` (sorted names): real folders, and links to
-    // folders inside the dataset that are not used yet.
+    // folders that are not used yet.
     std::vector<std::string> classFolders(const fs::path& dir) {
         struct Candidate {
             std::string name, path;
@@ -269,8 +269,9 @@ private:
 
     // Decides whether the folder entry `path` (its lstat in `lst`) is used: a
     // real folder (levels Split, Class, Inside) or regular file (File), or a
-    // symbolic link to one inside the dataset (for Inside: inside `container`,
-    // the class folder) that is not a folder already used. Reports what it
+    // symbolic link to one (a folder link that stays in the dataset must stay
+    // inside `container`: for Inside the class folder, for Class the split
+    // folder) that is not a folder already used or one that holds it. Reports what it
     // refuses (except files where folders are listed: those were always ignored).
     bool accept(const std::string& path, const struct stat& lst, const std::string& container, std::string& real,
                 FolderId& id, Level level, bool report = true) {
@@ -306,13 +307,6 @@ private:
                 skipSpecial(path, st.st_mode);
                 return false;
             }
-            if (!inside(real, m_rootReal)) {
-                skip(path, SkipReason::OutsideDataset,
-                     quotedPath(path) + " is a symbolic link to " + quotedPath(real) +
-                         ", outside the dataset folder; it is not followed. Copy what it points to into the dataset "
-                         "folder to use it.");
-                return false;
-            }
         } else if (wantFolder && !S_ISDIR(st.st_mode)) {
             return false;
         }
@@ -344,7 +338,9 @@ private:
                      ", a folder that contains it; it is not followed (it would list the same images again).");
             return false;
         }
-        if ((level == Level::Inside || level == Level::Class) && !inside(real, container)) {
+        // A link out of the dataset folder cannot reach another class (those
+        // are inside it); one that stays inside must stay in its own class.
+        if ((level == Level::Inside || level == Level::Class) && inside(real, m_rootReal) && !inside(real, container)) {
             skip(path, SkipReason::OtherClass,
                  quotedPath(path) + " is a symbolic link to " + quotedPath(real) + ", outside its " +
                      (level == Level::Inside ? "class" : "split") +
@@ -453,7 +449,6 @@ const char* toString(SkipReason reason) {
     case SkipReason::SpecialFile: return "special_file";
     case SkipReason::BrokenLink: return "broken_link";
     case SkipReason::LinkLoop: return "link_loop";
-    case SkipReason::OutsideDataset: return "outside_dataset";
     case SkipReason::OtherClass: return "other_class";
     case SkipReason::AlreadyScanned: return "already_scanned";
     case SkipReason::Unlistable: return "unlistable";

@@ -12,14 +12,17 @@
 //  - FIFOs, devices and sockets are skipped (reading them blocks or never ends);
 //  - each real folder is visited once (by device and inode): a link back to a
 //    folder already on the way (`loop -> .`, `up -> ..`) is not followed;
-//  - a symbolic link is followed only when its target stays inside the
-//    dataset folder; a link to a folder must also stay inside its own class
-//    folder (a class folder that is a link: inside its split folder), so no
-//    image gets a second label or crosses from train to val; a folder that
-//    is the same as one already used (a link to a class folder) is skipped;
+//  - a symbolic link is followed as torchvision's ImageFolder follows it
+//    (datasets are often made of links into a pool of images), except where
+//    that would list an image twice or give it a second label: a link to a
+//    folder that contains it (or to the dataset or a split folder), a link
+//    into another class folder of the dataset (a class folder that is a
+//    link: into another split), and a folder that is the same as one already
+//    used are skipped; links that leave the dataset folder for a folder of
+//    their own are followed;
 //  - folders nested more than 64 deep below a class folder are not scanned;
-//  - a symbolic link to a regular file inside the dataset folder is listed
-//    under the link's own path, like any file.
+//  - a symbolic link to a regular file is listed under the link's own path,
+//    like any file.
 // Everything skipped is listed in DatasetIndex::skipped with the reason.
 #include <nlohmann/json_fwd.hpp>
 
@@ -34,14 +37,13 @@ enum class SkipReason {
     SpecialFile,     ///< a FIFO, device or socket: never opened
     BrokenLink,      ///< a symbolic link whose target does not exist
     LinkLoop,        ///< a link to itself, or to a folder that contains it
-    OutsideDataset,  ///< a link whose target is outside the dataset folder
     OtherClass,      ///< a folder link into another class folder (or split)
     AlreadyScanned,  ///< the same real folder as one already scanned
     Unlistable,      ///< a folder that cannot be listed (permissions)
     TooDeep,         ///< nested deeper than the scan follows (64 folders)
 };
 
-/// "special_file", "broken_link", "link_loop", "outside_dataset",
+/// "special_file", "broken_link", "link_loop",
 /// "other_class", "already_scanned", "unlistable", "too_deep".
 const char* toString(SkipReason reason);
 

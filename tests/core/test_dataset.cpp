@@ -225,6 +225,7 @@ TEST(Dataset, LinksLoopsAndSpecialFilesAreSkippedAndReported) {
     makeFlat(root, {{"cats", 2}, {"dogs", 2}});
     touch(dir.file("elsewhere/secret.jpg"));
     touch(dir.file("elsewhere/more/x.jpg"));
+    touch(dir.file("pool/birds/b.jpg"));
     // Loops: each of these used to multiply the files (two of them hung the scan).
     fs::create_directory_symlink(".", root + "/cats/loop");
     fs::create_directory_symlink(".", root + "/cats/loop2");
@@ -232,10 +233,13 @@ TEST(Dataset, LinksLoopsAndSpecialFilesAreSkippedAndReported) {
     fs::create_directory_symlink(".", root + "/loop");      // would be a class holding every class
     fs::create_symlink("self.jpg", root + "/cats/self.jpg"); // ELOOP
     fs::create_symlink("nowhere.jpg", root + "/cats/dangling.jpg");
-    // Out of the dataset folder.
+    // Out of the dataset folder: followed, as ImageFolder does (datasets made
+    // of links into a pool of images are common), unless the target holds
+    // the dataset itself.
     fs::create_directory_symlink("../../elsewhere/more", root + "/cats/more");
-    fs::create_directory_symlink("../elsewhere", root + "/birds");
+    fs::create_directory_symlink("../pool/birds", root + "/birds");
     fs::create_symlink("../../elsewhere/secret.jpg", root + "/dogs/secret.jpg");
+    fs::create_directory_symlink("../..", root + "/dogs/top");  // holds the dataset: a loop
     // Special files: never opened (a FIFO blocks the reader, /dev/zero never ends).
     ASSERT_EQ(::mkfifo((root + "/cats/pipe.jpg").c_str(), 0600), 0);
     fs::create_symlink("/dev/zero", root + "/cats/zero.jpg");
@@ -248,23 +252,23 @@ TEST(Dataset, LinksLoopsAndSpecialFilesAreSkippedAndReported) {
     const auto index = data::indexDataset(root);
     EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
 
-    EXPECT_EQ(index.classes, (std::vector<std::string>{"cats", "dogs"}));
+    EXPECT_EQ(index.classes, (std::vector<std::string>{"birds", "cats", "dogs"}));
     std::set<std::string> listed;
     for (const auto& item : index.all()) EXPECT_TRUE(listed.insert(item.path).second) << "listed twice: " << item.path;
     const std::set<std::string> expected{root + "/cats/img_0.jpg", root + "/cats/img_1.jpg", root + "/dogs/img_0.jpg",
-                                         root + "/dogs/img_1.jpg", root + "/dogs/alias.jpg"};
+                                         root + "/dogs/img_1.jpg", root + "/dogs/alias.jpg", root + "/birds/b.jpg",
+                                         root + "/cats/more/x.jpg", root + "/dogs/secret.jpg"};
     EXPECT_EQ(listed, expected);
     for (const auto& item : index.all())
         EXPECT_EQ(index.classes[static_cast<size_t>(item.label)],
-                  fs::path(item.path).parent_path().filename().string())
+                  fs::path(item.path).lexically_relative(root).begin()->string())
             << item.path;
 
     std::map<std::string, std::string> want{
         {root + "/cats/loop", "link_loop"},          {root + "/cats/loop2", "link_loop"},
         {root + "/dogs/up", "link_loop"},            {root + "/loop", "link_loop"},
         {root + "/cats/self.jpg", "link_loop"},      {root + "/cats/dangling.jpg", "broken_link"},
-        {root + "/cats/more", "outside_dataset"},    {root + "/birds", "outside_dataset"},
-        {root + "/dogs/secret.jpg", "outside_dataset"}, {root + "/cats/pipe.jpg", "special_file"},
+        {root + "/dogs/top", "link_loop"},           {root + "/cats/pipe.jpg", "special_file"},
         {root + "/cats/zero.jpg", "special_file"},   {root + "/cats/pipe_link.jpg", "special_file"},
     };
     if (socket) want[root + "/dogs/sock.png"] = "special_file";
