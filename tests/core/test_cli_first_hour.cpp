@@ -4,6 +4,7 @@
 // export --check's class check, viz output formats, predict on folders and
 // broken files, and the models table.
 #include "core/export/Bundle.h"
+#include "core/train/Trainer.h"
 #include "core/weights/StateDict.h"
 #include "core/zoo/Registry.h"
 #include "tests/support/TestSupport.h"
@@ -236,6 +237,40 @@ TEST(FirstHour, FailedStartsLeaveNothingBehind) {
     EXPECT_TRUE(fs::exists(run + "/model.tsb"));
     ASSERT_EQ(test::runCommand(tstudio() + " train" + data + " --arch tiny_cnn --epochs 1 --out " + tmp.file("empty"), &out), 0)
         << out;
+}
+
+// The same through the core API the app's TrainingWorker calls: a failed
+// Start leaves no runs/<time>-<arch>/checkpoints, and a Stop while features
+// are cached returns a cancelled result (not an exception) with a resumable folder.
+TEST(FirstHour, TrainRunCleansUpFailuresAndReturnsCancelWhileCaching) {
+    test::TempDir tmp;
+    test::makeSyntheticDataset(tmp.file("data"), 2, 6, 32, 26);
+    train::TrainConfig config;
+    config.dataDir = tmp.file("data");
+    config.arch = "tiny_cnn";
+    config.freeze = "feature-extraction";
+    config.augment.preset = "none";
+    config.pretrained = false;  // TrainConfig{} asks for the official weights, which tiny_cnn has none of
+    config.epochs = 1;
+    train::TrainerCallbacks callbacks;
+    {
+        Feedback feedback;
+        train::TrainConfig wrong = config;
+        wrong.weightsFile = tmp.file("missing.pth");
+        EXPECT_THROW(train::trainRun(wrong, tmp.file("runs/1-tiny_cnn"), callbacks, feedback), Error);
+        EXPECT_FALSE(fs::exists(tmp.file("runs"))) << "a failed start left a folder behind";
+    }
+    Feedback feedback;
+    feedback.cancel();  // seen at the first check: while the training features are cached
+    const train::TrainResult r = train::trainRun(config, tmp.file("runs/2-tiny_cnn"), callbacks, feedback);
+    EXPECT_TRUE(r.cancelled);
+    EXPECT_EQ(r.epochsRun, 0);
+    EXPECT_TRUE(fs::exists(tmp.file("runs/2-tiny_cnn/config.json")));
+    EXPECT_TRUE(contains(readText(tmp.file("runs/2-tiny_cnn/train.log")), "tstudio resume"));
+    Feedback again;
+    const train::TrainResult resumed = train::resumeRun(tmp.file("runs/2-tiny_cnn"), callbacks, again);
+    EXPECT_FALSE(resumed.cancelled);
+    EXPECT_EQ(resumed.epochsRun, 1);
 }
 
 // One trained run shared by the eval, export, viz and predict tests.
