@@ -87,6 +87,14 @@ Background startBackground(const std::string& args, const std::string& pidFile) 
     return b;
 }
 
+/// Waits for `b` to end; kills it (SIGKILL) when it has not after `limit`.
+bool endsWithin(Background& b, std::chrono::seconds limit) {
+    if (b.done.wait_for(limit) == std::future_status::ready) return true;
+    ::kill(b.pid, SIGKILL);
+    b.done.wait();
+    return false;
+}
+
 bool waitFor(const std::function<bool()>& condition, std::chrono::seconds limit) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (!condition()) {
@@ -124,9 +132,12 @@ TEST(FirstHour, CtrlCInTheFirstEpochThenResumeStartsFromTheWeights) {
     const std::string run = tmp.file("run");
     Background bg = startBackground(args + run, tmp.file("pid"));
     ASSERT_GT(bg.pid, 0);
-    ASSERT_TRUE(waitFor([&] { return fs::exists(run + "/config.json"); }, std::chrono::seconds(60)));
+    if (!waitFor([&] { return fs::exists(run + "/config.json"); }, std::chrono::seconds(60))) {
+        endsWithin(bg, std::chrono::seconds(0));
+        FAIL() << "the run folder never appeared";
+    }
     ::kill(bg.pid, SIGINT);
-    ASSERT_EQ(bg.done.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+    ASSERT_TRUE(endsWithin(bg, std::chrono::seconds(60))) << "Ctrl-C did not stop the run";
     const auto [rc, output] = bg.done.get();
     EXPECT_EQ(rc, 130) << "a cancelled run exits 130\n" << output;
     EXPECT_TRUE(contains(output, "tstudio resume " + run)) << output;
@@ -170,9 +181,12 @@ TEST(FirstHour, CtrlCAfterAnEpochExits130) {
                                         "--out " + run,
                                     tmp.file("pid"));
     ASSERT_GT(bg.pid, 0);
-    ASSERT_TRUE(waitFor([&] { return countLines(run + "/metrics.jsonl") >= 1; }, std::chrono::seconds(120)));
+    if (!waitFor([&] { return countLines(run + "/metrics.jsonl") >= 1; }, std::chrono::seconds(120))) {
+        endsWithin(bg, std::chrono::seconds(0));
+        FAIL() << "no epoch completed";
+    }
     ::kill(bg.pid, SIGINT);
-    ASSERT_EQ(bg.done.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+    ASSERT_TRUE(endsWithin(bg, std::chrono::seconds(60))) << "Ctrl-C did not stop the run";
     const auto [rc, output] = bg.done.get();
     EXPECT_EQ(rc, 130) << output;
     EXPECT_TRUE(contains(output, "Cancelled after")) << output;
