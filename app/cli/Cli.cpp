@@ -31,9 +31,12 @@ int run(int argc, char** argv) {
         }
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
+    } catch (const ExitRequest& e) {
+        std::cout.flush();
+        return e.code;
     } catch (const ts::Cancelled&) {
         std::cerr << "tstudio: cancelled\n";
-        return 130;
+        return kExitCancelled;
     } catch (const ts::Error& e) {
         std::cerr << "tstudio: error: " << e.what() << '\n';
         return 1;

@@ -11,6 +11,16 @@ namespace ts::cli {
 /// Entry point of `tstudio`; returns the process exit code.
 int run(int argc, char** argv);
 
+/// Exit status of a command that was cancelled (Ctrl-C / SIGTERM): 128 + SIGINT.
+constexpr int kExitCancelled = 130;
+
+/// Thrown by a command that has said everything it had to and ends with a
+/// non-zero exit status: run() returns `code` without printing more.
+struct ExitRequest {
+    int code;
+    explicit ExitRequest(int c) : code(c) {}
+};
+
 // Each command group registers its subcommands on the app.
 void addModelCommands(CLI::App& app);    // models (+ the two below)
 void addPredictCommand(CLI::App& app);   // predict

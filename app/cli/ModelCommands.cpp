@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -29,19 +30,33 @@ void listModels(bool json) {
                            {"gflops", i.gflops},
                            {"input_size", i.inputSize},
                            {"resize_size", i.resizeSize},
-                           {"top1", i.top1},
-                           {"top5", i.top5},
+                           {"top1", i.top1 > 0 ? nlohmann::json(i.top1) : nlohmann::json()},  // null: unknown
+                           {"top5", i.top5 > 0 ? nlohmann::json(i.top5) : nlohmann::json()},
                            {"weights_url", i.weightsUrl},
                            {"weights_cached", weightsCached(i)}});
         }
         std::cout << out.dump(1) << '\n';
         return;
     }
-    std::printf("%-20s %-12s %10s %7s %7s  %s\n", "name", "family", "params(M)", "GFLOPs", "top-1", "weights");
+    // Columns as wide as their longest entry; "—" where the official
+    // weights' ImageNet accuracy is unknown (models without such weights).
+    size_t nameWidth = 4, familyWidth = 6;
+    for (const auto& e : zoo::registry()) {
+        nameWidth = std::max(nameWidth, e.info.name.size());
+        familyWidth = std::max(familyWidth, e.info.family.size());
+    }
+    const int nw = static_cast<int>(nameWidth), fw = static_cast<int>(familyWidth);
+    auto accuracy = [](double v) {
+        char buf[16];
+        if (!(v > 0.0)) return std::string(6, ' ') + "\u2014";  // right-aligned in the 7-wide column
+        std::snprintf(buf, sizeof buf, "%7.2f", v);
+        return std::string(buf);
+    };
+    std::printf("%-*s %-*s %10s %7s %7s  %s\n", nw, "name", fw, "family", "params(M)", "GFLOPs", "top-1", "weights");
     for (const auto& e : zoo::registry()) {
         const auto& i = e.info;
-        std::printf("%-20s %-12s %10.2f %7.2f %7.2f  %s\n", i.name.c_str(), i.family.substr(0, 12).c_str(),
-                    i.numParams / 1e6, i.gflops, i.top1,
+        std::printf("%-*s %-*s %10.2f %7.2f %s  %s\n", nw, i.name.c_str(), fw, i.family.c_str(), i.numParams / 1e6,
+                    i.gflops, accuracy(i.top1).c_str(),
                     i.weightsUrl.empty() ? "none" : (weightsCached(i) ? "cached" : "not downloaded"));
     }
     std::printf("\nWeights cache: %s\n", paths::weightsCacheDir().c_str());

@@ -1,5 +1,6 @@
 // tstudio train | resume | eval
 #include "app/cli/Cli.h"
+#include "app/cli/EvalSupport.h"
 
 #include "core/common/Error.h"
 #include "core/data/Dataset.h"
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/csrc/autograd/grad_mode.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -25,8 +27,10 @@ namespace {
 
 Feedback* g_activeFeedback = nullptr;
 
-void onInterrupt(int) {
+void onInterrupt(int signal) {
     if (g_activeFeedback) g_activeFeedback->cancel();  // atomic store: safe in a signal handler
+    // The run stops at the next batch; a second Ctrl-C ends the process at once.
+    std::signal(signal, SIG_DFL);
 }
 
 /// Prints events as a progress bar (terminal), as plain lines, or as JSON lines.
@@ -141,17 +145,27 @@ train::TrainResult runWithSignals(const std::function<train::TrainResult(Feedbac
     Feedback feedback;
     g_activeFeedback = &feedback;
     auto previous = std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
+    auto previousTerm = std::signal(SIGTERM, onInterrupt);
+    auto restore = [&] {
+        std::signal(SIGINT, previous);
+        std::signal(SIGTERM, previousTerm);
+        g_activeFeedback = nullptr;
+    };
     try {
         auto r = body(feedback);
-        std::signal(SIGINT, previous);
-        g_activeFeedback = nullptr;
+        restore();
         return r;
     } catch (...) {
-        std::signal(SIGINT, previous);
-        g_activeFeedback = nullptr;
+        restore();
         throw;
     }
+}
+
+/// A cancelled run (Ctrl-C, SIGTERM) exits 130, whether it stopped in an
+/// epoch or while features were cached (the trainer's last log line says how
+/// to continue it).
+void exitIfCancelled(const train::TrainResult& result) {
+    if (result.cancelled) throw ExitRequest(kExitCancelled);
 }
 
 struct TrainArgs {
@@ -255,6 +269,7 @@ void runTrain(const TrainArgs& a) {
     const auto callbacks = printer.callbacks();
     const auto result = runWithSignals([&](Feedback& fb) { return train::trainRun(c, a.out, callbacks, fb); });
     printer.finished(result);
+    exitIfCancelled(result);
 }
 
 void runResume(const std::string& dir, bool asJson) {
@@ -262,59 +277,129 @@ void runResume(const std::string& dir, bool asJson) {
     const auto callbacks = printer.callbacks();
     const auto result = runWithSignals([&](Feedback& fb) { return train::resumeRun(dir, callbacks, fb); });
     printer.finished(result);
+    exitIfCancelled(result);
 }
 
+json perClassJson(const train::ConfusionMatrix& cm, const std::vector<std::string>& classes) {
+    json perClass = json::array();
+    const auto per = cm.perClass();
+    for (size_t c = 0; c < per.size(); ++c)
+        perClass.push_back({{"class", classes[c]},
+                            {"precision", per[c].precision},
+                            {"recall", per[c].recall},
+                            {"f1", per[c].f1},
+                            {"support", per[c].support}});
+    return perClass;
+}
+
+void printPerClass(const train::ConfusionMatrix& cm, const std::vector<std::string>& classes) {
+    const auto per = cm.perClass();
+    std::printf("\n%-24s %9s %9s %9s %8s\n", "class", "precision", "recall", "f1", "support");
+    for (size_t c = 0; c < per.size(); ++c)
+        std::printf("%-24s %9.4f %9.4f %9.4f %8lld\n", classes[c].c_str(), per[c].precision, per[c].recall, per[c].f1,
+                    static_cast<long long>(per[c].support));
+}
+
+/// `tstudio eval`: by default the run's own validation split (from its
+/// manifest.json); with --data a labelled folder, whose images that the
+/// model was trained on (same content as a file of the run's training
+/// split) are scored apart from the held-out ones.
 void runEval(const std::string& modelPath, const std::string& dataDir, bool asJson) {
     auto loaded = exporting::loadTrainedModel(modelPath);
-    data::DatasetIndex index = data::indexDataset(dataDir);
-    std::vector<data::ImageItem> items = index.splitSource == "folders" ? index.val : index.all();
-    if (items.empty()) items = index.all();
-    // Map the folder's classes onto the model's by name.
-    std::vector<int64_t> toModel(index.classes.size(), -1);
-    for (size_t i = 0; i < index.classes.size(); ++i)
-        for (size_t j = 0; j < loaded.meta.classes.size(); ++j)
-            if (index.classes[i] == loaded.meta.classes[j]) toModel[i] = static_cast<int64_t>(j);
-    for (size_t i = 0; i < index.classes.size(); ++i)
-        if (toModel[i] < 0)
-            throw DataError("The class folder '" + index.classes[i] + "' in '" + dataDir +
-                            "' is not one of the model's classes.");
+    const std::vector<std::string>& modelClasses = loaded.meta.classes;
+    std::string noManifestWhy;
+    const auto manifest = runManifest(runFolderOf(modelPath), loaded.meta.manifestHash, &noManifestWhy);
+
+    std::vector<data::ImageItem> items;
+    std::vector<int64_t> toModel;
+    std::vector<bool> isTraining;
+    std::vector<std::string> warnings;
+    std::string source;
+    if (dataDir.empty()) {
+        if (!manifest)
+            throw ConfigError("eval without --data scores the run's own validation split, but " + noManifestWhy +
+                              ". Pass --data FOLDER (a labelled folder the model was not trained on), or --model RUN_DIR.");
+        items = manifest->val;
+        toModel = folderClassesToModel(manifest->classes, modelClasses, runFolderOf(modelPath) + "/manifest.json", "eval");
+        isTraining.assign(items.size(), false);
+        source = "manifest";
+        if (items.empty()) throw DataError("The run's manifest lists no validation images. Pass --data FOLDER.");
+    } else {
+        const data::DatasetIndex index = data::indexDataset(dataDir);
+        items = index.splitSource == "folders" ? index.val : index.all();
+        if (items.empty()) items = index.all();
+        toModel = folderClassesToModel(index.classes, modelClasses, dataDir, "eval");
+        source = "folder";
+        if (manifest) {
+            std::vector<std::string> files;
+            for (const auto& item : items) files.push_back(item.path);
+            size_t unreadable = 0;
+            isTraining = findTrainingImages(files, manifest->train, &unreadable);
+            if (unreadable > 0)
+                warnings.push_back(std::to_string(unreadable) + " file(s) of the run's training split could not be read "
+                                   "(moved or deleted since training): copies of them in '" + dataDir +
+                                   "' are not recognised as training images.");
+        } else {
+            isTraining.assign(items.size(), false);
+            warnings.push_back("cannot tell which images of '" + dataDir + "' the model was trained on (" + noManifestWhy +
+                               "): if the folder holds training images, the accuracy is optimistic. Evaluate with "
+                               "--model RUN_DIR to have them recognised.");
+        }
+    }
+    const size_t trainingCount = static_cast<size_t>(std::count(isTraining.begin(), isTraining.end(), true));
+    if (trainingCount > 0)
+        warnings.insert(warnings.begin(),
+                        std::to_string(trainingCount) + " of the " + std::to_string(items.size()) + " images in '" +
+                            dataDir + "' are training images of this model (the same content as files of its "
+                            "training split): they are scored separately, and the accuracy is that of the " +
+                            std::to_string(items.size() - trainingCount) + " held-out images.");
+
     data::LoaderOptions lo;
     lo.batchSize = 32;
     data::Loader loader(items, train::makeEvalSampleTransform(loaded.meta.transform), lo);
     loader.startEpoch(0);
-    train::ConfusionMatrix cm(static_cast<int64_t>(loaded.meta.classes.size()));
+    const auto numClasses = static_cast<int64_t>(modelClasses.size());
+    train::ConfusionMatrix heldOut(numClasses), trained(numClasses);
     torch::NoGradGuard noGrad;
     while (auto batch = loader.next()) {
         const at::Tensor pred = loaded.model->forward(batch->images).argmax(1);
-        for (int64_t i = 0; i < pred.size(0); ++i)
-            cm.add(toModel[static_cast<size_t>(batch->labels[i].item<int64_t>())], pred[i].item<int64_t>());
+        for (int64_t i = 0; i < pred.size(0); ++i) {
+            const auto item = static_cast<size_t>(batch->indices[static_cast<size_t>(i)]);
+            const int64_t truth = toModel[static_cast<size_t>(batch->labels[i].item<int64_t>())];
+            (isTraining[item] ? trained : heldOut).add(truth, pred[i].item<int64_t>());
+        }
     }
-    const auto per = cm.perClass();
     if (asJson) {
-        json perClass = json::array();
-        for (size_t c = 0; c < per.size(); ++c)
-            perClass.push_back({{"class", loaded.meta.classes[c]},
-                                {"precision", per[c].precision},
-                                {"recall", per[c].recall},
-                                {"f1", per[c].f1},
-                                {"support", per[c].support}});
         json skipped = json::array();
         for (const auto& s : loader.skipped()) skipped.push_back({{"path", s.path}, {"reason", s.reason}});
-        std::cout << json({{"accuracy", cm.accuracy()},
-                           {"images", cm.total()},
-                           {"per_class", perClass},
-                           {"confusion", cm.counts()},
-                           {"classes", loaded.meta.classes},
-                           {"skipped", skipped}})
-                         .dump(1)
-                  << '\n';
+        json out = {{"accuracy", heldOut.accuracy()},
+                    {"images", heldOut.total()},
+                    {"per_class", perClassJson(heldOut, modelClasses)},
+                    {"confusion", heldOut.counts()},
+                    {"classes", modelClasses},
+                    {"source", source},
+                    {"training_images_known", source == "manifest" || manifest.has_value()},
+                    {"training_images",
+                     {{"images", trained.total()}, {"accuracy", trained.accuracy()}, {"confusion", trained.counts()}}},
+                    {"warnings", warnings},
+                    {"skipped", skipped}};
+        std::cout << out.dump(1) << '\n';
         return;
     }
-    std::printf("Accuracy %.4f on %lld images\n\n%-24s %9s %9s %9s %8s\n", cm.accuracy(),
-                static_cast<long long>(cm.total()), "class", "precision", "recall", "f1", "support");
-    for (size_t c = 0; c < per.size(); ++c)
-        std::printf("%-24s %9.4f %9.4f %9.4f %8lld\n", loaded.meta.classes[c].c_str(), per[c].precision, per[c].recall,
-                    per[c].f1, static_cast<long long>(per[c].support));
+    for (const auto& w : warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    std::fflush(stderr);
+    if (source == "manifest")
+        std::printf("The run's validation split (%zu images in its manifest.json)\n", items.size());
+    if (heldOut.total() > 0) {
+        std::printf("Accuracy %.4f on %lld %simages\n", heldOut.accuracy(), static_cast<long long>(heldOut.total()),
+                    trainingCount > 0 ? "held-out " : "");
+        printPerClass(heldOut, modelClasses);
+    } else {
+        std::printf("No held-out image to score%s.\n", trainingCount > 0 ? ": every readable image is a training image" : "");
+    }
+    if (trained.total() > 0)
+        std::printf("\nTraining images (not a measure of generalisation): accuracy %.4f on %lld images\n",
+                    trained.accuracy(), static_cast<long long>(trained.total()));
     for (const auto& s : loader.skipped()) std::printf("skipped %s: %s\n", s.path.c_str(), s.reason.c_str());
 }
 
@@ -349,9 +434,11 @@ void addTrainCommands(CLI::App& app) {
     auto evalModel = std::make_shared<std::string>();
     auto evalData = std::make_shared<std::string>();
     auto evalJson = std::make_shared<bool>(false);
-    auto* eval = app.add_subcommand("eval", "Evaluate a trained model on a labelled folder");
+    auto* eval = app.add_subcommand("eval", "Evaluate a trained model: on its run's validation split, or a labelled folder");
     eval->add_option("--model", *evalModel, "Run folder or .tsb bundle")->required();
-    eval->add_option("--data", *evalData, "Labelled folder (its val/ split when it has one)")->required();
+    eval->add_option("--data", *evalData,
+                     "Labelled folder (its val/ split when it has one); images the model was trained on are scored "
+                     "separately. Default: the run's own validation split (manifest.json)");
     eval->add_flag("--json", *evalJson, "Print JSON");
     eval->callback([=] { runEval(*evalModel, *evalData, *evalJson); });
 }

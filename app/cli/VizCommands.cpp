@@ -1,14 +1,19 @@
 // `tstudio viz layers|filters|features|gradcam|saliency|maximize`: the views
-// of core/viz written as PNG files.
+// of core/viz written as image files (the --out extension picks the format).
 #include "app/cli/Cli.h"
 #include "app/cli/ModelSource.h"
 
+#include "core/common/AtomicFile.h"
 #include "core/common/Error.h"
 #include "core/common/Feedback.h"
 #include "core/data/ImageIO.h"
 #include "core/viz/Viz.h"
 
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
 #include <algorithm>
+#include <filesystem>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -53,7 +58,8 @@ void addClassOption(CLI::App* cmd, VizArgs& a, const std::string& what) {
 }
 
 void addOutOption(CLI::App* cmd, VizArgs& a, const std::string& def) {
-    cmd->add_option("--out", a.out, "PNG file to write")->default_val(def);
+    cmd->add_option("--out", a.out, "Image file to write; the extension picks the format (.png, .jpg, .bmp, .tif, .webp)")
+        ->default_val(def);
 }
 
 ModelSource load(const std::string& command, const VizArgs& a) {
@@ -93,8 +99,62 @@ std::string withSuffix(const std::string& path, const std::string& suffix) {
     return path.substr(0, dot) + suffix + path.substr(dot);
 }
 
+std::string lowerExtension(const std::string& path) {
+    std::string ext = std::filesystem::path(path).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return ext;
+}
+
+// The formats --out may name, by extension (OpenCV encodes each of them).
+const std::vector<std::string>& outExtensions() {
+    static const std::vector<std::string> kExtensions{".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"};
+    return kExtensions;
+}
+
+// Fails before any work when `path` cannot be the image we write: an
+// extension we do not encode, a folder, or a folder that does not exist
+// (as `tstudio export`: nothing is created behind the user's back).
+void checkOut(const std::string& path) {
+    namespace fs = std::filesystem;
+    if (path.empty()) throw ConfigError("--out is empty: give the image file to write (e.g. --out view.png).");
+    std::error_code ec;
+    if (fs::is_directory(path, ec))
+        throw IoError("--out '" + path + "' is a folder. Give a file name inside it instead (e.g. " + path + "/view.png).");
+    const std::string ext = lowerExtension(path);
+    const auto& known = outExtensions();
+    if (std::find(known.begin(), known.end(), ext) == known.end()) {
+        std::string list;
+        for (const auto& e : known) list += (list.empty() ? "" : ", ") + e;
+        throw ConfigError("--out '" + path + "': " +
+                          (ext.empty() ? std::string("the file name has no extension") : "'" + ext + "' is not an image format viz writes") +
+                          ". Use one of " + list + ".");
+    }
+    const fs::path p(path);
+    const fs::path parent = p.has_parent_path() ? p.parent_path() : fs::path(".");
+    if (!fs::is_directory(parent, ec))
+        throw IoError("Cannot write '" + path + "': the folder '" + parent.string() +
+                      "' does not exist. Create it first or choose another location.");
+}
+
+// Encodes by the extension of `path` (checked by checkOut) and writes atomically.
 void write(const cv::Mat& rgb, const std::string& path) {
-    data::savePng(rgb, path);
+    cv::Mat bgr;
+    if (rgb.channels() == 3) cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+    else if (rgb.channels() == 4) cv::cvtColor(rgb, bgr, cv::COLOR_RGBA2BGRA);
+    else bgr = rgb;
+    const std::string ext = lowerExtension(path);
+    std::vector<int> params;
+    if (ext == ".jpg" || ext == ".jpeg") params = {cv::IMWRITE_JPEG_QUALITY, 95};
+    if (ext == ".webp") params = {cv::IMWRITE_WEBP_QUALITY, 95};
+    std::vector<uchar> encoded;
+    bool ok = false;
+    try {
+        ok = cv::imencode(ext, bgr, encoded, params);
+    } catch (const cv::Exception& e) {
+        throw IoError("Cannot encode '" + path + "' as " + ext + ": " + e.msg + ". Try --out with .png.");
+    }
+    if (!ok) throw IoError("Cannot encode '" + path + "' as " + ext + ". Try --out with .png.");
+    writeFileAtomic(path, std::string(encoded.begin(), encoded.end()));
     std::printf("wrote %s (%dx%d)\n", path.c_str(), rgb.cols, rgb.rows);
 }
 
@@ -133,6 +193,7 @@ void runLayers(const VizArgs& a) {
 }
 
 void runFilters(const VizArgs& a) {
+    checkOut(a.out);
     const ModelSource src = load("filters", a);
     static const std::map<std::string, viz::FilterView> views{{"auto", viz::FilterView::Auto},
                                                               {"rgb", viz::FilterView::Rgb},
@@ -155,6 +216,7 @@ void runFilters(const VizArgs& a) {
 }
 
 void runFeatures(const VizArgs& a) {
+    checkOut(a.out);
     const ModelSource src = load("features", a);
     const viz::PreparedImage img = viz::prepareImageFile(a.image, src.transform);
     viz::FeatureOptions o;
@@ -175,6 +237,7 @@ void runFeatures(const VizArgs& a) {
 }
 
 void runGradCam(const VizArgs& a) {
+    checkOut(a.out);
     const ModelSource src = load("gradcam", a);
     const viz::PreparedImage img = viz::prepareImageFile(a.image, src.transform);
     viz::GradCamOptions o;
@@ -194,6 +257,7 @@ void runGradCam(const VizArgs& a) {
 }
 
 void runSaliency(const VizArgs& a) {
+    checkOut(a.out);
     const ModelSource src = load("saliency", a);
     const viz::PreparedImage img = viz::prepareImageFile(a.image, src.transform);
     viz::SaliencyOptions o;
@@ -214,6 +278,7 @@ void runSaliency(const VizArgs& a) {
 }
 
 void runMaximize(const VizArgs& a) {
+    checkOut(a.out);
     const ModelSource src = load("maximize", a);
     viz::MaximizeOptions o;
     o.layer = a.layer;

@@ -109,14 +109,30 @@ public:
         : m_cfg(std::move(config)), m_dir(std::move(runDir)), m_cb(callbacks), m_feedback(feedback) {}
 
     TrainResult start() {
-        prepareDirectory();
+        // Everything that can fail on a wrong flag (data, architecture,
+        // weights, device) is checked and loaded before the run folder is
+        // created, so a failed start leaves nothing that blocks the retry.
+        checkRunFolderIsFree();
+        // Absolute paths in config.json and manifest.json: the run resumes
+        // from any working directory (exclusions follow the data's paths).
+        m_cfg.dataDir = absolutePath(m_cfg.dataDir);
+        m_cfg.weightsFile = absolutePath(m_cfg.weightsFile);
+        for (auto& file : m_cfg.excludeFiles) file = absolutePath(file);
         m_index = data::indexDataset(m_cfg.dataDir, {m_cfg.valFraction, m_cfg.seed});
         applyExclusions();
-        saveTrainConfig(m_cfg, m_dir + "/config.json");
-        json manifest = data::toManifest(m_index);
-        writeFileAtomic(m_dir + "/manifest.json", manifest.dump(1) + "\n");
         setUp(/*resuming=*/false);
-        return loop();
+        const fs::path created = createRunFolder();
+        try {
+            saveTrainConfig(m_cfg, m_dir + "/config.json");
+            json manifest = data::toManifest(m_index);
+            writeFileAtomic(m_dir + "/manifest.json", manifest.dump(1) + "\n");
+            return loopUntilCancelled();
+        } catch (...) {
+            // Nothing to resume yet: take back exactly what this start
+            // created (the run folder, or its content when it existed empty).
+            if (m_progress.epochsDone == 0 && !fs::exists(ckptPath(m_dir, "last.ckpt"))) removeCreated(created);
+            throw;
+        }
     }
 
     LrFindResult findLr(int steps, double startLr, double endLr, const std::function<void(double, double)>& onStep) {
@@ -208,27 +224,96 @@ public:
     }
 
     TrainResult resume() {
+        m_dirReady = true;
         m_index = data::fromManifest(json::parse(readFile(m_dir + "/manifest.json")));
         setUp(/*resuming=*/true);
-        return loop();
+        return loopUntilCancelled();
     }
 
 private:
     void log(const std::string& line) {
         if (!m_dir.empty()) {
-            std::ofstream out(m_dir + "/train.log", std::ios::app);
-            out << line << '\n';
+            if (m_dirReady) {
+                std::ofstream out(m_dir + "/train.log", std::ios::app);
+                out << line << '\n';
+            } else {
+                m_pendingLog.push_back(line);  // written once the run folder exists
+            }
         }
         if (m_cb.onLog) m_cb.onLog(line);
     }
 
-    void prepareDirectory() {
+    static std::string absolutePath(const std::string& path) {
+        if (path.empty()) return path;
         std::error_code ec;
-        if (fs::exists(m_dir) && !fs::is_empty(m_dir, ec))
-            throw ConfigError("The run folder '" + m_dir + "' is not empty. Choose a new folder, or continue that run "
-                              "with `tstudio resume " + m_dir + "`.");
+        const fs::path abs = fs::absolute(path, ec);
+        return ec ? path : abs.lexically_normal().string();
+    }
+
+    /// Throws when `m_dir` holds anything (a run to resume, or other files);
+    /// creates nothing.
+    void checkRunFolderIsFree() const {
+        std::error_code ec;
+        if (m_dir.empty()) throw ConfigError("No run folder was given. Pass the folder to create (e.g. --out runs/first).");
+        if (fs::exists(m_dir, ec) && !fs::is_directory(m_dir, ec))
+            throw ConfigError("The run folder '" + m_dir + "' is a file. Choose a new folder for the run.");
+        if (fs::exists(m_dir, ec) && !fs::is_empty(m_dir, ec)) {
+            const bool isRun = fs::exists(m_dir + "/config.json") && fs::exists(m_dir + "/manifest.json");
+            throw ConfigError("The run folder '" + m_dir + "' is not empty. Choose a new folder" +
+                              (isRun ? ", or continue that run with `tstudio resume " + m_dir + "`."
+                                     : std::string(" (it holds files that are not a Transfer Studio run).")));
+        }
+    }
+
+    /// Creates the run folder (and its checkpoints/ folder) and writes the
+    /// log lines of the setup into train.log. Returns the topmost folder it
+    /// created (empty when the run folder existed, empty, before).
+    fs::path createRunFolder() {
+        std::error_code ec;
+        fs::path created;
+        for (fs::path p = fs::absolute(m_dir, ec).lexically_normal(); !p.empty() && !fs::exists(p, ec);
+             p = p.parent_path()) {
+            created = p;
+            if (p == p.parent_path()) break;
+        }
         fs::create_directories(m_dir + "/checkpoints", ec);
         if (ec) throw IoError("Cannot create the run folder '" + m_dir + "': " + ec.message() + ".");
+        m_dirReady = true;
+        {
+            std::ofstream out(m_dir + "/train.log", std::ios::app);
+            for (const auto& line : m_pendingLog) out << line << '\n';
+        }
+        m_pendingLog.clear();
+        return created;
+    }
+
+    /// Removes what createRunFolder() and the start after it made: the
+    /// folders it created, or the content of a run folder that was empty.
+    void removeCreated(const fs::path& created) {
+        std::error_code ec;
+        if (!created.empty()) {
+            fs::remove_all(created, ec);
+            return;
+        }
+        for (const auto& entry : fs::directory_iterator(m_dir, ec)) fs::remove_all(entry.path(), ec);
+    }
+
+    /// A cancel (Ctrl-C, the app's Stop) ends the run as a result, wherever it
+    /// comes: also while features are cached, before the first batch.
+    TrainResult loopUntilCancelled() {
+        try {
+            return loop();
+        } catch (const Cancelled&) {
+            TrainResult result;
+            result.runDir = m_dir;
+            result.device = m_device;
+            result.usedFeatureCache = m_useCache;
+            result.cancelled = true;
+            log(std::string("Cancelled. ") +
+                (m_progress.epochsDone > 0 ? "Completed epochs are saved; " : "No epoch is complete yet; ") +
+                "continue with `tstudio resume " + m_dir + "`.");
+            return finish(result);
+        }
     }
 
     void applyExclusions() {
@@ -242,6 +327,23 @@ private:
         filter(m_index.train);
         filter(m_index.val);
         filter(m_index.test);
+    }
+
+    zoo::Backbone pretrainedForResume() {
+        const std::string what = m_cfg.weightsFile.empty() ? std::string("the cached official ") + m_cfg.arch + " weights"
+                                                           : "the weights file '" + m_cfg.weightsFile + "'";
+        if (!m_cfg.weightsFile.empty() && !fs::exists(m_cfg.weightsFile))
+            throw WeightsError("Cannot resume '" + m_dir + "': no epoch is complete yet, so it restarts from " + what +
+                               " (weights_file in its config.json), which no longer exists. Put the file back, or "
+                               "start a new run with `tstudio train`.");
+        try {
+            zoo::Backbone model = weights::loadPretrained(m_cfg.arch, m_cfg.weightsFile);
+            log("No complete epoch yet: the model starts again from " + what + ".");
+            return model;
+        } catch (const Error& e) {
+            throw WeightsError("Cannot resume '" + m_dir + "': no epoch is complete yet, so it restarts from " + what +
+                               ", which cannot be loaded: " + e.what());
+        }
     }
 
     void setUp(bool resuming) {
@@ -263,8 +365,12 @@ private:
 
         torch::manual_seed(m_cfg.seed);
         const bool usePretrained = !m_cfg.weightsFile.empty() || m_cfg.pretrained;
-        if (usePretrained && !resuming) {
-            m_model = weights::loadPretrained(m_cfg.arch, m_cfg.weightsFile);
+        // A resumed run whose first epoch never completed has no checkpoint
+        // to restore: it is rebuilt exactly as `train` built it (same seed,
+        // same weights), or refuses when those weights are gone.
+        const bool fromCheckpoint = resuming && fs::exists(ckptPath(m_dir, "last.ckpt"));
+        if (usePretrained && !fromCheckpoint) {
+            m_model = resuming ? pretrainedForResume() : weights::loadPretrained(m_cfg.arch, m_cfg.weightsFile);
             m_model->replaceHead({numClasses, m_cfg.headHiddenUnits, m_cfg.headDropout});
         } else {
             m_model = zoo::createModel(m_cfg.arch, {numClasses});
@@ -852,6 +958,8 @@ private:
     std::unique_ptr<data::Loader> m_trainLoader, m_valLoader;
     std::set<std::string> m_skipped;
     Clock::time_point m_lastBatchEvent{};
+    bool m_dirReady = false;                 ///< the run folder exists: log() appends to train.log
+    std::vector<std::string> m_pendingLog;   ///< log lines from before it existed
     int64_t m_stepAtRunStart = 0;
 };
 

@@ -30,14 +30,25 @@ public:
     using Error::Error;
 };
 
-/// Trains `config` into `runDir` (created; an existing run there is an error
-/// unless it is empty). Returns when done, cancelled or stopped early.
+/// Trains `config` into `runDir`. Requires: `runDir` does not exist or is an
+/// empty folder (anything else is a ts::ConfigError). The data, model,
+/// weights and device are loaded before `runDir` is created, so a wrong flag
+/// creates nothing; a failure before the first complete epoch removes what
+/// this call created (the folders it made, or the content of the empty folder
+/// it was given). config.json records the data folder and weights file as
+/// absolute paths. Returns when done, stopped early or cancelled (then
+/// `cancelled` is set, also when the cancel came while features were cached:
+/// Cancelled is not thrown once the folder exists).
 TrainResult trainRun(const TrainConfig& config, const std::string& runDir, const TrainerCallbacks& callbacks,
                      Feedback& feedback);
 
 /// Continues the run in `runDir` from its last complete epoch (after a crash,
-/// kill -9 or cancel) with the config stored there. With the same seed on the
-/// CPU the result equals an uninterrupted run.
+/// kill -9 or cancel) with the config stored there. Before the first complete
+/// epoch there is no checkpoint: the model is rebuilt as trainRun() built it
+/// (the same seed, weights file or cached pretrained weights), and a missing
+/// weights file is a ts::WeightsError naming it. With the same seed on the
+/// CPU the result equals an uninterrupted run. A cancel returns with
+/// `cancelled` set, as trainRun().
 TrainResult resumeRun(const std::string& runDir, const TrainerCallbacks& callbacks, Feedback& feedback);
 
 /// Result of a learning-rate range test.
