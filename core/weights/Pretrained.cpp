@@ -109,12 +109,16 @@ void verifyCachedWeights(const std::string& arch) {
         throw WeightsError("The cached " + arch + " weights '" + path + "' cannot be read (" + e.what() +
                            "). Download them again with `tstudio weights download " + arch + " --force`.");
     }
-    bool ok = expectedPrefix.empty() || actual.compare(0, expectedPrefix.size(), expectedPrefix) == 0;
     const std::vector<std::string> recorded = recordedDigests(path);
+    // Nothing to check against (no hash in the name, no record): accepted.
+    bool ok = (expectedPrefix.empty() && recorded.empty()) ||
+              (!expectedPrefix.empty() && actual.compare(0, expectedPrefix.size(), expectedPrefix) == 0);
     for (const auto& d : recorded) ok = ok || d == actual;
     if (!ok) {
-        std::string should = "the official file's starts with " + expectedPrefix + " (the hash in its name)";
-        if (!recorded.empty()) should += ", and the file imported there had " + recorded.back();
+        std::string should;
+        if (!expectedPrefix.empty()) should = "the official file's starts with " + expectedPrefix + " (the hash in its name)";
+        if (!recorded.empty())
+            should += std::string(should.empty() ? "" : ", and ") + "the file imported there had " + recorded.back();
         throw WeightsError("The cached " + arch + " weights '" + path + "' are damaged: their SHA-256 is " + actual +
                            ", but " + should + ". Download them again with `tstudio weights download " + arch +
                            " --force` (or delete that file and place a good copy there, or import one with `tstudio "

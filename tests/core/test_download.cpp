@@ -174,6 +174,13 @@ TEST(DownloadNames, HashPrefixAsTorchHubReadsIt) {
     EXPECT_EQ(weights::hashPrefixFromFileName("mnasnet0.5_top1_67.823-3ffadce67e.pth"), "3ffadce67e");
     EXPECT_EQ(weights::hashPrefixFromFileName("efficientnet_b0_rwightman-3dd342df.pth"), "3dd342df");
     EXPECT_EQ(weights::hashPrefixFromFileName("weights.pth"), "");
+    // re.search semantics: the first '-' whose hex run ends at a '.'.
+    EXPECT_EQ(weights::hashPrefixFromFileName("a-b-1f.pth"), "1f");
+    EXPECT_EQ(weights::hashPrefixFromFileName("net-ABCD.pth"), "");
+    EXPECT_EQ(weights::hashPrefixFromFileName("x-.pth"), "");
+    // Long names are scanned, not recursed into.
+    EXPECT_EQ(weights::hashPrefixFromFileName(std::string(32000, '-') + "beef.pth"), "beef");
+    EXPECT_EQ(weights::hashPrefixFromFileName("n-" + std::string(2000000, 'a')), "");
 }
 
 TEST_F(Download, DownloadsIntoTheCacheWithItsHashChecked) {
