@@ -784,7 +784,9 @@ private:
                 // so it is written after everything it vouches for. A kill
                 // -9 between any two of these writes leaves a run that
                 // resumes from the previous last.ckpt, re-runs this epoch
-                // (identically on the CPU) and writes it all again:
+                // (identically on the CPU; on a GPU a re-run may differ, and
+                // if it is no new best, best.ckpt/model.tsb keep the killed
+                // attempt's better model) and writes it all again:
                 //  1. best.ckpt, 2. model.tsb (new best only): until last.ckpt
                 //     names this epoch, they are ahead of the record, never
                 //     behind it, so the best model is never lost;
@@ -834,9 +836,9 @@ private:
                 result.bestValLoss = h["val_loss"].get<double>();
             }
         if (fs::exists(m_dir + "/model.tsb")) result.bundlePath = m_dir + "/model.tsb";
-        // A resumed run only sees the files of the epochs it runs itself:
-        // keep what earlier sessions of this run recorded (a kill -9 may
-        // also have come after the last epoch but before this write).
+        // A resumed run only sees the files of the epochs it runs itself
+        // (none when it had nothing left to do): keep what earlier sessions
+        // of this run recorded.
         std::set<std::string> all = m_skipped;
         {
             std::error_code ec;

@@ -80,6 +80,8 @@ TEST(CrashResume, KillNineAfterEveryWriteOfTheFirstTwoEpochsThenResume) {
     const auto started = std::chrono::steady_clock::now();
     test::TempDir tmp;
     test::makeSyntheticDataset(tmp.file("data"), 2, 8, 32, 5, true, 4);
+    // One image that cannot be decoded: skipped by the loader, listed in skipped.json.
+    std::ofstream(tmp.file("data/val/class_b/broken.png"), std::ios::binary) << "\x89PNG\r\n\x1a\nnot really";
     // val_loss keeps falling on this data, so both epochs are best and the
     // writes of a new best (best.ckpt, model.tsb) happen in epoch 1 and 2.
     const nlohmann::json config = {{"data_dir", tmp.file("data")},
@@ -110,6 +112,12 @@ TEST(CrashResume, KillNineAfterEveryWriteOfTheFirstTwoEpochsThenResume) {
     const auto referenceModel = exporting::loadTrainedModel(straight);
     const auto referenceState = weights::stateDictOf(*referenceModel.model);
     const auto referenceCsv = csvWithoutSeconds(straight);
+    const std::string skippedBefore = bytesOf(straight + "/skipped.json");
+    ASSERT_NE(skippedBefore.find("broken.png"), std::string::npos) << skippedBefore;
+    // Resuming a finished run changes nothing it recorded.
+    ASSERT_EQ(shellStatus(tstudio() + " resume " + shellQuote(straight), &out), 0) << out;
+    EXPECT_NE(out.find("already completed"), std::string::npos) << out;
+    EXPECT_EQ(bytesOf(straight + "/skipped.json"), skippedBefore);
 
     int kills = 0;
     for (int k = 1; k <= 40; ++k) {
