@@ -2,13 +2,18 @@
 
 #include "core/common/Error.h"
 
-#include <cerrno>
-#include <cstdio>
 #include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -19,6 +24,11 @@ namespace {
 std::string tempPathFor(const std::string& path) {
     static std::atomic<unsigned> counter{0};
     return path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+}
+
+std::string parentOf(const std::string& path) {
+    const fs::path parent = fs::path(path).parent_path();
+    return parent.empty() ? std::string(".") : parent.string();
 }
 
 void ensureParentExists(const std::string& path) {
@@ -40,7 +50,49 @@ void renameOver(const std::string& tmp, const std::string& path) {
     }
 }
 
+// Some file systems (a few FUSE and network ones) cannot fsync a folder and
+// say so with EINVAL; everything else is a real failure.
+bool unsupportedSync(int err) { return err == EINVAL || err == ENOTSUP || err == EOPNOTSUPP; }
+
+// The fault-injection hook: see TS_FAULT_ABORT_AFTER_WRITES in the header.
+// The variable is read at every write, so a test can set it in-process.
+void afterCompletedWrite() {
+    static std::atomic<long> completed{0};
+    const long n = ++completed;
+    const char* value = std::getenv("TS_FAULT_ABORT_AFTER_WRITES");
+    if (!value || !*value) return;
+    char* end = nullptr;
+    const long k = std::strtol(value, &end, 10);
+    if (end && *end == '\0' && k >= 1 && n == k) {
+        ::kill(::getpid(), SIGKILL);
+        ::_exit(137);  // not reached
+    }
+}
+
 } // namespace
+
+void syncFile(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw IoError("Cannot open '" + path + "' to flush it to disk: " + std::strerror(errno) + ".");
+    const bool ok = ::fsync(fd) == 0;
+    const int err = errno;
+    ::close(fd);
+    if (!ok && !unsupportedSync(err))
+        throw IoError("Cannot flush '" + path + "' to disk: " + std::strerror(err) +
+                      " (disk full or failing?). Check the free space and the disk, then try again.");
+}
+
+void syncDirectory(const std::string& dir) {
+    const std::string d = dir.empty() ? std::string(".") : dir;
+    const int fd = ::open(d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) throw IoError("Cannot open the folder '" + d + "' to flush it to disk: " + std::strerror(errno) + ".");
+    const bool ok = ::fsync(fd) == 0;
+    const int err = errno;
+    ::close(fd);
+    if (!ok && !unsupportedSync(err))
+        throw IoError("Cannot flush the folder '" + d + "' to disk: " + std::strerror(err) +
+                      ". Check the disk, then try again.");
+}
 
 void writeFileAtomic(const std::string& path, const std::string& bytes) {
     writeFileAtomicWith(path, [&](const std::string& tmp) {
@@ -48,10 +100,10 @@ void writeFileAtomic(const std::string& path, const std::string& bytes) {
         if (!f) throw IoError("Cannot write '" + path + "': " + std::strerror(errno) +
                               ". Check the permissions and free space of that folder.");
         const size_t written = bytes.empty() ? 0 : std::fwrite(bytes.data(), 1, bytes.size(), f);
-        const bool ok = written == bytes.size() && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+        const bool ok = written == bytes.size() && std::fflush(f) == 0;
         const int err = errno;
-        std::fclose(f);
-        if (!ok) throw IoError("Cannot write '" + path + "': " + std::strerror(err) + " (disk full?).");
+        const bool closed = std::fclose(f) == 0;
+        if (!ok || !closed) throw IoError("Cannot write '" + path + "': " + std::strerror(err) + " (disk full?).");
     });
 }
 
@@ -60,14 +112,19 @@ void writeFileAtomicWith(const std::string& path, const std::function<void(const
     const std::string tmp = tempPathFor(path);
     try {
         writer(tmp);
+        std::error_code ec;
+        if (!fs::exists(tmp, ec)) throw IoError("Writing '" + path + "' produced no file.");
+        // Whoever wrote it (our own code or a library), the bytes reach the
+        // disk before the rename makes them the file's content.
+        syncFile(tmp);
     } catch (...) {
         std::error_code ec;
         fs::remove(tmp, ec);
         throw;
     }
-    std::error_code ec;
-    if (!fs::exists(tmp, ec)) throw IoError("Writing '" + path + "' produced no file.");
     renameOver(tmp, path);
+    syncDirectory(parentOf(path));
+    afterCompletedWrite();
 }
 
 std::string readFile(const std::string& path) {

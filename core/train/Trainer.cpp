@@ -1,6 +1,7 @@
 #include "core/train/Trainer.h"
 
 #include "core/common/AtomicFile.h"
+#include "core/common/Json.h"
 #include "core/common/Version.h"
 #include "core/data/Augment.h"
 #include "core/data/Dataset.h"
@@ -885,13 +886,24 @@ private:
                                   {"confusion", em.confusion}};
                 m_progress.history.push_back(row);
                 m_progress.epochsDone = epoch;
-                // Order matters for crash safety: the checkpoint holds the
-                // history, so metrics files can always be rebuilt from it.
-                saveCheckpoint(ckptPath(m_dir, "last.ckpt"));
+                // Crash safety: last.ckpt is the commit record of an epoch,
+                // so it is written after everything it vouches for. A kill
+                // -9 between any two of these writes leaves a run that
+                // resumes from the previous last.ckpt, re-runs this epoch
+                // (identically on the CPU; on a GPU a re-run may differ, and
+                // if it is no new best, best.ckpt/model.tsb keep the killed
+                // attempt's better model) and writes it all again:
+                //  1. best.ckpt, 2. model.tsb (new best only): until last.ckpt
+                //     names this epoch, they are ahead of the record, never
+                //     behind it, so the best model is never lost;
+                //  3. last.ckpt: the epoch counts as done;
+                //  4. metrics.jsonl, metrics.csv: rebuilt from last.ckpt's
+                //     history on resume, so they may lag behind it.
                 if (em.isBest) {
                     saveCheckpoint(ckptPath(m_dir, "best.ckpt"));
                     writeBundle(row);
                 }
+                saveCheckpoint(ckptPath(m_dir, "last.ckpt"));
                 writeMetricsFiles();
                 std::ostringstream line;
                 line << std::fixed << std::setprecision(4) << "epoch " << epoch << "/" << m_cfg.epochs
@@ -930,7 +942,24 @@ private:
                 result.bestValLoss = h["val_loss"].get<double>();
             }
         if (fs::exists(m_dir + "/model.tsb")) result.bundlePath = m_dir + "/model.tsb";
-        result.skippedFiles.assign(m_skipped.begin(), m_skipped.end());
+        // A resumed run only sees the files of the epochs it runs itself
+        // (none when it had nothing left to do): keep what earlier sessions
+        // of this run recorded.
+        std::set<std::string> all = m_skipped;
+        {
+            std::error_code ec;
+            if (fs::is_regular_file(m_dir + "/skipped.json", ec)) {
+                try {
+                    const json previous = readJsonFile(m_dir + "/skipped.json", JsonLimits{4, size_t(64) << 20});
+                    if (previous.is_array())
+                        for (const auto& entry : previous)
+                            if (entry.is_string()) all.insert(entry.get<std::string>());
+                } catch (const Error&) {
+                    // A damaged list is replaced by what this session saw.
+                }
+            }
+        }
+        result.skippedFiles.assign(all.begin(), all.end());
         json skipped = result.skippedFiles;
         writeFileAtomic(m_dir + "/skipped.json", skipped.dump(1) + "\n");
         if (!m_skipped.empty())

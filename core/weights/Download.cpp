@@ -1,6 +1,8 @@
 #include "core/weights/Download.h"
 
+#include "core/common/AtomicFile.h"
 #include "core/common/Error.h"
+#include "core/common/Json.h"
 #include "core/common/Sha256.h"
 #include "core/weights/Pretrained.h"
 #include "core/zoo/Registry.h"
@@ -17,7 +19,9 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
-#include <regex>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef TS_VERSION
@@ -58,22 +62,186 @@ std::string placeByHand(const std::string& dest) {
     return "Or download the file another way (e.g. with a browser) and place it at '" + dest + "'.";
 }
 
+// What identifies the version of the file on the server, from the first
+// response of a download; kept beside the .partial for If-Range.
+struct Validator {
+    std::string etag;          // strong ETag, quotes included; empty when none
+    std::string lastModified;  // HTTP date; empty when none
+    int64_t length = -1;       // the whole file's size, when announced
+
+    bool empty() const { return etag.empty() && lastModified.empty(); }
+    // RFC 9110 13.1.5: If-Range takes a strong ETag or a date.
+    std::string ifRange() const { return !etag.empty() ? etag : lastModified; }
+};
+
+std::string validatorPath(const std::string& partial) { return partial + ".validator"; }
+
+// A header value as a validator may hold it: visible ASCII and spaces, not
+// too long; anything else is dropped (never sent back to a server).
+std::string cleanValue(std::string v) {
+    while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ' || v.back() == '\t')) v.pop_back();
+    size_t b = 0;
+    while (b < v.size() && (v[b] == ' ' || v[b] == '\t')) ++b;
+    v.erase(0, b);
+    if (v.size() > 200) return {};
+    for (unsigned char c : v)
+        if (c < 0x20 || c > 0x7e) return {};
+    return v;
+}
+
+// Reads "<partial>.validator"; an absent, oversized or garbled one yields an
+// empty validator, which makes the next attempt start over.
+Validator readValidator(const std::string& partial) {
+    Validator v;
+    std::FILE* f = std::fopen(validatorPath(partial).c_str(), "rb");
+    if (!f) return v;
+    char buf[1024];
+    const size_t n = std::fread(buf, 1, sizeof buf, f);
+    const bool tooBig = n == sizeof buf;
+    std::fclose(f);
+    if (tooBig) return v;
+    std::string text(buf, n), line;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        const size_t nl = text.find('\n', pos);
+        if (nl == std::string::npos) return Validator{};  // cut short: not trusted
+        line = text.substr(pos, nl - pos);
+        pos = nl + 1;
+        const size_t colon = line.find(':');
+        if (colon == std::string::npos) return Validator{};
+        const std::string key = line.substr(0, colon), value = cleanValue(line.substr(colon + 1));
+        if (key == "etag") v.etag = value;
+        else if (key == "last-modified") v.lastModified = value;
+        else if (key == "length") {
+            char* e = nullptr;
+            const long long len = std::strtoll(value.c_str(), &e, 10);
+            v.length = (e && *e == '\0' && !value.empty() && len >= 0) ? len : -1;
+        }
+    }
+    return v;
+}
+
+// Writes the validator beside the .partial: temporary file, fsync, rename
+// (no exception: called from a libcurl callback). Returns false on failure.
+bool writeValidator(const std::string& partial, const Validator& v) noexcept {
+    try {
+        const std::string path = validatorPath(partial), tmp = path + ".tmp";
+        const std::string text = "etag: " + v.etag + "\nlast-modified: " + v.lastModified +
+                                 "\nlength: " + std::to_string(v.length) + "\n";
+        std::FILE* f = std::fopen(tmp.c_str(), "wb");
+        if (!f) return false;
+        bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0 &&
+                  ::fsync(fileno(f)) == 0;
+        ok = std::fclose(f) == 0 && ok;
+        if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+            std::remove(tmp.c_str());
+            return false;
+        }
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+void removeValidator(const std::string& partial) {
+    std::error_code ec;
+    fs::remove(validatorPath(partial), ec);
+}
+
+// The .partial, open and locked (flock, exclusive) for one download.
+class PartialFile {
+public:
+    PartialFile(const std::string& partial, const std::string& dest) : m_path(partial) {
+        // Another download may rename or delete the file between our open()
+        // and our flock(): then the lock is on a file no longer at that
+        // path, and we open again.
+        for (int tries = 0; tries < 10; ++tries) {
+            const int fd = ::open(partial.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+            if (fd < 0)
+                throw IoError("Cannot write '" + partial + "': " + std::strerror(errno) +
+                              ". Check the permissions and free space of that folder.");
+            if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+                const int err = errno;
+                ::close(fd);
+                if (err == EWOULDBLOCK)
+                    throw DownloadError("'" + dest + "' is already being downloaded (its partial file '" + partial +
+                                        "' is locked by another download, in this or another program). Wait for "
+                                        "that download to finish or cancel it, then try again.");
+                throw IoError("Cannot lock '" + partial + "': " + std::strerror(err) + ".");
+            }
+            struct stat opened{}, named{};
+            if (::fstat(fd, &opened) == 0 && ::stat(partial.c_str(), &named) == 0 && opened.st_dev == named.st_dev &&
+                opened.st_ino == named.st_ino) {
+                m_fd = fd;
+                return;
+            }
+            ::close(fd);
+        }
+        throw DownloadError("Cannot download to '" + dest + "': its partial file '" + partial +
+                            "' keeps being replaced by another program. Try again later.");
+    }
+    ~PartialFile() {
+        if (m_fd >= 0) ::close(m_fd);  // releases the lock
+    }
+    PartialFile(const PartialFile&) = delete;
+    PartialFile& operator=(const PartialFile&) = delete;
+
+    int fd() const { return m_fd; }
+    int64_t size() const {
+        struct stat st{};
+        return ::fstat(m_fd, &st) == 0 ? static_cast<int64_t>(st.st_size) : -1;
+    }
+    // Empties the file (a fresh start); errno is kept on failure.
+    bool truncate() { return ::ftruncate(m_fd, 0) == 0 && ::lseek(m_fd, 0, SEEK_SET) == 0; }
+    bool seekToEnd() { return ::lseek(m_fd, 0, SEEK_END) >= 0; }
+    bool writeAll(const char* data, size_t n) {
+        while (n > 0) {
+            const ssize_t w = ::write(m_fd, data, n);
+            if (w < 0) {
+                if (errno == EINTR) continue;
+                return false;
+            }
+            data += w;
+            n -= static_cast<size_t>(w);
+        }
+        return true;
+    }
+    // Deletes the file while it is still locked; a download waiting to open
+    // it sees that the path no longer names the file it locked.
+    void removeFromDisk() {
+        std::error_code ec;
+        fs::remove(m_path, ec);
+        removeValidator(m_path);
+    }
+
+private:
+    std::string m_path;
+    int m_fd = -1;
+};
+
 // One HTTP attempt: state shared with libcurl's callbacks.
 struct Transfer {
     CURL* curl = nullptr;
-    std::FILE* file = nullptr;
+    PartialFile* file = nullptr;
+    std::string partial;
     const DownloadOptions* options = nullptr;
     Feedback* feedback = nullptr;
     std::string what;             // "Downloading <file>", for Feedback
     int64_t offset = 0;           // bytes already in the .partial when the attempt started
     int64_t received = 0;         // bytes written by this attempt
     int64_t totalBytes = -1;
+    int64_t limit = -1;           // most bytes the whole file may have
     int64_t rangeStart = -1;      // from Content-Range of the last response
     int64_t rangeTotal = -1;
+    Validator sent;               // what If-Range carried (resumed attempts)
+    Validator got;                // from the last response's headers
     long status = 0;
     bool started = false;
     bool cancelled = false;
     bool badRange = false;
+    bool oversize = false;        // more bytes than `limit`, or announced so
+    bool wrongSize = false;       // the server's size is not expectedBytes
+    bool validatorFailed = false;
     int ioErrno = 0;
     Clock::time_point startTime = Clock::now();
     Clock::time_point lastReport{};
@@ -107,12 +275,19 @@ size_t onHeader(char* data, size_t size, size_t count, void* user) {
     if (lower.rfind("http/", 0) == 0) {  // a new response (after a redirect or 100-continue)
         t->rangeStart = -1;
         t->rangeTotal = -1;
+        t->got = Validator{};
     } else if (lower.rfind("content-range:", 0) == 0) {
         long long start = -1, end = -1, total = -1;
         if (std::sscanf(lower.c_str() + 14, " bytes %lld-%lld/%lld", &start, &end, &total) >= 2) {
             t->rangeStart = start;
             t->rangeTotal = total;
         }
+    } else if (lower.rfind("etag:", 0) == 0) {
+        const std::string v = cleanValue(line.substr(5));
+        // A weak ETag ("W/...") cannot guard a range (RFC 9110 13.1.5).
+        t->got.etag = (v.size() >= 2 && v.front() == '"' && v.back() == '"') ? v : std::string();
+    } else if (lower.rfind("last-modified:", 0) == 0) {
+        t->got.lastModified = cleanValue(line.substr(14));
     }
     return n;
 }
@@ -127,28 +302,51 @@ size_t onData(char* data, size_t size, size_t count, void* user) {
         curl_off_t length = -1;
         curl_easy_getinfo(t->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
         if (t->status == 206) {
-            if (t->rangeStart != t->offset) {
+            // A range of another version of the file would be spliced on:
+            // the server must name the version we asked for (or none).
+            const bool otherVersion = !t->got.etag.empty() && !t->sent.etag.empty() && t->got.etag != t->sent.etag;
+            if (t->rangeStart != t->offset || otherVersion) {
                 t->badRange = true;
                 return 0;
             }
-            t->totalBytes = t->rangeTotal >= 0 ? t->rangeTotal : (length >= 0 ? t->offset + length : -1);
+            t->totalBytes = t->rangeTotal >= 0 ? t->rangeTotal : (length >= 0 ? t->offset + length : t->sent.length);
         } else {
-            // The server ignored the Range request and sends the whole file.
-            if (t->offset > 0) {
-                if (std::fflush(t->file) != 0 || ::ftruncate(fileno(t->file), 0) != 0 || std::fseek(t->file, 0, SEEK_SET) != 0) {
+            // The whole file: the first attempt, a server that ignores Range,
+            // or If-Range saying the file changed. Start the .partial over,
+            // and remember this version for a later resume.
+            removeValidator(t->partial);
+            if (t->offset > 0 || t->file->size() > 0) {
+                if (!t->file->truncate()) {
                     t->ioErrno = errno;
                     return 0;
                 }
                 t->offset = 0;
             }
             t->totalBytes = length;
+            Validator v = t->got;
+            v.length = length;
+            if (!v.empty() && !writeValidator(t->partial, v)) {
+                t->validatorFailed = true;
+                t->ioErrno = errno ? errno : EIO;
+                return 0;
+            }
         }
+        const int64_t expected = t->options->expectedBytes;
+        if (expected > 0 && t->totalBytes >= 0 && t->totalBytes != expected) {
+            t->wrongSize = true;
+            return 0;
+        }
+        t->limit = expected > 0 ? expected : (t->totalBytes >= 0 ? t->totalBytes : t->options->maxBytes);
     }
     if (t->feedback && t->feedback->isCancelled()) {
         t->cancelled = true;
         return 0;
     }
-    if (n > 0 && std::fwrite(data, 1, n, t->file) != n) {
+    if (t->limit >= 0 && t->offset + t->received + static_cast<int64_t>(n) > t->limit) {
+        t->oversize = true;
+        return 0;
+    }
+    if (n > 0 && !t->file->writeAll(data, n)) {
         t->ioErrno = errno ? errno : EIO;
         return 0;
     }
@@ -170,37 +368,40 @@ int onTransferInfo(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
     return 0;
 }
 
-int64_t fileSize(const std::string& path) {
-    std::error_code ec;
-    const auto size = fs::file_size(path, ec);
-    return ec ? -1 : static_cast<int64_t>(size);
-}
-
 std::string lowerHex(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
     return s;
 }
 
+std::string bytesText(int64_t n) { return std::to_string(n) + " bytes"; }
+
 enum class AttemptResult { Done, RangeRejected };
 
-// Runs one GET into `partial`, resuming from its current size when asked.
-AttemptResult attempt(const std::string& url, const std::string& dest, const std::string& partial, bool resume,
-                      const DownloadOptions& options, Feedback* feedback) {
+// Runs one GET into the locked `file`: from its end, with If-Range, when
+// `validator` names the version its bytes came from; otherwise from zero.
+AttemptResult attempt(const std::string& url, const std::string& dest, const std::string& partial, PartialFile& file,
+                      const Validator& validator, const DownloadOptions& options, Feedback* feedback) {
     Transfer t;
+    t.file = &file;
+    t.partial = partial;
     t.options = &options;
     t.feedback = feedback;
     t.what = "Downloading " + fs::path(dest).filename().string();
-    t.offset = resume ? std::max<int64_t>(0, fileSize(partial)) : 0;
-    t.file = std::fopen(partial.c_str(), t.offset > 0 ? "ab" : "wb");
-    if (!t.file)
-        throw IoError("Cannot write '" + partial + "': " + std::strerror(errno) +
-                      ". Check the permissions and free space of that folder.");
+    t.sent = validator;
+    const bool resuming = !validator.empty() && file.size() > 0;
+    if (resuming) {
+        if (!file.seekToEnd())
+            throw IoError("Cannot write '" + partial + "': " + std::strerror(errno) + ".");
+        t.offset = std::max<int64_t>(0, file.size());
+    } else {
+        removeValidator(partial);
+        if (!file.truncate())
+            throw IoError("Cannot write '" + partial + "': " + std::strerror(errno) +
+                          ". Check the permissions and free space of that folder.");
+    }
 
     std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
-    if (!curl) {
-        std::fclose(t.file);
-        throw DownloadError("Cannot download " + url + ": libcurl failed to start. " + placeByHand(dest));
-    }
+    if (!curl) throw DownloadError("Cannot download " + url + ": libcurl failed to start. " + placeByHand(dest));
     t.curl = curl.get();
     char errorBuffer[CURL_ERROR_SIZE] = {0};
     const std::string range = std::to_string(t.offset) + "-";
@@ -221,7 +422,15 @@ AttemptResult attempt(const std::string& url, const std::string& dest, const std
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options.stallTimeoutS);
     // Set by hand rather than CURLOPT_RESUME_FROM, so that a server that
     // ignores ranges (200 + whole file) restarts the file instead of failing.
-    if (t.offset > 0) curl_easy_setopt(c, CURLOPT_RANGE, range.c_str());
+    // If-Range: the server sends the range only if the file is still the
+    // version the .partial holds, and the whole (new) file otherwise.
+    std::unique_ptr<curl_slist, void (*)(curl_slist*)> headers(nullptr, curl_slist_free_all);
+    const std::string ifRange = "If-Range: " + validator.ifRange();
+    if (t.offset > 0) {
+        curl_easy_setopt(c, CURLOPT_RANGE, range.c_str());
+        headers.reset(curl_slist_append(nullptr, ifRange.c_str()));
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+    }
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, onHeader);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, onData);
@@ -233,25 +442,17 @@ AttemptResult attempt(const std::string& url, const std::string& dest, const std
 
     const CURLcode code = curl_easy_perform(c);
     if (!t.started || t.status == 0) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &t.status);
-    const bool flushed = std::fflush(t.file) == 0;
-    const int flushErrno = errno;
-    std::fclose(t.file);
 
-    // A failed attempt that received nothing leaves no empty .partial behind.
-    const auto dropIfEmpty = [&] {
-        std::error_code ec;
-        if (fileSize(partial) == 0) fs::remove(partial, ec);
-    };
     if (t.cancelled || code == CURLE_ABORTED_BY_CALLBACK) {
-        dropIfEmpty();
+        if (file.size() == 0) file.removeFromDisk();  // nothing worth keeping
         throw Cancelled();
     }
-    if (t.ioErrno != 0 || !flushed)
-        throw IoError("Cannot write '" + partial + "': " + std::strerror(t.ioErrno ? t.ioErrno : flushErrno) +
-                      " (disk full?). Free some space and run the download again.");
+    if (t.ioErrno != 0)
+        throw IoError("Cannot write '" + (t.validatorFailed ? validatorPath(partial) : partial) + "': " +
+                      std::strerror(t.ioErrno) + " (disk full?). Free some space and run the download again.");
     if (t.status == 416 && t.offset > 0) return AttemptResult::RangeRejected;
     if (t.status >= 400) {
-        dropIfEmpty();
+        if (file.size() == 0) file.removeFromDisk();
         const std::string reason = reasonPhrase(t.status);
         throw DownloadError("Cannot download " + url + ": the server answered HTTP " + std::to_string(t.status) +
                             (reason.empty() ? "" : " (" + reason + ")") +
@@ -259,11 +460,27 @@ AttemptResult attempt(const std::string& url, const std::string& dest, const std
                             placeByHand(dest));
     }
     if (t.badRange) return AttemptResult::RangeRejected;
-    if (code != CURLE_OK) {
-        dropIfEmpty();
-        const std::string detail = errorBuffer[0] ? std::string(errorBuffer) : std::string(curl_easy_strerror(code));
+    if (t.wrongSize || t.oversize) {
+        file.removeFromDisk();
+        const std::string what =
+            t.wrongSize ? "announced a file of " + bytesText(t.totalBytes) + ", but it should have " +
+                              bytesText(options.expectedBytes)
+                        : "sent more than the " + bytesText(t.limit) +
+                              (options.expectedBytes > 0 ? " the file should have"
+                               : t.totalBytes >= 0   ? " it announced"
+                                                     : " accepted without a known size (DownloadOptions::maxBytes)");
+        throw DownloadError("Cannot download " + url + " (HTTP " + std::to_string(t.status) + "): the server " + what +
+                            ". It is not the expected file; the bytes received were deleted. Check the URL or mirror "
+                            "(TS_WEIGHTS_MIRROR) and try again later. " + placeByHand(dest));
+    }
+    const int64_t have = std::max<int64_t>(0, file.size());
+    const bool resumable = !readValidator(partial).empty();
+    const int64_t whole = options.expectedBytes > 0 ? options.expectedBytes : t.totalBytes;
+    if (code != CURLE_OK || (whole >= 0 && have < whole)) {
+        const std::string detail = code != CURLE_OK
+                                       ? (errorBuffer[0] ? std::string(errorBuffer) : std::string(curl_easy_strerror(code)))
+                                       : "the transfer ended after " + bytesText(have) + " of " + bytesText(whole);
         const std::string status = t.status > 0 ? "HTTP " + std::to_string(t.status) : "no HTTP response";
-        const int64_t have = std::max<int64_t>(0, fileSize(partial));
         std::string advice;
         switch (code) {
         case CURLE_COULDNT_RESOLVE_HOST:
@@ -278,9 +495,16 @@ AttemptResult attempt(const std::string& url, const std::string& dest, const std
             break;
         default: advice = "The transfer was interrupted.";
         }
-        if (have > 0)
+        if (have > 0 && resumable) {
             advice += " The " + std::to_string(have) + " bytes received so far are kept in '" + partial +
                       "'; running the download again resumes from there.";
+        } else {
+            if (have > 0)
+                advice += " The server names no version of the file (no ETag or Last-Modified header), so the " +
+                          std::to_string(have) + " bytes received cannot be resumed safely and were deleted; the "
+                          "next attempt starts over.";
+            file.removeFromDisk();
+        }
         throw DownloadError("Cannot download " + url + " (" + status + "): " + detail + ". " + advice + " " +
                             placeByHand(dest));
     }
@@ -291,11 +515,16 @@ AttemptResult attempt(const std::string& url, const std::string& dest, const std
 } // namespace
 
 std::string hashPrefixFromFileName(const std::string& fileName) {
-    // torch.hub: HASH_REGEX = r'-([a-f0-9]*)\.'
-    static const std::regex hashRegex(R"(-([a-f0-9]*)\.)");
-    std::smatch m;
-    if (!std::regex_search(fileName, m, hashRegex)) return {};
-    return m[1].str();
+    // torch.hub: re.search(r'-([a-f0-9]*)\.', name), by hand: the first '-'
+    // followed by lowercase hex digits (maybe none) and a '.'.
+    for (size_t dash = fileName.find('-'); dash != std::string::npos; dash = fileName.find('-', dash + 1)) {
+        size_t end = dash + 1;
+        while (end < fileName.size() && ((fileName[end] >= '0' && fileName[end] <= '9') ||
+                                         (fileName[end] >= 'a' && fileName[end] <= 'f')))
+            ++end;
+        if (end < fileName.size() && fileName[end] == '.') return fileName.substr(dash + 1, end - dash - 1);
+    }
+    return {};
 }
 
 std::string downloadWeights(const std::string& url, const std::string& destPath, const DownloadOptions& options,
@@ -310,17 +539,19 @@ std::string downloadWeights(const std::string& url, const std::string& destPath,
     std::string expected = lowerHex(options.sha256Prefix);
     if (expected.empty() && options.checkHashInFileName) expected = hashPrefixFromFileName(dest.filename().string());
     if (expected.size() > 64 || expected.find_first_not_of("0123456789abcdef") != std::string::npos)
-        throw ConfigError("The expected SHA-256 '" + options.sha256Prefix + "' for " + url + " is not a hex digest.");
+        throw ConfigError("The expected SHA-256 '" + printable(options.sha256Prefix) + "' for " + url +
+                          " is not a hex digest.");
 
     const std::string partial = destPath + ".partial";
-    if (!options.resume) fs::remove(partial, ec);
+    PartialFile file(partial, destPath);  // locked until this function returns
+    Validator validator = options.resume ? readValidator(partial) : Validator{};
+    if (validator.length >= 0 && file.size() > validator.length) validator = Validator{};  // cannot be that file
 
-    AttemptResult result = attempt(url, destPath, partial, options.resume, options, feedback);
+    AttemptResult result = attempt(url, destPath, partial, file, validator, options, feedback);
     if (result == AttemptResult::RangeRejected) {
         // The .partial does not fit the file on the server (complete already,
-        // or the file changed): start over once.
-        fs::remove(partial, ec);
-        result = attempt(url, destPath, partial, false, options, feedback);
+        // or another version): start over once.
+        result = attempt(url, destPath, partial, file, Validator{}, options, feedback);
         if (result == AttemptResult::RangeRejected)
             throw DownloadError("Cannot download " + url + ": the server keeps rejecting the requested byte range. " +
                                 placeByHand(destPath));
@@ -329,18 +560,24 @@ std::string downloadWeights(const std::string& url, const std::string& destPath,
     if (!expected.empty()) {
         const std::string actual = sha256File(partial);
         if (actual.compare(0, expected.size(), expected) != 0) {
-            fs::remove(partial, ec);
+            file.removeFromDisk();
             throw DownloadError("The file downloaded from " + url + " (HTTP 200) has SHA-256 " + actual +
                                 ", but it should start with " + expected +
                                 ": the download is corrupt or the server sent another file. It was deleted; run the "
                                 "download again. " + placeByHand(destPath));
         }
     }
+    // Durable before it is visible under its final name.
+    if (::fsync(file.fd()) != 0)
+        throw IoError("Cannot flush the finished download '" + partial + "' to disk: " + std::strerror(errno) +
+                      ". Check the free space and the disk, then run the download again.");
     fs::rename(partial, destPath, ec);
     if (ec) {
         throw IoError("Cannot move the finished download '" + partial + "' to '" + destPath + "': " + ec.message() +
                       ". Check the permissions of that folder.");
     }
+    removeValidator(partial);
+    syncDirectory(dest.has_parent_path() ? dest.parent_path().string() : std::string("."));
     return destPath;
 }
 
@@ -358,7 +595,11 @@ std::string downloadOfficialWeights(const std::string& arch, Feedback* feedback,
         if (base.back() != '/') base += '/';
         url = base + zoo::weightsFileName(info);
     }
-    return downloadWeights(url, dest, options, feedback);
+    downloadWeights(url, dest, options, feedback);
+    // The official file is in place and verified by the hash in its name: a
+    // record left by an earlier import no longer describes it.
+    fs::remove(cachedWeightsRecordPath(dest), ec);
+    return dest;
 }
 
 } // namespace ts::weights

@@ -8,9 +8,15 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <thread>
+#include <vector>
 
 namespace fs = std::filesystem;
 using namespace ts;
@@ -49,6 +55,124 @@ TEST(AtomicFile, UnwritableTargetNamesThePath) {
         FAIL() << "expected IoError";
     } catch (const IoError& e) {
         EXPECT_NE(std::string(e.what()).find("/proc/definitely/not"), std::string::npos) << e.what();
+    }
+}
+
+namespace {
+
+// Helper run in a child process (see the two tests below): writes
+// a, b (writeFileAtomicWith, its writer never fsyncs), c, d into
+// $TS_TEST_ATOMIC_DIR. Skipped when that variable is unset.
+void writeFourFiles(const std::string& dir) {
+    writeFileAtomic(dir + "/a", "first");
+    writeFileAtomicWith(dir + "/b", [](const std::string& tmp) {
+        std::FILE* f = std::fopen(tmp.c_str(), "wb");
+        ASSERT_NE(f, nullptr);
+        std::fputs("second", f);
+        std::fclose(f);
+    });
+    writeFileAtomic(dir + "/c", "third");
+    writeFileAtomic(dir + "/d", "fourth");
+}
+
+// Runs this test binary's AtomicFileChild test with `env` before it; returns
+// the shell's status for it (128 + N when killed by signal N).
+int runChild(const std::string& env, std::string* output) {
+    const std::string self = fs::read_symlink("/proc/self/exe").string();
+    std::string out;
+    test::runCommand("{ (" + env + " " + test::shellQuote(self) +
+                         " --gtest_filter=AtomicFileChild.WritesFourFiles) 2>&1; echo \"child-status=$?\"; }",
+                     &out);
+    if (output) *output = out;
+    const auto at = out.rfind("child-status=");
+    return at == std::string::npos ? -1 : std::atoi(out.c_str() + at + 13);
+}
+
+} // namespace
+
+TEST(AtomicFileChild, WritesFourFiles) {
+    const char* dir = std::getenv("TS_TEST_ATOMIC_DIR");
+    if (!dir) GTEST_SKIP() << "only run as a child of the AtomicFile tests";
+    writeFourFiles(dir);
+}
+
+TEST(AtomicFile, FaultInjectionKillsTheProcessRightAfterTheKthWrite) {
+    for (const int k : {1, 3}) {
+        test::TempDir dir;
+        std::string output;
+        const int rc = runChild("TS_TEST_ATOMIC_DIR=" + test::shellQuote(dir.path()) +
+                                    " TS_FAULT_ABORT_AFTER_WRITES=" + std::to_string(k),
+                                &output);
+        EXPECT_EQ(rc, 128 + SIGKILL) << "k=" << k << ": " << output;  // the shell's code for a SIGKILLed child
+        const std::vector<std::string> names = {"a", "b", "c", "d"};
+        for (int i = 0; i < 4; ++i)
+            EXPECT_EQ(fs::exists(dir.file(names[i])), i < k) << "k=" << k << " file " << names[i];
+        if (k == 3) EXPECT_EQ(readFile(dir.file("c")), "third");
+        for (const auto& e : fs::directory_iterator(dir.path()))
+            EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << "temporary file left: " << e.path();
+    }
+    // Unset, zero or garbage: no fault.
+    for (const std::string value : {"", "0", "x3"}) {
+        test::TempDir dir;
+        std::string output;
+        EXPECT_EQ(runChild("TS_TEST_ATOMIC_DIR=" + test::shellQuote(dir.path()) + " TS_FAULT_ABORT_AFTER_WRITES=" +
+                               test::shellQuote(value),
+                           &output),
+                  0)
+            << "'" << value << "': " << output;
+        EXPECT_TRUE(fs::exists(dir.file("d")));
+    }
+}
+
+TEST(AtomicFile, FsyncsTheFileBeforeTheRenameAndTheFolderAfterIt) {
+    if (test::runCommand("strace -o /dev/null true") != 0) GTEST_SKIP() << "strace is absent or not permitted here";
+    test::TempDir dir;
+    fs::create_directories(dir.file("out"));
+    const std::string log = dir.file("strace.log");
+    std::string output;
+    ASSERT_EQ(runChild("TS_TEST_ATOMIC_DIR=" + test::shellQuote(dir.file("out")) +
+                           " strace -f -e trace=openat,fsync,fdatasync,rename,renameat,renameat2 -o " +
+                           test::shellQuote(log),
+                       &output),
+              0)
+        << output;
+    // For each file: openat(tmp) = fd, fsync(fd) of a descriptor opened on the
+    // tmp path, rename(tmp, file), openat(folder, O_DIRECTORY) = dfd, fsync(dfd).
+    std::ifstream in(log);
+    std::string line;
+    std::map<std::string, std::string> fdPath;  // "pid fd" -> path opened
+    std::map<std::string, std::vector<std::string>> events;  // per final file, in order
+    const std::string out = dir.file("out");
+    std::string lastRenamed;
+    while (std::getline(in, line)) {
+        std::istringstream ls(line);
+        std::string pid;
+        ls >> pid;
+        const auto q1 = line.find('"'), q2 = q1 == std::string::npos ? q1 : line.find('"', q1 + 1);
+        const std::string path = q1 != std::string::npos && q2 != std::string::npos ? line.substr(q1 + 1, q2 - q1 - 1) : "";
+        const auto eq = line.rfind("= ");
+        const std::string ret = eq == std::string::npos ? "" : line.substr(eq + 2);
+        if (line.find("openat(") != std::string::npos && !ret.empty() && ret[0] != '-') {
+            fdPath[pid + " " + ret.substr(0, ret.find(' '))] = path;
+        } else if (line.find("fsync(") != std::string::npos) {
+            const auto open = line.find("fsync(") + 6;
+            const std::string fd = line.substr(open, line.find(')', open) - open);
+            const std::string p = fdPath[pid + " " + fd];
+            if (p.rfind(out + "/", 0) == 0) {
+                const std::string base = fs::path(p).filename().string();
+                events[base.substr(0, base.find(".tmp-"))].push_back("fsync-file");
+            } else if (p == out && !lastRenamed.empty()) {
+                events[lastRenamed].push_back("fsync-folder");
+            }
+        } else if (line.find("rename") != std::string::npos && path.rfind(out + "/", 0) == 0) {
+            const std::string base = fs::path(path).filename().string();
+            lastRenamed = base.substr(0, base.find(".tmp-"));
+            events[lastRenamed].push_back("rename");
+        }
+    }
+    for (const std::string name : {"a", "b", "c", "d"}) {
+        const std::vector<std::string> expected = {"fsync-file", "rename", "fsync-folder"};
+        EXPECT_EQ(events[name], expected) << "file " << name << "; strace log: " << log;
     }
 }
 

@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -126,6 +127,13 @@ protected:
 
     std::string cachePath(const std::string& name) const { return paths::weightsCacheDir() + "/" + name; }
 
+    // What the downloader keeps beside a .partial of `bytes` served here
+    // (the server's ETag is the first 16 hex digits of the SHA-256).
+    static std::string validatorFor(const std::string& bytes) {
+        return "etag: \"" + sha256Hex(bytes).substr(0, 16) + "\"\nlast-modified: \nlength: " +
+               std::to_string(bytes.size()) + "\n";
+    }
+
     static std::unique_ptr<test::TempDir> s_dir;
     static pid_t s_serverPid;
     static std::string s_base;
@@ -166,6 +174,13 @@ TEST(DownloadNames, HashPrefixAsTorchHubReadsIt) {
     EXPECT_EQ(weights::hashPrefixFromFileName("mnasnet0.5_top1_67.823-3ffadce67e.pth"), "3ffadce67e");
     EXPECT_EQ(weights::hashPrefixFromFileName("efficientnet_b0_rwightman-3dd342df.pth"), "3dd342df");
     EXPECT_EQ(weights::hashPrefixFromFileName("weights.pth"), "");
+    // re.search semantics: the first '-' whose hex run ends at a '.'.
+    EXPECT_EQ(weights::hashPrefixFromFileName("a-b-1f.pth"), "1f");
+    EXPECT_EQ(weights::hashPrefixFromFileName("net-ABCD.pth"), "");
+    EXPECT_EQ(weights::hashPrefixFromFileName("x-.pth"), "");
+    // Long names are scanned, not recursed into.
+    EXPECT_EQ(weights::hashPrefixFromFileName(std::string(32000, '-') + "beef.pth"), "beef");
+    EXPECT_EQ(weights::hashPrefixFromFileName("n-" + std::string(2000000, 'a')), "");
 }
 
 TEST_F(Download, DownloadsIntoTheCacheWithItsHashChecked) {
@@ -230,11 +245,163 @@ TEST_F(Download, CutTransferResumesWithARangeRequest) {
     EXPECT_EQ(readFile(dest), bytes);
     EXPECT_FALSE(fs::exists(dest + ".partial"));
     bool sawRange = false;
+    const std::string etag = "\"" + sha256Hex(bytes).substr(0, 16) + "\"";
     for (const auto& entry : serverLog())
         if (entry["path"] == "/files/" + name && entry["range"] == "bytes=" + std::to_string(cut) + "-" &&
-            entry["status"] == 206)
+            entry["status"] == 206) {
             sawRange = true;
+            EXPECT_EQ(entry["if_range"], etag) << "the range was not guarded by the first response's ETag";
+        }
     EXPECT_TRUE(sawRange) << "no Range request reached the server";
+    EXPECT_FALSE(fs::exists(dest + ".partial.validator"));
+}
+
+TEST_F(Download, ChangedRemoteFileRestartsInsteadOfSplicing) {
+    // No hash in the name: only If-Range stands between the old bytes and a
+    // spliced file.
+    const std::string before = randomBytes(400000, 21), after = randomBytes(400000, 22);
+    const std::string name = serve("changing.pth", before);
+    const std::string dest = cachePath(name);
+    const int64_t cut = 150000;
+    EXPECT_THROW(weights::downloadWeights(s_base + "/drop/" + std::to_string(cut) + "/" + name, dest), DownloadError);
+    ASSERT_EQ(static_cast<int64_t>(fs::file_size(dest + ".partial")), cut);
+    ASSERT_TRUE(fs::exists(dest + ".partial.validator"));
+    EXPECT_TRUE(contains(readFile(dest + ".partial.validator"), sha256Hex(before).substr(0, 16)));
+
+    serve(name, after);  // the file changes on the server
+    EXPECT_EQ(weights::downloadWeights(s_base + "/files/" + name, dest), dest);
+    EXPECT_EQ(readFile(dest), after) << "old and new bytes were spliced";
+    bool sawRestart = false;
+    for (const auto& entry : serverLog())
+        if (entry["path"] == "/files/" + name && entry["range"] == "bytes=" + std::to_string(cut) + "-") {
+            EXPECT_EQ(entry["if_range"], "\"" + sha256Hex(before).substr(0, 16) + "\"");
+            EXPECT_EQ(entry["status"], 200);
+            sawRestart = true;
+        }
+    EXPECT_TRUE(sawRestart) << "the resumed request carried no Range/If-Range";
+    EXPECT_FALSE(fs::exists(dest + ".partial"));
+    EXPECT_FALSE(fs::exists(dest + ".partial.validator"));
+}
+
+TEST_F(Download, WeakEtagResumesWithTheLastModifiedDate) {
+    const std::string bytes = randomBytes(300000, 23);
+    const std::string name = serveHashed("weak", bytes);
+    const std::string dest = cachePath(name);
+    EXPECT_THROW(weights::downloadWeights(s_base + "/drop/100000/" + name + "?etag=weak", dest), DownloadError);
+    ASSERT_EQ(fs::file_size(dest + ".partial"), 100000u);
+    EXPECT_EQ(weights::downloadWeights(s_base + "/files/" + name + "?etag=weak", dest), dest);
+    EXPECT_EQ(readFile(dest), bytes);
+    bool resumed = false;
+    for (const auto& entry : serverLog())
+        if (entry["path"] == "/files/" + name + "?etag=weak" && entry["status"] == 206) {
+            resumed = true;
+            const std::string ifRange = entry["if_range"].is_string() ? entry["if_range"].get<std::string>() : "";
+            EXPECT_TRUE(contains(ifRange, "GMT")) << "If-Range must be the date, not a weak ETag: " << ifRange;
+        }
+    EXPECT_TRUE(resumed);
+}
+
+TEST_F(Download, ServerNamingNoVersionIsNeverResumed) {
+    const std::string bytes = randomBytes(300000, 24);
+    const std::string name = serveHashed("anon", bytes);
+    const std::string dest = cachePath(name);
+    try {
+        weights::downloadWeights(s_base + "/drop/120000/" + name + "?validators=none", dest);
+        FAIL() << "a cut transfer was accepted";
+    } catch (const DownloadError& e) {
+        EXPECT_TRUE(contains(e.what(), "no ETag or Last-Modified")) << e.what();
+        EXPECT_TRUE(contains(e.what(), "starts over")) << e.what();
+    }
+    EXPECT_FALSE(fs::exists(dest + ".partial")) << "bytes that cannot be resumed safely were kept";
+    EXPECT_EQ(weights::downloadWeights(s_base + "/files/" + name + "?validators=none", dest), dest);
+    EXPECT_EQ(readFile(dest), bytes);
+    for (const auto& entry : serverLog())
+        if (entry["path"] == "/files/" + name + "?validators=none") EXPECT_TRUE(entry["range"].is_null()) << entry.dump();
+}
+
+TEST_F(Download, BytesAreCappedAtTheExpectedSize) {
+    const std::string bytes = randomBytes(200000, 25);
+    const std::string name = serve("capped.pth", bytes);  // no hash in the name: the size alone must stop it
+    const std::string dest = cachePath(name);
+    weights::DownloadOptions known;
+    known.expectedBytes = static_cast<int64_t>(bytes.size());
+    // No Content-Length, 5000 bytes too many.
+    try {
+        weights::downloadWeights(s_base + "/files/" + name + "?extra=5000", dest, known);
+        FAIL() << "an oversize body was accepted";
+    } catch (const DownloadError& e) {
+        EXPECT_TRUE(contains(e.what(), "sent more than the 200000 bytes")) << e.what();
+        EXPECT_TRUE(contains(e.what(), dest)) << e.what();
+    }
+    EXPECT_FALSE(fs::exists(dest));
+    EXPECT_FALSE(fs::exists(dest + ".partial"));
+    // A Content-Length larger than the known size is refused before any byte is kept.
+    try {
+        weights::downloadWeights(s_base + "/files/" + name + "?extra=5000&length=1", dest, known);
+        FAIL() << "an announced oversize body was accepted";
+    } catch (const DownloadError& e) {
+        EXPECT_TRUE(contains(e.what(), "announced a file of 205000 bytes, but it should have 200000 bytes")) << e.what();
+    }
+    EXPECT_FALSE(fs::exists(dest + ".partial"));
+    // Resumed: the server's own total (Content-Range) caps the body.
+    EXPECT_THROW(weights::downloadWeights(s_base + "/drop/50000/" + name, dest), DownloadError);
+    ASSERT_EQ(fs::file_size(dest + ".partial"), 50000u);
+    try {
+        weights::downloadWeights(s_base + "/files/" + name + "?extra=7000", dest);
+        FAIL() << "a range longer than the file was accepted";
+    } catch (const DownloadError& e) {
+        EXPECT_TRUE(contains(e.what(), "sent more than the 200000 bytes it announced")) << e.what();
+    }
+    EXPECT_FALSE(fs::exists(dest));
+    EXPECT_FALSE(fs::exists(dest + ".partial"));
+    // Without any known size, maxBytes is the cap.
+    weights::DownloadOptions small;
+    small.maxBytes = 100000;
+    EXPECT_THROW(weights::downloadWeights(s_base + "/files/" + name + "?extra=1", dest, small), DownloadError);
+    // And the right size passes.
+    EXPECT_EQ(weights::downloadWeights(s_base + "/files/" + name, dest, known), dest);
+    EXPECT_EQ(readFile(dest), bytes);
+}
+
+TEST_F(Download, SecondDownloadOfTheSameFileIsRefusedWhileTheFirstRuns) {
+    const std::string bytes = randomBytes(1536 * 1024, 26);
+    const std::string name = serveHashed("locked", bytes);
+    const std::string dest = cachePath(name);
+    std::atomic<bool> firstRunning{false};
+    std::string firstError;
+    std::thread first([&] {
+        weights::DownloadOptions options;
+        options.progressIntervalMs = 0;
+        options.onProgress = [&](const weights::DownloadProgress& p) {
+            if (p.bytes > 0) firstRunning = true;
+        };
+        try {
+            weights::downloadWeights(s_base + "/slow/" + name, dest, options);
+        } catch (const std::exception& e) {
+            firstError = e.what();
+        }
+    });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!firstRunning && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_TRUE(firstRunning);
+    try {
+        weights::downloadWeights(s_base + "/files/" + name, dest);
+        ADD_FAILURE() << "two downloads of the same file ran at once";
+    } catch (const DownloadError& e) {
+        EXPECT_TRUE(contains(e.what(), "already being downloaded")) << e.what();
+        EXPECT_TRUE(contains(e.what(), dest + ".partial")) << e.what();
+    }
+    // From another process too (flock is per open file, not per thread).
+    std::string output;
+    const int rc = test::runCommand("/usr/bin/flock --nonblock " + test::shellQuote(dest + ".partial") + " true", &output);
+    EXPECT_NE(rc, 0) << "another process could lock the .partial: " << output;
+    first.join();
+    EXPECT_EQ(firstError, "");
+    EXPECT_EQ(readFile(dest), bytes);
+    EXPECT_FALSE(fs::exists(dest + ".partial"));
+    // Once it is done, the same file downloads again without complaint.
+    EXPECT_EQ(weights::downloadWeights(s_base + "/files/" + name, dest), dest);
 }
 
 TEST_F(Download, ServerIgnoringRangeRestartsTheFile) {
@@ -243,8 +410,13 @@ TEST_F(Download, ServerIgnoringRangeRestartsTheFile) {
     const std::string dest = cachePath(name);
     fs::create_directories(fs::path(dest).parent_path());
     writeFileAtomic(dest + ".partial", randomBytes(1000, 99));  // stale bytes that must not survive
+    writeFileAtomic(dest + ".partial.validator", validatorFor(bytes));  // so that a Range is sent
     EXPECT_EQ(weights::downloadWeights(s_base + "/norange/" + name, dest), dest);
     EXPECT_EQ(readFile(dest), bytes);
+    bool sentRange = false;
+    for (const auto& entry : serverLog())
+        if (entry["path"] == "/norange/" + name && entry["range"] == "bytes=1000-") sentRange = true;
+    EXPECT_TRUE(sentRange);
 }
 
 TEST_F(Download, CompletePartialIsFetchedAgainAfter416) {
@@ -253,8 +425,26 @@ TEST_F(Download, CompletePartialIsFetchedAgainAfter416) {
     const std::string dest = cachePath(name);
     fs::create_directories(fs::path(dest).parent_path());
     writeFileAtomic(dest + ".partial", bytes);
+    writeFileAtomic(dest + ".partial.validator", validatorFor(bytes));
     EXPECT_EQ(weights::downloadWeights(s_base + "/files/" + name, dest), dest);
     EXPECT_EQ(readFile(dest), bytes);
+    bool saw416 = false;
+    for (const auto& entry : serverLog())
+        if (entry["path"] == "/files/" + name && entry["status"] == 416) saw416 = true;
+    EXPECT_TRUE(saw416);
+}
+
+TEST_F(Download, APartialWithoutItsValidatorIsNotResumed) {
+    // Bytes of unknown origin (e.g. left by an older version): no Range.
+    const std::string bytes = randomBytes(90000, 27);
+    const std::string name = serveHashed("orphan", bytes);
+    const std::string dest = cachePath(name);
+    fs::create_directories(fs::path(dest).parent_path());
+    writeFileAtomic(dest + ".partial", bytes.substr(0, 30000));
+    EXPECT_EQ(weights::downloadWeights(s_base + "/files/" + name, dest), dest);
+    EXPECT_EQ(readFile(dest), bytes);
+    for (const auto& entry : serverLog())
+        if (entry["path"] == "/files/" + name) EXPECT_TRUE(entry["range"].is_null()) << entry.dump();
 }
 
 TEST_F(Download, HttpErrorsNameUrlStatusAndManualPath) {
@@ -383,7 +573,76 @@ TEST_F(Download, ImportIntoCacheChecksStrictlyAndReplacesOnlyWhenAsked) {
     EXPECT_EQ(readFile(cached), readFile(good));
     EXPECT_THROW(weights::importWeightsIntoCache(wrong, "tiny_cnn", true), ConfigError);  // no official weights
     for (const auto& entry : fs::directory_iterator(paths::weightsCacheDir()))
-        EXPECT_EQ(entry.path().string(), cached) << "left behind in the cache";
+        EXPECT_TRUE(entry.path().string() == cached || entry.path().string() == cached + ".sha256")
+            << "left behind in the cache: " << entry.path();
+}
+
+TEST_F(Download, DamagedCachedWeightsAreReportedOnFirstUse) {
+    // Bytes under the official name whose SHA-256 is not the one in that name.
+    const std::string cached = weights::cachedWeightsPath("mobilenet_v2");
+    writeFileAtomic(cached, randomBytes(5000, 31));
+    try {
+        weights::loadPretrained("mobilenet_v2");
+        FAIL() << "damaged cached weights were loaded";
+    } catch (const WeightsError& e) {
+        const std::string msg = e.what();
+        EXPECT_TRUE(contains(msg, cached)) << msg;
+        EXPECT_TRUE(contains(msg, "damaged")) << msg;
+        EXPECT_TRUE(contains(msg, sha256File(cached))) << msg;
+        EXPECT_TRUE(contains(msg, "b0353104")) << msg;
+        EXPECT_TRUE(contains(msg, "tstudio weights download mobilenet_v2 --force")) << msg;
+    }
+    // The CLI says the same, in a fresh process.
+    std::string output;
+    const std::string env = "TORCH_HOME=" + test::shellQuote(m_cache->path()) + " ";
+    const std::string image = m_cache->file("x.png");
+    test::makeSyntheticDataset(m_cache->file("imgs"), 2, 1, 32, 1);
+    for (const auto& e : fs::recursive_directory_iterator(m_cache->file("imgs")))
+        if (e.is_regular_file()) fs::copy_file(e.path(), image, fs::copy_options::overwrite_existing);
+    EXPECT_EQ(test::runCommand(env + test::shellQuote(test::binaryPath("tstudio")) + " predict --arch mobilenet_v2 " +
+                                   test::shellQuote(image),
+                               &output),
+              1);
+    EXPECT_TRUE(contains(output, "damaged")) << output;
+    EXPECT_TRUE(contains(output, cached)) << output;
+}
+
+TEST_F(Download, ImportedWeightsAreRecordedAndCheckedAgain) {
+    const std::string good = m_cache->file("mine.pth");
+    weights::writeStateDict(weights::stateDictOf(*zoo::createModel("mobilenet_v2")), good);
+    const std::string cached = weights::cachedWeightsPath("mobilenet_v2");
+    weights::importWeightsIntoCache(good, "mobilenet_v2", false);
+    // Not the official file, but the one imported: it loads, here and in a new process.
+    EXPECT_NO_THROW(weights::loadPretrained("mobilenet_v2"));
+    const std::string record = readFile(cached + ".sha256");
+    EXPECT_EQ(record, sha256File(good) + "  " + fs::path(cached).filename().string() + "\n");
+    std::string output;
+    EXPECT_EQ(test::runCommand("cd " + test::shellQuote(paths::weightsCacheDir()) + " && sha256sum -c " +
+                                   test::shellQuote(fs::path(cached).filename().string() + ".sha256"),
+                               &output),
+              0)
+        << output;
+
+    // One byte changes (same size): the next use in this process notices.
+    std::string bytes = readFile(cached);
+    bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x01);
+    {
+        std::ofstream out(cached, std::ios::binary | std::ios::in | std::ios::out);
+        out.seekp(static_cast<std::streamoff>(bytes.size() / 2));
+        out.put(bytes[bytes.size() / 2]);
+    }
+    fs::last_write_time(cached, fs::last_write_time(cached) + std::chrono::seconds(1));
+    try {
+        weights::loadPretrained("mobilenet_v2");
+        FAIL() << "a damaged imported file was loaded";
+    } catch (const WeightsError& e) {
+        EXPECT_TRUE(contains(e.what(), cached)) << e.what();
+        EXPECT_TRUE(contains(e.what(), "damaged")) << e.what();
+        EXPECT_TRUE(contains(e.what(), sha256File(good))) << e.what();
+    }
+    // Importing it again repairs the cache.
+    weights::importWeightsIntoCache(good, "mobilenet_v2", true);
+    EXPECT_NO_THROW(weights::loadPretrained("mobilenet_v2"));
 }
 
 TEST_F(Download, CliDownloadReportsProgressAndErrors) {

@@ -13,11 +13,23 @@ listening) and answers
   GET /norange/NAME         the whole file with 200, ignoring Range
   GET /status/CODE/NAME     an error page with that status
   anything else, or a missing file: 404
-Each request is appended to --log as one JSON line (path, range, status).
+Every file response carries a strong ETag (from the file's SHA-256) and a
+Last-Modified date (its mtime), and honours "If-Range": a Range whose
+If-Range names another version of the file is ignored (200, whole file), as
+RFC 9110 says. Query options, on any of the file paths above:
+  ?validators=none   no ETag and no Last-Modified header
+  ?etag=weak         a weak ETag (W/"...") instead of the strong one
+  ?extra=N           N more bytes after the body, without Content-Length
+                     (the body ends when the connection closes)
+  ?extra=N&length=1  the same, with a Content-Length that counts them
+Each request is appended to --log as one JSON line (path, range, if_range,
+status).
 The server exits by itself after --timeout seconds (default 120), so a test
 that dies can never leave it behind.
 """
 import argparse
+import email.utils
+import hashlib
 import http.server
 import json
 import os
@@ -25,6 +37,7 @@ import re
 import sys
 import threading
 import time
+import urllib.parse
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -37,7 +50,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def record(self, status):
-        entry = {"path": self.path, "range": self.headers.get("Range"), "status": status}
+        entry = {"path": self.path, "range": self.headers.get("Range"), "if_range": self.headers.get("If-Range"),
+                 "status": status}
         with self.log_lock, open(self.log_path, "a") as f:
             f.write(json.dumps(entry) + "\n")
 
@@ -53,7 +67,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.close_connection = True
 
     def do_GET(self):
-        parts = self.path.lstrip("/").split("/")
+        url = urllib.parse.urlsplit(self.path)
+        query = dict(urllib.parse.parse_qsl(url.query))
+        parts = url.path.lstrip("/").split("/")
         mode, drop_after, name = None, None, None
         if len(parts) == 2 and parts[0] in ("files", "slow", "norange"):
             mode, name = parts
@@ -68,9 +84,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with open(path, "rb") as f:
             data = f.read()
         size = len(data)
+        validators = query.get("validators") != "none"
+        tag = '"' + hashlib.sha256(data).hexdigest()[:16] + '"'
+        etag = ("W/" + tag) if query.get("etag") == "weak" else tag
+        last_modified = email.utils.formatdate(os.path.getmtime(path), usegmt=True)
+        extra = int(query.get("extra", "0"))
         start, end, status = 0, size - 1, 200
         header = self.headers.get("Range")
-        if header and mode != "norange":
+        if_range = self.headers.get("If-Range")
+        # If-Range: the range only for the same version (a strong ETag, or
+        # the exact date), else the whole file.
+        same_version = if_range is None or (validators and (if_range == tag or if_range == last_modified))
+        if header and mode != "norange" and same_version:
             m = re.fullmatch(r"bytes=(\d+)-(\d*)", header.strip())
             if m:
                 start = int(m.group(1))
@@ -86,10 +111,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     return
                 status = 206
         body = data[start:end + 1]
+        if extra > 0:
+            body += bytes((i * 7 + 3) & 0xFF for i in range(extra))
         self.record(status)
         self.send_response(status)
         self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(len(body)))
+        if extra == 0 or query.get("length") == "1":
+            self.send_header("Content-Length", str(len(body)))
+        if validators:
+            self.send_header("ETag", etag)
+            self.send_header("Last-Modified", last_modified)
         self.send_header("Accept-Ranges", "none" if mode == "norange" else "bytes")
         if status == 206:
             self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
