@@ -1,6 +1,7 @@
 #include "core/train/Trainer.h"
 
 #include "core/common/AtomicFile.h"
+#include "core/common/Json.h"
 #include "core/common/Version.h"
 #include "core/data/Augment.h"
 #include "core/data/Dataset.h"
@@ -208,7 +209,8 @@ public:
     }
 
     TrainResult resume() {
-        m_index = data::fromManifest(json::parse(readFile(m_dir + "/manifest.json")));
+        const std::string manifest = m_dir + "/manifest.json";
+        m_index = data::fromManifest(readJsonFile(manifest), manifest);
         setUp(/*resuming=*/true);
         return loop();
     }
