@@ -558,6 +558,10 @@ TrainConfig loadTrainConfig(const std::string& path) {
     if (j.is_object() && j.contains("config") && j.at("config").is_object()) {
         nlohmann::json inner = std::move(j.at("config"));
         j = std::move(inner);
+    } else if (j.is_object() && j.contains("format")) {
+        throw ConfigError("'" + path + "' is a project file without training settings (no \"config\" object; a "
+                          "version-1 project holds only its folder and backbone). Open it in Transfer Studio and save "
+                          "it again, or pass a training config.");
     }
     try {
         return trainConfigFromJson(j);

@@ -311,6 +311,10 @@ TEST(TrainConfigReader, FilesAreNamedAndReadWithinBounds) {
     message = errorOf([&] { train::loadTrainConfig(project); });
     EXPECT_HAS(message, project);
     EXPECT_HAS(message, "batch_size");
+    writeText(project, R"({"format": 1, "dataset": "/d", "backbone": "resnet18"})");
+    message = errorOf([&] { train::loadTrainConfig(project); });
+    EXPECT_HAS(message, project);
+    EXPECT_HAS(message, "no \"config\" object");
 }
 
 TEST(BundleMetaReader, ValidatesEveryField) {
