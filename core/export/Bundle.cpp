@@ -4,6 +4,7 @@
 #include "core/common/Error.h"
 #include "core/common/Json.h"
 #include "core/common/Version.h"
+#include "core/train/TrainConfig.h"
 #include "core/weights/StateDict.h"
 #include "core/zoo/Registry.h"
 
@@ -49,7 +50,6 @@ BundleMeta BundleMeta::fromJson(const nlohmann::json& j, const std::string& sour
     // Limits: a bundle is a file users are sent. Class names are folder
     // names; the sizes are those of any real model with room to spare.
     constexpr size_t kMaxClasses = 100000, kMaxClassNameBytes = 1024, kMaxArchBytes = 128, kMaxTextBytes = 1024;
-    constexpr int64_t kMaxHeadHiddenUnits = 16384;  // as train::kMaxHeadHiddenUnits
     constexpr int kMaxCropSize = 1024, kMaxResizeSize = 2048;
     const std::string where = sourceName.empty() ? "the bundle" : "bundle '" + sourceName + "'";
     auto fail = [&](const std::string& what) -> void {
@@ -116,7 +116,7 @@ BundleMeta BundleMeta::fromJson(const nlohmann::json& j, const std::string& sour
         if (whole(*n, "num_classes", 1, int64_t(kMaxClasses)) != static_cast<int64_t>(m.classes.size()))
             fail("\"num_classes\" is " + shown(*n) + " but \"classes\" lists " + std::to_string(m.classes.size()));
     if (const auto* v = member(j, "head_hidden_units"))
-        m.headHiddenUnits = whole(*v, "head_hidden_units", 0, kMaxHeadHiddenUnits);
+        m.headHiddenUnits = whole(*v, "head_hidden_units", 0, train::kMaxHeadHiddenUnits);
     if (const auto* v = member(j, "head_dropout")) {
         m.headDropout = real(*v, "head_dropout", 0.0, 1.0, false);
         if (m.headDropout >= 1.0) fail("\"head_dropout\" must be below 1 (got " + shown(*v) + ")");
