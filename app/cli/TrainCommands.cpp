@@ -3,6 +3,7 @@
 #include "app/cli/EvalSupport.h"
 
 #include "core/common/Error.h"
+#include "core/common/Json.h"
 #include "core/data/Dataset.h"
 #include "core/data/Loader.h"
 #include "core/export/Bundle.h"
@@ -15,7 +16,10 @@
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
+#include <cstdint>
+#include <cstdlib>
 #include <cstdio>
 #include <iostream>
 #include <unistd.h>
@@ -168,74 +172,181 @@ void exitIfCancelled(const train::TrainResult& result) {
     if (result.cancelled) throw ExitRequest(kExitCancelled);
 }
 
+/// What `train` and `lr-find` were given. Only flags that were given
+/// override the config (`given()`), so every value a flag takes, default or
+/// not, goes through TrainConfig::validate() with the flag named.
 struct TrainArgs {
+    const CLI::App* cmd = nullptr;
     std::string configFile, data, arch, weights, freeze, augment, optimizer, schedule, device, precision, out;
+    std::string batchNormPolicy, earlyStoppingMetric, featureCache, seed;
     std::vector<std::string> stageLr;
-    std::string batchNormPolicy;
-    bool pretrained = false, json = false;
-    int epochs = -1, batchSize = -1;
-    double lr = -1, gradClip = -1, labelSmoothing = -1;
-    long long seed = -1;
+    bool pretrained = false, json = false, classWeights = false;
+    int epochs = 0, batchSize = 0, stepEpochs = 0, warmupEpochs = 0, patience = 0, workers = 0, threads = 0;
+    int64_t headHidden = 0;
+    double lr = 0, gradClip = 0, labelSmoothing = 0, weightDecay = 0, valFraction = 0, momentum = 0, headDropout = 0,
+           stepGamma = 0;
+
+    bool given(const std::string& flag) const {
+        try {
+            return cmd && cmd->count(flag) > 0;
+        } catch (const CLI::OptionNotFound&) {
+            return false;  // a flag of `train` only, asked about on `lr-find`
+        }
+    }
 };
+
+/// The uint64 in `text` (decimal digits only), or throws naming `flag`.
+uint64_t parseSeed(const std::string& text, const std::string& flag) {
+    uint64_t v = 0;
+    bool ok = !text.empty() && text.size() <= 20;
+    for (char ch : text) {
+        if (!ok) break;
+        if (ch < '0' || ch > '9') ok = false;
+        else {
+            const uint64_t digit = static_cast<uint64_t>(ch - '0');
+            if (v > (UINT64_MAX - digit) / 10) ok = false;
+            else v = v * 10 + digit;
+        }
+    }
+    if (!ok)
+        throw ConfigError(flag + " must be a whole number from 0 to 18446744073709551615 (got \"" + printable(text, 40) +
+                          "\").");
+    return v;
+}
 
 train::TrainConfig configFromArgs(const TrainArgs& a) {
     train::TrainConfig c = a.configFile.empty() ? train::TrainConfig{} : train::loadTrainConfig(a.configFile);
     if (a.configFile.empty()) c.pretrained = false;  // flags decide: --weights or --pretrained
-    if (!a.data.empty()) c.dataDir = a.data;
-    if (!a.arch.empty()) c.arch = a.arch;
-    if (!a.weights.empty()) c.weightsFile = a.weights;
+    train::ValidationNames names;
+    names.source = a.configFile;
+    // Sets `field` from the flag when it was given; validate() then names the flag.
+    auto set = [&](const char* flag, const char* key, auto& field, const auto& value) {
+        if (!a.given(flag)) return;
+        field = value;
+        names.fields[key] = flag;
+    };
+    // A closed choice: the config's own parser, its message naming the flag.
+    auto choose = [&](const char* flag, const char* key, auto& field, const auto& parse) {
+        if (!a.given(flag)) return;
+        try {
+            field = parse();
+        } catch (const ConfigError& e) {
+            throw ConfigError(std::string(flag) + ": " + e.what());
+        }
+        names.fields[key] = flag;
+    };
+    set("--data", "data_dir", c.dataDir, a.data);
+    set("--val-fraction", "val_fraction", c.valFraction, a.valFraction);
+    set("--arch", "arch", c.arch, a.arch);
+    set("--weights", "weights_file", c.weightsFile, a.weights);
     if (a.pretrained) c.pretrained = true;
-    if (!a.freeze.empty()) c.freeze = a.freeze;
-    if (!a.augment.empty()) c.augment.preset = a.augment;
-    if (!a.optimizer.empty()) c.optimizer = train::optimizerFromString(a.optimizer);
-    if (!a.schedule.empty()) c.schedule = train::scheduleFromString(a.schedule);
-    if (!a.device.empty()) c.device = train::deviceFromString(a.device);
-    if (!a.precision.empty()) {
+    set("--head-hidden", "head_hidden_units", c.headHiddenUnits, a.headHidden);
+    set("--head-dropout", "head_dropout", c.headDropout, a.headDropout);
+    set("--freeze", "freeze", c.freeze, a.freeze);
+    set("--batchnorm-policy", "batchnorm_policy", c.batchNormPolicy, a.batchNormPolicy);
+    set("--augment", "augment.preset", c.augment.preset, a.augment);
+    set("--epochs", "epochs", c.epochs, a.epochs);
+    set("--batch-size", "batch_size", c.batchSize, a.batchSize);
+    set("--lr", "lr", c.lr, a.lr);
+    choose("--optimizer", "optimizer", c.optimizer, [&] { return train::optimizerFromString(a.optimizer); });
+    set("--momentum", "momentum", c.momentum, a.momentum);
+    set("--weight-decay", "weight_decay", c.weightDecay, a.weightDecay);
+    choose("--schedule", "schedule", c.schedule, [&] { return train::scheduleFromString(a.schedule); });
+    set("--step-epochs", "step_epochs", c.stepEpochs, a.stepEpochs);
+    set("--step-gamma", "step_gamma", c.stepGamma, a.stepGamma);
+    set("--warmup-epochs", "warmup_epochs", c.warmupEpochs, a.warmupEpochs);
+    set("--label-smoothing", "label_smoothing", c.labelSmoothing, a.labelSmoothing);
+    set("--class-weights", "class_weights", c.classWeights, a.classWeights);
+    set("--grad-clip", "grad_clip_norm", c.gradClipNorm, a.gradClip);
+    set("--early-stopping-patience", "early_stopping_patience", c.earlyStoppingPatience, a.patience);
+    set("--early-stopping-metric", "early_stopping_metric", c.earlyStoppingMetric, a.earlyStoppingMetric);
+    choose("--device", "device", c.device, [&] { return train::deviceFromString(a.device); });
+    choose("--precision", "precision", c.precision, [&] {
         if (a.precision != "float32" && a.precision != "mixed")
-            throw ConfigError("--precision must be float32 or mixed (got '" + a.precision + "').");
-        c.precision = a.precision == "mixed" ? train::Precision::Mixed : train::Precision::Float32;
-    }
-    if (a.epochs > 0) c.epochs = a.epochs;
-    if (a.batchSize > 0) c.batchSize = a.batchSize;
-    if (a.lr > 0) c.lr = a.lr;
-    if (a.gradClip >= 0) c.gradClipNorm = a.gradClip;
-    if (a.labelSmoothing >= 0) c.labelSmoothing = a.labelSmoothing;
-    if (a.seed >= 0) c.seed = static_cast<uint64_t>(a.seed);
-    if (!a.batchNormPolicy.empty()) c.batchNormPolicy = a.batchNormPolicy;
+            throw ConfigError("use float32 or mixed (got \"" + printable(a.precision, 40) + "\").");
+        return a.precision == "mixed" ? train::Precision::Mixed : train::Precision::Float32;
+    });
+    choose("--feature-cache", "feature_cache", c.featureCache, [&] {
+        if (a.featureCache != "auto" && a.featureCache != "off")
+            throw ConfigError("use auto or off (got \"" + printable(a.featureCache, 40) + "\").");
+        return a.featureCache == "off" ? train::FeatureCache::Off : train::FeatureCache::Auto;
+    });
+    if (a.given("--seed")) c.seed = parseSeed(a.seed, "--seed");
+    set("--workers", "workers", c.workers, a.workers);
+    set("--threads", "threads", c.threads, a.threads);
     for (const std::string& item : a.stageLr) {
         const auto eq = item.find('=');
         double m = -1;
-        try {
-            if (eq != std::string::npos && eq > 0) m = std::stod(item.substr(eq + 1));
-        } catch (const std::exception&) {
-            m = -1;
+        bool ok = eq != std::string::npos && eq > 0 && eq + 1 < item.size();
+        if (ok) {
+            const std::string number = item.substr(eq + 1);
+            char* end = nullptr;
+            errno = 0;
+            m = std::strtod(number.c_str(), &end);
+            ok = errno == 0 && end == number.c_str() + number.size();
         }
-        if (!(m >= 0))
-            throw ConfigError("--stage-lr expects STAGE=MULTIPLIER with a number >= 0 (e.g. --stage-lr layer3=0.3); got '" +
-                              item + "'.");
+        if (!ok)
+            throw ConfigError("--stage-lr expects STAGE=MULTIPLIER (e.g. --stage-lr layer3=0.3); got \"" +
+                              printable(item, 80) + "\".");
         c.stageLrMultipliers[item.substr(0, eq)] = m;
+        names.fields["stage_lr_multipliers"] = "--stage-lr";
     }
+    // The same checks as a config file's values, before anything is created.
+    c.validate(names);
     return c;
 }
 
+/// The value a run without --config starts from, for --help.
+std::string defaultOf(const char* key) {
+    const json d = train::toJson(train::TrainConfig{});
+    const json& v = std::string(key).rfind("augment.", 0) == 0 ? d.at("augment").at(key + 8) : d.at(key);
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_number_float()) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%g", v.get<double>());
+        return buf;
+    }
+    return v.dump();
+}
+
 void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
+    a.cmd = cmd;
+    cmd->footer("Flags override a --config file; without one, a run starts from the defaults shown. Every setting "
+                "with its default and allowed range: docs/config.md (installed in /usr/share/transfer-studio/docs).");
     cmd->add_option("--config", a.configFile, "A TrainConfig JSON file or a desktop project (.tsproj); flags override it");
     cmd->add_option("--data", a.data, "Dataset folder: class folders, or train/ val/ [test/]");
-    cmd->add_option("--arch", a.arch, "Backbone architecture (tstudio models)");
+    cmd->add_option("--val-fraction", a.valFraction, "Validation share of each class when the folder has no val/")
+        ->default_str(defaultOf("val_fraction"));
+    cmd->add_option("--arch", a.arch, "Backbone architecture (tstudio models)")->default_str(defaultOf("arch"));
     cmd->add_option("--weights", a.weights, "Pretrained weights file (.pth)");
     cmd->add_flag("--pretrained", a.pretrained, "Start from the cached official ImageNet weights");
-    cmd->add_option("--freeze", a.freeze, "feature-extraction | last:N | none");
-    cmd->add_option("--augment", a.augment, "none | standard");
-    cmd->add_option("--batch-size", a.batchSize, "Images per batch");
-    cmd->add_option("--optimizer", a.optimizer, "sgd | adam | adamw");
-    cmd->add_option("--device", a.device, "auto | cpu | cuda");
+    cmd->add_option("--head-hidden,--head-hidden-units", a.headHidden, "Hidden units of the new head (0 = a single Linear layer)")
+        ->default_str(defaultOf("head_hidden_units"));
+    cmd->add_option("--head-dropout", a.headDropout, "Dropout after the head's hidden layer")
+        ->default_str(defaultOf("head_dropout"));
+    cmd->add_option("--freeze", a.freeze, "feature-extraction | last:N | none")->default_str(defaultOf("freeze"));
+    cmd->add_option("--augment", a.augment, "none | standard")->default_str(defaultOf("augment.preset"));
+    cmd->add_option("--batch-size", a.batchSize, "Images per batch")->default_str(defaultOf("batch_size"));
+    cmd->add_option("--optimizer", a.optimizer, "sgd | adam | adamw")->default_str(defaultOf("optimizer"));
+    cmd->add_option("--momentum", a.momentum, "SGD momentum")->default_str(defaultOf("momentum"));
+    cmd->add_option("--weight-decay", a.weightDecay, "Weight decay (0.01 is typical for adamw)")
+        ->default_str(defaultOf("weight_decay"));
+    cmd->add_flag("--class-weights,!--no-class-weights", a.classWeights,
+                  "Weight the loss by N/(C*n_c) for imbalanced classes (default off)");
+    cmd->add_option("--device", a.device, "auto | cpu | cuda")->default_str(defaultOf("device"));
     cmd->add_option("--precision", a.precision,
                     "float32 | mixed (float16 autocast with loss scaling on CUDA; bfloat16 autocast on CPUs with "
-                    "native bfloat16)");
-    cmd->add_option("--seed", a.seed, "Random seed");
+                    "native bfloat16)")
+        ->default_str(defaultOf("precision"));
+    cmd->add_option("--feature-cache", a.featureCache, "auto (cache a frozen backbone's features) | off")
+        ->default_str(defaultOf("feature_cache"));
+    cmd->add_option("--seed", a.seed, "Random seed")->default_str(defaultOf("seed"));
+    cmd->add_option("--workers", a.workers, "Loader threads")->default_str(defaultOf("workers"));
+    cmd->add_option("--threads", a.threads, "LibTorch CPU threads (0 = all cores)")->default_str(defaultOf("threads"));
     cmd->add_option("--batchnorm-policy", a.batchNormPolicy,
                     "frozen-eval (frozen BatchNorm layers keep their statistics) | all-eval (every BatchNorm layer "
-                    "does; for small batches)");
+                    "does; for small batches)")
+        ->default_str(defaultOf("batchnorm_policy"));
     cmd->add_option("--stage-lr", a.stageLr,
                     "STAGE=MULTIPLIER: learning rate of one stage relative to --lr (repeatable; e.g. layer3=0.3)");
     cmd->add_flag("--json", a.json, "Machine-readable JSON output");
@@ -409,11 +520,21 @@ void addTrainCommands(CLI::App& app) {
     auto a = std::make_shared<TrainArgs>();
     auto* train = app.add_subcommand("train", "Train a classifier on a folder of labelled images");
     addTrainOptions(train, *a);
-    train->add_option("--epochs", a->epochs, "Epochs");
-    train->add_option("--lr", a->lr, "Learning rate");
-    train->add_option("--schedule", a->schedule, "constant | step | cosine | one-cycle");
-    train->add_option("--grad-clip", a->gradClip, "Clip the gradient norm (0 = off)");
-    train->add_option("--label-smoothing", a->labelSmoothing, "Label smoothing in [0, 1)");
+    train->add_option("--epochs", a->epochs, "Epochs")->default_str(defaultOf("epochs"));
+    train->add_option("--lr", a->lr, "Peak learning rate (the head's)")->default_str(defaultOf("lr"));
+    train->add_option("--schedule", a->schedule, "constant | step | cosine | one-cycle")->default_str(defaultOf("schedule"));
+    train->add_option("--step-epochs", a->stepEpochs, "Step schedule: decay every N epochs")
+        ->default_str(defaultOf("step_epochs"));
+    train->add_option("--step-gamma", a->stepGamma, "Step schedule: decay factor")->default_str(defaultOf("step_gamma"));
+    train->add_option("--warmup-epochs", a->warmupEpochs, "Linear warm-up from lr/10, in epochs (0 = none)")
+        ->default_str(defaultOf("warmup_epochs"));
+    train->add_option("--grad-clip", a->gradClip, "Clip the gradient norm (0 = off)")->default_str(defaultOf("grad_clip_norm"));
+    train->add_option("--label-smoothing", a->labelSmoothing, "Label smoothing in [0, 1)")
+        ->default_str(defaultOf("label_smoothing"));
+    train->add_option("--early-stopping-patience", a->patience, "Stop after N epochs without improvement (0 = off)")
+        ->default_str(defaultOf("early_stopping_patience"));
+    train->add_option("--early-stopping-metric", a->earlyStoppingMetric, "val_accuracy | val_loss")
+        ->default_str(defaultOf("early_stopping_metric"));
     train->add_option("--out", a->out, "Run folder to create")->required();
     train->callback([a] { runTrain(*a); });
 

@@ -1,6 +1,7 @@
 #include "core/data/Dataset.h"
 
 #include "core/common/Error.h"
+#include "core/common/Json.h"
 #include "core/common/Sha256.h"
 #include "core/data/PathText.h"
 #include "core/data/Random.h"
@@ -17,6 +18,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -416,20 +418,29 @@ nlohmann::json itemsToJson(const std::vector<ImageItem>& items, const std::strin
     return out;
 }
 
+// One split of a manifest: a list of [path relative to the root, label].
+// `fail` throws (naming the manifest).
 std::vector<ImageItem> itemsFromJson(const nlohmann::json& j, const std::string& root, size_t numClasses,
-                                     const char* split) {
+                                     const char* split, const std::function<void(const std::string&)>& fail) {
+    constexpr size_t kMaxPathBytes = 4096;
     std::vector<ImageItem> items;
     if (j.is_null()) return items;
-    if (!j.is_array()) throw ConfigError(std::string("Manifest: '") + split + "' must be a list of [path, label].");
+    if (!j.is_array()) fail(std::string("\"") + split + "\" must be a list of [path, label]");
+    items.reserve(j.size());
     for (const auto& e : j) {
         if (!e.is_array() || e.size() != 2 || !e[0].is_string() || !e[1].is_number_integer())
-            throw ConfigError(std::string("Manifest: an entry of '") + split + "' is not [path, label]: " + e.dump());
-        const auto rel = e[0].get<std::string>();
-        const auto label = e[1].get<int64_t>();
+            fail(std::string("an entry of \"") + split + "\" is not [path, label]: " + printable(e.dump(), 60));
+        const auto& rel = e[0].get_ref<const std::string&>();
+        if (rel.empty() || rel.size() > kMaxPathBytes)
+            fail(std::string("an entry of \"") + split + "\" has a path of " + std::to_string(rel.size()) +
+                 " bytes (1 to " + std::to_string(kMaxPathBytes) + " allowed)");
+        // Unsigned labels above 2^63 would turn negative in get<int64_t>.
+        const bool tooLarge = e[1].is_number_unsigned() && e[1].get<uint64_t>() >= numClasses;
+        const int64_t label = tooLarge ? -1 : e[1].get<int64_t>();
         if (label < 0 || static_cast<size_t>(label) >= numClasses)
-            throw ConfigError("Manifest: '" + rel + "' has label " + std::to_string(label) + " but there are " +
-                              std::to_string(numClasses) + " classes.");
-        const bool absolute = !rel.empty() && rel[0] == '/';
+            fail("\"" + printable(rel, 60) + "\" in \"" + split + "\" has label " + printable(e[1].dump(), 24) +
+                 " but there are " + std::to_string(numClasses) + " classes");
+        const bool absolute = rel[0] == '/';
         items.push_back({absolute || root.empty() ? rel : root + "/" + rel, label});
     }
     return items;
@@ -582,28 +593,67 @@ nlohmann::json toManifest(const DatasetIndex& index) {
     return j;
 }
 
-DatasetIndex fromManifest(const nlohmann::json& j) {
-    if (!j.is_object() || j.value("format", std::string()) != "transfer-studio-manifest")
-        throw ConfigError("This is not a Transfer Studio dataset manifest (missing \"format\": "
-                          "\"transfer-studio-manifest\"). Use the manifest.json written in a run folder.");
-    if (j.value("version", 0) != 1)
-        throw ConfigError("Dataset manifest version " + j.value("version", nlohmann::json()).dump() +
-                          " is not supported by this build (expected 1). Update Transfer Studio.");
+DatasetIndex fromManifest(const nlohmann::json& j, const std::string& sourceName) {
+    constexpr size_t kMaxClasses = 100000, kMaxClassNameBytes = 1024, kMaxRootBytes = 4096;
+    const std::string where = sourceName.empty() ? "The dataset manifest" : "The dataset manifest '" + sourceName + "'";
+    const std::function<void(const std::string&)> fail = [&](const std::string& what) {
+        throw DataError(where + " is damaged: " + what + ". Use the manifest.json a run folder holds, or start a new run.");
+    };
+    if (!j.is_object() || !j.contains("format") || j["format"] != "transfer-studio-manifest")
+        throw DataError(where + " is not a Transfer Studio dataset manifest (missing \"format\": "
+                                "\"transfer-studio-manifest\"). Use the manifest.json written in a run folder.");
+    const auto version = j.find("version");
+    if (version == j.end() || !version->is_number_integer() || version->get<int64_t>() != 1)
+        throw DataError(where + " has version " + (version == j.end() ? std::string("(none)") : printable(version->dump(), 24)) +
+                        ", which this build does not read (it reads version 1). Update Transfer Studio.");
+    auto text = [&](const nlohmann::json& v, const std::string& name, size_t maxBytes) -> std::string {
+        if (!v.is_string()) fail("\"" + name + "\" must be a text, not " + printable(v.dump(), 40));
+        const auto& s = v.get_ref<const std::string&>();
+        if (s.size() > maxBytes)
+            fail("\"" + name + "\" is " + std::to_string(s.size()) + " bytes long (at most " + std::to_string(maxBytes) + ")");
+        return s;
+    };
     DatasetIndex index;
-    try {
-        index.root = j.value("root", std::string());
-        index.classes = j.at("classes").get<std::vector<std::string>>();
-        index.splitSource = j.value("split_source", std::string("split"));
-        if (j.contains("split")) {
-            index.split.valFraction = j["split"].value("val_fraction", 0.2);
-            index.split.seed = j["split"].value("seed", uint64_t{42});
-        }
-    } catch (const nlohmann::json::exception& e) {
-        throw ConfigError(std::string("Dataset manifest is malformed: ") + e.what());
+    if (j.contains("root")) index.root = text(j["root"], "root", kMaxRootBytes);
+    if (!j.contains("classes") || !j["classes"].is_array() || j["classes"].size() < 2 ||
+        j["classes"].size() > kMaxClasses)
+        fail("\"classes\" must be a list of 2 to " + std::to_string(kMaxClasses) + " class names");
+    std::set<std::string> seen;
+    for (const auto& c : j["classes"]) {
+        std::string name = text(c, "classes", kMaxClassNameBytes);
+        if (name.empty()) fail("\"classes\" holds an empty class name");
+        if (!seen.insert(name).second) fail("the class \"" + printable(name, 40) + "\" is listed twice");
+        index.classes.push_back(std::move(name));
     }
-    index.train = itemsFromJson(j.value("train", nlohmann::json()), index.root, index.classes.size(), "train");
-    index.val = itemsFromJson(j.value("val", nlohmann::json()), index.root, index.classes.size(), "val");
-    index.test = itemsFromJson(j.value("test", nlohmann::json()), index.root, index.classes.size(), "test");
+    index.splitSource = "split";
+    if (j.contains("split_source")) {
+        index.splitSource = text(j["split_source"], "split_source", 16);
+        if (index.splitSource != "split" && index.splitSource != "folders")
+            fail("\"split_source\" must be \"split\" or \"folders\" (got \"" + printable(index.splitSource, 16) + "\")");
+    }
+    if (j.contains("split") && !j["split"].is_null()) {
+        const auto& split = j["split"];
+        if (!split.is_object()) fail("\"split\" must be an object, not " + printable(split.dump(), 40));
+        if (split.contains("val_fraction")) {
+            const auto& f = split["val_fraction"];
+            if (!f.is_number() || !(f.get<double>() >= 0.0 && f.get<double>() < 1.0))
+                fail("\"split.val_fraction\" must be a number in [0, 1) (got " + printable(f.dump(), 40) + ")");
+            index.split.valFraction = f.get<double>();
+        }
+        if (split.contains("seed")) {
+            const auto& seed = split["seed"];
+            // Parsed non-negative integers are unsigned; built ones may be signed.
+            if (!seed.is_number_unsigned() && !(seed.is_number_integer() && seed.get<int64_t>() >= 0))
+                fail("\"split.seed\" must be a whole number from 0 to 18446744073709551615 (got " +
+                     printable(seed.dump(), 40) + ")");
+            index.split.seed = seed.is_number_unsigned() ? seed.get<uint64_t>() : static_cast<uint64_t>(seed.get<int64_t>());
+        }
+    }
+    static const nlohmann::json kNone;
+    auto list = [&](const char* split) -> const nlohmann::json& { return j.contains(split) ? j[split] : kNone; };
+    index.train = itemsFromJson(list("train"), index.root, index.classes.size(), "train", fail);
+    index.val = itemsFromJson(list("val"), index.root, index.classes.size(), "val", fail);
+    index.test = itemsFromJson(list("test"), index.root, index.classes.size(), "test", fail);
     return index;
 }
 

@@ -105,7 +105,11 @@ DatasetIndex indexDataset(const std::string& root, const SplitOptions& split = {
 
 /// The split as JSON (saved in a run as manifest.json) and back.
 nlohmann::json toManifest(const DatasetIndex& index);
-DatasetIndex fromManifest(const nlohmann::json& manifest);
+/// Reads what toManifest() wrote, treating it as hostile: every field has its
+/// type, length and range checked (labels within the classes, paths and names
+/// bounded). Throws ts::DataError naming `sourceName` (the manifest's path;
+/// empty: "the dataset manifest") and what is wrong in it.
+DatasetIndex fromManifest(const nlohmann::json& manifest, const std::string& sourceName = {});
 
 /// sha256 (hex) over the manifest's canonical text (without the root, so a moved
 /// dataset keeps its hash): identifies the data a model was trained on.

@@ -2,14 +2,19 @@
 
 #include "core/common/AtomicFile.h"
 #include "core/common/Error.h"
+#include "core/common/Json.h"
 #include "core/common/Version.h"
+#include "core/train/TrainConfig.h"
 #include "core/weights/StateDict.h"
 #include "core/zoo/Registry.h"
 
 #include <c10/util/Exception.h>
 #include <torch/serialize.h>
 
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
+#include <set>
 
 namespace ts::exporting {
 namespace {
@@ -41,23 +46,117 @@ nlohmann::json BundleMeta::toJson() const {
             {"created_with", createdWith}};
 }
 
-BundleMeta BundleMeta::fromJson(const nlohmann::json& j) {
+BundleMeta BundleMeta::fromJson(const nlohmann::json& j, const std::string& sourceName) {
+    // Limits: a bundle is a file users are sent. Class names are folder
+    // names; the sizes are those of any real model with room to spare.
+    constexpr size_t kMaxClasses = 100000, kMaxClassNameBytes = 1024, kMaxArchBytes = 128, kMaxTextBytes = 1024;
+    constexpr int kMaxCropSize = 1024, kMaxResizeSize = 2048;
+    const std::string where = sourceName.empty() ? "the bundle" : "bundle '" + sourceName + "'";
+    auto fail = [&](const std::string& what) -> void {
+        throw WeightsError("The metadata of " + where + " is damaged: " + what +
+                           ". Open a bundle written by Transfer Studio, or export the model again.");
+    };
+    auto shown = [](const nlohmann::json& v) { return printable(v.dump(), 40); };
+    auto member = [](const nlohmann::json& object, const char* key) -> const nlohmann::json* {
+        const auto it = object.find(key);
+        return it == object.end() ? nullptr : &*it;
+    };
+    auto required = [&](const nlohmann::json& object, const char* key, const std::string& path) -> const nlohmann::json& {
+        const auto* v = member(object, key);
+        if (!v) fail("\"" + path + "\" is missing");
+        return *v;
+    };
+    auto text = [&](const nlohmann::json& v, const std::string& path, size_t maxBytes) -> std::string {
+        if (!v.is_string()) fail("\"" + path + "\" must be a text, not " + shown(v));
+        const auto& s = v.get_ref<const std::string&>();
+        if (s.size() > maxBytes)
+            fail("\"" + path + "\" is " + std::to_string(s.size()) + " bytes long (at most " + std::to_string(maxBytes) +
+                 ")");
+        return s;
+    };
+    // Whole numbers: checked as numbers, in range, before any cast.
+    auto whole = [&](const nlohmann::json& v, const std::string& path, int64_t lo, int64_t hi) -> int64_t {
+        const bool integral = v.is_number_integer() ||
+                              (v.is_number_float() && std::isfinite(v.get<double>()) &&
+                               v.get<double>() == std::floor(v.get<double>()));
+        const double d = !v.is_number()             ? 0.0
+                         : v.is_number_unsigned()   ? static_cast<double>(v.get<uint64_t>())
+                         : v.is_number_integer()    ? static_cast<double>(v.get<int64_t>())
+                                                    : v.get<double>();
+        if (!integral || d < static_cast<double>(lo) || d > static_cast<double>(hi))
+            fail("\"" + path + "\" must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) +
+                 " (got " + shown(v) + ")");
+        return static_cast<int64_t>(d);
+    };
+    auto real = [&](const nlohmann::json& v, const std::string& path, double lo, double hi, bool loOpen) -> double {
+        const double d = v.is_number() ? v.get<double>() : std::nan("");
+        if (!std::isfinite(d) || (loOpen ? !(d > lo) : !(d >= lo)) || !(d <= hi)) {
+            char range[96];
+            std::snprintf(range, sizeof range, "%s%g, %g]", loOpen ? "(" : "[", lo, hi);
+            fail("\"" + path + "\" must be a number in " + range + " (got " + shown(v) + ")");
+        }
+        return d;
+    };
+
+    if (!j.is_object()) fail("it is not a JSON object");
     BundleMeta m;
-    m.arch = j.at("arch").get<std::string>();
-    m.classes = j.at("classes").get<std::vector<std::string>>();
-    m.headHiddenUnits = j.value("head_hidden_units", int64_t(0));
-    m.headDropout = j.value("head_dropout", 0.2);
-    const auto& p = j.at("preprocessing");
-    m.transform.resizeSize = p.at("resize_size").get<int>();
-    m.transform.cropSize = p.at("crop_size").get<int>();
-    m.transform.filter =
-        p.value("interpolation", "bilinear") == "bicubic" ? data::ResampleFilter::Bicubic : data::ResampleFilter::Bilinear;
-    m.transform.mean = p.at("mean").get<std::array<float, 3>>();
-    m.transform.std = p.at("std").get<std::array<float, 3>>();
-    m.trainConfig = j.value("train_config", nlohmann::json::object());
-    m.metrics = j.value("metrics", nlohmann::json::object());
-    m.manifestHash = j.value("manifest_hash", "");
-    m.createdWith = j.value("created_with", "");
+    m.arch = text(required(j, "arch", "arch"), "arch", kMaxArchBytes);
+    if (m.arch.empty()) fail("\"arch\" is empty");
+    const nlohmann::json& classes = required(j, "classes", "classes");
+    if (!classes.is_array() || classes.empty() || classes.size() > kMaxClasses)
+        fail("\"classes\" must be a list of 1 to " + std::to_string(kMaxClasses) + " class names");
+    std::set<std::string> seen;
+    for (const auto& c : classes) {
+        std::string name = text(c, "classes", kMaxClassNameBytes);
+        if (name.empty()) fail("\"classes\" holds an empty class name");
+        if (!seen.insert(name).second) fail("the class \"" + printable(name, 40) + "\" is listed twice");
+        m.classes.push_back(std::move(name));
+    }
+    if (const auto* n = member(j, "num_classes"))
+        if (whole(*n, "num_classes", 1, int64_t(kMaxClasses)) != static_cast<int64_t>(m.classes.size()))
+            fail("\"num_classes\" is " + shown(*n) + " but \"classes\" lists " + std::to_string(m.classes.size()));
+    if (const auto* v = member(j, "head_hidden_units"))
+        m.headHiddenUnits = whole(*v, "head_hidden_units", 0, train::kMaxHeadHiddenUnits);
+    if (const auto* v = member(j, "head_dropout")) {
+        m.headDropout = real(*v, "head_dropout", 0.0, 1.0, false);
+        if (m.headDropout >= 1.0) fail("\"head_dropout\" must be below 1 (got " + shown(*v) + ")");
+    }
+
+    const nlohmann::json& p = required(j, "preprocessing", "preprocessing");
+    if (!p.is_object()) fail("\"preprocessing\" must be an object, not " + shown(p));
+    m.transform.resizeSize =
+        static_cast<int>(whole(required(p, "resize_size", "preprocessing.resize_size"), "preprocessing.resize_size", 1,
+                               kMaxResizeSize));
+    m.transform.cropSize = static_cast<int>(
+        whole(required(p, "crop_size", "preprocessing.crop_size"), "preprocessing.crop_size", 1, kMaxCropSize));
+    m.transform.filter = data::ResampleFilter::Bilinear;
+    if (const auto* v = member(p, "interpolation")) {
+        const std::string f = text(*v, "preprocessing.interpolation", 64);
+        if (f != "bilinear" && f != "bicubic")
+            fail("\"preprocessing.interpolation\" must be bilinear or bicubic (got \"" + printable(f, 40) + "\")");
+        m.transform.filter = f == "bicubic" ? data::ResampleFilter::Bicubic : data::ResampleFilter::Bilinear;
+    }
+    auto triple = [&](const char* key, double lo, bool loOpen) {
+        const std::string path = std::string("preprocessing.") + key;
+        const nlohmann::json& v = required(p, key, path);
+        if (!v.is_array() || v.size() != 3) fail("\"" + path + "\" must be a list of 3 numbers (R, G, B)");
+        std::array<float, 3> out{};
+        for (size_t i = 0; i < 3; ++i) out[i] = static_cast<float>(real(v[i], path, lo, 1000.0, loOpen));
+        return out;
+    };
+    m.transform.mean = triple("mean", -1000.0, false);
+    m.transform.std = triple("std", 1e-6, false);  // std > 0: images are divided by it
+
+    auto object = [&](const char* key) {
+        const auto* v = member(j, key);
+        if (!v || v->is_null()) return nlohmann::json::object();
+        if (!v->is_object()) fail(std::string("\"") + key + "\" must be an object, not " + shown(*v));
+        return *v;
+    };
+    m.trainConfig = object("train_config");
+    m.metrics = object("metrics");
+    if (const auto* v = member(j, "manifest_hash")) m.manifestHash = text(*v, "manifest_hash", 128);
+    if (const auto* v = member(j, "created_with")) m.createdWith = text(*v, "created_with", kMaxTextBytes);
     return m;
 }
 

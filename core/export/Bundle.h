@@ -28,7 +28,12 @@ struct BundleMeta {
     std::string createdWith;     ///< app and LibTorch versions
 
     nlohmann::json toJson() const;
-    static BundleMeta fromJson(const nlohmann::json& j);
+    /// Reads the metadata written by toJson(), treating it as hostile: every
+    /// field has its type checked, every number its range (crop_size 200000
+    /// is refused, mean and std must be finite, std > 0), every text and list
+    /// its length. Throws ts::WeightsError naming `sourceName` (e.g. the
+    /// bundle's path; empty: "the bundle") and the field.
+    static BundleMeta fromJson(const nlohmann::json& j, const std::string& sourceName = {});
 };
 
 struct LoadedModel {

@@ -1,9 +1,10 @@
 #include "core/train/FreezePlan.h"
 
 #include "core/common/Error.h"
+#include "core/common/Json.h"
+#include "core/train/TrainConfig.h"
 
 #include <algorithm>
-#include <regex>
 
 namespace ts::train {
 
@@ -41,14 +42,14 @@ FreezePlan::FreezePlan(const zoo::BackboneImpl& model, const FreezeSpec& spec) {
     const auto& stages = model.stages();
     const std::string& head = model.headPath();
     int trainLast = -1;  // number of non-head stages that train
-    static const std::regex lastRe(R"(^last:(\d+)$)");
-    std::smatch m;
     const int backboneStages = static_cast<int>(stages.size()) - 1;
     if (spec.preset == "feature-extraction") trainLast = 0;
     else if (spec.preset == "none") trainLast = backboneStages;
-    else if (std::regex_match(spec.preset, m, lastRe)) trainLast = std::min(std::stoi(m[1].str()), backboneStages);
+    else if (const int n = parseFreezeLast(spec.preset); n >= 0) trainLast = std::min(n, backboneStages);
     else
-        throw ConfigError("Invalid freeze preset '" + spec.preset + "': use feature-extraction, last:N or none.");
+        throw ConfigError("Invalid freeze preset \"" + printable(spec.preset, 40) +
+                          "\": use feature-extraction, last:N (N from 0 to " + std::to_string(kMaxFreezeLastStages) +
+                          ") or none.");
 
     for (const auto& list : {spec.trainStages, spec.freezeStages})
         for (const auto& name : list)

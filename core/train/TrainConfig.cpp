@@ -2,23 +2,34 @@
 
 #include "core/common/AtomicFile.h"
 #include "core/common/Error.h"
+#include "core/common/Json.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
-#include <regex>
+#include <cstdio>
+#include <limits>
 #include <set>
 
 namespace ts::train {
 namespace {
 
+std::string quoteText(std::string_view text, size_t maxChars = 60) { return "\"" + printable(text, maxChars) + "\""; }
+
+template <typename E>
+std::string namesOf(const std::vector<std::pair<std::string, E>>& table) {
+    std::string allowed;
+    for (const auto& [name, v] : table) allowed += (allowed.empty() ? "" : ", ") + name;
+    return allowed;
+}
+
 template <typename E>
 E parseEnum(const std::string& s, const std::vector<std::pair<std::string, E>>& table, const char* field) {
     for (const auto& [name, value] : table)
         if (name == s) return value;
-    std::string allowed;
-    for (const auto& [name, v] : table) allowed += (allowed.empty() ? "" : ", ") + name;
-    throw ConfigError(std::string("Invalid ") + field + " '" + s + "': use one of " + allowed + ".");
+    throw ConfigError(std::string("Invalid ") + field + " " + quoteText(s) + ": use one of " + namesOf(table) + ".");
 }
 
 const std::vector<std::pair<std::string, OptimizerKind>> kOptimizers = {
@@ -29,12 +40,264 @@ const std::vector<std::pair<std::string, ScheduleKind>> kSchedules = {{"constant
                                                                       {"one-cycle", ScheduleKind::OneCycle}};
 const std::vector<std::pair<std::string, DeviceChoice>> kDevices = {
     {"auto", DeviceChoice::Auto}, {"cpu", DeviceChoice::CPU}, {"cuda", DeviceChoice::CUDA}};
+const std::vector<std::pair<std::string, Precision>> kPrecisions = {{"float32", Precision::Float32},
+                                                                    {"mixed", Precision::Mixed}};
+const std::vector<std::pair<std::string, FeatureCache>> kFeatureCaches = {{"auto", FeatureCache::Auto},
+                                                                          {"off", FeatureCache::Off}};
 
 template <typename E>
 std::string enumName(E value, const std::vector<std::pair<std::string, E>>& table) {
     for (const auto& [name, v] : table)
         if (v == value) return name;
     return "?";
+}
+
+// The closed choices that are stored as strings.
+const std::vector<std::string> kAugmentPresets = {"none", "standard"};
+const std::vector<std::string> kBatchNormPolicies = {"frozen-eval", "all-eval"};
+const std::vector<std::string> kEarlyStoppingMetrics = {"val_accuracy", "val_loss"};
+
+std::string joined(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+
+/// The range of one numeric field: what validate() and the reader accept.
+struct NumberSpec {
+    const char* key;  ///< as in config.json ("augment.hue" for "hue" inside "augment")
+    double min, max;
+    bool minOpen, maxOpen;  ///< the bound itself is excluded
+    bool integer;
+    const char* hint;  ///< what to do, or ""
+};
+
+constexpr bool kInt = true, kReal = false, kOpen = true, kClosed = false;
+
+// One table for every numeric field. The bounds keep a run possible on one
+// machine: more threads, units or images per batch than these only exhaust it.
+const NumberSpec kNumbers[] = {
+    {"val_fraction", 0, 1, kOpen, kOpen, kReal, " 0.2 keeps a fifth of each class for validation."},
+    {"head_hidden_units", 0, double(kMaxHeadHiddenUnits), kClosed, kClosed, kInt,
+     " 0 is a single Linear layer; a few hundred is usual."},
+    {"head_dropout", 0, 1, kClosed, kOpen, kReal, ""},
+    {"backbone_lr_multiplier", 0, 1000, kClosed, kClosed, kReal, " 0.1 is usual for fine-tuning."},
+    {"stage_lr_multipliers", 0, 1000, kClosed, kClosed, kReal, ""},
+    {"augment.rotation_degrees", 0, 180, kClosed, kClosed, kReal, ""},
+    {"augment.brightness", 0, 10, kClosed, kClosed, kReal, " 0.2 is a mild jitter."},
+    {"augment.contrast", 0, 10, kClosed, kClosed, kReal, " 0.2 is a mild jitter."},
+    {"augment.saturation", 0, 10, kClosed, kClosed, kReal, " 0.2 is a mild jitter."},
+    {"augment.hue", 0, 0.5, kClosed, kClosed, kReal, ""},
+    {"augment.random_erasing", 0, 1, kClosed, kClosed, kReal, " It is a probability."},
+    {"epochs", 1, 100000, kClosed, kClosed, kInt, ""},
+    {"batch_size", 1, 4096, kClosed, kClosed, kInt, " 32 is usual; lower it when memory runs short."},
+    {"lr", 0, 10, kOpen, kClosed, kReal, " Typical values are 1e-4 to 1e-2; `tstudio lr-find` suggests one."},
+    {"momentum", 0, 1, kClosed, kOpen, kReal, " 0.9 is usual."},
+    {"weight_decay", 0, 1, kClosed, kClosed, kReal, " 1e-4 (SGD) or 0.01 (AdamW) is usual."},
+    {"step_epochs", 1, 100000, kClosed, kClosed, kInt, ""},
+    {"step_gamma", 0, 1, kOpen, kClosed, kReal, " 0.1 is usual."},
+    {"warmup_epochs", 0, 100000, kClosed, kClosed, kInt, ""},
+    {"label_smoothing", 0, 1, kClosed, kOpen, kReal, " 0.1 is usual."},
+    {"grad_clip_norm", 0, 1e6, kClosed, kClosed, kReal, " 0 turns clipping off."},
+    {"early_stopping_patience", 0, 100000, kClosed, kClosed, kInt, " 0 turns early stopping off."},
+    {"workers", 0, 64, kClosed, kClosed, kInt, ""},
+    {"threads", 0, 256, kClosed, kClosed, kInt, " 0 uses every core."},
+};
+
+const NumberSpec& specOf(const std::string& key) {
+    for (const auto& s : kNumbers)
+        if (key == s.key) return s;
+    throw std::logic_error("TrainConfig: no range for " + key);
+}
+
+std::string formatNumber(double v) {
+    char buf[40];
+    // Whole numbers in full (10000000000, not 1e+10), others shortest-ish.
+    if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) std::snprintf(buf, sizeof buf, "%.0f", v);
+    else std::snprintf(buf, sizeof buf, "%.10g", v);
+    return buf;
+}
+
+std::string describe(const NumberSpec& s) {
+    if (s.integer) return "a whole number from " + formatNumber(s.min) + " to " + formatNumber(s.max);
+    if (!s.minOpen && !s.maxOpen) return "a number from " + formatNumber(s.min) + " to " + formatNumber(s.max);
+    return std::string("a number in ") + (s.minOpen ? "(" : "[") + formatNumber(s.min) + ", " + formatNumber(s.max) +
+           (s.maxOpen ? ")" : "]");
+}
+
+bool inRange(const NumberSpec& s, double v) {
+    if (!std::isfinite(v)) return false;
+    if (s.minOpen ? !(v > s.min) : !(v >= s.min)) return false;
+    if (s.maxOpen ? !(v < s.max) : !(v <= s.max)) return false;
+    return !s.integer || v == std::floor(v);
+}
+
+std::string rangeMessage(const std::string& name, const NumberSpec& s, const std::string& got) {
+    return name + " must be " + describe(s) + " (got " + got + ")." + s.hint;
+}
+
+/// A JSON value named in a message: its kind and its (bounded) text.
+std::string describeJson(const nlohmann::json& v) {
+    const std::string text = printable(v.dump(), 40);
+    if (v.is_string()) return "the text " + text;
+    if (v.is_boolean()) return text;
+    if (v.is_null()) return "null";
+    if (v.is_array()) return "a list";
+    if (v.is_object()) return "an object";
+    return text;
+}
+
+// --- unknown keys: "did you mean" ---
+
+std::string normalizedKey(std::string_view key) {
+    std::string out;
+    for (char c : key.substr(0, 64)) out += c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+size_t editDistance(const std::string& a, const std::string& b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) {
+            const size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = up;
+        }
+    }
+    return row[b.size()];
+}
+
+/// The known key a mistyped `key` most likely meant, or "".
+std::string suggestKey(const std::string& key, const std::vector<std::string>& known) {
+    static const std::vector<std::pair<std::string, std::string>> kAliases = {
+        {"learning_rate", "lr"},       {"num_epochs", "epochs"},          {"architecture", "arch"},
+        {"model", "arch"},             {"backbone", "arch"},              {"data", "data_dir"},
+        {"dataset", "data_dir"},       {"weights", "weights_file"},       {"val_split", "val_fraction"},
+        {"validation_split", "val_fraction"}, {"patience", "early_stopping_patience"},
+        {"head_hidden", "head_hidden_units"}, {"warmup", "warmup_epochs"}, {"gamma", "step_gamma"},
+        {"decay", "weight_decay"},     {"num_workers", "workers"},        {"num_threads", "threads"},
+        {"batchsize", "batch_size"},   {"augmentation", "augment"}};
+    const std::string k = normalizedKey(key);
+    auto isKnown = [&](const std::string& name) { return std::find(known.begin(), known.end(), name) != known.end(); };
+    for (const auto& [alias, target] : kAliases)
+        if (k == alias && isKnown(target)) return target;
+    std::string best;
+    size_t bestDistance = std::numeric_limits<size_t>::max();
+    for (const auto& name : known) {
+        const size_t d = editDistance(k, name);
+        if (d < bestDistance) bestDistance = d, best = name;
+    }
+    const size_t allowed = std::max<size_t>(1, std::min<size_t>(3, k.size() / 3));
+    if (bestDistance <= allowed) return best;
+    // A key cut short ("batch", "early_stopping").
+    if (k.size() >= 4)
+        for (const auto& name : known)
+            if (name.rfind(k, 0) == 0) return name;
+    return "";
+}
+
+void refuseUnknownKeys(const nlohmann::json& object, const nlohmann::json& known, const std::string& where) {
+    std::vector<std::string> names;
+    for (const auto& item : known.items()) names.push_back(item.key());
+    for (const auto& item : object.items()) {
+        if (known.contains(item.key())) continue;
+        const std::string suggestion = suggestKey(item.key(), names);
+        throw ConfigError("Unknown " + where + "key " + quoteText(item.key()) +
+                          (suggestion.empty() ? std::string() : " (did you mean \"" + suggestion + "\"?)") +
+                          ". Every key and its meaning: docs/config.md (or a run's config.json).");
+    }
+}
+
+// --- reading with types and ranges checked before any cast ---
+
+class Reader {
+public:
+    Reader(const nlohmann::json& object, std::string prefix) : m_j(object), m_prefix(std::move(prefix)) {}
+
+    const nlohmann::json* find(const char* key) const {
+        const auto it = m_j.find(key);
+        return it == m_j.end() ? nullptr : &*it;
+    }
+
+    template <typename T>
+    void number(const char* key, T& target) const {
+        if (const auto* v = find(key)) target = static_cast<T>(numberOf(*v, specOf(m_prefix + key), m_prefix + key));
+    }
+
+    void boolean(const char* key, bool& target) const {
+        if (const auto* v = find(key)) {
+            if (!v->is_boolean())
+                throw ConfigError(m_prefix + key + " must be true or false (got " + describeJson(*v) + ").");
+            target = v->get<bool>();
+        }
+    }
+
+    void text(const char* key, std::string& target, size_t maxBytes) const {
+        if (const auto* v = find(key)) target = textOf(*v, m_prefix + key, maxBytes);
+    }
+
+    void textList(const char* key, std::vector<std::string>& target, size_t maxItems, size_t maxBytes) const {
+        const auto* v = find(key);
+        if (!v) return;
+        const std::string name = m_prefix + key;
+        if (!v->is_array()) throw ConfigError(name + " must be a list of texts (got " + describeJson(*v) + ").");
+        if (v->size() > maxItems)
+            throw ConfigError(name + " has " + std::to_string(v->size()) + " entries; at most " + std::to_string(maxItems) +
+                              " are allowed.");
+        std::vector<std::string> out;
+        out.reserve(v->size());
+        for (const auto& e : *v) out.push_back(textOf(e, "an entry of " + name, maxBytes));
+        target = std::move(out);
+    }
+
+    template <typename E>
+    void choice(const char* key, E& target, const std::vector<std::pair<std::string, E>>& table) const {
+        if (const auto* v = find(key)) target = parseEnum(textOf(*v, m_prefix + key, 64), table, key);
+    }
+
+    static double numberOf(const nlohmann::json& v, const NumberSpec& s, const std::string& name) {
+        if (!v.is_number()) throw ConfigError(name + " must be " + describe(s) + ", not " + describeJson(v) + ".");
+        // nlohmann keeps integers as 64-bit integers and others as double;
+        // either converts to double exactly enough for a range check (every
+        // bound is far below 2^53), and nothing is cast before it passes.
+        const double d = v.is_number_unsigned()  ? static_cast<double>(v.get<uint64_t>())
+                         : v.is_number_integer() ? static_cast<double>(v.get<int64_t>())
+                                                 : v.get<double>();
+        if (!inRange(s, d)) throw ConfigError(rangeMessage(name, s, printable(v.dump(), 40)));
+        return d;
+    }
+
+    static std::string textOf(const nlohmann::json& v, const std::string& name, size_t maxBytes) {
+        if (!v.is_string()) throw ConfigError(name + " must be a text (a JSON string), not " + describeJson(v) + ".");
+        const auto& s = v.get_ref<const std::string&>();
+        if (s.size() > maxBytes)
+            throw ConfigError(name + " is " + std::to_string(s.size()) + " bytes long (" + quoteText(s, 40) + "); at most " +
+                              std::to_string(maxBytes) + " are allowed.");
+        return s;
+    }
+
+private:
+    const nlohmann::json& m_j;
+    std::string m_prefix;
+};
+
+uint64_t seedOf(const nlohmann::json& v) {
+    static const std::string kRange = "a whole number from 0 to 18446744073709551615";
+    if (v.is_number_unsigned()) return v.get<uint64_t>();
+    // Parsed non-negative integers are unsigned; built ones may be signed.
+    if (v.is_number_integer() && v.get<int64_t>() >= 0) return static_cast<uint64_t>(v.get<int64_t>());
+    if (v.is_number_integer())
+        throw ConfigError("seed must be " + kRange + " (got " + printable(v.dump(), 40) + ").");
+    if (v.is_number_float()) {
+        // 2^53: the largest range in which a double holds every whole number.
+        const double d = v.get<double>();
+        if (std::isfinite(d) && d >= 0 && d <= 9007199254740992.0 && d == std::floor(d)) return static_cast<uint64_t>(d);
+        throw ConfigError("seed must be " + kRange + " (got " + printable(v.dump(), 40) + ").");
+    }
+    throw ConfigError("seed must be " + kRange + ", not " + describeJson(v) + ".");
 }
 
 } // namespace
@@ -46,30 +309,109 @@ OptimizerKind optimizerFromString(const std::string& s) { return parseEnum(s, kO
 ScheduleKind scheduleFromString(const std::string& s) { return parseEnum(s, kSchedules, "schedule"); }
 DeviceChoice deviceFromString(const std::string& s) { return parseEnum(s, kDevices, "device"); }
 
-void TrainConfig::validate() const {
-    auto fail = [](const std::string& m) { throw ConfigError(m); };
-    if (dataDir.empty()) fail("No dataset folder: set \"data_dir\" (or --data DIR).");
-    if (arch.empty()) fail("No architecture: set \"arch\" (or --arch NAME); `tstudio models` lists them.");
-    static const std::regex freezeRe(R"(^(feature-extraction|none|last:\d+)$)");
-    if (!std::regex_match(freeze, freezeRe))
-        fail("Invalid freeze '" + freeze + "': use feature-extraction, last:N (e.g. last:2) or none.");
-    if (epochs < 1) fail("epochs must be at least 1 (got " + std::to_string(epochs) + ").");
-    if (batchSize < 1) fail("batch_size must be at least 1 (got " + std::to_string(batchSize) + ").");
-    if (!(lr > 0) || !std::isfinite(lr)) fail("lr must be a positive number (got " + std::to_string(lr) + ").");
-    if (valFraction <= 0 || valFraction >= 1) fail("val_fraction must be in (0, 1).");
-    if (labelSmoothing < 0 || labelSmoothing >= 1) fail("label_smoothing must be in [0, 1).");
-    if (augment.preset != "none" && augment.preset != "standard")
-        fail("Invalid augment preset '" + augment.preset + "': use none or standard.");
-    if (augment.hue < 0 || augment.hue > 0.5) fail("augment hue must be in [0, 0.5].");
-    if (earlyStoppingMetric != "val_accuracy" && earlyStoppingMetric != "val_loss")
-        fail("early_stopping_metric must be val_accuracy or val_loss.");
-    if (backboneLrMultiplier < 0) fail("backbone_lr_multiplier must be >= 0.");
-    if (batchNormPolicy != "frozen-eval" && batchNormPolicy != "all-eval")
-        fail("Invalid batchnorm_policy '" + batchNormPolicy + "': use frozen-eval or all-eval.");
-    for (const auto& [stage, m] : stageLrMultipliers)
-        if (!(m >= 0) || !std::isfinite(m))
-            fail("stage_lr_multipliers: the multiplier of \"" + stage + "\" must be a number >= 0.");
-    if (workers < 0 || workers > 64) fail("workers must be in [0, 64].");
+int parseFreezeLast(const std::string& preset) {
+    static const std::string kPrefix = "last:";
+    if (preset.size() <= kPrefix.size() || preset.size() > kPrefix.size() + 4 || preset.compare(0, kPrefix.size(), kPrefix) != 0)
+        return -1;
+    int n = 0;
+    for (size_t i = kPrefix.size(); i < preset.size(); ++i) {
+        const char c = preset[i];
+        if (c < '0' || c > '9') return -1;
+        n = n * 10 + (c - '0');
+    }
+    return n <= kMaxFreezeLastStages ? n : -1;
+}
+
+void TrainConfig::validate(const ValidationNames& names) const {
+    // A field set elsewhere (a flag) is named as it was given; the others by
+    // key, in the file they came from.
+    auto nameOf = [&](const std::string& key) {
+        const auto it = names.fields.find(key);
+        return it != names.fields.end() ? it->second : key;
+    };
+    auto fail = [&](const std::string& key, const std::string& message) {
+        const bool fromElsewhere = names.fields.count(key) > 0;
+        throw ConfigError(fromElsewhere || names.source.empty() ? message : "In '" + names.source + "': " + message);
+    };
+    auto number = [&](const char* key, double value) {
+        const NumberSpec& s = specOf(key);
+        if (!inRange(s, value)) fail(key, rangeMessage(nameOf(key), s, formatNumber(value)));
+    };
+    auto text = [&](const char* key, const std::string& value, size_t maxBytes) {
+        if (value.size() > maxBytes)
+            fail(key, nameOf(key) + " is " + std::to_string(value.size()) + " bytes long (" + quoteText(value, 40) +
+                          "); at most " + std::to_string(maxBytes) + " are allowed.");
+    };
+    auto textList = [&](const char* key, const std::vector<std::string>& values, size_t maxItems, size_t maxBytes) {
+        if (values.size() > maxItems)
+            fail(key, nameOf(key) + " has " + std::to_string(values.size()) + " entries; at most " +
+                          std::to_string(maxItems) + " are allowed.");
+        for (const auto& v : values) text(key, v, maxBytes);
+    };
+    auto oneOf = [&](const char* key, const std::string& value, const std::vector<std::string>& allowed) {
+        if (std::find(allowed.begin(), allowed.end(), value) == allowed.end())
+            fail(key, "Invalid " + nameOf(key) + " " + quoteText(value) + ": use " + joined(allowed) + ".");
+    };
+
+    // data
+    if (dataDir.empty()) fail("data_dir", "No dataset folder: set \"data_dir\" (or --data DIR).");
+    text("data_dir", dataDir, kMaxConfigPathBytes);
+    number("val_fraction", valFraction);
+    textList("exclude_files", excludeFiles, kMaxConfigListItems, kMaxConfigPathBytes);
+    // model
+    if (arch.empty()) fail("arch", "No architecture: set \"arch\" (or --arch NAME); `tstudio models` lists them.");
+    text("arch", arch, kMaxConfigNameBytes);
+    text("weights_file", weightsFile, kMaxConfigPathBytes);
+    number("head_hidden_units", static_cast<double>(headHiddenUnits));
+    number("head_dropout", headDropout);
+    // freezing
+    if (freeze != "feature-extraction" && freeze != "none" && parseFreezeLast(freeze) < 0)
+        fail("freeze", "Invalid " + nameOf("freeze") + " " + quoteText(freeze) +
+                           ": use feature-extraction, last:N (N from 0 to " + std::to_string(kMaxFreezeLastStages) +
+                           ", e.g. last:2) or none.");
+    textList("train_stages", trainStages, kMaxConfigNameItems, kMaxConfigNameBytes);
+    textList("freeze_stages", freezeStages, kMaxConfigNameItems, kMaxConfigNameBytes);
+    textList("train_params", trainParams, kMaxConfigNameItems, kMaxConfigNameBytes);
+    textList("freeze_params", freezeParams, kMaxConfigNameItems, kMaxConfigNameBytes);
+    number("backbone_lr_multiplier", backboneLrMultiplier);
+    if (stageLrMultipliers.size() > kMaxConfigNameItems)
+        fail("stage_lr_multipliers", nameOf("stage_lr_multipliers") + " has " + std::to_string(stageLrMultipliers.size()) +
+                                         " entries; at most " + std::to_string(kMaxConfigNameItems) + " are allowed.");
+    for (const auto& [stage, m] : stageLrMultipliers) {
+        const NumberSpec& s = specOf("stage_lr_multipliers");
+        text("stage_lr_multipliers", stage, kMaxConfigNameBytes);
+        if (!inRange(s, m))
+            fail("stage_lr_multipliers", rangeMessage(nameOf("stage_lr_multipliers") + ": the multiplier of " + quoteText(stage),
+                                                      s, formatNumber(m)));
+    }
+    oneOf("batchnorm_policy", batchNormPolicy, kBatchNormPolicies);
+    // augmentation
+    oneOf("augment.preset", augment.preset, kAugmentPresets);
+    number("augment.rotation_degrees", augment.rotationDegrees);
+    number("augment.brightness", augment.brightness);
+    number("augment.contrast", augment.contrast);
+    number("augment.saturation", augment.saturation);
+    number("augment.hue", augment.hue);
+    number("augment.random_erasing", augment.randomErasing);
+    // optimisation
+    number("epochs", epochs);
+    number("batch_size", batchSize);
+    number("lr", lr);
+    number("momentum", momentum);
+    number("weight_decay", weightDecay);
+    number("step_epochs", stepEpochs);
+    number("step_gamma", stepGamma);
+    number("warmup_epochs", warmupEpochs);
+    number("label_smoothing", labelSmoothing);
+    number("grad_clip_norm", gradClipNorm);
+    number("early_stopping_patience", earlyStoppingPatience);
+    oneOf("early_stopping_metric", earlyStoppingMetric, kEarlyStoppingMetrics);
+    if (optimizer == OptimizerKind::SGD && nesterov && momentum == 0)
+        fail("nesterov", nameOf("nesterov") + " needs a momentum above 0 (momentum is 0). Set momentum to e.g. 0.9, or "
+                                              "turn nesterov off.");
+    // runtime
+    number("workers", workers);
+    number("threads", threads);
 }
 
 nlohmann::json toJson(const TrainConfig& c) {
@@ -117,8 +459,8 @@ nlohmann::json toJson(const TrainConfig& c) {
         {"early_stopping_patience", c.earlyStoppingPatience},
         {"early_stopping_metric", c.earlyStoppingMetric},
         {"device", toString(c.device)},
-        {"precision", c.precision == Precision::Mixed ? "mixed" : "float32"},
-        {"feature_cache", c.featureCache == FeatureCache::Auto ? "auto" : "off"},
+        {"precision", enumName(c.precision, kPrecisions)},
+        {"feature_cache", enumName(c.featureCache, kFeatureCaches)},
         {"seed", c.seed},
         {"workers", c.workers},
         {"threads", c.threads},
@@ -126,95 +468,101 @@ nlohmann::json toJson(const TrainConfig& c) {
 }
 
 TrainConfig trainConfigFromJson(const nlohmann::json& j) {
-    if (!j.is_object()) throw ConfigError("A training config must be a JSON object.");
+    if (!j.is_object()) throw ConfigError("A training config must be a JSON object (got " + describeJson(j) + ").");
     const nlohmann::json defaults = toJson(TrainConfig{});
-    for (const auto& item : j.items())
-        if (!defaults.contains(item.key()))
-            throw ConfigError("Unknown config key \"" + item.key() + "\". Known keys: see `tstudio train --help` or "
-                              "a run's config.json.");
+    refuseUnknownKeys(j, defaults, "config ");
     TrainConfig c;
-    try {
-        auto get = [&](const char* key, auto& target) {
-            if (j.contains(key)) target = j.at(key).get<std::decay_t<decltype(target)>>();
-        };
-        get("data_dir", c.dataDir);
-        get("val_fraction", c.valFraction);
-        get("exclude_files", c.excludeFiles);
-        get("arch", c.arch);
-        get("weights_file", c.weightsFile);
-        get("pretrained", c.pretrained);
-        get("head_hidden_units", c.headHiddenUnits);
-        get("head_dropout", c.headDropout);
-        get("freeze", c.freeze);
-        get("train_stages", c.trainStages);
-        get("freeze_stages", c.freezeStages);
-        get("train_params", c.trainParams);
-        get("freeze_params", c.freezeParams);
-        get("backbone_lr_multiplier", c.backboneLrMultiplier);
-        get("stage_lr_multipliers", c.stageLrMultipliers);
-        get("batchnorm_policy", c.batchNormPolicy);
-        if (j.contains("augment")) {
-            const auto& a = j.at("augment");
-            const nlohmann::json known = defaults.at("augment");
-            for (const auto& item : a.items())
-                if (!known.contains(item.key())) throw ConfigError("Unknown augment key \"" + item.key() + "\".");
-            auto getA = [&](const char* key, auto& target) {
-                if (a.contains(key)) target = a.at(key).get<std::decay_t<decltype(target)>>();
-            };
-            getA("preset", c.augment.preset);
-            getA("rotation_degrees", c.augment.rotationDegrees);
-            getA("brightness", c.augment.brightness);
-            getA("contrast", c.augment.contrast);
-            getA("saturation", c.augment.saturation);
-            getA("hue", c.augment.hue);
-            getA("vertical_flip", c.augment.verticalFlip);
-            getA("random_erasing", c.augment.randomErasing);
+    const Reader r(j, "");
+    r.text("data_dir", c.dataDir, kMaxConfigPathBytes);
+    r.number("val_fraction", c.valFraction);
+    r.textList("exclude_files", c.excludeFiles, kMaxConfigListItems, kMaxConfigPathBytes);
+    r.text("arch", c.arch, kMaxConfigNameBytes);
+    r.text("weights_file", c.weightsFile, kMaxConfigPathBytes);
+    r.boolean("pretrained", c.pretrained);
+    r.number("head_hidden_units", c.headHiddenUnits);
+    r.number("head_dropout", c.headDropout);
+    r.text("freeze", c.freeze, 64);
+    r.textList("train_stages", c.trainStages, kMaxConfigNameItems, kMaxConfigNameBytes);
+    r.textList("freeze_stages", c.freezeStages, kMaxConfigNameItems, kMaxConfigNameBytes);
+    r.textList("train_params", c.trainParams, kMaxConfigNameItems, kMaxConfigNameBytes);
+    r.textList("freeze_params", c.freezeParams, kMaxConfigNameItems, kMaxConfigNameBytes);
+    r.number("backbone_lr_multiplier", c.backboneLrMultiplier);
+    if (const auto* m = r.find("stage_lr_multipliers")) {
+        if (!m->is_object())
+            throw ConfigError("stage_lr_multipliers must be an object of stage names and numbers (e.g. {\"layer3\": 0.3}), "
+                              "not " + describeJson(*m) + ".");
+        if (m->size() > kMaxConfigNameItems)
+            throw ConfigError("stage_lr_multipliers has " + std::to_string(m->size()) + " entries; at most " +
+                              std::to_string(kMaxConfigNameItems) + " are allowed.");
+        for (const auto& item : m->items()) {
+            const std::string stage = Reader::textOf(item.key(), "a stage name in stage_lr_multipliers", kMaxConfigNameBytes);
+            c.stageLrMultipliers[stage] = Reader::numberOf(item.value(), specOf("stage_lr_multipliers"),
+                                                           "stage_lr_multipliers: the multiplier of " + quoteText(stage));
         }
-        get("epochs", c.epochs);
-        get("batch_size", c.batchSize);
-        get("lr", c.lr);
-        if (j.contains("optimizer")) c.optimizer = optimizerFromString(j.at("optimizer").get<std::string>());
-        get("momentum", c.momentum);
-        get("nesterov", c.nesterov);
-        get("weight_decay", c.weightDecay);
-        if (j.contains("schedule")) c.schedule = scheduleFromString(j.at("schedule").get<std::string>());
-        get("step_epochs", c.stepEpochs);
-        get("step_gamma", c.stepGamma);
-        get("warmup_epochs", c.warmupEpochs);
-        get("label_smoothing", c.labelSmoothing);
-        get("class_weights", c.classWeights);
-        get("grad_clip_norm", c.gradClipNorm);
-        get("early_stopping_patience", c.earlyStoppingPatience);
-        get("early_stopping_metric", c.earlyStoppingMetric);
-        if (j.contains("device")) c.device = deviceFromString(j.at("device").get<std::string>());
-        if (j.contains("precision")) {
-            const auto p = j.at("precision").get<std::string>();
-            if (p != "mixed" && p != "float32") throw ConfigError("precision must be float32 or mixed.");
-            c.precision = p == "mixed" ? Precision::Mixed : Precision::Float32;
-        }
-        if (j.contains("feature_cache")) {
-            const auto f = j.at("feature_cache").get<std::string>();
-            if (f != "auto" && f != "off") throw ConfigError("feature_cache must be auto or off.");
-            c.featureCache = f == "auto" ? FeatureCache::Auto : FeatureCache::Off;
-        }
-        get("seed", c.seed);
-        get("workers", c.workers);
-        get("threads", c.threads);
-    } catch (const nlohmann::json::exception& e) {
-        throw ConfigError(std::string("A value in the training config has the wrong type: ") + e.what());
     }
+    r.text("batchnorm_policy", c.batchNormPolicy, 64);
+    if (const auto* a = r.find("augment")) {
+        if (!a->is_object()) throw ConfigError("augment must be an object (e.g. {\"preset\": \"standard\"}), not " +
+                                               describeJson(*a) + ".");
+        refuseUnknownKeys(*a, defaults.at("augment"), "augment ");
+        const Reader ra(*a, "augment.");
+        ra.text("preset", c.augment.preset, 64);
+        ra.number("rotation_degrees", c.augment.rotationDegrees);
+        ra.number("brightness", c.augment.brightness);
+        ra.number("contrast", c.augment.contrast);
+        ra.number("saturation", c.augment.saturation);
+        ra.number("hue", c.augment.hue);
+        ra.boolean("vertical_flip", c.augment.verticalFlip);
+        ra.number("random_erasing", c.augment.randomErasing);
+    }
+    r.number("epochs", c.epochs);
+    r.number("batch_size", c.batchSize);
+    r.number("lr", c.lr);
+    r.choice("optimizer", c.optimizer, kOptimizers);
+    r.number("momentum", c.momentum);
+    r.boolean("nesterov", c.nesterov);
+    r.number("weight_decay", c.weightDecay);
+    r.choice("schedule", c.schedule, kSchedules);
+    r.number("step_epochs", c.stepEpochs);
+    r.number("step_gamma", c.stepGamma);
+    r.number("warmup_epochs", c.warmupEpochs);
+    r.number("label_smoothing", c.labelSmoothing);
+    r.boolean("class_weights", c.classWeights);
+    r.number("grad_clip_norm", c.gradClipNorm);
+    r.number("early_stopping_patience", c.earlyStoppingPatience);
+    r.text("early_stopping_metric", c.earlyStoppingMetric, 64);
+    r.choice("device", c.device, kDevices);
+    r.choice("precision", c.precision, kPrecisions);
+    r.choice("feature_cache", c.featureCache, kFeatureCaches);
+    if (const auto* seed = r.find("seed")) c.seed = seedOf(*seed);
+    r.number("workers", c.workers);
+    r.number("threads", c.threads);
+    // The closed choices kept as text are checked here too, so a file with a
+    // wrong one is refused when it is read, naming the file.
+    if (parseFreezeLast(c.freeze) < 0 && c.freeze != "feature-extraction" && c.freeze != "none")
+        throw ConfigError("Invalid freeze " + quoteText(c.freeze) + ": use feature-extraction, last:N (N from 0 to " +
+                          std::to_string(kMaxFreezeLastStages) + ", e.g. last:2) or none.");
+    auto oneOf = [](const char* key, const std::string& value, const std::vector<std::string>& allowed) {
+        if (std::find(allowed.begin(), allowed.end(), value) == allowed.end())
+            throw ConfigError(std::string("Invalid ") + key + " " + quoteText(value) + ": use " + joined(allowed) + ".");
+    };
+    oneOf("batchnorm_policy", c.batchNormPolicy, kBatchNormPolicies);
+    oneOf("augment.preset", c.augment.preset, kAugmentPresets);
+    oneOf("early_stopping_metric", c.earlyStoppingMetric, kEarlyStoppingMetrics);
     return c;
 }
 
 TrainConfig loadTrainConfig(const std::string& path) {
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(readFile(path));
-    } catch (const nlohmann::json::parse_error& e) {
-        throw ConfigError("'" + path + "' is not valid JSON: " + e.what());
-    }
+    nlohmann::json j = readJsonFile(path);
     // A desktop project (*.tsproj) holds the same TrainConfig under "config".
-    if (j.is_object() && j.contains("config") && j.at("config").is_object()) j = j.at("config");
+    if (j.is_object() && j.contains("config") && j.at("config").is_object()) {
+        nlohmann::json inner = std::move(j.at("config"));
+        j = std::move(inner);
+    } else if (j.is_object() && j.contains("format")) {
+        throw ConfigError("'" + path + "' is a project file without training settings (no \"config\" object; a "
+                          "version-1 project holds only its folder and backbone). Open it in Transfer Studio and save "
+                          "it again, or pass a training config.");
+    }
     try {
         return trainConfigFromJson(j);
     } catch (const ConfigError& e) {

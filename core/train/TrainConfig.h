@@ -4,6 +4,7 @@
 // config.json so the run can be reproduced and resumed.
 #include <nlohmann/json_fwd.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -14,7 +15,8 @@ namespace ts::train {
 enum class OptimizerKind { SGD, Adam, AdamW };
 enum class ScheduleKind { Constant, Step, Cosine, OneCycle };
 enum class DeviceChoice { Auto, CPU, CUDA };
-/// Mixed (float16 on CUDA, bfloat16 on CPU) is planned; validate() rejects it for now.
+/// Mixed: float16 autocast with loss scaling on CUDA, bfloat16 autocast on
+/// CPUs with native bfloat16 (float32 elsewhere).
 enum class Precision { Float32, Mixed };
 enum class FeatureCache { Auto, Off };    ///< Auto: used when the backbone is frozen and augmentation is none
 
@@ -34,6 +36,16 @@ struct AugmentConfig {
         return preset == "none" && rotationDegrees == 0 && brightness == 0 && contrast == 0 && saturation == 0 &&
                hue == 0 && !verticalFlip && randomErasing == 0;
     }
+};
+
+/// How validate() names what it checks.
+struct ValidationNames {
+    /// Fields that were set from elsewhere, by config key: e.g. "epochs" ->
+    /// "--epochs" for a command-line flag. Other fields are named by key.
+    std::map<std::string, std::string> fields;
+    /// Where the other fields came from (a config file's path), said in their
+    /// messages; empty when they came from nowhere in particular.
+    std::string source;
 };
 
 struct TrainConfig {
@@ -109,15 +121,38 @@ struct TrainConfig {
     int workers = 2;            ///< Loader threads. Default 2.
     int threads = 0;            ///< LibTorch CPU threads (0 = all cores).
 
-    /// Throws ts::ConfigError naming the field and the allowed values.
-    void validate() const;
+    /// Checks every field against its allowed values or range (the ones
+    /// listed in docs/config.md). Throws ts::ConfigError naming the field (as
+    /// `names` says), the value (printable, bounded) and what is allowed.
+    void validate(const ValidationNames& names = {}) const;
 };
 
+/// Bounds on the names, paths and lists a config may hold (a config is read
+/// from files users are sent; nothing in it may be unbounded).
+inline constexpr size_t kMaxConfigPathBytes = 4096;   ///< data_dir, weights_file, each excluded file
+inline constexpr size_t kMaxConfigNameBytes = 256;    ///< arch, stage names, parameter prefixes
+inline constexpr size_t kMaxConfigListItems = 1000000;  ///< exclude_files
+inline constexpr size_t kMaxConfigNameItems = 10000;  ///< stage and parameter lists, stage_lr_multipliers
+inline constexpr int kMaxFreezeLastStages = 1000;     ///< N of "last:N"
+inline constexpr int64_t kMaxHeadHiddenUnits = 16384;
+
+/// The N of a "last:N" freeze preset: "last:" then 1 to 4 digits, N at most
+/// kMaxFreezeLastStages. Returns -1 for anything else (parsed by hand: no
+/// regular expression, whose recursion a long value would overflow).
+int parseFreezeLast(const std::string& preset);
+
 nlohmann::json toJson(const TrainConfig& c);
-/// Reads a config; unknown keys are an error (typos must not pass silently).
+/// Reads a config. Throws ts::ConfigError, before anything is cast, on a value
+/// of the wrong type ("epochs": "10"), a number outside its field's range
+/// ("epochs": 1e300) or a string or list longer than the bounds above; an
+/// unknown key is an error too (typos must not pass silently), with the
+/// nearest known key suggested. The result may still fail validate() on
+/// fields that need a value (data_dir).
 TrainConfig trainConfigFromJson(const nlohmann::json& j);
 /// Reads a TrainConfig JSON file, or a desktop project (*.tsproj) whose
-/// top-level "config" object is one. Throws ConfigError naming the file.
+/// top-level "config" object is one, with ts::readJsonFile (bounded size and
+/// depth). Throws ts::IoError (unreadable, not JSON) or ts::ConfigError (see
+/// trainConfigFromJson), naming the file.
 TrainConfig loadTrainConfig(const std::string& path);
 void saveTrainConfig(const TrainConfig& c, const std::string& path);
 

@@ -226,7 +226,8 @@ public:
 
     TrainResult resume() {
         m_dirReady = true;
-        m_index = data::fromManifest(json::parse(readFile(m_dir + "/manifest.json")));
+        const std::string manifest = m_dir + "/manifest.json";
+        m_index = data::fromManifest(readJsonFile(manifest), manifest);
         setUp(/*resuming=*/true);
         return loopUntilCancelled();
     }

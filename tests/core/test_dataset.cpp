@@ -187,8 +187,8 @@ TEST(Dataset, ManifestRoundTripAndHash) {
 
     nlohmann::json broken = manifest;
     broken["train"][0][1] = 5;
-    EXPECT_THROW(data::fromManifest(broken), ConfigError);
-    EXPECT_THROW(data::fromManifest(nlohmann::json{{"format", "other"}}), ConfigError);
+    EXPECT_THROW(data::fromManifest(broken), DataError);
+    EXPECT_THROW(data::fromManifest(nlohmann::json{{"format", "other"}}), DataError);
 }
 
 // ---- Hostile folders: links, loops and special files -------------------------

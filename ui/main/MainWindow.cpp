@@ -1,5 +1,6 @@
 #include "ui/main/MainWindow.h"
 
+#include "core/common/Json.h"
 #include "core/common/Paths.h"
 #include "core/common/Version.h"
 #include "ui/main/Application.h"
@@ -146,7 +147,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     const QByteArray lastConfig = settings.value(QLatin1String(kTrainingKey)).toByteArray();
     if (!lastConfig.isEmpty()) {
         try {
-            m_trainingPage->loadFrom(train::trainConfigFromJson(nlohmann::json::parse(lastConfig.toStdString())));
+            m_trainingPage->loadFrom(
+                train::trainConfigFromJson(parseJson(lastConfig.toStdString(), "the stored training settings")));
         } catch (const std::exception&) {
             settings.remove(QLatin1String(kTrainingKey));  // from another version: start from the defaults
         }
@@ -408,7 +410,8 @@ bool MainWindow::openPath(const QString& path) {
     ProjectFile project;
     QString error;
     if (!project.load(path, &error)) {
-        QMessageBox::warning(this, tr("Open project"), error);
+        // Non-blocking (open(), not exec()): the window stays as it was.
+        showErrorDialog(this, tr("Open project"), TaskError{error, QString()});
         return false;
     }
     m_projectPath = info.absoluteFilePath();

@@ -2,6 +2,7 @@
 #include "ui/models/BridgeCommon.h"
 
 #include "core/common/Error.h"
+#include "core/common/Json.h"
 #include "core/data/Augment.h"
 #include "core/data/Dataset.h"
 #include "core/data/ImageIO.h"
@@ -191,9 +192,8 @@ QVector<ImagePrediction> predictFiles(const QString& bundleOrRunDir, const QStri
 
 QVector<ImagePrediction> predictValidation(const QString& runDir, QStringList* classes, QString* error) {
     try {
-        QFile file(QDir(runDir).filePath(QStringLiteral("manifest.json")));
-        if (!file.open(QIODevice::ReadOnly)) throw IoError("Cannot read " + file.fileName().toStdString());
-        const data::DatasetIndex index = data::fromManifest(nlohmann::json::parse(file.readAll().toStdString()));
+        const std::string manifest = QFile::encodeName(QDir(runDir).filePath(QStringLiteral("manifest.json"))).toStdString();
+        const data::DatasetIndex index = data::fromManifest(readJsonFile(manifest), manifest);
         std::lock_guard<std::mutex> lock(g_modelMutex);
         auto& loaded = loadedBundle(runDir);
         if (classes) {

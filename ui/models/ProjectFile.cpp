@@ -1,5 +1,8 @@
 #include "ui/models/ProjectFile.h"
 
+#include "core/common/Error.h"
+#include "core/common/Json.h"
+
 #include <nlohmann/json.hpp>
 
 #include <QFile>
@@ -13,73 +16,102 @@ const char* const kFormatName = "transfer-studio-project";
 }
 
 bool ProjectFile::load(const QString& path, QString* error) {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        if (error) *error = QObject::tr("Cannot open project %1: %2").arg(path, file.errorString());
+    // Every problem, whatever its kind, comes back as a message naming the
+    // file: a project is a file users are sent, and nothing in it may crash
+    // the app (a wrong type once ended in std::terminate).
+    auto failWith = [&](const QString& message) {
+        if (error) *error = message;
         return false;
-    }
-    const QByteArray bytes = file.readAll();
-    nlohmann::json root;
+    };
+    const std::string file = QFile::encodeName(path).toStdString();
     try {
-        root = nlohmann::json::parse(bytes.toStdString());
-    } catch (const nlohmann::json::exception& e) {
-        if (error) *error = QObject::tr("%1 is not a Transfer Studio project (%2).").arg(path, QString::fromUtf8(e.what()));
-        return false;
-    }
-    if (!root.is_object()) {
-        if (error) *error = QObject::tr("%1 is not a Transfer Studio project (not a JSON object).").arg(path);
-        return false;
-    }
-    const auto format = root.find("format");
-    if (format != root.end() && format->is_number_integer()) {
-        // Version 1: the dataset folder and the backbone.
-        if (format->get<int>() > 1) {
-            if (error)
-                *error = QObject::tr("%1 was written by a newer Transfer Studio (format %2); update the app to open it.")
-                             .arg(path)
-                             .arg(format->get<int>());
-            return false;
+        const nlohmann::json root = readJsonFile(file);
+        if (!root.is_object())
+            return failWith(QObject::tr("%1 is not a Transfer Studio project (not a JSON object).").arg(path));
+        auto shown = [](const nlohmann::json& v) { return QString::fromStdString(printable(v.dump(), 40)); };
+        // A text field of a version-1 file; `maxBytes` bounds it.
+        auto text = [&](const char* key, size_t maxBytes, std::string* out, QString* problem) {
+            const auto it = root.find(key);
+            if (it == root.end() || it->is_null()) return true;
+            if (!it->is_string() || it->get_ref<const std::string&>().size() > maxBytes) {
+                *problem = QObject::tr("%1 is not a valid Transfer Studio project: \"%2\" must be a text of at most %3 "
+                                       "bytes (got %4).")
+                               .arg(path, QString::fromLatin1(key))
+                               .arg(maxBytes)
+                               .arg(it->is_string() ? QObject::tr("%1 bytes").arg(it->get_ref<const std::string&>().size())
+                                                    : shown(*it));
+                return false;
+            }
+            *out = it->get<std::string>();
+            return true;
+        };
+
+        const auto format = root.find("format");
+        if (format != root.end() && format->is_number()) {
+            // Version 1: the dataset folder and the backbone.
+            if (!format->is_number_integer() || format->get<int64_t>() != 1) {
+                if (format->is_number_integer() && format->get<int64_t>() > 1)
+                    return failWith(
+                        QObject::tr("%1 was written by a newer Transfer Studio (format %2); update the app to open it.")
+                            .arg(path, shown(*format)));
+                return failWith(QObject::tr("%1 is not a Transfer Studio project (unknown format %2).").arg(path, shown(*format)));
+            }
+            std::string dataset, arch;
+            QString problem;
+            if (!text("dataset", train::kMaxConfigPathBytes, &dataset, &problem) ||
+                !text("backbone", train::kMaxConfigNameBytes, &arch, &problem))
+                return failWith(problem);
+            version = 1;
+            hasFullConfig = false;
+            config = {};
+            config.dataDir = dataset;
+            hasBackbone = !arch.empty();
+            if (hasBackbone) config.arch = arch;
+            ui = {};
+            return true;
         }
-        version = 1;
-        hasFullConfig = false;
-        config = {};
-        config.dataDir = root.value("dataset", std::string());
-        const std::string arch = root.value("backbone", std::string());
-        hasBackbone = !arch.empty();
-        if (hasBackbone) config.arch = arch;
-        ui = {};
+        if (format == root.end() || !format->is_string() || format->get_ref<const std::string&>() != kFormatName)
+            return failWith(QObject::tr("%1 is not a Transfer Studio project (no \"format\": \"%2\").")
+                                .arg(path, QString::fromLatin1(kFormatName)));
+        const auto versionIt = root.find("version");
+        if (versionIt == root.end() || !versionIt->is_number_integer() || versionIt->get<int64_t>() < 1)
+            return failWith(QObject::tr("%1 is not a valid Transfer Studio project: \"version\" must be a whole number "
+                                        "of at least 1 (got %2).")
+                                .arg(path, versionIt == root.end() ? QObject::tr("none") : shown(*versionIt)));
+        if (versionIt->get<int64_t>() > kVersion)
+            return failWith(
+                QObject::tr("%1 was written by a newer Transfer Studio (version %2); update the app to open it.")
+                    .arg(path, shown(*versionIt)));
+        const auto configIt = root.find("config");
+        if (configIt == root.end() || !configIt->is_object())
+            return failWith(QObject::tr("%1 has no \"config\" object.").arg(path));
+        train::TrainConfig read;
+        try {
+            read = train::trainConfigFromJson(*configIt);
+        } catch (const Error& e) {
+            return failWith(QObject::tr("The settings in %1 are not valid: %2").arg(path, QString::fromStdString(e.what())));
+        }
+        QJsonObject uiState;
+        const auto uiIt = root.find("ui");
+        if (uiIt != root.end() && !uiIt->is_null()) {
+            if (!uiIt->is_object())
+                return failWith(QObject::tr("%1 is not a valid Transfer Studio project: \"ui\" must be an object (got %2).")
+                                    .arg(path, shown(*uiIt)));
+            uiState = QJsonDocument::fromJson(QByteArray::fromStdString(uiIt->dump())).object();
+        }
+        version = static_cast<int>(versionIt->get<int64_t>());
+        config = std::move(read);
+        hasFullConfig = true;
+        hasBackbone = true;
+        ui = uiState;
         return true;
-    }
-    if (format == root.end() || !format->is_string() || format->get<std::string>() != kFormatName) {
-        if (error)
-            *error = QObject::tr("%1 is not a Transfer Studio project (no \"format\": \"%2\").")
-                         .arg(path, QString::fromLatin1(kFormatName));
-        return false;
-    }
-    version = root.value("version", 0);
-    if (version > kVersion) {
-        if (error)
-            *error = QObject::tr("%1 was written by a newer Transfer Studio (version %2); update the app to open it.")
-                         .arg(path)
-                         .arg(version);
-        return false;
-    }
-    if (!root.contains("config") || !root["config"].is_object()) {
-        if (error) *error = QObject::tr("%1 has no \"config\" object.").arg(path);
-        return false;
-    }
-    try {
-        config = train::trainConfigFromJson(root["config"]);
+    } catch (const Error& e) {
+        // IoError from the reader: unreadable, too large, not JSON, too deep; it names the file.
+        return failWith(QString::fromStdString(e.what()));
     } catch (const std::exception& e) {
-        if (error) *error = QObject::tr("The settings in %1 are not valid: %2").arg(path, QString::fromStdString(e.what()));
-        return false;
+        return failWith(QObject::tr("%1 cannot be opened as a Transfer Studio project (%2).")
+                            .arg(path, QString::fromStdString(printable(e.what(), 200))));
     }
-    hasFullConfig = true;
-    hasBackbone = true;
-    ui = {};
-    if (root.contains("ui") && root["ui"].is_object())
-        ui = QJsonDocument::fromJson(QByteArray::fromStdString(root["ui"].dump())).object();
-    return true;
 }
 
 bool ProjectFile::save(const QString& path, QString* error) const {
