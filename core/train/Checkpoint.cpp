@@ -199,7 +199,8 @@ CheckpointData readCheckpoint(const std::string& path) {
     try {
         top = weights::loadPthFile(path);
     } catch (const WeightsError& e) {
-        throw IoError("Cannot resume from checkpoint '" + path + "': " + e.what());
+        // The reader's message names the file and what is wrong in it.
+        throw WeightsError(std::string("Cannot resume from this checkpoint: ") + e.what());
     }
     if (top->kind != Kind::Dict) damaged(path, "it holds a " + top->typeName() + ", not a checkpoint dict");
     auto get = [&](const char* key, Kind kind) -> const Value& {
@@ -227,11 +228,7 @@ CheckpointData readCheckpoint(const std::string& path) {
                       ", which this Transfer Studio does not read (only " + std::to_string(kVersion) +
                       "). Resume it with the version that wrote it, or start a new run.");
     CheckpointData out;
-    try {
-        out.model = weights::stateDictFromValue(get("model", Kind::Dict), path);
-    } catch (const WeightsError& e) {
-        throw IoError("Cannot resume from checkpoint '" + path + "': " + e.what());
-    }
+    out.model = weights::stateDictFromValue(get("model", Kind::Dict), path);
 
     const Value& optimizer = get("optimizer", Kind::Dict);
     const ValuePtr kind = optimizer.get("kind");

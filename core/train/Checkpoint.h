@@ -73,8 +73,10 @@ void restoreOptimizerState(torch::optim::Optimizer& optimizer, OptimizerKind kin
 /// Writes `data` to `path` atomically.
 void writeCheckpoint(const CheckpointData& data, const std::string& path);
 
-/// Reads the checkpoint at `path`. Throws ts::IoError naming the file when it
-/// cannot be read, is damaged, is hostile, or was written in the old format.
+/// Reads the checkpoint at `path`. Throws, naming the file: ts::WeightsError
+/// when the zip or pickle is malformed or hostile (as for .pth files),
+/// ts::IoError when it cannot be opened, lacks or mistypes an entry, or was
+/// written in the old format.
 CheckpointData readCheckpoint(const std::string& path);
 
 /// Replaces every null in `value` by NaN (how non-finite metrics come back

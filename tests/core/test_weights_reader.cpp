@@ -5,6 +5,7 @@
 #include "core/common/Error.h"
 #include "core/weights/PthReader.h"
 #include "core/weights/StateDict.h"
+#include "core/weights/ZipArchive.h"
 #include "core/zoo/Registry.h"
 #include "tests/core/HostileFiles.h"
 #include "tests/support/TestSupport.h"
@@ -271,6 +272,26 @@ TEST(WeightsReaderShared, RealImageNetFileReads) {
     EXPECT_EQ(sd.size(), 314u);
     zoo::Backbone model = zoo::createModel("mobilenet_v2");
     EXPECT_NO_THROW(weights::applyStateDict(*model, sd, path, "mobilenet_v2"));
+
+    // Its pickle stays well inside the unpickler's budget per input byte.
+    const std::string bytes = readFile(path);
+    const weights::ZipArchive zip(bytes, path);
+    const weights::ZipArchive::Entry* pkl = nullptr;
+    for (const auto& e : zip.entries())
+        if (e.name.size() > 9 && e.name.compare(e.name.size() - 9, 9, "/data.pkl") == 0) pkl = &e;
+    ASSERT_NE(pkl, nullptr);
+    const std::string_view pickle = zip.read(*pkl);
+    const at::Tensor flat = at::zeros({1 << 22});  // one stand-in storage for every tensor
+    weights::pickle::SafeUnpickler unpickler(pickle, path, [&](const weights::pickle::Value&) {
+        auto v = weights::pickle::Value::make(weights::pickle::Kind::Storage);
+        v->tensor = flat;
+        v->storageNumel = flat.numel();
+        return v;
+    });
+    unpickler.load();
+    const double perByte = double(unpickler.budgetUsed()) / double(pickle.size());
+    RecordProperty("budget_bytes_per_pickle_byte", std::to_string(perByte));
+    EXPECT_LT(perByte, 0.75 * weights::pickle::SafeUnpickler::kBudgetPerInputByte) << perByte;
 }
 
 TEST(WeightsReaderHostile, DeepNestingAndHugeCountsFailCleanly) {
