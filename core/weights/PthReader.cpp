@@ -52,7 +52,7 @@ StorageId parseStorageId(const Value& pid, const std::string& source) {
     if (pid.kind != Kind::Tuple || pid.items.size() < 5) throw bad("not a 5-tuple");
     const auto& it = pid.items;
     if (it[0]->kind != Kind::Str || it[0]->str != "storage")
-        throw bad("unknown kind '" + (it[0]->kind == Kind::Str ? it[0]->str : it[0]->typeName()) + "'");
+        throw bad("unknown kind '" + printable(it[0]->kind == Kind::Str ? it[0]->str : it[0]->typeName(), 40) + "'");
     if (it[1]->kind != Kind::Global || it[1]->global != pickle::GlobalKind::StorageType)
         throw bad("the storage type is a " + it[1]->typeName());
     if (it[2]->kind != Kind::Str) throw bad("the key is not a string");
@@ -105,7 +105,7 @@ ValuePtr loadZip(std::string_view bytes, const std::string& source) {
     if (const auto* order = zip.find(prefix + "byteorder")) {
         const std::string_view v = zip.read(*order);
         if (v != "little")
-            throw WeightsError("'" + source + "' stores its tensors in " + std::string(v) +
+            throw WeightsError("'" + source + "' stores its tensors in " + printable(v, 20) +
                                "-endian byte order, which this build does not read. Save it again on a "
                                "little-endian machine (x86, ARM).");
     }

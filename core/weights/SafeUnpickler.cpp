@@ -1,6 +1,7 @@
 #include "core/weights/SafeUnpickler.h"
 
 #include "core/common/Error.h"
+#include "core/common/Json.h"
 
 #include <cstring>
 #include <limits>
@@ -160,7 +161,7 @@ void SafeUnpickler::fail(const std::string& what) const {
 }
 
 void SafeUnpickler::refuse(const std::string& qualifiedName) const {
-    throw WeightsError("'" + m_source + "' tries to construct the Python object '" + qualifiedName + "' (at byte " +
+    throw WeightsError("'" + m_source + "' tries to construct the Python object '" + printable(qualifiedName, 120) + "' (at byte " +
                        std::to_string(m_opcodeAt) +
                        " of its pickle data); refused: weights files may only hold tensors and plain values (dict, "
                        "list, tuple, str, numbers). Nothing from the file was run. If it is a whole pickled model "
@@ -448,9 +449,9 @@ ValuePtr SafeUnpickler::load() {
         try {
             v = std::stoll(s, &used, 10);
         } catch (const std::exception&) {
-            fail("integer '" + s.substr(0, 40) + "' out of range");
+            fail("integer '" + printable(s, 40) + "' out of range");
         }
-        if (used != s.size()) fail("bad integer '" + s.substr(0, 40) + "'");
+        if (used != s.size()) fail("bad integer '" + printable(s, 40) + "'");
         return static_cast<int64_t>(v);
     };
     auto makeTuple = [&](std::vector<ValuePtr> items) {
@@ -533,7 +534,7 @@ ValuePtr SafeUnpickler::load() {
             try {
                 v->real = std::stod(s);
             } catch (const std::exception&) {
-                fail("bad float '" + s.substr(0, 40) + "'");
+                fail("bad float '" + printable(s, 40) + "'");
             }
             push(std::move(v));
             break;
