@@ -5,6 +5,7 @@
 #include "core/common/Json.h"
 #include "core/common/Version.h"
 #include "core/train/TrainConfig.h"
+#include "core/weights/PthReader.h"
 #include "core/weights/StateDict.h"
 #include "core/zoo/Registry.h"
 
@@ -176,38 +177,53 @@ void saveBundle(zoo::BackboneImpl& model, const BundleMeta& meta, const std::str
 }
 
 LoadedModel loadBundle(const std::string& path) {
-    const std::string bytes = readFile(path);
-    c10::IValue top;
-    try {
-        std::vector<char> data(bytes.begin(), bytes.end());
-        top = torch::pickle_load(data);
-    } catch (const c10::Error& e) {
-        throw WeightsError("'" + path + "' is not a Transfer Studio bundle (" + e.what_without_backtrace() +
-                           "). Open a .tsb file written by Transfer Studio, or a run folder.");
-    }
-    if (!top.isGenericDict()) throw WeightsError("'" + path + "' is not a Transfer Studio bundle.");
-    const auto dict = top.toGenericDict();
-    auto get = [&](const char* key) -> c10::IValue {
-        for (const auto& item : dict)
-            if (item.key().isString() && item.key().toStringRef() == key) return item.value();
-        throw WeightsError("'" + path + "' is not a Transfer Studio bundle (no \"" + key + "\" entry).");
+    // The project's own reader (weights/PthReader): a zip checked entry by
+    // entry and a pickle that may build only tensors and plain values, within
+    // a memory budget; nothing from the file is executed.
+    using weights::pickle::Kind;
+    auto notBundle = [&](const std::string& why) {
+        return WeightsError("'" + path + "' is not a Transfer Studio bundle (" + why +
+                            "). Open a .tsb file written by Transfer Studio, or a run folder.");
     };
-    if (!get("format").isString() || get("format").toStringRef() != kFormat)
-        throw WeightsError("'" + path + "' is not a Transfer Studio bundle.");
+    const weights::pickle::ValuePtr top = weights::loadPthFile(path);
+    if (top->kind != Kind::Dict) throw notBundle("it holds a " + top->typeName() + ", not a dict");
+    auto get = [&](const char* key, Kind kind) {
+        const auto v = top->get(key);
+        if (!v) throw notBundle(std::string("no \"") + key + "\" entry");
+        if (v->kind != kind) throw notBundle(std::string("its \"") + key + "\" entry is a " + v->typeName());
+        return v;
+    };
+    if (get("format", Kind::Str)->str != kFormat) throw notBundle("another format: '" + printable(top->get("format")->str) + "'");
+    if (const auto version = top->get("version"); version && (version->kind != Kind::Int || version->integer != 1))
+        throw WeightsError("'" + path + "' is a bundle of format version " +
+                           (version->kind == Kind::Int ? std::to_string(version->integer) : version->typeName()) +
+                           ", which this Transfer Studio (" + appVersion() + ") does not read. Open it with the "
+                           "version that wrote it, or update.");
     LoadedModel out;
+    const std::string metaSource = "the metadata of bundle '" + path + "'";
+    nlohmann::json metaJson;
     try {
-        out.meta = BundleMeta::fromJson(nlohmann::json::parse(get("meta").toStringRef()));
-    } catch (const nlohmann::json::exception& e) {
-        throw WeightsError("The metadata of bundle '" + path + "' is damaged: " + e.what());
+        metaJson = parseJson(get("meta", Kind::Str)->str, metaSource);
+    } catch (const IoError& e) {
+        throw WeightsError(e.what());
     }
-    weights::StateDict sd;
-    for (const auto& item : get("state_dict").toGenericDict())
-        sd.emplace_back(item.key().toStringRef(), item.value().toTensor());
-    zoo::CreateOptions options;
-    options.numClasses = static_cast<int64_t>(out.meta.classes.size());
-    out.model = zoo::createModel(out.meta.arch, options);
-    if (out.meta.headHiddenUnits > 0)
-        out.model->replaceHead({options.numClasses, out.meta.headHiddenUnits, out.meta.headDropout});
+    try {
+        out.meta = BundleMeta::fromJson(metaJson, path);
+    } catch (const nlohmann::json::exception& e) {
+        throw WeightsError("The metadata of bundle '" + path + "' is damaged: " + printable(e.what(), 200) +
+                           ". Export the model again.");
+    }
+    const weights::StateDict sd = weights::stateDictFromValue(*get("state_dict", Kind::Dict), path);
+    try {
+        zoo::CreateOptions options;
+        options.numClasses = static_cast<int64_t>(out.meta.classes.size());
+        out.model = zoo::createModel(out.meta.arch, options);
+        if (out.meta.headHiddenUnits > 0)
+            out.model->replaceHead({options.numClasses, out.meta.headHiddenUnits, out.meta.headDropout});
+    } catch (const c10::Error& e) {
+        throw WeightsError("The bundle '" + path + "' describes a model that cannot be built (" +
+                           printable(e.what_without_backtrace(), 200) + "). Export the model again.");
+    }
     weights::applyStateDict(*out.model, sd, path, out.meta.arch);
     out.model->eval();
     return out;

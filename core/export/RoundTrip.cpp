@@ -8,6 +8,7 @@
 #include "core/common/Feedback.h"
 #include "core/data/Dataset.h"
 #include "core/data/Preprocess.h"
+#include "core/weights/PthReader.h"
 
 #include <c10/util/Exception.h>
 #include <torch/serialize.h>
@@ -19,9 +20,11 @@
 #include <opencv2/dnn.hpp>
 #endif
 
+#include <stdlib.h>
 #include <unistd.h>
 
-#include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -40,15 +43,23 @@ std::string shellQuote(const std::string& s) {
     return out + "'";
 }
 
-/// A private temp folder, removed on destruction.
+/// A private temp folder (mode 0700, a new unpredictable name made by
+/// mkdtemp, never one that already exists), removed on destruction. The
+/// scripts run from it, so no other user may have made or opened it.
 class ScratchDir {
 public:
     ScratchDir() {
-        static std::atomic<int> counter{0};
-        m_path = fs::temp_directory_path() /
-                 ("ts-roundtrip-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::create_directories(m_path);
+        std::error_code ec;
+        fs::path base = fs::temp_directory_path(ec);
+        if (ec) base = "/tmp";
+        std::string templ = (base / "ts-roundtrip-XXXXXX").string();
+        if (::mkdtemp(templ.data()) == nullptr)
+            throw IoError("Cannot create a private temporary folder in '" + base.string() + "': " +
+                          std::strerror(errno) + ". Check that it exists and is writable (TMPDIR).");
+        m_path = templ;
     }
+    ScratchDir(const ScratchDir&) = delete;
+    ScratchDir& operator=(const ScratchDir&) = delete;
     ~ScratchDir() {
         std::error_code ec;
         fs::remove_all(m_path, ec);
@@ -181,10 +192,11 @@ at::Tensor runPthPython(const LoadedModel& model, const std::string& path, const
         if (!v.empty()) *runtime = "Python " + v;
     } catch (const Error&) {
     }
-    const std::string outBytes = readFile(tmp.file("out.pt"));
-    const c10::IValue value = torch::pickle_load(std::vector<char>(outBytes.begin(), outBytes.end()));
-    if (!value.isTensor()) throw ModelError("Python returned no tensor for the .pth export '" + path + "'.");
-    return value.toTensor().to(at::kFloat);
+    // Read back with the project's safe reader, like any other .pth file.
+    const weights::pickle::ValuePtr value = weights::loadPthFile(tmp.file("out.pt"));
+    if (value->kind != weights::pickle::Kind::Tensor)
+        throw ModelError("Python returned no tensor for the .pth export '" + path + "'.");
+    return value->tensor.to(at::kFloat);
 }
 
 RoundTripReport compare(const LoadedModel& model, ExportFormat format, const std::string& exportPath,

@@ -8,6 +8,7 @@
 #include "core/data/Loader.h"
 #include "core/data/Random.h"
 #include "core/export/Bundle.h"
+#include "core/train/Checkpoint.h"
 #include "core/train/FreezePlan.h"
 #include "core/train/MixedPrecision.h"
 #include "core/train/Schedule.h"
@@ -22,14 +23,11 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <c10/util/Exception.h>
 #include <torch/csrc/autograd/grad_mode.h>
-#include <torch/serialize.h>
 #include <torch/cuda.h>
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adam.h>
 #include <torch/optim/adamw.h>
 #include <torch/optim/sgd.h>
-#include <torch/serialize/input-archive.h>
-#include <torch/serialize/output-archive.h>
 #include <torch/utils.h>
 
 #include <nlohmann/json.hpp>
@@ -74,24 +72,6 @@ using Clock = std::chrono::steady_clock;
 double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 std::string ckptPath(const std::string& runDir, const char* name) { return runDir + "/checkpoints/" + name; }
-
-at::Tensor bytesToTensor(const std::string& s) {
-    at::Tensor t = at::empty({static_cast<int64_t>(s.size())}, at::kByte);
-    if (!s.empty()) std::memcpy(t.data_ptr(), s.data(), s.size());
-    return t;
-}
-
-std::string tensorToBytes(const at::Tensor& t) {
-    const at::Tensor c = t.contiguous();
-    return std::string(static_cast<const char*>(c.data_ptr()), static_cast<size_t>(c.numel()));
-}
-
-c10::IValue dictGet(const c10::impl::GenericDict& d, const std::string& key, const std::string& source) {
-    for (const auto& item : d)
-        if (item.key().isString() && item.key().toStringRef() == key) return item.value();
-    throw IoError("Checkpoint '" + source + "' has no \"" + key + "\" entry: it is damaged. Resume from the other "
-                  "checkpoint or start a new run.");
-}
 
 /// Everything a run needs to continue exactly where it stopped.
 struct Progress {
@@ -709,35 +689,25 @@ private:
 
     // ---- persistence ----
     void saveCheckpoint(const std::string& path) {
-        c10::impl::GenericDict model(c10::StringType::get(), c10::TensorType::get());
-        for (const auto& [k, t] : weights::stateDictOf(*m_model)) model.insert(k, t.detach().to(at::kCPU).contiguous());
-        std::ostringstream optimizerBytes;
-        {
-            torch::serialize::OutputArchive archive;
-            m_optimizer->save(archive);
-            archive.save_to(optimizerBytes);
-        }
-        at::Tensor rng;
+        // Plain tensors and numbers only (see Checkpoint.h): nothing in a
+        // checkpoint is ever executed when it is read back.
+        CheckpointData data;
+        data.model = weights::stateDictOf(*m_model);
+        data.optimizerKind = optimizerKindName(m_cfg.optimizer);
+        data.optimizer = optimizerStateOf(*m_optimizer, m_cfg.optimizer);
         {
             auto gen = at::detail::getDefaultCPUGenerator();
             std::lock_guard<std::mutex> lock(gen.mutex());
-            rng = gen.get_state();
+            data.rng = gen.get_state();
         }
-        json history = m_progress.history;
-        c10::impl::GenericDict top(c10::StringType::get(), c10::AnyType::get());
-        top.insert("format", std::string("transfer-studio-checkpoint"));
-        top.insert("model", model);
-        top.insert("optimizer", bytesToTensor(optimizerBytes.str()));
-        top.insert("rng", rng);
-        top.insert("epochs_done", int64_t(m_progress.epochsDone));
-        top.insert("step", m_progress.step);
-        top.insert("best_metric", m_progress.bestMetric);
-        top.insert("has_best", m_progress.hasBest);
-        top.insert("best_epoch", int64_t(m_progress.bestEpoch));
-        top.insert("since_improvement", int64_t(m_progress.sinceImprovement));
-        top.insert("history", history.dump());
-        const std::vector<char> bytes = torch::pickle_save(c10::IValue(top));
-        writeFileAtomic(path, std::string(bytes.begin(), bytes.end()));
+        data.epochsDone = m_progress.epochsDone;
+        data.step = m_progress.step;
+        data.bestMetric = m_progress.bestMetric;
+        data.hasBest = m_progress.hasBest;
+        data.bestEpoch = m_progress.bestEpoch;
+        data.sinceImprovement = m_progress.sinceImprovement;
+        data.history = m_progress.history;
+        writeCheckpoint(data, path);
     }
 
     void loadCheckpoint() {
@@ -747,43 +717,34 @@ private:
             for (const char* f : {"/metrics.jsonl", "/metrics.csv"}) fs::remove(m_dir + f);
             return;
         }
-        c10::IValue top;
-        try {
-            const std::string bytes = readFile(path);
-            std::vector<char> data(bytes.begin(), bytes.end());
-            top = torch::pickle_load(data);
-        } catch (const c10::Error& e) {
-            throw IoError("Checkpoint '" + path + "' cannot be read (" + e.what_without_backtrace() + ").");
-        }
-        const auto d = top.toGenericDict();
-        weights::StateDict sd;
-        for (const auto& item : dictGet(d, "model", path).toGenericDict())
-            sd.emplace_back(item.key().toStringRef(), item.value().toTensor());
-        weights::applyStateDict(*m_model, sd, path, m_cfg.arch);
-        {
-            std::istringstream in(tensorToBytes(dictGet(d, "optimizer", path).toTensor()));
-            torch::serialize::InputArchive archive;
-            archive.load_from(in, torch::Device(m_device));
-            m_optimizer->load(archive);
-        }
+        CheckpointData data = readCheckpoint(path);
+        weights::applyStateDict(*m_model, data.model, path, m_cfg.arch);
+        restoreOptimizerState(*m_optimizer, m_cfg.optimizer, data.optimizerKind, data.optimizer, path);
         {
             auto gen = at::detail::getDefaultCPUGenerator();
             std::lock_guard<std::mutex> lock(gen.mutex());
-            gen.set_state(dictGet(d, "rng", path).toTensor());
+            try {
+                gen.set_state(data.rng);
+            } catch (const c10::Error& e) {
+                throw IoError("Checkpoint '" + path + "' is damaged: its random generator state is not valid (" +
+                              printable(e.what_without_backtrace(), 160) +
+                              "). Resume from the other checkpoint (best.ckpt) or start a new run.");
+            }
         }
-        m_progress.epochsDone = static_cast<int>(dictGet(d, "epochs_done", path).toInt());
-        m_progress.step = dictGet(d, "step", path).toInt();
-        m_progress.bestMetric = dictGet(d, "best_metric", path).toDouble();
-        m_progress.hasBest = dictGet(d, "has_best", path).toBool();
-        m_progress.bestEpoch = static_cast<int>(dictGet(d, "best_epoch", path).toInt());
-        m_progress.sinceImprovement = static_cast<int>(dictGet(d, "since_improvement", path).toInt());
-        m_progress.history.clear();
-        for (const auto& h : json::parse(dictGet(d, "history", path).toStringRef())) m_progress.history.push_back(h);
+        m_progress.epochsDone = data.epochsDone;
+        m_progress.step = data.step;
+        m_progress.bestMetric = data.bestMetric;
+        m_progress.hasBest = data.hasBest;
+        m_progress.bestEpoch = data.bestEpoch;
+        m_progress.sinceImprovement = data.sinceImprovement;
+        m_progress.history = std::move(data.history);  // non-finite metrics are NaN again
         writeMetricsFiles();  // drop any epoch logged after the checkpoint
         log("Resuming after epoch " + std::to_string(m_progress.epochsDone) + " of " + std::to_string(m_cfg.epochs) + ".");
     }
 
     void writeMetricsFiles() {
+        // A diverged epoch holds NaN or inf: metrics.jsonl writes null (JSON
+        // has no NaN), metrics.csv "nan"/"inf".
         std::string jsonl, csv = "epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds\n";
         for (const auto& h : m_progress.history) {
             jsonl += h.dump() + "\n";

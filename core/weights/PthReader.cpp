@@ -1,13 +1,14 @@
 #include "core/weights/PthReader.h"
 
 #include "core/common/Error.h"
+#include "core/common/Json.h"
 #include "core/weights/ZipArchive.h"
 
 #include <ATen/ops/empty.h>
 
 #include <cerrno>
 #include <cstring>
-#include <map>
+#include <unordered_map>
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -51,7 +52,7 @@ StorageId parseStorageId(const Value& pid, const std::string& source) {
     if (pid.kind != Kind::Tuple || pid.items.size() < 5) throw bad("not a 5-tuple");
     const auto& it = pid.items;
     if (it[0]->kind != Kind::Str || it[0]->str != "storage")
-        throw bad("unknown kind '" + (it[0]->kind == Kind::Str ? it[0]->str : it[0]->typeName()) + "'");
+        throw bad("unknown kind '" + printable(it[0]->kind == Kind::Str ? it[0]->str : it[0]->typeName(), 40) + "'");
     if (it[1]->kind != Kind::Global || it[1]->global != pickle::GlobalKind::StorageType)
         throw bad("the storage type is a " + it[1]->typeName());
     if (it[2]->kind != Kind::Str) throw bad("the key is not a string");
@@ -104,33 +105,38 @@ ValuePtr loadZip(std::string_view bytes, const std::string& source) {
     if (const auto* order = zip.find(prefix + "byteorder")) {
         const std::string_view v = zip.read(*order);
         if (v != "little")
-            throw WeightsError("'" + source + "' stores its tensors in " + std::string(v) +
+            throw WeightsError("'" + source + "' stores its tensors in " + printable(v, 20) +
                                "-endian byte order, which this build does not read. Save it again on a "
                                "little-endian machine (x86, ARM).");
     }
 
-    std::map<std::pair<std::string, int>, at::Tensor> storages;  // (key, dtype) -> flat tensor
+    // Each storage is copied out of the archive once, whatever the number of
+    // tensors viewing it; the archive's entries never overlap, so all the
+    // copies together are at most the file's size.
+    std::unordered_map<std::string, at::Tensor> storages;  // key -> flat tensor
     auto persistentLoad = [&](const Value& pid) -> ValuePtr {
         const StorageId id = parseStorageId(pid, source);
-        const auto cacheKey = std::make_pair(id.key, static_cast<int>(id.dtype));
-        auto it = storages.find(cacheKey);
+        auto it = storages.find(id.key);
         if (it == storages.end()) {
             const auto* entry = zip.find(prefix + "data/" + id.key);
             if (!entry)
-                throw WeightsError("'" + source + "' is incomplete: the tensor data '" + prefix + "data/" + id.key +
+                throw WeightsError("'" + source + "' is incomplete: the tensor data '" + printable(prefix + "data/" + id.key) +
                                    "' is missing from the archive. Download or save the file again.");
             const std::string_view data = zip.read(*entry);
             const int64_t need = byteCount(id.numel, id.dtype, source);
             if (static_cast<uint64_t>(need) > data.size())
-                throw WeightsError("'" + source + "' is corrupt: the tensor data '" + entry->name + "' holds " +
+                throw WeightsError("'" + source + "' is corrupt: the tensor data '" + printable(entry->name) + "' holds " +
                                    std::to_string(data.size()) + " bytes, less than the " + std::to_string(need) +
                                    " its tensors need. Download or save the file again.");
             at::Tensor flat = at::empty({id.numel}, at::TensorOptions().dtype(id.dtype));
             if (need > 0) std::memcpy(flat.data_ptr(), data.data(), static_cast<size_t>(need));
-            it = storages.emplace(cacheKey, flat).first;
+            it = storages.emplace(id.key, flat).first;
+        } else if (it->second.scalar_type() != id.dtype) {
+            throw WeightsError("'" + source + "' is corrupt: storage '" + printable(id.key) +
+                               "' is referenced with two element types. Download or save the file again.");
         }
         if (id.numel > it->second.numel())
-            throw WeightsError("'" + source + "' is corrupt: storage '" + id.key + "' is referenced with two sizes.");
+            throw WeightsError("'" + source + "' is corrupt: storage '" + printable(id.key) + "' is referenced with two sizes.");
         return storageValue(it->second, 0, id.numel);
     };
     SafeUnpickler unpickler(zip.read(*pkl), source, persistentLoad);
@@ -140,23 +146,29 @@ ValuePtr loadZip(std::string_view bytes, const std::string& source) {
 ValuePtr loadLegacy(std::string_view bytes, const std::string& source) {
     // Storages are allocated when the pickle first names them and filled
     // from the data section after it; views made meanwhile share them.
+    // Every storage must then be filled from the data section: one the key
+    // list leaves out would hand out uninitialised memory, so it is an error.
     struct Pending {
         at::Tensor flat;
         at::ScalarType dtype;
+        bool filled = false;
     };
-    std::map<std::string, Pending> storages;
+    std::unordered_map<std::string, Pending> storages;
+    uint64_t declaredBytes = 0;  // all storages together, bounded by the file
     auto persistentLoad = [&](const Value& pid) -> ValuePtr {
         const StorageId id = parseStorageId(pid, source);
         auto it = storages.find(id.key);
         if (it == storages.end()) {
-            byteCount(id.numel, id.dtype, source);
-            if (static_cast<uint64_t>(id.numel) > bytes.size())
-                throw WeightsError("'" + source + "' is truncated or corrupt: storage '" + id.key + "' declares " +
-                                   std::to_string(id.numel) + " elements, more than the file holds. Download or "
-                                   "save the file again.");
+            const auto need = static_cast<uint64_t>(byteCount(id.numel, id.dtype, source));
+            if (need > bytes.size() - declaredBytes)
+                throw WeightsError("'" + source + "' is truncated or corrupt: its storages declare more bytes than the "
+                                   "file holds (" + std::to_string(bytes.size()) + " bytes; storage '" +
+                                   printable(id.key) + "' alone needs " + std::to_string(need) +
+                                   "). Download or save the file again.");
+            declaredBytes += need;
             it = storages.emplace(id.key, Pending{at::empty({id.numel}, at::TensorOptions().dtype(id.dtype)), id.dtype}).first;
         } else if (it->second.dtype != id.dtype || it->second.flat.numel() != id.numel) {
-            throw WeightsError("'" + source + "' is corrupt: storage '" + id.key + "' is referenced with two types or sizes.");
+            throw WeightsError("'" + source + "' is corrupt: storage '" + printable(id.key) + "' is referenced with two types or sizes.");
         }
         if (!id.viewMetadata) return storageValue(it->second.flat, 0, id.numel);
         const Value& view = *id.viewMetadata;  // (view_key, offset, size), in elements
@@ -194,11 +206,15 @@ ValuePtr loadLegacy(std::string_view bytes, const std::string& source) {
         if (key->kind != Kind::Str) notPyTorch(source, "a storage key is not a string");
         const auto it = storages.find(key->str);
         if (it == storages.end())
-            throw WeightsError("'" + source + "' is corrupt: it stores data for '" + key->str +
+            throw WeightsError("'" + source + "' is corrupt: it stores data for '" + printable(key->str) +
                                "', which no tensor uses.");
+        if (it->second.filled)
+            throw WeightsError("'" + source + "' is corrupt: the data of storage '" + printable(key->str) +
+                               "' is stored twice.");
+        it->second.filled = true;
         at::Tensor& flat = it->second.flat;
         auto truncated = [&] {
-            return WeightsError("'" + source + "' is truncated: the data of storage '" + key->str +
+            return WeightsError("'" + source + "' is truncated: the data of storage '" + printable(key->str) +
                                 "' ends early (the file has " + std::to_string(bytes.size()) +
                                 " bytes). Download or save the file again.");
         };
@@ -207,13 +223,18 @@ ValuePtr loadLegacy(std::string_view bytes, const std::string& source) {
         std::memcpy(&numel, bytes.data() + pos, 8);
         pos += 8;
         if (numel != flat.numel())
-            throw WeightsError("'" + source + "' is corrupt: storage '" + key->str + "' holds " + std::to_string(numel) +
+            throw WeightsError("'" + source + "' is corrupt: storage '" + printable(key->str) + "' holds " + std::to_string(numel) +
                                " elements where its tensors expect " + std::to_string(flat.numel()) + ".");
         const auto n = static_cast<uint64_t>(byteCount(numel, it->second.dtype, source));
         if (bytes.size() - pos < n) throw truncated();
         if (n > 0) std::memcpy(flat.data_ptr(), bytes.data() + pos, n);
         pos += n;
     }
+    for (const auto& [key, pending] : storages)
+        if (!pending.filled)
+            throw WeightsError("'" + source + "' is corrupt: the data of storage '" + printable(key) +
+                               "' is missing (its key is not in the file's storage list), so its tensors would "
+                               "hold no values. Download or save the file again.");
     return result;
 }
 
@@ -263,6 +284,13 @@ void collect(const Value& value, const std::string& source, int depth, StateDict
     }
     for (const auto& [key, item] : value.entries) {
         if (key->kind != Kind::Str || item->kind != Kind::Tensor) continue;  // "_metadata", epochs, ...
+        if (key->str.size() > kMaxStateDictKeyLength)
+            throw WeightsError("'" + source + "' holds a tensor key of " + std::to_string(key->str.size()) +
+                               " characters ('" + printable(key->str, 60) + "'); no model has keys longer than " +
+                               std::to_string(kMaxStateDictKeyLength) + ". The file is damaged or not a state dict.");
+        if (out.size() == kMaxStateDictKeys)
+            throw WeightsError("'" + source + "' holds more than " + std::to_string(kMaxStateDictKeys) +
+                               " tensors, more than any model has. The file is damaged or not a state dict.");
         out.emplace_back(key->str, item->tensor);
     }
 }

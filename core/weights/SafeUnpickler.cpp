@@ -1,6 +1,7 @@
 #include "core/weights/SafeUnpickler.h"
 
 #include "core/common/Error.h"
+#include "core/common/Json.h"
 
 #include <cstring>
 #include <limits>
@@ -11,6 +12,18 @@ namespace {
 // Bounds on what a legitimate weights file needs; beyond them the input is
 // hostile or broken, and we stop before allocating.
 constexpr int64_t kMaxTensorDims = 64;
+
+// What the budget charges (see SafeUnpickler.h): a value with its shared_ptr
+// control block and allocator overhead, a pointer slot in a container or on
+// the stack, a dict entry with its key index node, a memo node, a tensor view.
+constexpr size_t kValueCost = sizeof(Value) + 32;
+constexpr size_t kSlotCost = sizeof(ValuePtr);
+constexpr size_t kEntryCost = sizeof(std::pair<ValuePtr, ValuePtr>) + 64;
+constexpr size_t kMemoCost = 64;
+constexpr size_t kTensorCost = 512;
+constexpr size_t kSharedInts = 256;
+
+bool isContainer(const Value& v) { return v.kind == Kind::List || v.kind == Kind::Tuple || v.kind == Kind::Dict; }
 
 std::string hexByte(unsigned char b) {
     static const char* digits = "0123456789abcdef";
@@ -78,9 +91,9 @@ ValuePtr Value::makeStr(std::string s) {
 }
 
 ValuePtr Value::get(const std::string& key) const {
-    if (kind != Kind::Dict) return nullptr;
-    const auto it = strIndex.find(key);
-    return it == strIndex.end() ? nullptr : entries[it->second].second;
+    if (kind != Kind::Dict || !strIndex) return nullptr;
+    const auto it = strIndex->find(key);
+    return it == strIndex->end() ? nullptr : entries[it->second].second;
 }
 
 std::string Value::typeName() const {
@@ -97,13 +110,49 @@ std::string Value::typeName() const {
     case Kind::Dict: return "dict";
     case Kind::Tensor: return "tensor";
     case Kind::Storage: return "storage";
-    case Kind::Global: return qualifiedName;
+    case Kind::Global: return str;
     }
     return "value";
 }
 
 SafeUnpickler::SafeUnpickler(std::string_view bytes, std::string sourceName, PersistentLoad persistentLoad)
-    : m_bytes(bytes), m_source(std::move(sourceName)), m_persistentLoad(std::move(persistentLoad)) {}
+    : m_bytes(bytes), m_source(std::move(sourceName)), m_persistentLoad(std::move(persistentLoad)),
+      m_budgetLeft(kBaseBudgetBytes + kBudgetPerInputByte * bytes.size()), m_smallInts(kSharedInts) {}
+
+size_t SafeUnpickler::budgetUsed() const { return kBaseBudgetBytes + kBudgetPerInputByte * m_bytes.size() - m_budgetLeft; }
+
+void SafeUnpickler::charge(size_t bytes) {
+    if (bytes <= m_budgetLeft) {
+        m_budgetLeft -= bytes;
+        return;
+    }
+    const size_t budget = kBaseBudgetBytes + kBudgetPerInputByte * m_bytes.size();
+    throw WeightsError("'" + m_source + "' is refused: its pickle data (" + std::to_string(m_bytes.size()) +
+                       " bytes) builds more values than any PyTorch file of that size holds (over " +
+                       std::to_string(budget >> 20) + " MiB of memory, at byte " + std::to_string(m_opcodeAt) +
+                       "). The file is damaged or made to exhaust memory; do not use it.");
+}
+
+ValuePtr SafeUnpickler::newValue(Kind kind) {
+    charge(kValueCost);
+    return Value::make(kind);
+}
+
+void SafeUnpickler::push(ValuePtr v) {
+    charge(kSlotCost);
+    m_stack.push_back(std::move(v));
+}
+
+void SafeUnpickler::adopt(Value& container, Value& item) {
+    // A container that already sits inside another one may only receive
+    // leaves: a container added to it could hold it, making a cycle. One
+    // that sits nowhere can only be reached from itself.
+    if (&container == &item || (container.embedded && isContainer(item)))
+        fail("a " + item.typeName() + " is added to a " + container.typeName() +
+             " that is already inside another container (a self-referencing structure, which torch.save never "
+             "writes)");
+    item.embedded = true;
+}
 
 void SafeUnpickler::fail(const std::string& what) const {
     throw WeightsError("'" + m_source + "' is not a valid PyTorch weights file: " + what + " (at byte " +
@@ -112,7 +161,7 @@ void SafeUnpickler::fail(const std::string& what) const {
 }
 
 void SafeUnpickler::refuse(const std::string& qualifiedName) const {
-    throw WeightsError("'" + m_source + "' tries to construct the Python object '" + qualifiedName + "' (at byte " +
+    throw WeightsError("'" + m_source + "' tries to construct the Python object '" + printable(qualifiedName, 120) + "' (at byte " +
                        std::to_string(m_opcodeAt) +
                        " of its pickle data); refused: weights files may only hold tensors and plain values (dict, "
                        "list, tuple, str, numbers). Nothing from the file was run. If it is a whole pickled model "
@@ -170,12 +219,13 @@ std::vector<ValuePtr> SafeUnpickler::popToMark() {
     return items;
 }
 
-ValuePtr SafeUnpickler::resolveGlobal(const std::string& module, const std::string& name) const {
+ValuePtr SafeUnpickler::resolveGlobal(const std::string& module, const std::string& name) {
     const std::string qualified = module + "." + name;
     auto global = [&](GlobalKind kind) {
-        auto v = Value::make(Kind::Global);
+        auto v = newValue(Kind::Global);
         v->global = kind;
-        v->qualifiedName = qualified;
+        charge(qualified.size());
+        v->str = qualified;
         return v;
     };
     if (module == "collections" && name == "OrderedDict") return global(GlobalKind::OrderedDict);
@@ -202,11 +252,11 @@ ValuePtr SafeUnpickler::resolveGlobal(const std::string& module, const std::stri
     refuse(qualified);
 }
 
-ValuePtr SafeUnpickler::rebuildTensor(const std::vector<ValuePtr>& args, const char* what) const {
+ValuePtr SafeUnpickler::rebuildTensor(const std::vector<ValuePtr>& args, const std::string& what) {
     // (storage, storage_offset, size, stride, ...) as torch._utils writes it.
-    if (args.size() < 4) fail(std::string(what) + " called with too few arguments");
+    if (args.size() < 4) fail(what + " called with too few arguments");
     const Value& storage = *args[0];
-    if (storage.kind != Kind::Storage) fail(std::string(what) + " expects a storage, got a " + storage.typeName());
+    if (storage.kind != Kind::Storage) fail(what + " expects a storage, got a " + storage.typeName());
     if (args[1]->kind != Kind::Int) fail("tensor storage offset is not an integer");
     auto intList = [&](const Value& v, const char* field) {
         std::vector<int64_t> out;
@@ -237,7 +287,8 @@ ValuePtr SafeUnpickler::rebuildTensor(const std::vector<ValuePtr>& args, const c
     if (!empty && last >= storage.storageNumel)
         fail("a tensor reaches element " + std::to_string(last) + " of a storage that holds " +
              std::to_string(storage.storageNumel));
-    auto v = Value::make(Kind::Tensor);
+    auto v = newValue(Kind::Tensor);
+    charge(kTensorCost);
     v->tensor = storage.tensor.as_strided(sizes, strides, storage.storageOffset + (empty ? 0 : offset));
     return v;
 }
@@ -249,7 +300,7 @@ ValuePtr SafeUnpickler::call(const ValuePtr& callable, const ValuePtr& args) {
     switch (callable->global) {
     case GlobalKind::OrderedDict: {
         // OrderedDict() or OrderedDict([(key, value), ...]).
-        auto dict = Value::make(Kind::Dict);
+        auto dict = newValue(Kind::Dict);
         if (a.size() > 1) fail("OrderedDict called with several arguments");
         if (a.size() == 1) {
             if (a[0]->kind != Kind::List && a[0]->kind != Kind::Tuple) fail("OrderedDict called with a " + a[0]->typeName());
@@ -262,39 +313,45 @@ ValuePtr SafeUnpickler::call(const ValuePtr& callable, const ValuePtr& args) {
         return dict;
     }
     case GlobalKind::RebuildTensor:
-    case GlobalKind::RebuildTensorV2: return rebuildTensor(a, callable->qualifiedName.c_str());
+    case GlobalKind::RebuildTensorV2: return rebuildTensor(a, callable->str);
     case GlobalKind::RebuildParameter:
     case GlobalKind::RebuildParameterWithState: {
-        if (a.empty() || a[0]->kind != Kind::Tensor) fail(callable->qualifiedName + " expects a tensor");
-        auto v = Value::make(Kind::Tensor);
+        if (a.empty() || a[0]->kind != Kind::Tensor) fail(callable->str + " expects a tensor");
+        auto v = newValue(Kind::Tensor);
+        charge(kTensorCost);
         v->tensor = a[0]->tensor;
         return v;
     }
     case GlobalKind::RestoreTypeTag:
-        if (a.empty()) fail(callable->qualifiedName + " called without a value");
+        if (a.empty()) fail(callable->str + " called without a value");
         return a[0];
     case GlobalKind::BuildList:
-        if (a.size() != 1 || a[0]->kind != Kind::List) fail(callable->qualifiedName + " expects one list");
+        if (a.size() != 1 || a[0]->kind != Kind::List) fail(callable->str + " expects one list");
         return a[0];
     case GlobalKind::StorageType:
         // Storages are only legitimate inside persistent ids; calling the class
         // would build one from pickled bytes, which torch.save never does.
-        refuse(callable->qualifiedName + "(...)");
+        refuse(callable->str + "(...)");
     }
     fail("unknown call");
 }
 
 void SafeUnpickler::setItem(Value& dict, ValuePtr key, ValuePtr value) {
     if (dict.kind != Kind::Dict) fail("SETITEM on a " + dict.typeName());
+    if (key->kind == Kind::List || key->kind == Kind::Dict) fail("unhashable dictionary key");
+    adopt(dict, *key);
+    adopt(dict, *value);
     if (key->kind == Kind::Str) {
-        const auto it = dict.strIndex.find(key->str);
-        if (it != dict.strIndex.end()) {
+        if (!dict.strIndex) dict.strIndex = std::make_unique<std::unordered_map<std::string, size_t>>();
+        const auto it = dict.strIndex->find(key->str);
+        if (it != dict.strIndex->end()) {
             dict.entries[it->second].second = std::move(value);
             return;
         }
-        dict.strIndex.emplace(key->str, dict.entries.size());
-    } else if (key->kind == Kind::List || key->kind == Kind::Dict) {
-        fail("unhashable dictionary key");
+        charge(kEntryCost + key->str.size());
+        dict.strIndex->emplace(key->str, dict.entries.size());
+    } else {
+        charge(kEntryCost);
     }
     dict.entries.emplace_back(std::move(key), std::move(value));
 }
@@ -307,7 +364,7 @@ void SafeUnpickler::build(const ValuePtr& target, const ValuePtr& state) {
         return;
     // _rebuild_parameter_with_state carries its state in the call itself.
     if (target->kind == Kind::Tensor && state->kind == Kind::None) return;
-    if (target->kind == Kind::Global) refuse(target->qualifiedName);
+    if (target->kind == Kind::Global) refuse(target->str);
     fail("cannot set the state of a " + target->typeName());
 }
 
@@ -318,13 +375,49 @@ ValuePtr SafeUnpickler::load() {
     auto memoGet = [&](uint64_t index) {
         const auto it = m_memo.find(index);
         if (it == m_memo.end()) fail("memo entry " + std::to_string(index) + " is missing");
-        m_stack.push_back(it->second);
+        push(it->second);
     };
-    auto memoPut = [&](uint64_t index) { m_memo[index] = top(); };
+    auto memoPut = [&](uint64_t index) {
+        // Picklers number memo entries from 0, one per memoized value: an
+        // index as large as the input cannot be legitimate.
+        if (index >= m_bytes.size()) fail("memo index " + std::to_string(index) + " is out of range");
+        const ValuePtr& value = top();
+        const auto it = m_memo.find(index);
+        if (it != m_memo.end()) {
+            it->second = value;
+            return;
+        }
+        charge(kMemoCost);
+        m_memo.emplace(index, value);
+    };
+    // Immutable leaves that pickles repeat by the thousand (None, booleans,
+    // small ints, the empty tuple) are shared, not built again each time.
+    auto newInt = [&](int64_t value) {
+        if (value >= 0 && value < static_cast<int64_t>(kSharedInts)) {
+            ValuePtr& shared = m_smallInts[static_cast<size_t>(value)];
+            if (!shared) {
+                shared = newValue(Kind::Int);
+                shared->integer = value;
+            }
+            return shared;
+        }
+        auto v = newValue(Kind::Int);
+        v->integer = value;
+        return v;
+    };
+    auto newBool = [&](bool b) {
+        ValuePtr& shared = b ? m_true : m_false;
+        if (!shared) {
+            shared = newValue(Kind::Bool);
+            shared->boolean = b;
+        }
+        return shared;
+    };
     auto pushStr = [&](Kind kind, std::string_view s) {
-        auto v = Value::make(kind);
+        auto v = newValue(kind);
+        charge(s.size());
         v->str.assign(s.data(), s.size());
-        m_stack.push_back(std::move(v));
+        push(std::move(v));
     };
     auto leU32 = [&](std::string_view s) {
         uint32_t v = 0;
@@ -342,7 +435,7 @@ ValuePtr SafeUnpickler::load() {
             for (size_t i = raw.size(); i-- > 0;) u = (u << 8) | static_cast<unsigned char>(raw[i]);
             if (!raw.empty() && raw.size() < 8 && (static_cast<unsigned char>(raw.back()) & 0x80))
                 u |= ~uint64_t{0} << (8 * raw.size());  // sign-extend
-            m_stack.push_back(Value::makeInt(static_cast<int64_t>(u)));
+            push(newInt(static_cast<int64_t>(u)));
         } else {
             pushStr(Kind::BigInt, raw);
         }
@@ -356,15 +449,17 @@ ValuePtr SafeUnpickler::load() {
         try {
             v = std::stoll(s, &used, 10);
         } catch (const std::exception&) {
-            fail("integer '" + s.substr(0, 40) + "' out of range");
+            fail("integer '" + printable(s, 40) + "' out of range");
         }
-        if (used != s.size()) fail("bad integer '" + s.substr(0, 40) + "'");
+        if (used != s.size()) fail("bad integer '" + printable(s, 40) + "'");
         return static_cast<int64_t>(v);
     };
     auto makeTuple = [&](std::vector<ValuePtr> items) {
-        auto t = Value::make(Kind::Tuple);
+        auto t = newValue(Kind::Tuple);
+        charge(kSlotCost * items.size());
+        for (auto& item : items) item->embedded = true;
         t->items = std::move(items);
-        m_stack.push_back(std::move(t));
+        push(std::move(t));
     };
 
     for (;;) {
@@ -384,35 +479,37 @@ ValuePtr SafeUnpickler::load() {
             m_memo.clear();
             return result;
         }
-        case '(': m_marks.push_back(m_stack.size()); break;  // MARK
+        case '(':  // MARK
+            charge(sizeof(size_t));
+            m_marks.push_back(m_stack.size());
+            break;
         case '0': pop(); break;                              // POP
         case '1': popToMark(); break;                        // POP_MARK
-        case '2': m_stack.push_back(top()); break;           // DUP
-        case 'N': m_stack.push_back(Value::make(Kind::None)); break;
+        case '2': push(top()); break;                        // DUP
+        case 'N':
+            if (!m_none) m_none = newValue(Kind::None);
+            push(m_none);
+            break;
         case 0x88:
         case 0x89: {  // NEWTRUE, NEWFALSE
-            auto v = Value::make(Kind::Bool);
-            v->boolean = op == 0x88;
-            m_stack.push_back(std::move(v));
+            push(newBool(op == 0x88));
             break;
         }
         case 'I': {  // INT (text); "00"/"01" are protocol 0's False/True
             const std::string_view t = line();
             if (t == "00" || t == "01") {
-                auto v = Value::make(Kind::Bool);
-                v->boolean = t == "01";
-                m_stack.push_back(std::move(v));
+                push(newBool(t == "01"));
             } else {
-                m_stack.push_back(Value::makeInt(parseInt(t)));
+                push(newInt(parseInt(t)));
             }
             break;
         }
-        case 'L': m_stack.push_back(Value::makeInt(parseInt(line()))); break;  // LONG (text)
-        case 'J': m_stack.push_back(Value::makeInt(static_cast<int32_t>(leU32(take(4))))); break;
-        case 'K': m_stack.push_back(Value::makeInt(byte())); break;
+        case 'L': push(newInt(parseInt(line()))); break;  // LONG (text)
+        case 'J': push(newInt(static_cast<int32_t>(leU32(take(4))))); break;
+        case 'K': push(newInt(byte())); break;
         case 'M': {
             const auto s = take(2);
-            m_stack.push_back(Value::makeInt(static_cast<unsigned char>(s[0]) | (static_cast<unsigned char>(s[1]) << 8)));
+            push(newInt(static_cast<unsigned char>(s[0]) | (static_cast<unsigned char>(s[1]) << 8)));
             break;
         }
         case 0x8a: pushLong(take(byte())); break;  // LONG1
@@ -426,20 +523,20 @@ ValuePtr SafeUnpickler::load() {
             const auto s = take(8);
             uint64_t bits = 0;
             for (char c : s) bits = (bits << 8) | static_cast<unsigned char>(c);
-            auto v = Value::make(Kind::Float);
+            auto v = newValue(Kind::Float);
             std::memcpy(&v->real, &bits, sizeof bits);
-            m_stack.push_back(std::move(v));
+            push(std::move(v));
             break;
         }
         case 'F': {  // FLOAT (text)
             const std::string s(line());
-            auto v = Value::make(Kind::Float);
+            auto v = newValue(Kind::Float);
             try {
                 v->real = std::stod(s);
             } catch (const std::exception&) {
-                fail("bad float '" + s.substr(0, 40) + "'");
+                fail("bad float '" + printable(s, 40) + "'");
             }
-            m_stack.push_back(std::move(v));
+            push(std::move(v));
             break;
         }
         case 'X': pushStr(Kind::Str, take(leU32(take(4)))); break;  // BINUNICODE
@@ -475,7 +572,10 @@ ValuePtr SafeUnpickler::load() {
             pushStr(Kind::Str, s);
             break;
         }
-        case ')': makeTuple({}); break;  // EMPTY_TUPLE
+        case ')':  // EMPTY_TUPLE
+            if (!m_emptyTuple) m_emptyTuple = newValue(Kind::Tuple);
+            push(m_emptyTuple);
+            break;
         case 't': makeTuple(popToMark()); break;
         case 0x85: {  // TUPLE1
             auto a = pop();
@@ -495,17 +595,21 @@ ValuePtr SafeUnpickler::load() {
             makeTuple({a, b, c});
             break;
         }
-        case ']': m_stack.push_back(Value::make(Kind::List)); break;  // EMPTY_LIST
+        case ']': push(newValue(Kind::List)); break;  // EMPTY_LIST
         case 'l': {                                                    // LIST
-            auto v = Value::make(Kind::List);
+            auto v = newValue(Kind::List);
             v->items = popToMark();
-            m_stack.push_back(std::move(v));
+            charge(kSlotCost * v->items.size());
+            for (auto& item : v->items) item->embedded = true;
+            push(std::move(v));
             break;
         }
         case 'a': {  // APPEND
             auto item = pop();
             auto& list = top();
             if (list->kind != Kind::List) fail("APPEND to a " + list->typeName());
+            adopt(*list, *item);
+            charge(kSlotCost);
             list->items.push_back(std::move(item));
             break;
         }
@@ -513,16 +617,20 @@ ValuePtr SafeUnpickler::load() {
             auto items = popToMark();
             auto& list = top();
             if (list->kind != Kind::List) fail("APPENDS to a " + list->typeName());
-            for (auto& item : items) list->items.push_back(std::move(item));
+            for (auto& item : items) {
+                adopt(*list, *item);
+                charge(kSlotCost);
+                list->items.push_back(std::move(item));
+            }
             break;
         }
-        case '}': m_stack.push_back(Value::make(Kind::Dict)); break;  // EMPTY_DICT
+        case '}': push(newValue(Kind::Dict)); break;  // EMPTY_DICT
         case 'd': {                                                    // DICT
             auto items = popToMark();
             if (items.size() % 2) fail("DICT with an odd number of items");
-            auto dict = Value::make(Kind::Dict);
+            auto dict = newValue(Kind::Dict);
             for (size_t i = 0; i < items.size(); i += 2) setItem(*dict, items[i], items[i + 1]);
-            m_stack.push_back(std::move(dict));
+            push(std::move(dict));
             break;
         }
         case 's': {  // SETITEM
@@ -558,28 +666,28 @@ ValuePtr SafeUnpickler::load() {
         case 'c': {                                    // GLOBAL "module\nname\n"
             const std::string module(line());
             const std::string name(line());
-            m_stack.push_back(resolveGlobal(module, name));
+            push(resolveGlobal(module, name));
             break;
         }
         case 0x93: {  // STACK_GLOBAL
             auto name = pop();
             auto module = pop();
             if (module->kind != Kind::Str || name->kind != Kind::Str) fail("STACK_GLOBAL without two strings");
-            m_stack.push_back(resolveGlobal(module->str, name->str));
+            push(resolveGlobal(module->str, name->str));
             break;
         }
         case 'R': {  // REDUCE
             auto args = pop();
             auto callable = pop();
-            m_stack.push_back(call(callable, args));
+            push(call(callable, args));
             break;
         }
         case 0x81: {  // NEWOBJ: cls.__new__(cls, *args); only OrderedDict is a class we know
             auto args = pop();
             auto cls = pop();
             if (cls->kind != Kind::Global || cls->global != GlobalKind::OrderedDict)
-                refuse(cls->kind == Kind::Global ? cls->qualifiedName : cls->typeName());
-            m_stack.push_back(Value::make(Kind::Dict));
+                refuse(cls->kind == Kind::Global ? cls->str : cls->typeName());
+            push(newValue(Kind::Dict));
             break;
         }
         case 'b': {  // BUILD
@@ -595,14 +703,14 @@ ValuePtr SafeUnpickler::load() {
         }
         case 'o': {  // OBJ
             auto items = popToMark();
-            if (!items.empty() && items[0]->kind == Kind::Global) refuse(items[0]->qualifiedName);
+            if (!items.empty() && items[0]->kind == Kind::Global) refuse(items[0]->str);
             fail("OBJ without a class");
         }
         case 0x92: {  // NEWOBJ_EX
             pop();
             pop();
             auto cls = pop();
-            refuse(cls->kind == Kind::Global ? cls->qualifiedName : cls->typeName());
+            refuse(cls->kind == Kind::Global ? cls->str : cls->typeName());
         }
         case 0x82:
         case 0x83:
@@ -610,10 +718,17 @@ ValuePtr SafeUnpickler::load() {
         case 'P':                                                // PERSID (text id)
         case 'Q': {                                              // BINPERSID
             ValuePtr pid;
-            if (op == 'P') pid = Value::makeStr(std::string(line()));
-            else pid = pop();
+            if (op == 'P') {
+                pid = newValue(Kind::Str);
+                const std::string_view text = line();
+                charge(text.size());
+                pid->str.assign(text.data(), text.size());
+            } else {
+                pid = pop();
+            }
             if (!m_persistentLoad) fail("a persistent reference outside a PyTorch file");
-            m_stack.push_back(m_persistentLoad(*pid));
+            charge(kValueCost);
+            push(m_persistentLoad(*pid));
             break;
         }
         default:

@@ -15,6 +15,15 @@
 // NEWOBJ, REDUCE, BUILD, EXT*) throws ts::WeightsError before anything is
 // built. Every length, index and shape is checked against the input.
 //
+// Budget: what one unpickler builds (values, container slots, strings, memo
+// entries, stack and marks) is counted, and the file is refused once the
+// count passes kBaseBudgetBytes + kBudgetPerInputByte x the input size, so
+// memory stays a small multiple of the file however its opcodes are chosen.
+// Memo indices must be smaller than the input. A list or dict cannot be
+// filled with a container once it sits inside another container: that is
+// the only way to build a reference cycle, which torch.save never writes,
+// so no self-referencing structure (and no leak) can be made.
+//
 // Thread safety: one unpickler per thread.
 #include <ATen/Tensor.h>
 
@@ -64,18 +73,21 @@ enum class GlobalKind {
 struct Value {
     Kind kind = Kind::None;
     bool boolean = false;
+    /// Set once the value is an element of a tuple, list or dict (see the
+    /// cycle rule above).
+    bool embedded = false;
+    GlobalKind global = GlobalKind::OrderedDict;  ///< Global
+    at::ScalarType dtype = at::kFloat;            ///< Global StorageType
     int64_t integer = 0;
     double real = 0.0;
-    std::string str;                                     ///< Str, Bytes, BigInt
+    std::string str;                                     ///< Str, Bytes, BigInt; Global: "module.name"
     std::vector<ValuePtr> items;                         ///< List, Tuple
     std::vector<std::pair<ValuePtr, ValuePtr>> entries;  ///< Dict
-    std::unordered_map<std::string, size_t> strIndex;    ///< Dict: string key -> entries index
+    /// Dict: string key -> entries index (allocated with the first string key).
+    std::unique_ptr<std::unordered_map<std::string, size_t>> strIndex;
     at::Tensor tensor;          ///< Tensor; Storage: the whole storage as a flat tensor
     int64_t storageOffset = 0;  ///< Storage: first element of the window (legacy storage views)
     int64_t storageNumel = 0;   ///< Storage: elements in the window
-    GlobalKind global = GlobalKind::OrderedDict;  ///< Global
-    at::ScalarType dtype = at::kFloat;            ///< Global StorageType
-    std::string qualifiedName;                    ///< Global: "module.name", for messages
 
     Value() = default;
     Value(const Value&) = delete;
@@ -96,6 +108,12 @@ struct Value {
 
 class SafeUnpickler {
 public:
+    /// Memory every unpickler may use whatever its input, in bytes.
+    static constexpr size_t kBaseBudgetBytes = size_t(16) << 20;
+    /// Memory allowed per byte of input on top of that. A torch.save state
+    /// dict needs about 30 (mobilenet_v2: 34 KB of pickle).
+    static constexpr size_t kBudgetPerInputByte = 48;
+
     /// Maps a persistent id (the tuple torch.save writes for each storage)
     /// to a Storage value. Throws ts::WeightsError for ids it rejects.
     using PersistentLoad = std::function<ValuePtr(const Value& pid)>;
@@ -112,8 +130,15 @@ public:
     /// Bytes consumed so far.
     size_t position() const { return m_pos; }
 
+    /// Memory charged to the budget so far (see above), in bytes.
+    size_t budgetUsed() const;
+
 private:
     [[noreturn]] void fail(const std::string& what) const;
+    void charge(size_t bytes);
+    ValuePtr newValue(Kind kind);
+    void push(ValuePtr v);
+    void adopt(Value& container, Value& item);
     [[noreturn]] void refuse(const std::string& qualifiedName) const;
     void need(size_t n) const;
     unsigned char byte();
@@ -122,9 +147,9 @@ private:
     ValuePtr pop();
     ValuePtr& top();
     std::vector<ValuePtr> popToMark();
-    ValuePtr resolveGlobal(const std::string& module, const std::string& name) const;
+    ValuePtr resolveGlobal(const std::string& module, const std::string& name);
     ValuePtr call(const ValuePtr& callable, const ValuePtr& args);
-    ValuePtr rebuildTensor(const std::vector<ValuePtr>& args, const char* what) const;
+    ValuePtr rebuildTensor(const std::vector<ValuePtr>& args, const std::string& what);
     void setItem(Value& dict, ValuePtr key, ValuePtr value);
     void build(const ValuePtr& target, const ValuePtr& state);
 
@@ -136,6 +161,9 @@ private:
     std::vector<ValuePtr> m_stack;
     std::vector<size_t> m_marks;
     std::unordered_map<uint64_t, ValuePtr> m_memo;
+    size_t m_budgetLeft = 0;
+    ValuePtr m_none, m_true, m_false, m_emptyTuple;
+    std::vector<ValuePtr> m_smallInts;  ///< shared Int values 0..255
 };
 
 } // namespace ts::weights::pickle

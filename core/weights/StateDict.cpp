@@ -2,6 +2,7 @@
 
 #include "core/common/AtomicFile.h"
 #include "core/common/Error.h"
+#include "core/common/Json.h"
 #include "core/weights/PthReader.h"
 #include "core/zoo/Registry.h"
 
@@ -11,15 +12,41 @@
 #include <torch/serialize.h>
 
 #include <map>
-#include <regex>
+#include <string_view>
 #include <set>
 #include <sstream>
 
 namespace ts::weights {
 namespace {
 
-bool endsWith(const std::string& s, const std::string& suffix) {
+bool endsWith(std::string_view s, std::string_view suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// torchvision's DenseNet loader renames old keys
+//   <prefix>denselayer<N>.(norm|relu|conv).(1|2).(weight|bias|running_mean|running_var)
+// to "...norm1.weight" etc. Parsed by hand (a regex recursing on a long key
+// overflows the stack); false when `key` has another shape.
+bool renameOldDenseNetKey(const std::string& key, std::string& renamed) {
+    const std::string_view k = key;
+    const size_t lastDot = k.rfind('.');
+    if (lastDot == std::string_view::npos) return false;
+    const std::string_view field = k.substr(lastDot + 1);
+    if (field != "weight" && field != "bias" && field != "running_mean" && field != "running_var") return false;
+    const std::string_view rest = k.substr(0, lastDot);  // "...denselayer1.norm.1"
+    if (rest.size() < 2 || rest[rest.size() - 2] != '.' || (rest.back() != '1' && rest.back() != '2')) return false;
+    const std::string_view layer = rest.substr(0, rest.size() - 2);  // "...denselayer1.norm"
+    if (!endsWith(layer, ".norm") && !endsWith(layer, ".relu") && !endsWith(layer, ".conv")) return false;
+    std::string_view owner = layer.substr(0, layer.size() - 5);  // "...denselayer1"
+    size_t digits = 0;
+    while (digits < owner.size() && owner[owner.size() - 1 - digits] >= '0' && owner[owner.size() - 1 - digits] <= '9')
+        ++digits;
+    if (digits == 0 || !endsWith(owner.substr(0, owner.size() - digits), "denselayer")) return false;
+    renamed.assign(layer.data(), layer.size());
+    renamed += rest.back();
+    renamed += '.';
+    renamed.append(field.data(), field.size());
+    return true;
 }
 
 } // namespace
@@ -54,6 +81,10 @@ StateDict stateDictOf(const torch::nn::Module& model) {
 
 void applyStateDict(torch::nn::Module& model, const StateDict& dict, const std::string& sourceName,
                     const std::string& arch, Match match, const std::string& headPath) {
+    if (dict.size() > kMaxStateDictKeys)
+        throw WeightsError("The weights in '" + sourceName + "' hold " + std::to_string(dict.size()) +
+                           " tensors, more than the " + std::to_string(kMaxStateDictKeys) +
+                           " any model has. The file is damaged or not a state dict.");
     std::map<std::string, at::Tensor> targets;
     std::vector<std::string> targetOrder;  // the model's own order, for messages
     for (const auto& [key, value] : stateDictOf(model)) {
@@ -61,8 +92,6 @@ void applyStateDict(torch::nn::Module& model, const StateDict& dict, const std::
         targetOrder.push_back(key);
     }
 
-    // torchvision's DenseNet loader renames "norm.1" -> "norm1" etc.
-    static const std::regex densenetOld(R"(^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var)))");
     // Official files may hold auxiliary classifiers the zoo does not build
     // (googlenet's aux1/aux2, inception_v3's AuxLogits): skipped, as
     // torchvision deletes them after loading.
@@ -85,9 +114,13 @@ void applyStateDict(torch::nn::Module& model, const StateDict& dict, const std::
     for (const auto& [rawKey, tensor] : dict) {
         std::string key = rawKey;
         if (isIgnored(key) && !targets.count(key)) continue;
+        if (key.size() > kMaxStateDictKeyLength)
+            throw WeightsError("The weights in '" + sourceName + "' hold a key of " + std::to_string(key.size()) +
+                               " characters ('" + printable(key, 60) + "'); no model has keys longer than " +
+                               std::to_string(kMaxStateDictKeyLength) + ". The file is damaged or not a state dict.");
         if (!targets.count(key)) {
-            std::smatch m;
-            if (std::regex_match(key, m, densenetOld)) key = m[1].str() + m[2].str();
+            std::string renamed;
+            if (renameOldDenseNetKey(key, renamed)) key = std::move(renamed);
         }
         if (key.rfind("module.", 0) == 0 && !targets.count(key) && targets.count(key.substr(7))) key = key.substr(7);
         if (endsWith(key, "num_batches_tracked") && !targets.count(key)) continue;

@@ -16,11 +16,19 @@ namespace ts::weights {
 /// An ordered list of (key, tensor), as torch.save(model.state_dict()) writes.
 using StateDict = std::vector<std::pair<std::string, at::Tensor>>;
 
+/// Longest state-dict key accepted from a file (torchvision's longest is
+/// under 100 characters).
+constexpr size_t kMaxStateDictKeyLength = 4096;
+/// Most tensors a state dict read from a file may hold (the largest zoo
+/// model has about 1,000).
+constexpr size_t kMaxStateDictKeys = 200000;
+
 /// Reads a .pth file: the zip format (PyTorch >= 1.6) or the legacy format.
 /// Accepts a plain state_dict, or a checkpoint dict holding one under
 /// "state_dict" / "model" / "model_state_dict". Throws ts::WeightsError
 /// naming the file and what is wrong (truncated, not a PyTorch file, unsafe
-/// content, no tensors).
+/// content, no tensors, a key longer than kMaxStateDictKeyLength or more
+/// than kMaxStateDictKeys tensors).
 StateDict readStateDict(const std::string& path);
 
 /// Reads a zip-format state dict from memory (used for in-memory round trips).

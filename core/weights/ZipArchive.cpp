@@ -1,7 +1,9 @@
 #include "core/weights/ZipArchive.h"
 
 #include "core/common/Error.h"
+#include "core/common/Json.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -91,10 +93,14 @@ ZipArchive::ZipArchive(std::string_view bytes, std::string sourceName) : m_bytes
         dirOffset = le64(z + 48);
     }
     if (dirOffset > n || dirSize > n - dirOffset) throw corrupt("the central directory lies outside the file");
+    // Each central entry takes at least 46 bytes: a count the directory
+    // cannot hold is refused before anything is reserved for it.
+    if (count > dirSize / 46) throw corrupt("the central directory is shorter than its entry count");
 
     size_t pos = static_cast<size_t>(dirOffset);
     const size_t dirEnd = static_cast<size_t>(dirOffset + dirSize);
-    m_entries.reserve(static_cast<size_t>(std::min<uint64_t>(count, dirSize / 46 + 1)));
+    m_entries.reserve(static_cast<size_t>(count));
+    m_index.reserve(static_cast<size_t>(count));
     for (uint64_t i = 0; i < count; ++i) {
         if (dirEnd - pos < 46 || le32(bytes.data() + pos) != kCentralHeaderSig)
             throw corrupt("entry " + std::to_string(i) + " of the central directory is malformed");
@@ -119,7 +125,7 @@ ZipArchive::ZipArchive(std::string_view bytes, std::string sourceName) : m_bytes
                 const char* f = extra + x + 4;
                 size_t left = len;
                 auto take = [&](uint64_t& field) {
-                    if (left < 8) throw corrupt("ZIP64 field of '" + entry.name + "' is cut short");
+                    if (left < 8) throw corrupt("ZIP64 field of '" + printable(entry.name) + "' is cut short");
                     field = le64(f);
                     f += 8;
                     left -= 8;
@@ -130,39 +136,94 @@ ZipArchive::ZipArchive(std::string_view bytes, std::string sourceName) : m_bytes
             }
             x += 4 + len;
         }
+        if (!m_index.emplace(entry.name, m_entries.size()).second)
+            throw corrupt("it holds two entries named '" + printable(entry.name) + "'");
         m_entries.push_back(std::move(entry));
         pos += 46 + nameLen + extraLen + commentLen;
     }
+
+    // Each local header must describe the same file as its central entry:
+    // readers that trust one or the other would otherwise see different
+    // archives. Then no two entries may share bytes.
+    struct Span {
+        uint64_t begin, end;
+        size_t entry;
+    };
+    std::vector<Span> spans;
+    spans.reserve(m_entries.size());
+    for (size_t i = 0; i < m_entries.size(); ++i) {
+        Entry& entry = m_entries[i];
+        const std::string shown = "'" + printable(entry.name) + "'";
+        const uint64_t at = entry.localHeaderOffset;
+        if (at > n || n - at < 30 || le32(bytes.data() + at) != kLocalHeaderSig)
+            throw corrupt("the entry " + shown + " has no local header where the directory says");
+        const char* l = bytes.data() + at;
+        const size_t nameLen = le16(l + 26), extraLen = le16(l + 28);
+        if (n - at - 30 < nameLen + extraLen) throw corrupt("the local header of " + shown + " is cut short");
+        if (std::string_view(l + 30, nameLen) != entry.name)
+            throw corrupt("the local header of " + shown + " names another file");
+        if (le16(l + 8) != entry.method) throw corrupt("the local header of " + shown + " gives another compression method");
+        uint64_t localCompressed = le32(l + 18), localSize = le32(l + 22);
+        if (localCompressed == 0xffffffffu || localSize == 0xffffffffu) {
+            // ZIP64 local extra: both sizes, uncompressed first.
+            const char* extra = l + 30 + nameLen;
+            for (size_t x = 0; x + 4 <= extraLen;) {
+                const uint16_t id = le16(extra + x), len = le16(extra + x + 2);
+                if (x + 4 + len > extraLen) break;
+                if (id == 0x0001 && len >= 16) {
+                    localSize = le64(extra + x + 4);
+                    localCompressed = le64(extra + x + 12);
+                }
+                x += 4 + len;
+            }
+        }
+        // With a data descriptor (bit 3) the local sizes may be left zero.
+        const bool deferred = (le16(l + 6) & 0x8) != 0 && localCompressed == 0 && localSize == 0;
+        if (!deferred && (localCompressed != entry.compressedSize || localSize != entry.size))
+            throw corrupt("the local header of " + shown + " gives other sizes than the directory");
+        if (entry.method == 0 && entry.compressedSize != entry.size)
+            throw corrupt("the stored entry " + shown + " declares two different sizes");
+        entry.dataOffset = at + 30 + nameLen + extraLen;
+        if (entry.dataOffset > n || n - entry.dataOffset < entry.compressedSize)
+            throw WeightsError("'" + m_source + "' is truncated or corrupt: the entry " + shown +
+                               " runs past the end of the file. Download or save the file again.");
+        spans.push_back({at, entry.dataOffset + entry.compressedSize, i});
+    }
+    std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
+    for (size_t i = 1; i < spans.size(); ++i)
+        if (spans[i].begin < spans[i - 1].end)
+            throw WeightsError("'" + m_source + "' is a malformed zip archive: the entries '" +
+                               printable(m_entries[spans[i - 1].entry].name) + "' and '" +
+                               printable(m_entries[spans[i].entry].name) +
+                               "' overlap in the file (a trick to make a small file expand to a huge one). PyTorch "
+                               "never writes such archives; do not use this file.");
 }
 
 const ZipArchive::Entry* ZipArchive::find(const std::string& name) const {
-    for (const auto& entry : m_entries)
-        if (entry.name == name) return &entry;
-    return nullptr;
+    const auto it = m_index.find(name);
+    return it == m_index.end() ? nullptr : &m_entries[it->second];
 }
 
 std::string_view ZipArchive::read(const Entry& entry) const {
+    const std::string shown = "'" + printable(entry.name) + "'";
     if (entry.flags & 0x1)
-        throw WeightsError("'" + m_source + "' holds the encrypted entry '" + entry.name +
-                           "'; PyTorch never encrypts weights. Save them again with torch.save.");
+        throw WeightsError("'" + m_source + "' holds the encrypted entry " + shown +
+                           "; PyTorch never encrypts weights. Save them again with torch.save.");
     if (entry.method != 0)
-        throw WeightsError("'" + m_source + "' holds the compressed entry '" + entry.name + "' (zip method " +
+        throw WeightsError("'" + m_source + "' holds the compressed entry " + shown + " (zip method " +
                            std::to_string(entry.method) +
-                           "). torch.save stores entries uncompressed; the file was probably re-zipped by another "
-                           "tool. Load it in Python and save it again with torch.save, or re-zip it with `zip -0`.");
-    const size_t n = m_bytes.size();
-    const uint64_t at = entry.localHeaderOffset;
-    if (at > n || n - at < 30 || le32(m_bytes.data() + at) != kLocalHeaderSig)
-        throw WeightsError("'" + m_source + "' is truncated or corrupt: the entry '" + entry.name +
-                           "' is missing. Download or save the file again.");
-    const uint64_t dataAt = at + 30 + le16(m_bytes.data() + at + 26) + le16(m_bytes.data() + at + 28);
-    if (dataAt > n || n - dataAt < entry.compressedSize || entry.compressedSize != entry.size)
-        throw WeightsError("'" + m_source + "' is truncated or corrupt: the entry '" + entry.name +
-                           "' runs past the end of the file. Download or save the file again.");
-    const std::string_view data = m_bytes.substr(static_cast<size_t>(dataAt), static_cast<size_t>(entry.size));
+                           "). torch.save stores entries uncompressed and compressed entries are never inflated "
+                           "here; the file was probably re-zipped by another tool. Load it in Python and save it "
+                           "again with torch.save, or re-zip it with `zip -0`.");
+    // The constructor checked that [dataOffset, dataOffset + size) lies in the
+    // file for its own entries; an Entry from elsewhere is checked here.
+    if (entry.dataOffset > m_bytes.size() || m_bytes.size() - entry.dataOffset < entry.size)
+        throw WeightsError("'" + m_source + "' is truncated or corrupt: the entry " + shown +
+                           " runs past the end of the file. Download or save the file again.");
+    const std::string_view data = m_bytes.substr(static_cast<size_t>(entry.dataOffset), static_cast<size_t>(entry.size));
     if (crc32(data) != entry.crc32)
-        throw WeightsError("'" + m_source + "' is corrupt: the entry '" + entry.name +
-                           "' fails its CRC-32 check. Download or save the file again.");
+        throw WeightsError("'" + m_source + "' is corrupt: the entry " + shown +
+                           " fails its CRC-32 check. Download or save the file again.");
     return data;
 }
 
