@@ -19,6 +19,9 @@ PACKAGES=(
   # tests: GoogleTest, the torchvision reference, a virtual display, screenshots
   libgtest-dev googletest python3-torch python3-torchvision python3-pil python3-numpy
   xvfb xauth imagemagick
+  # fuzzing (make fuzz, the `fuzz` tests): clang with libFuzzer and the sanitizers;
+  # the hostile-input tests: timeout (coreutils) and prlimit (util-linux)
+  clang libclang-rt-14-dev coreutils util-linux
 )
 
 missing=()
