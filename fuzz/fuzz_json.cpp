@@ -46,6 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         ts::fuzz::readsOrRefuses("", [&] { (void)ts::data::fromManifest(j); });
     }
     const std::string path = ts::fuzz::scratchFile(kFileName, text);
-    ts::fuzz::readsOrRefuses(kFileName, [&] { ts::train::loadTrainConfig(path).validate(); });
+    ts::train::TrainConfig config;
+    if (ts::fuzz::readsOrRefuses(kFileName, [&] { config = ts::train::loadTrainConfig(path); }))
+        ts::fuzz::readsOrRefuses("", [&] { config.validate(); });  // knows no file: the caller names it
     return 0;
 }
