@@ -6,20 +6,27 @@
 #   make test-all  the same with the `extended` tests too
 #   make bench     benchmarks against torchvision; writes bench/RESULTS.md
 #   make package   the .deb installer (build/transfer-studio_*.deb)
+#   make fuzz      build the libFuzzer targets (clang, ASan+UBSan) and run each
+#                  for FUZZ_SECONDS; findings land in build/fuzz/runs/<target>/findings
+#   make asan      build in build-asan with ASan+UBSan (CMakePresets.json, no GUI)
+#                  and run the unit tests under it (a full build: long on 2 cores)
 # Options: BUILD_DIR=build  GUI=ON|OFF  TORCH_DIR=/path/to/libtorch  JOBS=N  CTEST_ARGS=...
+#          FUZZ_SECONDS=60 (make fuzz, per target)
 
 BUILD_DIR ?= build
 GUI       ?= ON
 JOBS      ?= $(shell nproc)
 TORCH_DIR ?=
 CTEST_ARGS ?=
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := fuzz_pickle fuzz_zip fuzz_pth fuzz_image_header fuzz_json fuzz_bundle
 
 CMAKE_ARGS := -G Ninja -DCMAKE_BUILD_TYPE=Release -DTS_BUILD_GUI=$(GUI)
 ifneq ($(TORCH_DIR),)
 CMAKE_ARGS += -DCMAKE_PREFIX_PATH=$(abspath $(TORCH_DIR))
 endif
 
-.PHONY: all deps configure build run test test-all bench package clean
+.PHONY: all deps configure build run test test-all bench package fuzz asan clean
 
 all: build
 
@@ -47,8 +54,22 @@ test-all: build
 bench: build
 	@scripts/run-bench.sh $(BUILD_DIR)
 
+fuzz: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) --target ts_fuzz_all -j $(JOBS)
+	@failed=""; for t in $(FUZZ_TARGETS); do \
+	  echo "== $$t ($(FUZZ_SECONDS) s)"; \
+	  fuzz/run-fuzzer.sh $(BUILD_DIR)/fuzz/targets/$$t $(BUILD_DIR)/fuzz/seeds/$$t \
+	    $(BUILD_DIR)/fuzz/runs/$$t $(FUZZ_SECONDS) || failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make fuzz: findings in:$$failed"; exit 1; fi; echo "make fuzz: no findings"
+
+asan: deps
+	cmake --preset asan
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS) $(CTEST_ARGS)
+
 package: build
 	cd $(BUILD_DIR) && cpack -G DEB
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) build-asan
