@@ -21,6 +21,8 @@ PACKAGES=(
   xvfb xauth imagemagick
   # tests of the .deb: lintian, desktop entry and MIME checks, man pages, X window properties
   lintian desktop-file-utils shared-mime-info libglib2.0-bin man-db x11-utils
+  # the AtomicFile test that watches fsync and rename calls
+  strace
   # fuzzing (make fuzz, the `fuzz` tests): clang with libFuzzer and the sanitizers;
   # the hostile-input tests: timeout (coreutils) and prlimit (util-linux)
   clang libclang-rt-14-dev coreutils util-linux
