@@ -15,6 +15,7 @@
 #include "ui/pages/TrainPage.h"
 #include "ui/pages/TrainingPage.h"
 #include "ui/widgets/ErrorDialog.h"
+#include "ui/widgets/Fitting.h"
 #include "ui/widgets/CurvePlot.h"
 
 #include <QAction>
@@ -77,6 +78,7 @@ QString MainWindow::stepTitle(int step) {
 }
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    installWheelGuard();  // before the pages exist: their fields are polished with it
     setWindowIcon(applicationIcon());  // every standard size (see Application.h)
 
     auto* central = new QWidget(this);
@@ -115,6 +117,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setCentralWidget(central);
 
     m_statusDataset = new QLabel(tr("No dataset"), this);
+    m_statusDataset->setObjectName(QStringLiteral("datasetStatus"));
+    m_statusDataset->setMaximumWidth(420);  // a long folder name is elided (full text in the tooltip)
     statusBar()->addPermanentWidget(m_statusDataset);
 
     connect(m_sidebar, &QListWidget::currentRowChanged, this, &MainWindow::onStepChanged);
@@ -508,12 +512,12 @@ void MainWindow::onDatasetChanged(const DatasetSummary& summary) {
         if (it.hasNext()) preview = it.next();
     }
     m_trainingPage->setPreviewImage(preview);
-    if (summary.isValid())
-        m_statusDataset->setText(tr("%1: %n class(es), %2 images", nullptr, int(summary.classes.size()))
-                                     .arg(QFileInfo(summary.root).fileName())
-                                     .arg(summary.totalImages()));
-    else
-        m_statusDataset->setText(tr("No usable dataset"));
+    const QString status = summary.isValid() ? tr("%1: %n class(es), %2 images", nullptr, int(summary.classes.size()))
+                                                   .arg(QFileInfo(summary.root).fileName())
+                                                   .arg(summary.totalImages())
+                                             : tr("No usable dataset");
+    m_statusDataset->setToolTip(status);
+    m_statusDataset->setText(m_statusDataset->fontMetrics().elidedText(status, Qt::ElideMiddle, 400));
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {

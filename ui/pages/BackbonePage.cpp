@@ -1,4 +1,5 @@
 #include "ui/pages/BackbonePage.h"
+#include "ui/widgets/Fitting.h"
 
 #include "ui/models/TrainTypes.h"
 #include "ui/models/ZooTableModel.h"
@@ -110,6 +111,7 @@ BackbonePage::BackbonePage(QWidget* parent)
     m_filter->setPlaceholderText(tr("Filter by name or family…"));
     m_filter->setClearButtonEnabled(true);
     m_count = new QLabel(this);
+    makeFlowingLabel(m_count);
     row->addWidget(m_filter, 1);
     row->addWidget(m_count);
     layout->addLayout(row);
@@ -141,12 +143,14 @@ BackbonePage::BackbonePage(QWidget* parent)
     auto* sideLayout = new QVBoxLayout(side);
     sideLayout->setContentsMargins(6, 0, 0, 0);
     m_details = new QLabel(tr("Select a model to see its details and stages."), side);
+    makeFlowingLabel(m_details);
     m_details->setObjectName(QStringLiteral("backboneDetails"));
     m_details->setWordWrap(true);
     m_details->setTextFormat(Qt::RichText);
     m_details->setTextInteractionFlags(Qt::TextBrowserInteraction);
     m_details->setOpenExternalLinks(false);
     m_stageStatus = new QLabel(side);
+    makeFlowingLabel(m_stageStatus);
     m_stageStatus->setWordWrap(true);
     m_stageTree = new QTreeWidget(side);
     m_stageTree->setObjectName(QStringLiteral("stageTree"));
@@ -169,6 +173,7 @@ BackbonePage::BackbonePage(QWidget* parent)
     m_cancelButton->setObjectName(QStringLiteral("cancelDownloadButton"));
     m_cancelButton->setToolTip(tr("Stop the download; what arrived is kept and the next download resumes it."));
     m_weightsStatus = new QLabel(side);
+    makeFlowingLabel(m_weightsStatus);
     m_weightsStatus->setObjectName(QStringLiteral("weightsStatus"));
     m_weightsStatus->setWordWrap(true);
     m_weightsStatus->setTextFormat(Qt::PlainText);

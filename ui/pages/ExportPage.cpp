@@ -1,4 +1,5 @@
 #include "ui/pages/ExportPage.h"
+#include "ui/widgets/Fitting.h"
 
 #include "ui/widgets/PageHeader.h"
 #include "ui/workers/JobRunner.h"
@@ -77,6 +78,7 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_runner(new JobRunne
     target->addWidget(m_export);
     layout->addLayout(target);
     m_status = new QLabel(tr("Train a model first (step 5)."), this);
+    makeFlowingLabel(m_status);
     m_status->setObjectName(QStringLiteral("exportStatus"));
     m_status->setWordWrap(true);
     layout->addWidget(m_status);

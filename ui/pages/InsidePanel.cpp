@@ -1,4 +1,5 @@
 #include "ui/pages/InsidePanel.h"
+#include "ui/widgets/Fitting.h"
 
 #include "ui/workers/JobRunner.h"
 
@@ -57,9 +58,11 @@ InsidePanel::InsidePanel(QWidget* parent) : QWidget(parent), m_runner(new JobRun
     row->addWidget(layerLabel);
     row->addWidget(m_layer, 1);
     row->addWidget(m_channel);
+    row->addWidget(m_class);
     layout->addLayout(row);
     auto* info = new QHBoxLayout;
     m_imageLabel = new QLabel(tr("No image: drop one here."), this);
+    makeFlowingLabel(m_imageLabel);
     m_progress = new QProgressBar(this);
     m_progress->setRange(0, 100);
     m_progress->setMaximumWidth(200);
@@ -72,6 +75,7 @@ InsidePanel::InsidePanel(QWidget* parent) : QWidget(parent), m_runner(new JobRun
     info->addWidget(m_zoom);
     layout->addLayout(info);
     m_caption = new QLabel(this);
+    makeFlowingLabel(m_caption);
     m_caption->setWordWrap(true);
     layout->addWidget(m_caption);
     m_picture = new QLabel(this);

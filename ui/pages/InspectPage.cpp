@@ -1,4 +1,5 @@
 #include "ui/pages/InspectPage.h"
+#include "ui/widgets/Fitting.h"
 
 #include "ui/pages/InsidePanel.h"
 #include "ui/widgets/PageHeader.h"
@@ -66,6 +67,7 @@ InspectPage::InspectPage(QWidget* parent) : QWidget(parent), m_runner(new JobRun
            "worst mistakes, predictions on your own images (drop them here), and views inside the network."),
         this));
     m_summary = new QLabel(tr("Train a model first (step 5); its results appear here."), this);
+    makeFlowingLabel(m_summary);
     m_summary->setObjectName(QStringLiteral("inspectSummary"));
     m_summary->setWordWrap(true);
     layout->addWidget(m_summary);
@@ -86,6 +88,7 @@ InspectPage::InspectPage(QWidget* parent) : QWidget(parent), m_runner(new JobRun
     auto* galleryLayout = new QVBoxLayout(galleryBox);
     galleryLayout->setContentsMargins(0, 0, 0, 0);
     m_galleryTitle = new QLabel(tr("Mistakes, worst first"), galleryBox);
+    makeFlowingLabel(m_galleryTitle);
     m_gallery = new QListWidget(galleryBox);
     m_gallery->setObjectName(QStringLiteral("mistakeGallery"));
     setupGallery(m_gallery);
@@ -102,6 +105,7 @@ InspectPage::InspectPage(QWidget* parent) : QWidget(parent), m_runner(new JobRun
     auto* predictRow = new QHBoxLayout;
     auto* open = new QPushButton(tr("&Open images…"), predictTab);
     m_predictNote = new QLabel(tr("Drop image files anywhere on this page, or open them."), predictTab);
+    makeFlowingLabel(m_predictNote);
     predictRow->addWidget(open);
     predictRow->addWidget(m_predictNote, 1);
     m_predictions = new QListWidget(predictTab);

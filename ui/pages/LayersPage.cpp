@@ -1,4 +1,5 @@
 #include "ui/pages/LayersPage.h"
+#include "ui/widgets/Fitting.h"
 
 #include "ui/models/ZooFacts.h"
 #include "ui/widgets/PageHeader.h"
@@ -165,6 +166,7 @@ LayersPage::LayersPage(QWidget* parent) : QWidget(parent) {
     fileRow->addWidget(m_weightsFile, 1);
     fileRow->addWidget(m_browse);
     m_weightsNote = new QLabel(weightsBox);
+    makeFlowingLabel(m_weightsNote);
     m_weightsNote->setWordWrap(true);
     m_weightsNote->setTextInteractionFlags(Qt::TextSelectableByMouse);
     weightsLayout->addWidget(m_weights);
@@ -175,6 +177,7 @@ LayersPage::LayersPage(QWidget* parent) : QWidget(parent) {
 
     auto* right = new QVBoxLayout;
     m_count = new QLabel(this);
+    makeFlowingLabel(m_count);
     m_count->setObjectName(QStringLiteral("trainableCount"));
     QFont bold = m_count->font();
     bold.setBold(true);
@@ -193,6 +196,7 @@ LayersPage::LayersPage(QWidget* parent) : QWidget(parent) {
     connect(grade, &QPushButton::clicked, this, [this] { gradeStageLrMultipliers(m_gradeFactor->value()); });
     connect(resetLr, &QPushButton::clicked, this, &LayersPage::clearStageLrMultipliers);
     m_error = new QLabel(this);
+    makeFlowingLabel(m_error);
     m_error->setWordWrap(true);
     m_error->setStyleSheet(QStringLiteral("color: #b00020;"));
     m_error->hide();

@@ -1,4 +1,5 @@
 #include "ui/pages/TrainPage.h"
+#include "ui/widgets/Fitting.h"
 
 #include "core/common/Paths.h"
 #include "ui/widgets/CurvePlot.h"
@@ -21,7 +22,9 @@
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QProgressBar>
+#include <QRegularExpression>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QVBoxLayout>
 
@@ -128,10 +131,19 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent) {
     probeHeader->addWidget(m_probeTitle, 1);
     probeHeader->addWidget(m_pinButton);
     probeLayout->addLayout(probeHeader);
-    m_probeGrid = new QGridLayout;
+    // Every probe is visible: a row wider than the page scrolls sideways
+    // (and never widens the window).
+    auto* probeScroll = new QScrollArea(m_probeStrip);
+    probeScroll->setObjectName(QStringLiteral("probeScroll"));
+    probeScroll->setFrameShape(QFrame::NoFrame);
+    probeScroll->setWidgetResizable(true);
+    auto* gridHost = new QWidget(probeScroll);
+    m_probeGrid = new QGridLayout(gridHost);
+    m_probeGrid->setContentsMargins(0, 0, 0, 0);
     m_probeGrid->setHorizontalSpacing(12);
-    probeLayout->addLayout(m_probeGrid);
-    probeLayout->addStretch(1);
+    m_probeGrid->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    probeScroll->setWidget(gridHost);
+    probeLayout->addWidget(probeScroll, 1);
     setAcceptDrops(true);
     connect(m_pinButton, &QPushButton::clicked, this, [this] {
         const QString file = QFileDialog::getOpenFileName(this, tr("Pin a probe image"), QString(),

@@ -1,4 +1,5 @@
 #include "ui/pages/TrainingPage.h"
+#include "ui/widgets/Fitting.h"
 
 #include "core/train/Schedule.h"
 #include "ui/models/ModelBridge.h"
@@ -157,6 +158,7 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
     m_preview->setMinimumHeight(120);
     m_preview->setMaximumHeight(240);
     m_previewNote = new QLabel(previewBox);
+    makeFlowingLabel(m_previewNote);
     m_previewNote->setWordWrap(true);
     previewLayout->addWidget(m_preview);
     previewLayout->addWidget(m_previewNote);
@@ -190,6 +192,7 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
     m_useButton = new QPushButton(tr("&Use suggestion"), finderBox);
     m_useButton->setEnabled(false);
     m_lrNote = new QLabel(tr("Not run yet."), finderBox);
+    makeFlowingLabel(m_lrNote);
     m_lrNote->setWordWrap(true);
     finderRow->addWidget(m_findButton);
     finderRow->addWidget(m_useButton);
