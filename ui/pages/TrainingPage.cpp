@@ -136,6 +136,10 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
     augForm->addRow(QString(), m_vflip);
     augForm->addRow(tr("Random erasing:"), m_erasing);
     left->addWidget(aug);
+    m_resetButton = new QPushButton(tr("Reset to &defaults"), leftWidget);
+    m_resetButton->setObjectName(QStringLiteral("resetDefaults"));
+    m_resetButton->setToolTip(tr("Every field on this page back to the documented defaults (docs/config.md)."));
+    left->addWidget(m_resetButton, 0, Qt::AlignLeft);
     left->addStretch(1);
 
     auto* scroll = new QScrollArea(this);
@@ -251,7 +255,25 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
     connect(m_useButton, &QPushButton::clicked, this, [this] {
         if (m_suggestedLr > 0) m_lr->setValue(m_suggestedLr);
     });
+    connect(m_resetButton, &QPushButton::clicked, this, &TrainingPage::resetToDefaults);
+    for (QComboBox* box : {m_optimizer, m_schedule})
+        connect(box, qOverload<int>(&QComboBox::currentIndexChanged), this, &TrainingPage::updateApplicability);
+    // The fields start at the documented defaults, whatever the boxes were built with.
+    loadFrom(train::TrainConfig());
+    updateApplicability();
     updatePreviews();
+}
+
+void TrainingPage::resetToDefaults() { loadFrom(train::TrainConfig()); }
+
+void TrainingPage::updateApplicability() {
+    // Fields that the chosen optimizer or schedule ignores are disabled (their value is kept).
+    const bool sgd = m_optimizer->currentText().compare(QLatin1String("SGD"), Qt::CaseInsensitive) == 0;
+    m_momentum->setEnabled(sgd);
+    const QString schedule = m_schedule->currentData().toString();
+    m_stepEpochs->setEnabled(schedule == QLatin1String("step"));
+    m_gamma->setEnabled(schedule == QLatin1String("step"));
+    m_warmup->setEnabled(schedule != QLatin1String("one-cycle"));
 }
 
 TrainingPage::~TrainingPage() {
