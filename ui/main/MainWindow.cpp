@@ -284,8 +284,18 @@ void MainWindow::onRunFinished(const QString& runDir, const QString& bundlePath)
     train::EpochMetrics best = epochs.isEmpty() ? train::EpochMetrics() : epochs.last();
     for (const auto& e : epochs)
         if (e.isBest) best = e;
-    m_inspectPage->setRun(runDir, bundlePath, m_dataPage->summary().classes, best);
-    m_exportPage->setRun(runDir, bundlePath, m_dataPage->folder());
+    // The run's own classes and dataset (a resumed run need not be the Data page's).
+    QStringList classes = m_dataPage->summary().classes;
+    QString dataDir = m_dataPage->folder();
+    OpenedRun run;
+    if (readRunOrBundle(runDir, &run, nullptr)) {
+        if (!run.classes.isEmpty()) classes = run.classes;
+        if (!run.dataDir.isEmpty()) dataDir = run.dataDir;
+        if (best.confusion.empty()) best = run.best;
+        m_trainPage->setResumableRun(run.resumable() ? runDir : QString());
+    }
+    m_inspectPage->setRun(runDir, bundlePath, classes, best);
+    m_exportPage->setRun(runDir, bundlePath, dataDir);
     statusBar()->showMessage(tr("Training finished: %1").arg(QDir::toNativeSeparators(runDir)), 8000);
 }
 
