@@ -131,7 +131,10 @@ BackbonePage::BackbonePage(QWidget* parent)
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
     m_table->setAlternatingRowColors(true);
     m_table->resizeColumnsToContents();
-    m_table->horizontalHeader()->setStretchLastSection(true);
+    // The weights state ("not downloaded") is read in full; the family takes what is left.
+    m_table->horizontalHeader()->setStretchLastSection(false);
+    m_table->horizontalHeader()->setSectionResizeMode(ZooTableModel::WeightsColumn, QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(ZooTableModel::FamilyColumn, QHeaderView::Stretch);
 
     // The side panel scrolls rather than squeezing the facts when a long
     // message fills it on a small screen.

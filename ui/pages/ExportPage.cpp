@@ -8,6 +8,9 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QJsonObject>
+#include <QJsonDocument>
+#include <QFile>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -108,6 +111,20 @@ void ExportPage::setRun(const QString& runDir, const QString& bundlePath, const 
     m_dataDir = dataDir;
     m_export->setEnabled(!bundlePath.isEmpty());
     m_status->setText(tr("Model: %1").arg(QDir::toNativeSeparators(bundlePath)));
+    // A torchvision .pth needs a torchvision builder: not offered for the
+    // app's own test network (the export would refuse it after the click).
+    QString arch;
+    QFile config(QDir(runDir).filePath(QStringLiteral("config.json")));
+    if (config.open(QIODevice::ReadOnly))
+        arch = QJsonDocument::fromJson(config.read(1 << 20)).object().value(QStringLiteral("arch")).toString();
+    if (availableExportFormats().contains(QLatin1String("pth"))) {
+        const bool torchvision = arch != QLatin1String("tiny_cnn");
+        m_pthBox->setEnabled(torchvision);
+        if (!torchvision) m_pthBox->setChecked(false);
+        m_pthBox->setToolTip(torchvision ? QString()
+                                         : tr("tiny_cnn is Transfer Studio's own test network: torchvision has no "
+                                              "builder for it. Export it as a bundle or ONNX."));
+    }
 }
 
 void ExportPage::setTargetFolder(const QString& folder) { m_folder->setText(folder); }

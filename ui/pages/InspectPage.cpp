@@ -69,8 +69,9 @@ QListWidgetItem* thumbnailItem(const ImagePrediction& p, const QStringList& clas
     const QImage image = networkView(p.file, 96);
     auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(image)), QString(), list);
     const QString truth = p.truth >= 0 ? classes.value(p.truth, QString::number(p.truth)) : QString();
-    item->setText(truth.isEmpty() ? p.predictedLabel
-                                  : QStringLiteral("%1 → %2").arg(truth, p.predictedLabel));
+    // The prediction with its confidence, as everywhere else in the app.
+    const QString predicted = QStringLiteral("%1 %2%").arg(p.predictedLabel).arg(p.probability * 100.0, 0, 'f', 1);
+    item->setText(truth.isEmpty() ? predicted : QStringLiteral("%1 → %2").arg(truth, predicted));
     item->setToolTip(QObject::tr("%1\ntrue: %2\npredicted: %3 (%4%)\nloss: %5\n%6")
                          .arg(QFileInfo(p.file).fileName(), truth.isEmpty() ? QObject::tr("unknown") : truth,
                               p.predictedLabel)
@@ -207,6 +208,7 @@ void InspectPage::setRun(const QString& runDir, const QString& bundlePath, const
                            .arg(metrics.epoch)
                            .arg(metrics.valAccuracy * 100.0, 0, 'f', 1)
                            .arg(metrics.valLoss, 0, 'f', 3));
+    m_inside->setClasses(classes);
     m_inside->setModel(bundlePath);
     const QString dir = runDir;
     struct Result {

@@ -11,7 +11,7 @@
 //
 // Probe images: after each epoch the worker predicts and explains (Grad-CAM)
 // a few images with the current weights, by default the first validation
-// image of each class (up to 4); pinProbe() (the "Pin image…" button or a
+// image of each class (up to 12); pinProbe() (the "Pin image…" button or a
 // drop on the page) adds the user's own.
 //
 // Thread safety: UI thread only; the destructor cancels and joins the thread.
