@@ -25,6 +25,7 @@
 #include <QRegularExpression>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QVBoxLayout>
 
@@ -149,6 +150,7 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent) {
     probeScroll->setObjectName(QStringLiteral("probeScroll"));
     probeScroll->setFrameShape(QFrame::NoFrame);
     probeScroll->setWidgetResizable(true);
+    probeScroll->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     auto* gridHost = new QWidget(probeScroll);
     m_probeGrid = new QGridLayout(gridHost);
     m_probeGrid->setContentsMargins(0, 0, 0, 0);
@@ -451,6 +453,9 @@ void TrainPage::showProbes() {
     }
     for (int c = 0; c < m_probeGrid->columnCount(); ++c) m_probeGrid->setColumnStretch(c, 0);
     m_probeGrid->setColumnStretch(m_probes.size(), 1);
+    // Tall enough for the images and their captions; only the width scrolls.
+    if (auto* scroll = m_probeStrip->findChild<QScrollArea*>(QStringLiteral("probeScroll")))
+        scroll->setMinimumHeight(scroll->widget()->sizeHint().height() + scroll->horizontalScrollBar()->sizeHint().height() + 4);
     if (m_probesEpoch > 0)
         m_probeTitle->setText(tr("Probe images after epoch %1: predicted class and Grad-CAM (green right, red wrong). "
                                  "Pin your own or drop one here.")
