@@ -25,6 +25,7 @@
 #include <QDoubleSpinBox>
 #include <QHeaderView>
 #include <QPlainTextEdit>
+#include <QProgressBar>
 #include <QScrollBar>
 #include <QTableWidget>
 #include <QImage>
@@ -441,6 +442,23 @@ private Q_SLOTS:
         QCOMPARE(window.trainPage()->resumableRun(), runDir);
         QVERIFY(window.waitUntilIdle(60000));
         QVERIFY(!window.inspectPage()->validationPredictions().isEmpty());
+
+        // Export the opened run: progress while it runs, the round trip in words.
+        ts::ui::ExportPage* exporter = window.exportPage();
+        exporter->setTargetFolder(m_home.filePath("exports11"));
+        QVERIFY(exporter->setFormatEnabled(QStringLiteral("bundle"), true));
+        exporter->setFormatEnabled(QStringLiteral("onnx"), false);
+        QVERIFY(!exporter->setFormatEnabled(QStringLiteral("pth"), true));  // tiny_cnn
+        QVERIFY(exporter->startExport());
+        auto* progress = exporter->findChild<QProgressBar*>(QStringLiteral("exportProgress"));
+        QVERIFY(progress && !progress->isHidden());
+        QCOMPARE(progress->maximum(), 1);
+        QVERIFY(window.waitUntilIdle(120000));
+        QVERIFY(progress->isHidden());
+        auto* report = exporter->findChild<QTableWidget*>(QStringLiteral("exportReport"));
+        QVERIFY(report && report->rowCount() == 1);
+        const QString trip = report->item(0, 3)->text();
+        QVERIFY2(trip.contains("validation images get the same class") && !trip.contains("|dp|"), qPrintable(trip));
 
         // The bundle alone.
         QVERIFY2(window.openRunOrBundle(runDir + "/model.tsb", &error), qPrintable(error));

@@ -18,6 +18,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
 #include <QTableWidget>
@@ -85,6 +86,11 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_runner(new JobRunne
     m_status->setObjectName(QStringLiteral("exportStatus"));
     m_status->setWordWrap(true);
     layout->addWidget(m_status);
+    m_progress = new QProgressBar(this);
+    m_progress->setObjectName(QStringLiteral("exportProgress"));
+    m_progress->setFormat(tr("%v of %m format(s) written and checked"));
+    m_progress->hide();
+    layout->addWidget(m_progress);
     m_report = new QTableWidget(0, 4, this);
     m_report->setObjectName(QStringLiteral("exportReport"));
     m_report->setHorizontalHeaderLabels({tr("Format"), tr("File"), tr("Size"), tr("Round trip")});
@@ -167,7 +173,9 @@ bool ExportPage::startExport() {
         m_runner->post<ExportOutcome>(this, [request] { return exportModelFile(request); },
                                       [this](const ExportOutcome& outcome) {
                                           addOutcome(outcome);
+                                          m_progress->setValue(m_started - (m_running - 1));
                                           if (--m_running == 0) {
+                                              m_progress->hide();
                                               m_export->setEnabled(true);
                                               m_status->setText(tr("Exports written to %1.")
                                                                     .arg(QDir::toNativeSeparators(targetFolder())));
@@ -180,7 +188,11 @@ bool ExportPage::startExport() {
         return false;
     }
     m_export->setEnabled(false);
-    m_status->setText(tr("Exporting…"));
+    m_started = m_running;
+    m_progress->setRange(0, m_started);
+    m_progress->setValue(0);
+    m_progress->show();
+    m_status->setText(tr("Exporting %n format(s); each file is then checked against a second runtime…", nullptr, m_started));
     return true;
 }
 
