@@ -142,6 +142,13 @@ private Q_SLOTS:
                                     .arg(window.minimumSizeHint().width())
                                     .arg(minimum)));
             QCOMPARE(window.width(), 1180);
+            // No text is squeezed out of sight instead.
+            for (QLabel* label : window.page(i)->findChildren<QLabel*>()) {
+                if (!label->isVisible() || label->text().trimmed().isEmpty()) continue;
+                QVERIFY2(label->width() >= 20, qPrintable(QStringLiteral("%1: '%2' is %3 px wide")
+                                                              .arg(MainWindow::stepTitle(i), label->text().left(60))
+                                                              .arg(label->width())));
+            }
         }
         // The status bar's dataset note is elided, not stretched.
         auto* datasetStatus = window.findChild<QLabel*>(QStringLiteral("datasetStatus"));

@@ -111,7 +111,6 @@ BackbonePage::BackbonePage(QWidget* parent)
     m_filter->setPlaceholderText(tr("Filter by name or family…"));
     m_filter->setClearButtonEnabled(true);
     m_count = new QLabel(this);
-    makeFlowingLabel(m_count);
     row->addWidget(m_filter, 1);
     row->addWidget(m_count);
     layout->addLayout(row);

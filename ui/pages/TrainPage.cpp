@@ -88,7 +88,6 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent) {
     m_speed = new QLabel(this);
     m_speed->setObjectName(QStringLiteral("imagesPerSecond"));
     m_eta = new QLabel(this);
-    makeFlowingLabel(m_eta);
     m_eta->setObjectName(QStringLiteral("eta"));
     m_accuracy = new QLabel(tr("Validation accuracy: –"), this);
     m_accuracy->setObjectName(QStringLiteral("valAccuracyLabel"));
