@@ -7,6 +7,7 @@
 #include "ui/main/DemoProject.h"
 #include "ui/models/DatasetSummary.h"
 #include "ui/models/ProjectFile.h"
+#include "ui/models/RunReader.h"
 #include "ui/pages/BackbonePage.h"
 #include "ui/pages/DataPage.h"
 #include "ui/pages/ExportPage.h"
@@ -16,6 +17,7 @@
 #include "ui/pages/TrainPage.h"
 #include "ui/pages/TrainingPage.h"
 #include "ui/widgets/ErrorDialog.h"
+#include "ui/widgets/Fitting.h"
 #include "ui/widgets/CurvePlot.h"
 
 #include <QAction>
@@ -78,6 +80,7 @@ QString MainWindow::stepTitle(int step) {
 }
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    installWheelGuard();  // before the pages exist: their fields are polished with it
     setWindowIcon(applicationIcon());  // every standard size (see Application.h)
 
     auto* central = new QWidget(this);
@@ -116,6 +119,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setCentralWidget(central);
 
     m_statusDataset = new QLabel(tr("No dataset"), this);
+    m_statusDataset->setObjectName(QStringLiteral("datasetStatus"));
+    m_statusDataset->setMaximumWidth(420);  // a long folder name is elided (full text in the tooltip)
     statusBar()->addPermanentWidget(m_statusDataset);
 
     connect(m_sidebar, &QListWidget::currentRowChanged, this, &MainWindow::onStepChanged);
@@ -125,8 +130,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
             [this](const QString& name) {
                 statusBar()->showMessage(tr("Backbone: %1").arg(name), 4000);
                 updateModelContext();
+                m_trainPage->updateReadiness();
             });
     connect(m_backbonePage, &BackbonePage::weightsCached, m_layersPage, &LayersPage::refreshWeightsNote);
+    connect(m_backbonePage, &BackbonePage::weightsCached, m_trainPage, &TrainPage::updateReadiness);
+    connect(m_layersPage, &LayersPage::planChanged, m_trainPage, &TrainPage::updateReadiness);
+    // Start waits for a backbone with usable weights (and says what to click).
+    m_trainPage->setReadinessCheck([this] { return m_layersPage->weightsProblem(); });
+    // The Layers page says whether features will be cached: that depends on the Training page.
+    connect(m_trainingPage, &TrainingPage::configChanged, this, &MainWindow::updateFeatureCacheContext);
     const auto source = [this] { return currentConfig(); };
     m_trainingPage->setConfigSource(source);
     m_trainPage->setConfigSource(source);
@@ -143,16 +155,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     resize(1180, 760);
     restoreGeometry(settings.value(QLatin1String(kGeometryKey)).toByteArray());
     restoreState(settings.value(QLatin1String(kStateKey)).toByteArray());
-    // The training settings of the last session (hyper-parameters, augmentation).
-    const QByteArray lastConfig = settings.value(QLatin1String(kTrainingKey)).toByteArray();
-    if (!lastConfig.isEmpty()) {
-        try {
-            m_trainingPage->loadFrom(
-                train::trainConfigFromJson(parseJson(lastConfig.toStdString(), "the stored training settings")));
-        } catch (const std::exception&) {
-            settings.remove(QLatin1String(kTrainingKey));  // from another version: start from the defaults
-        }
-    }
+    // Training settings belong to the project (the .tsproj file), not to the
+    // computer: a new project starts from the documented defaults. Older
+    // versions kept the last session's settings here; they are dropped.
+    settings.remove(QLatin1String(kTrainingKey));
+    updateFeatureCacheContext();
     setCurrentStep(qBound(0, settings.value(QLatin1String(kStepKey), 0).toInt(), StepCount - 1));
     updateTitle();
 }
@@ -165,6 +172,11 @@ void MainWindow::buildMenus() {
     file->addAction(tr("&Open project…"), QKeySequence::Open, this, &MainWindow::openProjectDialog);
     m_recentMenu = file->addMenu(tr("Recent projects"));
     file->addAction(tr("Open &demo project"), this, &MainWindow::openDemo);
+    file->addAction(tr("Open &run or bundle…"), this, &MainWindow::openRunDialog);
+    file->addAction(tr("Res&ume run…"), this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Resume run"), m_trainPage->runsRoot());
+        if (!dir.isEmpty()) resumeRunFolder(dir);
+    });
     file->addSeparator();
     file->addAction(tr("&Save project"), QKeySequence::Save, this, &MainWindow::saveProject);
     file->addAction(tr("Save project &as…"), QKeySequence::SaveAs, this, &MainWindow::saveProjectAs);
@@ -273,8 +285,18 @@ void MainWindow::onRunFinished(const QString& runDir, const QString& bundlePath)
     train::EpochMetrics best = epochs.isEmpty() ? train::EpochMetrics() : epochs.last();
     for (const auto& e : epochs)
         if (e.isBest) best = e;
-    m_inspectPage->setRun(runDir, bundlePath, m_dataPage->summary().classes, best);
-    m_exportPage->setRun(runDir, bundlePath, m_dataPage->folder());
+    // The run's own classes and dataset (a resumed run need not be the Data page's).
+    QStringList classes = m_dataPage->summary().classes;
+    QString dataDir = m_dataPage->folder();
+    OpenedRun run;
+    if (readRunOrBundle(runDir, &run, nullptr)) {
+        if (!run.classes.isEmpty()) classes = run.classes;
+        if (!run.dataDir.isEmpty()) dataDir = run.dataDir;
+        if (best.confusion.empty()) best = run.best;
+        m_trainPage->setResumableRun(run.resumable() ? runDir : QString());
+    }
+    m_inspectPage->setRun(runDir, bundlePath, classes, best);
+    m_exportPage->setRun(runDir, bundlePath, dataDir);
     statusBar()->showMessage(tr("Training finished: %1").arg(QDir::toNativeSeparators(runDir)), 8000);
 }
 
@@ -440,9 +462,95 @@ bool MainWindow::openPath(const QString& path) {
     return true;
 }
 
+void MainWindow::updateFeatureCacheContext() {
+    const train::TrainConfig config = currentConfig();
+    m_layersPage->setFeatureCacheContext(!config.augment.isNone(), config.featureCache == train::FeatureCache::Off);
+}
+
+void MainWindow::resetSettingsToDefaults() {
+    const train::TrainConfig defaults;
+    m_baseConfig = defaults;
+    m_trainingPage->loadFrom(defaults);
+    m_dataPage->setSplit(defaults.valFraction, defaults.seed);
+    updateFeatureCacheContext();
+}
+
+bool MainWindow::openRunOrBundle(const QString& path, QString* error) {
+    OpenedRun run;
+    QString message;
+    if (!readRunOrBundle(path, &run, &message)) {
+        if (error) *error = message;
+        else QMessageBox::warning(this, tr("Open run or bundle"), message);
+        return false;
+    }
+    m_trainPage->setResumableRun(run.resumable() ? run.runDir : QString());
+    if (run.bundlePath.isEmpty()) {
+        // No complete epoch yet: nothing to inspect, but it can be resumed.
+        setCurrentStep(TrainStep);
+        statusBar()->showMessage(tr("%1 has no complete epoch yet: Resume run continues it.")
+                                     .arg(QDir::toNativeSeparators(run.runDir)),
+                                 10000);
+        return true;
+    }
+    m_inspectPage->setRun(run.runDir, run.bundlePath, run.classes, run.best);
+    m_exportPage->setRun(run.runDir, run.bundlePath, run.dataDir);
+    setCurrentStep(InspectStep);
+    statusBar()->showMessage(
+        run.resumable() ? tr("Opened %1 (%2 of %3 epochs): Resume run on the Train page continues it.")
+                              .arg(QDir::toNativeSeparators(run.runDir.isEmpty() ? run.bundlePath : run.runDir))
+                              .arg(run.epochsDone)
+                              .arg(run.epochsPlanned)
+                        : tr("Opened %1.").arg(QDir::toNativeSeparators(run.runDir.isEmpty() ? run.bundlePath : run.runDir)),
+        10000);
+    return true;
+}
+
+void MainWindow::openRunDialog() {
+    QFileDialog dialog(this, tr("Open run or bundle"), m_trainPage->runsRoot());
+    dialog.setFileMode(QFileDialog::ExistingFile);
+    dialog.setNameFilters({tr("Model bundles (*.tsb)"), tr("Run configuration (config.json)")});
+    dialog.setLabelText(QFileDialog::Accept, tr("Open"));
+    if (dialog.exec() != QDialog::Accepted || dialog.selectedFiles().isEmpty()) return;
+    QString path = dialog.selectedFiles().first();
+    // A run is opened through its config.json (or model.tsb, the same run).
+    const QFileInfo info(path);
+    if (info.fileName() == QLatin1String("config.json") ||
+        (info.fileName() == QLatin1String("model.tsb") && QFileInfo::exists(info.dir().filePath(QStringLiteral("config.json")))))
+        path = info.absolutePath();
+    openRunOrBundle(path);
+}
+
+bool MainWindow::resumeRunFolder(const QString& runDir, QString* error) {
+    OpenedRun run;
+    QString message;
+    if (!readRunOrBundle(runDir, &run, &message) || run.runDir.isEmpty()) {
+        if (message.isEmpty()) message = tr("%1 is a bundle, not a run folder: only a run can be resumed.")
+                                             .arg(QDir::toNativeSeparators(runDir));
+        if (error) *error = message;
+        else QMessageBox::warning(this, tr("Resume run"), message);
+        return false;
+    }
+    if (!run.resumable()) {
+        message = tr("%1 has trained all its %2 epochs: there is nothing to resume. Open it to inspect or export it.")
+                      .arg(QDir::toNativeSeparators(run.runDir))
+                      .arg(run.epochsPlanned);
+        if (error) *error = message;
+        else QMessageBox::information(this, tr("Resume run"), message);
+        return false;
+    }
+    m_trainPage->setResumableRun(run.runDir);
+    setCurrentStep(TrainStep);
+    if (!m_trainPage->resumeRun(run.runDir)) {
+        if (error) *error = tr("A training is already running.");
+        return false;
+    }
+    return true;
+}
+
 void MainWindow::newProject() {
     m_projectPath.clear();
-    m_baseConfig = {};
+    m_settingsFolder.clear();
+    resetSettingsToDefaults();
     m_dataPage->setExcludedFiles({});
     updateTitle();
     setCurrentStep(DataStep);
@@ -500,6 +608,17 @@ void MainWindow::showAbout() {
 }
 
 void MainWindow::onDatasetChanged(const DatasetSummary& summary) {
+    // Another dataset in an unsaved project (the demo, then your own folder):
+    // the settings made for the first do not carry over to it.
+    const QString folder = m_dataPage->folder();
+    if (!folder.isEmpty() && folder != m_settingsFolder) {
+        const bool reset = !m_settingsFolder.isEmpty() && m_projectPath.isEmpty();
+        m_settingsFolder = folder;
+        if (reset) {
+            resetSettingsToDefaults();
+            statusBar()->showMessage(tr("A new dataset: the training settings start from the defaults."), 8000);
+        }
+    }
     updateModelContext();
     qint64 trainImages = 0;
     for (qint64 n : summary.trainCounts) trainImages += n;
@@ -511,12 +630,12 @@ void MainWindow::onDatasetChanged(const DatasetSummary& summary) {
         if (it.hasNext()) preview = it.next();
     }
     m_trainingPage->setPreviewImage(preview);
-    if (summary.isValid())
-        m_statusDataset->setText(tr("%1: %n class(es), %2 images", nullptr, int(summary.classes.size()))
-                                     .arg(QFileInfo(summary.root).fileName())
-                                     .arg(summary.totalImages()));
-    else
-        m_statusDataset->setText(tr("No usable dataset"));
+    const QString status = summary.isValid() ? tr("%1: %n class(es), %2 images", nullptr, int(summary.classes.size()))
+                                                   .arg(QFileInfo(summary.root).fileName())
+                                                   .arg(summary.totalImages())
+                                             : tr("No usable dataset");
+    m_statusDataset->setToolTip(status);
+    m_statusDataset->setText(m_statusDataset->fontMetrics().elidedText(status, Qt::ElideMiddle, 400));
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
@@ -576,9 +695,6 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     settings.setValue(QLatin1String(kGeometryKey), saveGeometry());
     settings.setValue(QLatin1String(kStateKey), saveState());
     settings.setValue(QLatin1String(kStepKey), currentStep());
-    train::TrainConfig training;
-    m_trainingPage->applyTo(training);
-    settings.setValue(QLatin1String(kTrainingKey), QByteArray::fromStdString(train::toJson(training).dump()));
     QMainWindow::closeEvent(event);
 }
 

@@ -94,6 +94,13 @@ public Q_SLOTS:
     bool openPath(const QString& path);
     void newProject();
     void openProjectDialog();
+    /// Opens a run folder or a model bundle (.tsb) on the Inspect and Export
+    /// pages; an interrupted run can then be resumed from the Train page.
+    /// False with `error` set (or, when `error` is null, a message box).
+    bool openRunOrBundle(const QString& path, QString* error = nullptr);
+    void openRunDialog();
+    /// Opens the run folder and continues it from its last complete epoch.
+    bool resumeRunFolder(const QString& runDir, QString* error = nullptr);
     bool saveProject();
     bool saveProjectAs();
     /// Writes the project (every page's settings, core/train's TrainConfig
@@ -120,6 +127,11 @@ private:
     void onRunFinished(const QString& runDir, const QString& bundlePath);
     bool confirmStopTraining(const QString& question);
     void updateModelContext();
+    void updateFeatureCacheContext();
+    /// The training settings and the split back to train::TrainConfig{} (a new project, a new dataset).
+    void resetSettingsToDefaults();
+    /// The dataset folder the current training settings were made for.
+    QString m_settingsFolder;
 
     QListWidget* m_sidebar = nullptr;
     QStackedWidget* m_stack = nullptr;

@@ -31,6 +31,30 @@ QString exportExtension(const QString& format) {
     }
 }
 
+namespace {
+
+// The round trip in words: how many images agree, and how close the
+// probabilities are ("identical" rather than "max |dp| 0.00e+00").
+QString roundTripText(const exporting::RoundTripReport& r) {
+    const QString runtime = QString::fromStdString(r.runtime);
+    if (r.images == 0) return QObject::tr("no validation image to compare with %1").arg(runtime);
+    QString closeness;
+    if (r.maxProbabilityDiff == 0.0 && r.maxLogitDiff == 0.0)
+        closeness = QObject::tr("identical probabilities");
+    else if (r.maxProbabilityDiff < 1e-4)
+        closeness = QObject::tr("probabilities within %1 (rounding)").arg(r.maxProbabilityDiff, 0, 'g', 2);
+    else
+        closeness = QObject::tr("probabilities differ by up to %1").arg(r.maxProbabilityDiff, 0, 'g', 2);
+    return QObject::tr("%1 of %2 validation images get the same class in %3 (%4%), %5")
+        .arg(r.top1Agreements)
+        .arg(r.images)
+        .arg(runtime)
+        .arg(r.top1AgreementRate * 100.0, 0, 'f', 1)
+        .arg(closeness);
+}
+
+} // namespace
+
 ExportOutcome exportModelFile(const ExportRequest& request) {
     ExportOutcome out;
     out.format = request.format;
@@ -57,7 +81,7 @@ ExportOutcome exportModelFile(const ExportRequest& request) {
             try {
                 const exporting::RoundTripReport report = exporting::roundTripCheck(
                     *g_model, format, result.path, options, request.dataDir.toStdString(), rt);
-                out.roundTrip = QString::fromStdString(report.summary());
+                out.roundTrip = roundTripText(report);
                 out.roundTripPassed = report.images > 0 && report.top1AgreementRate >= 0.99;
             } catch (const std::exception& e) {
                 // The file is written; only the check could not run (e.g. no Python torchvision).

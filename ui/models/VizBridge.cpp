@@ -141,12 +141,13 @@ VizImage vizFeatureMaps(const QString& bundle, const QString& image, const QStri
     });
 }
 
-VizImage vizGradCam(const QString& bundle, const QString& image, const QString& layer) {
+VizImage vizGradCam(const QString& bundle, const QString& image, const QString& layer, int classIndex) {
     return guarded([&] {
         auto& m = model(bundle);
         const viz::PreparedImage prepared = viz::prepareImageFile(image.toStdString(), m.meta.transform);
         viz::GradCamOptions options;
         options.layer = layer.toStdString();
+        options.classIndex = classIndex;
         const viz::Heatmap h = viz::gradCam(*m.model, prepared, options);
         VizImage v;
         v.image = toQImage(h.overlay);
@@ -158,13 +159,16 @@ VizImage vizGradCam(const QString& bundle, const QString& image, const QString& 
     });
 }
 
-VizImage vizSaliency(const QString& bundle, const QString& image, const VizControl& control) {
+VizImage vizSaliency(const QString& bundle, const QString& image, const VizControl& control, int classIndex) {
     return guarded([&] {
         auto& m = model(bundle);
         const viz::PreparedImage prepared = viz::prepareImageFile(image.toStdString(), m.meta.transform);
         viz::SaliencyOptions options;
         options.method = viz::SaliencyMethod::SmoothGrad;
         options.samples = 16;
+        options.classIndex = classIndex;
+        // Gradients are sparse: a weak overlay leaves them nearly invisible on the photo.
+        options.overlayAlpha = 0.85;
         FeedbackBridge fb(control);
         const viz::Heatmap h = viz::saliency(*m.model, prepared, options, &fb.feedback);
         VizImage v;

@@ -50,8 +50,9 @@ struct VizControl {
 QVector<VizLayer> vizLayers(const QString& bundle, QString* error);
 VizImage vizFilters(const QString& bundle, const QString& layer);
 VizImage vizFeatureMaps(const QString& bundle, const QString& image, const QString& layer);
-VizImage vizGradCam(const QString& bundle, const QString& image, const QString& layer);
-VizImage vizSaliency(const QString& bundle, const QString& image, const VizControl& control);
+/// `classIndex`: the class to explain, -1 for the predicted one.
+VizImage vizGradCam(const QString& bundle, const QString& image, const QString& layer, int classIndex = -1);
+VizImage vizSaliency(const QString& bundle, const QString& image, const VizControl& control, int classIndex = -1);
 VizImage vizMaximize(const QString& bundle, const QString& layer, int channel, const VizControl& control);
 
 } // namespace ts::ui

@@ -1,4 +1,5 @@
 #include "ui/pages/BackbonePage.h"
+#include "ui/widgets/Fitting.h"
 
 #include "ui/models/TrainTypes.h"
 #include "ui/models/ZooTableModel.h"
@@ -129,7 +130,10 @@ BackbonePage::BackbonePage(QWidget* parent)
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
     m_table->setAlternatingRowColors(true);
     m_table->resizeColumnsToContents();
-    m_table->horizontalHeader()->setStretchLastSection(true);
+    // The weights state ("not downloaded") is read in full; the family takes what is left.
+    m_table->horizontalHeader()->setStretchLastSection(false);
+    m_table->horizontalHeader()->setSectionResizeMode(ZooTableModel::WeightsColumn, QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(ZooTableModel::FamilyColumn, QHeaderView::Stretch);
 
     // The side panel scrolls rather than squeezing the facts when a long
     // message fills it on a small screen.
@@ -141,12 +145,14 @@ BackbonePage::BackbonePage(QWidget* parent)
     auto* sideLayout = new QVBoxLayout(side);
     sideLayout->setContentsMargins(6, 0, 0, 0);
     m_details = new QLabel(tr("Select a model to see its details and stages."), side);
+    makeFlowingLabel(m_details);
     m_details->setObjectName(QStringLiteral("backboneDetails"));
     m_details->setWordWrap(true);
     m_details->setTextFormat(Qt::RichText);
     m_details->setTextInteractionFlags(Qt::TextBrowserInteraction);
     m_details->setOpenExternalLinks(false);
     m_stageStatus = new QLabel(side);
+    makeFlowingLabel(m_stageStatus);
     m_stageStatus->setWordWrap(true);
     m_stageTree = new QTreeWidget(side);
     m_stageTree->setObjectName(QStringLiteral("stageTree"));
@@ -169,6 +175,7 @@ BackbonePage::BackbonePage(QWidget* parent)
     m_cancelButton->setObjectName(QStringLiteral("cancelDownloadButton"));
     m_cancelButton->setToolTip(tr("Stop the download; what arrived is kept and the next download resumes it."));
     m_weightsStatus = new QLabel(side);
+    makeFlowingLabel(m_weightsStatus);
     m_weightsStatus->setObjectName(QStringLiteral("weightsStatus"));
     m_weightsStatus->setWordWrap(true);
     m_weightsStatus->setTextFormat(Qt::PlainText);

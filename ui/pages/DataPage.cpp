@@ -1,4 +1,5 @@
 #include "ui/pages/DataPage.h"
+#include "ui/widgets/Fitting.h"
 
 #include "ui/models/ClassCountsModel.h"
 #include "ui/models/ProblemsModel.h"
@@ -96,6 +97,7 @@ DataPage::DataPage(QWidget* parent)
     layout->addLayout(row);
 
     m_status = new QLabel(this);
+    makeFlowingLabel(m_status);
     m_status->setObjectName(QStringLiteral("dataStatus"));
     m_status->setWordWrap(true);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);

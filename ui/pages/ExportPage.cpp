@@ -1,4 +1,5 @@
 #include "ui/pages/ExportPage.h"
+#include "ui/widgets/Fitting.h"
 
 #include "ui/widgets/PageHeader.h"
 #include "ui/workers/JobRunner.h"
@@ -7,6 +8,9 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QJsonObject>
+#include <QJsonDocument>
+#include <QFile>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -14,6 +18,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
 #include <QTableWidget>
@@ -77,9 +82,15 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_runner(new JobRunne
     target->addWidget(m_export);
     layout->addLayout(target);
     m_status = new QLabel(tr("Train a model first (step 5)."), this);
+    makeFlowingLabel(m_status);
     m_status->setObjectName(QStringLiteral("exportStatus"));
     m_status->setWordWrap(true);
     layout->addWidget(m_status);
+    m_progress = new QProgressBar(this);
+    m_progress->setObjectName(QStringLiteral("exportProgress"));
+    m_progress->setFormat(tr("%v of %m format(s) written and checked"));
+    m_progress->hide();
+    layout->addWidget(m_progress);
     m_report = new QTableWidget(0, 4, this);
     m_report->setObjectName(QStringLiteral("exportReport"));
     m_report->setHorizontalHeaderLabels({tr("Format"), tr("File"), tr("Size"), tr("Round trip")});
@@ -106,6 +117,20 @@ void ExportPage::setRun(const QString& runDir, const QString& bundlePath, const 
     m_dataDir = dataDir;
     m_export->setEnabled(!bundlePath.isEmpty());
     m_status->setText(tr("Model: %1").arg(QDir::toNativeSeparators(bundlePath)));
+    // A torchvision .pth needs a torchvision builder: not offered for the
+    // app's own test network (the export would refuse it after the click).
+    QString arch;
+    QFile config(QDir(runDir).filePath(QStringLiteral("config.json")));
+    if (config.open(QIODevice::ReadOnly))
+        arch = QJsonDocument::fromJson(config.read(1 << 20)).object().value(QStringLiteral("arch")).toString();
+    if (availableExportFormats().contains(QLatin1String("pth"))) {
+        const bool torchvision = arch != QLatin1String("tiny_cnn");
+        m_pthBox->setEnabled(torchvision);
+        if (!torchvision) m_pthBox->setChecked(false);
+        m_pthBox->setToolTip(torchvision ? QString()
+                                         : tr("tiny_cnn is Transfer Studio's own test network: torchvision has no "
+                                              "builder for it. Export it as a bundle or ONNX."));
+    }
 }
 
 void ExportPage::setTargetFolder(const QString& folder) { m_folder->setText(folder); }
@@ -148,7 +173,9 @@ bool ExportPage::startExport() {
         m_runner->post<ExportOutcome>(this, [request] { return exportModelFile(request); },
                                       [this](const ExportOutcome& outcome) {
                                           addOutcome(outcome);
+                                          m_progress->setValue(m_started - (m_running - 1));
                                           if (--m_running == 0) {
+                                              m_progress->hide();
                                               m_export->setEnabled(true);
                                               m_status->setText(tr("Exports written to %1.")
                                                                     .arg(QDir::toNativeSeparators(targetFolder())));
@@ -161,7 +188,11 @@ bool ExportPage::startExport() {
         return false;
     }
     m_export->setEnabled(false);
-    m_status->setText(tr("Exporting…"));
+    m_started = m_running;
+    m_progress->setRange(0, m_started);
+    m_progress->setValue(0);
+    m_progress->show();
+    m_status->setText(tr("Exporting %n format(s); each file is then checked against a second runtime…", nullptr, m_started));
     return true;
 }
 

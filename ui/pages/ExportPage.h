@@ -12,6 +12,7 @@
 
 class QCheckBox;
 class QLabel;
+class QProgressBar;
 class QLineEdit;
 class QPushButton;
 class QTableWidget;
@@ -54,6 +55,8 @@ private:
     QLineEdit* m_folder = nullptr;
     QPushButton* m_export = nullptr;
     QLabel* m_status = nullptr;
+    QProgressBar* m_progress = nullptr;  ///< formats done of those started
+    int m_started = 0;
     QTableWidget* m_report = nullptr;
     QVector<ExportOutcome> m_outcomes;
     JobRunner* m_runner = nullptr;

@@ -1,4 +1,5 @@
 #include "ui/pages/InsidePanel.h"
+#include "ui/widgets/Fitting.h"
 
 #include "ui/workers/JobRunner.h"
 
@@ -40,8 +41,12 @@ InsidePanel::InsidePanel(QWidget* parent) : QWidget(parent), m_runner(new JobRun
     m_channel->setRange(0, 4095);
     m_channel->setPrefix(tr("channel "));
     m_channel->setToolTip(tr("Activation maximisation: the channel of the layer to excite."));
+    m_class = new QComboBox(this);
+    m_class->setObjectName(QStringLiteral("explainedClass"));
+    m_class->setToolTip(tr("Grad-CAM and saliency: the class whose evidence is shown (by default the predicted one)."));
+    m_class->addItem(tr("predicted class"), -1);
     m_zoom = new QSlider(Qt::Horizontal, this);
-    m_zoom->setRange(50, 400);
+    m_zoom->setRange(25, 1600);  // a first layer's 3×3 filters need a large zoom to be seen
     m_zoom->setValue(100);
     m_zoom->setMaximumWidth(140);
     m_zoom->setToolTip(tr("Zoom"));
@@ -57,9 +62,11 @@ InsidePanel::InsidePanel(QWidget* parent) : QWidget(parent), m_runner(new JobRun
     row->addWidget(layerLabel);
     row->addWidget(m_layer, 1);
     row->addWidget(m_channel);
+    row->addWidget(m_class);
     layout->addLayout(row);
     auto* info = new QHBoxLayout;
     m_imageLabel = new QLabel(tr("No image: drop one here."), this);
+    makeFlowingLabel(m_imageLabel);
     m_progress = new QProgressBar(this);
     m_progress->setRange(0, 100);
     m_progress->setMaximumWidth(200);
@@ -72,6 +79,7 @@ InsidePanel::InsidePanel(QWidget* parent) : QWidget(parent), m_runner(new JobRun
     info->addWidget(m_zoom);
     layout->addLayout(info);
     m_caption = new QLabel(this);
+    makeFlowingLabel(m_caption);
     m_caption->setWordWrap(true);
     layout->addWidget(m_caption);
     m_picture = new QLabel(this);
@@ -94,6 +102,10 @@ InsidePanel::InsidePanel(QWidget* parent) : QWidget(parent), m_runner(new JobRun
         refresh();
     });
     connect(m_layer, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] { refresh(); });
+    connect(m_class, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
+        const View view = View(m_view->currentIndex());
+        if (view == GradCam || view == Saliency) refresh();
+    });
     connect(m_channel, &QSpinBox::editingFinished, this, [this] {
         if (m_view->currentIndex() == Maximize) refresh();
     });
@@ -107,6 +119,18 @@ InsidePanel::InsidePanel(QWidget* parent) : QWidget(parent), m_runner(new JobRun
 }
 
 InsidePanel::~InsidePanel() { cancel(); }
+
+void InsidePanel::setClasses(const QStringList& classes) {
+    const QSignalBlocker block(m_class);
+    m_class->clear();
+    m_class->addItem(tr("predicted class"), -1);
+    for (int i = 0; i < classes.size(); ++i) m_class->addItem(tr("class %1").arg(classes[i]), i);
+}
+
+void InsidePanel::setExplainedClass(int classIndex) {
+    const int row = m_class->findData(classIndex);
+    if (row >= 0) m_class->setCurrentIndex(row);
+}
 
 bool InsidePanel::isBusy() const { return m_runner->isBusy(); }
 
@@ -174,8 +198,9 @@ void InsidePanel::cancel() {
 }
 
 void InsidePanel::refresh() {
-    if (m_bundle.isEmpty() || m_layers.isEmpty()) return;
     const View view = View(m_view->currentIndex());
+    m_class->setEnabled(view == GradCam || view == Saliency);
+    if (m_bundle.isEmpty() || m_layers.isEmpty()) return;
     if (view != Filters && view != Maximize && m_image.isEmpty()) {
         m_caption->setText(tr("Drop an image here (or use Image…) to see this view."));
         return;
@@ -186,6 +211,7 @@ void InsidePanel::refresh() {
     const int generation = ++m_generation;
     const QString bundle = m_bundle, image = m_image, layer = m_layer->currentData().toString();
     const int channel = m_channel->value();
+    const int classIndex = m_class->currentData().toInt();
     m_caption->setText(tr("Computing…"));
     const bool slow = view == Maximize || view == Saliency;
     m_progress->setVisible(slow);
@@ -202,8 +228,8 @@ void InsidePanel::refresh() {
         switch (view) {
         case Filters: return vizFilters(bundle, layer);
         case FeatureMaps: return vizFeatureMaps(bundle, image, layer);
-        case GradCam: return vizGradCam(bundle, image, layer);
-        case Saliency: return vizSaliency(bundle, image, control);
+        case GradCam: return vizGradCam(bundle, image, layer, classIndex);
+        case Saliency: return vizSaliency(bundle, image, control, classIndex);
         case Maximize: return vizMaximize(bundle, layer, channel, control);
         }
         return VizImage{};
@@ -223,7 +249,7 @@ void InsidePanel::show(const VizImage& v) {
         m_picture->resize(1, 1);
     } else {
         m_caption->setText(v.caption);
-        // Start each new picture fitted to the view (within 50–400%).
+        // Start each new picture fitted to the view (within 25–1600%).
         const QSize area = m_scroll->viewport()->size() - QSize(8, 8);
         if (!v.image.isNull() && area.width() > 0 && area.height() > 0) {
             const double fit = qMin(double(area.width()) / v.image.width(), double(area.height()) / v.image.height());
@@ -239,8 +265,11 @@ void InsidePanel::applyZoom() {
     if (m_current.image.isNull()) return;
     const double zoom = m_zoom->value() / 100.0;
     const QSize size = m_current.image.size() * zoom;
+    // Filters are grids of weights: each weight stays a sharp square. Images
+    // and maps are scaled smoothly (blocks there are artefacts of the zoom).
+    const bool pixelGrid = m_view->currentIndex() == Filters && zoom >= 1;
     m_picture->setPixmap(QPixmap::fromImage(m_current.image.scaled(size, Qt::KeepAspectRatio,
-                                                                   zoom >= 1 ? Qt::FastTransformation
+                                                                   pixelGrid ? Qt::FastTransformation
                                                                              : Qt::SmoothTransformation)));
     m_picture->resize(size);
 }

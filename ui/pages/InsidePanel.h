@@ -39,6 +39,11 @@ public:
     void setImage(const QString& path);
     QString image() const { return m_image; }
     void setView(View view);
+    /// The model's class names, for the "explain class" choice of Grad-CAM and saliency.
+    void setClasses(const QStringList& classes);
+    /// The class the image views explain: -1 for the predicted one.
+    void setExplainedClass(int classIndex);
+    QComboBox* classBox() const { return m_class; }
     /// Chooses a layer by name; false when the model has no such layer.
     bool setLayer(const QString& name);
     QStringList layerNames() const;
@@ -73,6 +78,7 @@ private:
     QComboBox* m_view = nullptr;
     QComboBox* m_layer = nullptr;
     QSpinBox* m_channel = nullptr;
+    QComboBox* m_class = nullptr;
     QSlider* m_zoom = nullptr;
     QPushButton* m_openImage = nullptr;
     QPushButton* m_cancel = nullptr;

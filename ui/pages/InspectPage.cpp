@@ -1,4 +1,5 @@
 #include "ui/pages/InspectPage.h"
+#include "ui/widgets/Fitting.h"
 
 #include "ui/pages/InsidePanel.h"
 #include "ui/widgets/PageHeader.h"
@@ -8,6 +9,9 @@
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFontMetrics>
+#include <QGridLayout>
+#include <QPainter>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -21,6 +25,40 @@
 namespace ts::ui {
 namespace {
 
+// An axis title drawn bottom to top (the "true class" beside the matrix's rows).
+class VerticalTitle : public QWidget {
+public:
+    VerticalTitle(const QString& text, QWidget* parent) : QWidget(parent), m_text(text) {
+        setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Preferred);
+    }
+    QString text() const { return m_text; }
+    QSize sizeHint() const override {
+        const QFontMetrics fm(font());
+        return {fm.height() + 4, fm.horizontalAdvance(m_text) + 8};
+    }
+    QSize minimumSizeHint() const override { return {fontMetrics().height() + 4, 10}; }
+
+protected:
+    void paintEvent(QPaintEvent*) override {
+        QPainter p(this);
+        p.setPen(palette().color(QPalette::WindowText));
+        p.translate(0, height());
+        p.rotate(-90);
+        p.drawText(QRect(0, 0, height(), width()), Qt::AlignCenter, m_text);
+    }
+
+private:
+    QString m_text;
+};
+
+// At most `chars` characters of a class name, cut in the middle ("…"):
+// names often share their beginning and differ at the end.
+QString abbreviated(const QString& name, int chars) {
+    if (name.size() <= chars) return name;
+    const int tail = (chars - 1) / 2;
+    return name.left(chars - 1 - tail) + QChar(0x2026) + name.right(tail);
+}
+
 QColor heat(double t) {
     // White -> deep blue, readable with black text up to ~0.6.
     t = qBound(0.0, t, 1.0);
@@ -31,8 +69,9 @@ QListWidgetItem* thumbnailItem(const ImagePrediction& p, const QStringList& clas
     const QImage image = networkView(p.file, 96);
     auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(image)), QString(), list);
     const QString truth = p.truth >= 0 ? classes.value(p.truth, QString::number(p.truth)) : QString();
-    item->setText(truth.isEmpty() ? p.predictedLabel
-                                  : QStringLiteral("%1 → %2").arg(truth, p.predictedLabel));
+    // The prediction with its confidence, as everywhere else in the app.
+    const QString predicted = QStringLiteral("%1 %2%").arg(p.predictedLabel).arg(p.probability * 100.0, 0, 'f', 1);
+    item->setText(truth.isEmpty() ? predicted : QStringLiteral("%1 → %2").arg(truth, predicted));
     item->setToolTip(QObject::tr("%1\ntrue: %2\npredicted: %3 (%4%)\nloss: %5\n%6")
                          .arg(QFileInfo(p.file).fileName(), truth.isEmpty() ? QObject::tr("unknown") : truth,
                               p.predictedLabel)
@@ -66,6 +105,7 @@ InspectPage::InspectPage(QWidget* parent) : QWidget(parent), m_runner(new JobRun
            "worst mistakes, predictions on your own images (drop them here), and views inside the network."),
         this));
     m_summary = new QLabel(tr("Train a model first (step 5); its results appear here."), this);
+    makeFlowingLabel(m_summary);
     m_summary->setObjectName(QStringLiteral("inspectSummary"));
     m_summary->setWordWrap(true);
     layout->addWidget(m_summary);
@@ -75,7 +115,28 @@ InspectPage::InspectPage(QWidget* parent) : QWidget(parent), m_runner(new JobRun
 
     auto* matrixTab = new QWidget(m_tabs);
     auto* matrixLayout = new QHBoxLayout(matrixTab);
-    m_confusion = new QTableWidget(matrixTab);
+    m_matrixLayout = matrixLayout;
+    // The matrix with its axis titles: predicted across the top, true down the side.
+    auto* matrixBox = new QWidget(matrixTab);
+    auto* matrixGrid = new QGridLayout(matrixBox);
+    matrixGrid->setContentsMargins(0, 0, 0, 0);
+    matrixGrid->setSpacing(2);
+    auto* predictedTitle = new QLabel(tr("predicted class →"), matrixBox);
+    predictedTitle->setObjectName(QStringLiteral("predictedAxisTitle"));
+    predictedTitle->setAlignment(Qt::AlignCenter);
+    auto* trueTitle = new VerticalTitle(tr("true class →"), matrixBox);
+    trueTitle->setObjectName(QStringLiteral("trueAxisTitle"));
+    trueTitle->setAccessibleName(trueTitle->text());
+    QFont axisFont = predictedTitle->font();
+    axisFont.setItalic(true);
+    predictedTitle->setFont(axisFont);
+    trueTitle->setFont(axisFont);
+    m_confusion = new QTableWidget(matrixBox);
+    matrixGrid->addWidget(predictedTitle, 0, 1);
+    matrixGrid->addWidget(trueTitle, 1, 0);
+    matrixGrid->addWidget(m_confusion, 1, 1);
+    matrixGrid->setColumnStretch(1, 1);
+    matrixGrid->setRowStretch(1, 1);
     m_confusion->setObjectName(QStringLiteral("confusionMatrix"));
     m_confusion->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_confusion->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -86,6 +147,7 @@ InspectPage::InspectPage(QWidget* parent) : QWidget(parent), m_runner(new JobRun
     auto* galleryLayout = new QVBoxLayout(galleryBox);
     galleryLayout->setContentsMargins(0, 0, 0, 0);
     m_galleryTitle = new QLabel(tr("Mistakes, worst first"), galleryBox);
+    makeFlowingLabel(m_galleryTitle);
     m_gallery = new QListWidget(galleryBox);
     m_gallery->setObjectName(QStringLiteral("mistakeGallery"));
     setupGallery(m_gallery);
@@ -93,7 +155,7 @@ InspectPage::InspectPage(QWidget* parent) : QWidget(parent), m_runner(new JobRun
     galleryLayout->addWidget(m_galleryTitle);
     galleryLayout->addWidget(m_gallery, 1);
     galleryLayout->addWidget(allMistakes, 0, Qt::AlignLeft);
-    matrixLayout->addWidget(m_confusion, 1);
+    matrixLayout->addWidget(matrixBox, 1);
     matrixLayout->addWidget(galleryBox, 1);
     m_tabs->addTab(matrixTab, tr("&Confusion and mistakes"));
 
@@ -102,6 +164,7 @@ InspectPage::InspectPage(QWidget* parent) : QWidget(parent), m_runner(new JobRun
     auto* predictRow = new QHBoxLayout;
     auto* open = new QPushButton(tr("&Open images…"), predictTab);
     m_predictNote = new QLabel(tr("Drop image files anywhere on this page, or open them."), predictTab);
+    makeFlowingLabel(m_predictNote);
     predictRow->addWidget(open);
     predictRow->addWidget(m_predictNote, 1);
     m_predictions = new QListWidget(predictTab);
@@ -145,6 +208,7 @@ void InspectPage::setRun(const QString& runDir, const QString& bundlePath, const
                            .arg(metrics.epoch)
                            .arg(metrics.valAccuracy * 100.0, 0, 'f', 1)
                            .arg(metrics.valLoss, 0, 'f', 3));
+    m_inside->setClasses(classes);
     m_inside->setModel(bundlePath);
     const QString dir = runDir;
     struct Result {
@@ -181,22 +245,64 @@ void InspectPage::fillConfusion(const train::EpochMetrics& metrics) {
     m_confusion->clear();
     m_confusion->setRowCount(n);
     m_confusion->setColumnCount(n);
-    QStringList rows, columns;
+    // Readable from 2 to 100 classes: a few classes are named in full across
+    // the top; more are numbered there (the row header gives each number's
+    // name, every header's tooltip the full name and its precision or
+    // recall), with a smaller font and blank zeros as the cells shrink, and
+    // above 30 classes colours only (counts in the tooltips).
+    const bool numbered = n > 6;
+    // Many classes: the matrix takes most of the tab's width from the gallery.
+    m_matrixLayout->setStretch(0, n > 30 ? 5 : n > 12 ? 3 : 1);
+    const int rowChars = n > 30 ? 18 : 28;
+    QFont font = m_confusion->font();
+    if (n > 30) font.setPointSizeF(qMax(6.0, font.pointSizeF() * 0.75));
+    else if (n > 12) font.setPointSizeF(qMax(7.0, font.pointSizeF() * 0.85));
+    m_confusion->setFont(font);
+    m_confusion->horizontalHeader()->setFont(font);
+    m_confusion->verticalHeader()->setFont(font);
+    // Columns never narrower than their number: with very many classes the
+    // matrix scrolls rather than cutting its labels.
+    const QFontMetrics fm(font);
+    m_confusion->horizontalHeader()->setMinimumSectionSize(numbered ? fm.horizontalAdvance(QString::number(n)) + 6
+                                                                    : 40);
+    m_confusion->verticalHeader()->setMinimumSectionSize(fm.height() + 2);
+    m_confusion->horizontalHeader()->setDefaultAlignment(Qt::AlignCenter);
+    m_confusion->verticalHeader()->setDefaultAlignment(Qt::AlignRight | Qt::AlignVCenter);
     for (int i = 0; i < n; ++i) {
         const QString name = m_classes.value(i, QString::number(i));
         const auto& pc = i < int(metrics.perClass.size()) ? metrics.perClass[size_t(i)] : train::ClassMetrics{};
-        rows << tr("%1 (recall %2%)").arg(name).arg(pc.recall * 100.0, 0, 'f', 0);
-        columns << tr("%1\n(precision %2%)").arg(name).arg(pc.precision * 100.0, 0, 'f', 0);
+        const QString precision = tr("%1: precision %2% (of the images predicted as it, the share that are it)")
+                                      .arg(name)
+                                      .arg(pc.precision * 100.0, 0, 'f', 0);
+        const QString recall = tr("%1: recall %2% (of its images, the share found)")
+                                   .arg(name)
+                                   .arg(pc.recall * 100.0, 0, 'f', 0);
+        auto* column = new QTableWidgetItem(numbered ? QString::number(i + 1)
+                                                     : tr("%1\n(precision %2%)")
+                                                           .arg(abbreviated(name, 14))
+                                                           .arg(pc.precision * 100.0, 0, 'f', 0));
+        column->setToolTip(numbered ? tr("%1. %2").arg(i + 1).arg(precision) : precision);
+        m_confusion->setHorizontalHeaderItem(i, column);
+        const QString rowName = abbreviated(name, rowChars);
+        auto* row = new QTableWidgetItem(numbered ? (n > 30 ? tr("%1. %2").arg(i + 1).arg(rowName)
+                                                            : tr("%1. %2 (recall %3%)")
+                                                                  .arg(i + 1)
+                                                                  .arg(rowName)
+                                                                  .arg(pc.recall * 100.0, 0, 'f', 0))
+                                                 : tr("%1 (recall %2%)").arg(rowName).arg(pc.recall * 100.0, 0, 'f', 0));
+        row->setToolTip(numbered ? tr("%1. %2").arg(i + 1).arg(recall) : recall);
+        m_confusion->setVerticalHeaderItem(i, row);
     }
-    m_confusion->setVerticalHeaderLabels(rows);
-    m_confusion->setHorizontalHeaderLabels(columns);
     for (int r = 0; r < n; ++r) {
         qint64 rowTotal = 0;
         for (auto v : metrics.confusion[size_t(r)]) rowTotal += v;
         for (int c = 0; c < n && c < int(metrics.confusion[size_t(r)].size()); ++c) {
             const qint64 v = metrics.confusion[size_t(r)][size_t(c)];
             const double share = rowTotal > 0 ? double(v) / double(rowTotal) : 0.0;
-            auto* item = new QTableWidgetItem(QString::number(v));
+            // Above 30 classes the cells are too narrow for counts: the colour
+            // says the share of the row, the tooltip the count.
+            auto* item = new QTableWidgetItem(n > 30 || (v == 0 && n > 12) ? QString() : QString::number(v));
+            item->setData(Qt::UserRole, v);
             item->setTextAlignment(Qt::AlignCenter);
             item->setBackground(heat(share));
             item->setForeground(share > 0.6 ? QColor(Qt::white) : QColor(Qt::black));

@@ -15,6 +15,7 @@
 
 #include <QWidget>
 
+class QHBoxLayout;
 class QLabel;
 class QListWidget;
 class QTableWidget;
@@ -66,6 +67,7 @@ private:
     QLabel* m_summary = nullptr;
     QTabWidget* m_tabs = nullptr;
     QTableWidget* m_confusion = nullptr;
+    QHBoxLayout* m_matrixLayout = nullptr;
     QLabel* m_galleryTitle = nullptr;
     QListWidget* m_gallery = nullptr;
     QListWidget* m_predictions = nullptr;

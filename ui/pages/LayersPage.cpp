@@ -1,4 +1,5 @@
 #include "ui/pages/LayersPage.h"
+#include "ui/widgets/Fitting.h"
 
 #include "ui/models/ZooFacts.h"
 #include "ui/widgets/PageHeader.h"
@@ -165,6 +166,7 @@ LayersPage::LayersPage(QWidget* parent) : QWidget(parent) {
     fileRow->addWidget(m_weightsFile, 1);
     fileRow->addWidget(m_browse);
     m_weightsNote = new QLabel(weightsBox);
+    makeFlowingLabel(m_weightsNote);
     m_weightsNote->setWordWrap(true);
     m_weightsNote->setTextInteractionFlags(Qt::TextSelectableByMouse);
     weightsLayout->addWidget(m_weights);
@@ -175,6 +177,7 @@ LayersPage::LayersPage(QWidget* parent) : QWidget(parent) {
 
     auto* right = new QVBoxLayout;
     m_count = new QLabel(this);
+    makeFlowingLabel(m_count);
     m_count->setObjectName(QStringLiteral("trainableCount"));
     QFont bold = m_count->font();
     bold.setBold(true);
@@ -193,6 +196,7 @@ LayersPage::LayersPage(QWidget* parent) : QWidget(parent) {
     connect(grade, &QPushButton::clicked, this, [this] { gradeStageLrMultipliers(m_gradeFactor->value()); });
     connect(resetLr, &QPushButton::clicked, this, &LayersPage::clearStageLrMultipliers);
     m_error = new QLabel(this);
+    makeFlowingLabel(m_error);
     m_error->setWordWrap(true);
     m_error->setStyleSheet(QStringLiteral("color: #b00020;"));
     m_error->hide();
@@ -449,8 +453,14 @@ void LayersPage::refresh() {
     m_count->setText(tr("%1 of %2 parameters train (%3%)%4")
                          .arg(count(m_report.trainable), count(total))
                          .arg(total > 0 ? 100.0 * double(m_report.trainable) / double(total) : 0.0, 0, 'f', 1)
-                         .arg(m_report.backboneFrozen ? tr(" — the backbone is frozen: features can be cached")
-                                                      : QString()));
+                         .arg(m_report.backboneFrozen
+                                  ? (m_cacheOff ? tr(" — the backbone is frozen; the feature cache is turned off, so "
+                                                     "every epoch runs the whole network")
+                                     : m_augmentation
+                                         ? tr(" — the backbone is frozen, but augmentation is on (Training page): every "
+                                              "epoch runs the whole network on new variants, so features are not cached")
+                                         : tr(" — the backbone is frozen: its features are computed once and cached"))
+                                  : QString()));
     Q_EMIT planChanged();
 }
 
@@ -514,22 +524,64 @@ void LayersPage::onItemChanged(QTreeWidgetItem* item, int column) {
     QMetaObject::invokeMethod(this, [this] { refresh(); }, Qt::QueuedConnection);
 }
 
+void LayersPage::setFeatureCacheContext(bool augmentation, bool cacheOff) {
+    if (augmentation == m_augmentation && cacheOff == m_cacheOff) return;
+    m_augmentation = augmentation;
+    m_cacheOff = cacheOff;
+    refresh();
+}
+
+QString LayersPage::weightsProblem() const {
+    if (m_arch.isEmpty())
+        return tr("Choose a backbone on the Backbone page (step 2) first.");
+    switch (weightsSource()) {
+    case OfficialWeights: {
+        for (const ZooRow& row : zooRows()) {
+            if (row.name != m_arch) continue;
+            if (!row.hasOfficialWeights)
+                return tr("%1 has no official weights: on the Layers page (step 3) choose a weights file, or "
+                          "random weights.").arg(m_arch);
+            if (!row.weightsCached)
+                return tr("The official weights of %1 are not on this computer yet: click Download weights on the "
+                          "Backbone page (step 2), or Import weights file… there if you already have the .pth file.")
+                    .arg(m_arch);
+            return {};
+        }
+        return tr("%1 is not a known backbone: choose one on the Backbone page (step 2).").arg(m_arch);
+    }
+    case WeightsFile: {
+        const QString file = m_weightsFile->text().trimmed();
+        if (file.isEmpty())
+            return tr("Choose the weights file of %1 on the Layers page (step 3) (Import…).").arg(m_arch);
+        if (!QFileInfo(file).isFile())
+            return tr("The weights file %1 does not exist: choose another one on the Layers page (step 3).")
+                .arg(QDir::toNativeSeparators(file));
+        return {};
+    }
+    case RandomInit: return {};
+    }
+    return {};
+}
+
 void LayersPage::updateWeightsNote() {
     const bool file = weightsSource() == WeightsFile;
     m_weightsFile->setEnabled(file);
     m_browse->setEnabled(true);
     QString note;
+    if (m_arch.isEmpty()) {
+        m_weightsNote->setText(tr("Choose a backbone on the Backbone page (step 2) first."));
+        return;
+    }
     switch (weightsSource()) {
     case OfficialWeights: {
-        note = tr("No official weights exist for %1: import a file or start from random weights.").arg(m_arch);
+        note = tr("No official weights exist for %1: choose a weights file above or start from random weights.").arg(m_arch);
         for (const ZooRow& row : zooRows()) {
             if (row.name != m_arch || !row.hasOfficialWeights) continue;
             note = row.weightsCached
                        ? tr("Cached: %1").arg(QDir::toNativeSeparators(row.weightsPath))
                        : tr("Not downloaded yet. Official weights need a download (once, about the size of the "
-                            "model): run <tt>tstudio weights download %1</tt>, or import a .pth file you already "
-                            "have with <b>Import…</b>.")
-                             .arg(m_arch);
+                            "model): click <b>Download weights</b> on the Backbone page (step 2), or <b>Import "
+                            "weights file…</b> there if you already have the .pth file.");
         }
         break;
     }

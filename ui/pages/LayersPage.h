@@ -73,6 +73,13 @@ public:
     void applyTo(train::TrainConfig& config) const;
     /// Re-reads whether the official weights are cached (after a download or an import).
     void refreshWeightsNote() { updateWeightsNote(); }
+    /// Why training cannot start with the chosen backbone and weights, in the
+    /// app's words (what to click where); empty when it can.
+    QString weightsProblem() const;
+    /// What the Training page chose that decides whether the frozen
+    /// backbone's features can be cached (they are not with augmentation or
+    /// with the cache turned off): the stage count's statement follows it.
+    void setFeatureCacheContext(bool augmentation, bool cacheOff);
     /// Reads them back (a project or run's config).
     void loadFrom(const train::TrainConfig& config);
 
@@ -121,6 +128,8 @@ private:
     QComboBox* m_bnPolicy = nullptr;
     FreezeReport m_report;
     bool m_updating = false;
+    bool m_augmentation = false;
+    bool m_cacheOff = false;
 };
 
 } // namespace ts::ui

@@ -1,4 +1,5 @@
 #include "ui/pages/TrainPage.h"
+#include "ui/widgets/Fitting.h"
 
 #include "core/common/Paths.h"
 #include "ui/widgets/CurvePlot.h"
@@ -21,7 +22,10 @@
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QProgressBar>
+#include <QRegularExpression>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QVBoxLayout>
 
@@ -61,14 +65,25 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent) {
     m_progress->setFormat(tr("batch %v / %m"));
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
+    m_resumeRun = new QPushButton(tr("&Resume run"), this);
+    m_resumeRun->setObjectName(QStringLiteral("resumeRunButton"));
+    m_resumeRun->hide();
     controls->addWidget(m_start);
+    controls->addWidget(m_resumeRun);
     controls->addWidget(m_pause);
     controls->addWidget(m_stop);
     controls->addWidget(m_progress, 1);
     layout->addLayout(controls);
+    m_readyNote = new QLabel(this);
+    m_readyNote->setObjectName(QStringLiteral("notReadyNote"));
+    m_readyNote->setStyleSheet(QStringLiteral("color: #b00020;"));
+    makeFlowingLabel(m_readyNote);
+    m_readyNote->hide();
+    layout->addWidget(m_readyNote);
 
     auto* stats = new QHBoxLayout;
     m_status = new QLabel(tr("Not started."), this);
+    makeFlowingLabel(m_status);
     m_status->setObjectName(QStringLiteral("runStatus"));
     m_speed = new QLabel(this);
     m_speed->setObjectName(QStringLiteral("imagesPerSecond"));
@@ -128,10 +143,20 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent) {
     probeHeader->addWidget(m_probeTitle, 1);
     probeHeader->addWidget(m_pinButton);
     probeLayout->addLayout(probeHeader);
-    m_probeGrid = new QGridLayout;
+    // Every probe is visible: a row wider than the page scrolls sideways
+    // (and never widens the window).
+    auto* probeScroll = new QScrollArea(m_probeStrip);
+    probeScroll->setObjectName(QStringLiteral("probeScroll"));
+    probeScroll->setFrameShape(QFrame::NoFrame);
+    probeScroll->setWidgetResizable(true);
+    probeScroll->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    auto* gridHost = new QWidget(probeScroll);
+    m_probeGrid = new QGridLayout(gridHost);
+    m_probeGrid->setContentsMargins(0, 0, 0, 0);
     m_probeGrid->setHorizontalSpacing(12);
-    probeLayout->addLayout(m_probeGrid);
-    probeLayout->addStretch(1);
+    m_probeGrid->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    probeScroll->setWidget(gridHost);
+    probeLayout->addWidget(probeScroll, 1);
     setAcceptDrops(true);
     connect(m_pinButton, &QPushButton::clicked, this, [this] {
         const QString file = QFileDialog::getOpenFileName(this, tr("Pin a probe image"), QString(),
@@ -156,6 +181,7 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent) {
     m_worker->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
     connect(this, &TrainPage::requestTrain, m_worker, &TrainingWorker::train);
+    connect(this, &TrainPage::requestResume, m_worker, &TrainingWorker::resumeTraining);
     connect(m_worker, &TrainingWorker::batchDone, this, &TrainPage::onBatch);
     connect(m_worker, &TrainingWorker::epochDone, this, &TrainPage::onEpoch);
     connect(m_worker, &TrainingWorker::logLine, this, &TrainPage::onLog);
@@ -166,6 +192,9 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent) {
     m_thread.start();
 
     connect(m_start, &QPushButton::clicked, this, [this] { start(); });
+    connect(m_resumeRun, &QPushButton::clicked, this, [this] {
+        if (!m_resumable.isEmpty()) resumeRun(m_resumable);
+    });
     connect(m_pause, &QPushButton::clicked, this, [this] { m_paused ? resume() : pause(); });
     connect(m_stop, &QPushButton::clicked, this, &TrainPage::stop);
     setRunning(false);
@@ -183,7 +212,68 @@ QString TrainPage::runsRoot() const {
 
 bool TrainPage::start() {
     if (!m_source) return false;
+    updateReadiness();
+    if (!m_notReady.isEmpty()) return false;
     return start(m_source());
+}
+
+void TrainPage::updateReadiness() {
+    m_notReady = m_readiness ? m_readiness() : QString();
+    m_readyNote->setText(m_notReady);
+    m_readyNote->setVisible(!m_notReady.isEmpty());
+    m_start->setEnabled(!m_running && m_notReady.isEmpty());
+    m_start->setToolTip(m_notReady);
+}
+
+void TrainPage::showEvent(QShowEvent* event) {
+    updateReadiness();
+    QWidget::showEvent(event);
+}
+
+void TrainPage::setResumableRun(const QString& runDir) {
+    m_resumable = runDir;
+    m_resumeRun->setVisible(!runDir.isEmpty());
+    m_resumeRun->setEnabled(!m_running);
+    m_resumeRun->setToolTip(runDir.isEmpty() ? QString()
+                                             : tr("Continue %1 from its last complete epoch, with its own settings.")
+                                                   .arg(QDir::toNativeSeparators(runDir)));
+}
+
+bool TrainPage::resumeRun(const QString& runDir) {
+    if (m_running) return false;
+    train::TrainConfig config;
+    try {
+        config = train::loadTrainConfig(QDir(runDir).filePath(QStringLiteral("config.json")).toStdString());
+    } catch (const std::exception& e) {
+        onFailed({tr("%1 cannot be resumed: %2")
+                      .arg(QDir::toNativeSeparators(runDir), userMessageOf(QString::fromStdString(e.what()))),
+                  QString::fromStdString(e.what())});
+        return false;
+    }
+    m_runDir = QFileInfo(runDir).absoluteFilePath();
+    m_bundlePath.clear();
+    m_epochs.clear();
+    m_result = {};
+    m_totalEpochs = config.epochs;
+    m_lossPlot->clear();
+    m_accuracyPlot->clear();
+    m_lrPlot->clear();
+    m_log->clear();
+    m_accuracy->setText(tr("Validation accuracy: –"));
+    m_probes.clear();
+    m_probesEpoch = 0;
+    showProbes();
+    m_worker->setPinnedProbes(m_pinned);
+    m_progress->setRange(0, 1);
+    m_progress->setValue(0);
+    m_status->setText(tr("Resuming %1 from its last complete epoch…").arg(QFileInfo(runDir).fileName()));
+    m_speed->clear();
+    m_eta->clear();
+    m_paused = false;
+    setRunning(true);
+    Q_EMIT runStarted(m_runDir);
+    Q_EMIT requestResume(m_runDir);
+    return true;
 }
 
 bool TrainPage::start(const train::TrainConfig& config) {
@@ -260,7 +350,8 @@ bool TrainPage::stopAndWait(int timeoutMs) {
 
 void TrainPage::setRunning(bool running) {
     m_running = running;
-    m_start->setEnabled(!running);
+    m_start->setEnabled(!running && m_notReady.isEmpty());
+    m_resumeRun->setEnabled(!running);
     m_pause->setEnabled(running);
     m_stop->setEnabled(running);
     if (!running) {
@@ -361,13 +452,31 @@ void TrainPage::showProbes() {
     }
     for (int c = 0; c < m_probeGrid->columnCount(); ++c) m_probeGrid->setColumnStretch(c, 0);
     m_probeGrid->setColumnStretch(m_probes.size(), 1);
+    // Tall enough for the images and their captions; only the width scrolls.
+    if (auto* scroll = m_probeStrip->findChild<QScrollArea*>(QStringLiteral("probeScroll")))
+        scroll->setMinimumHeight(scroll->widget()->sizeHint().height() + scroll->horizontalScrollBar()->sizeHint().height() + 4);
     if (m_probesEpoch > 0)
         m_probeTitle->setText(tr("Probe images after epoch %1: predicted class and Grad-CAM (green right, red wrong). "
                                  "Pin your own or drop one here.")
                                   .arg(m_probesEpoch));
 }
 
-void TrainPage::onLog(const QString& line) { m_log->appendPlainText(line); }
+QString TrainPage::inAppWords(QString line) {
+    // The trainer's log speaks to the command line; here the same advice is a button.
+    static const QRegularExpression resume(QStringLiteral("`?tstudio resume [^`]*`?"));
+    line.replace(resume, tr("Resume run (Train page, or File ▸ Resume run…)"));
+    line.replace(QStringLiteral("(--weights or --pretrained)"), tr("(choose them on the Layers page)"));
+    static const QRegularExpression download(QStringLiteral("`tstudio weights download ([A-Za-z0-9_]+)( --force)?`"));
+    line.replace(download, tr("Download weights on the Backbone page"));
+    line.replace(QStringLiteral("pass --weights FILE"), tr("choose a weights file on the Layers page"));
+    return line;
+}
+
+void TrainPage::onLog(const QString& line) {
+    // A decoding detail (it holds for JPEGs only): kept in the run's log file, not shown here.
+    if (line.startsWith(QLatin1String("Random-crop training: JPEGs whose shorter side"))) return;
+    m_log->appendPlainText(inAppWords(line));
+}
 
 void TrainPage::onFinished(const train::TrainResult& result) {
     m_result = result;
@@ -393,7 +502,7 @@ void TrainPage::onFinished(const train::TrainResult& result) {
 void TrainPage::onFailed(const TaskError& error) {
     const bool wasRunning = m_running;
     setRunning(false);
-    m_status->setText(error.userMessage);
+    m_status->setText(inAppWords(error.userMessage));
     m_log->appendPlainText(error.details.isEmpty() ? error.userMessage : error.details);
     Q_EMIT runFailed(error);
     if (wasRunning || isVisible()) showErrorDialog(this, tr("Training"), error);

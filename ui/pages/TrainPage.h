@@ -11,7 +11,7 @@
 //
 // Probe images: after each epoch the worker predicts and explains (Grad-CAM)
 // a few images with the current weights, by default the first validation
-// image of each class (up to 4); pinProbe() (the "Pin image…" button or a
+// image of each class (up to 12); pinProbe() (the "Pin image…" button or a
 // drop on the page) adds the user's own.
 //
 // Thread safety: UI thread only; the destructor cancels and joins the thread.
@@ -31,6 +31,7 @@ class QLabel;
 class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
+class QShowEvent;
 
 namespace ts::ui {
 
@@ -48,12 +49,33 @@ public:
     /// Folder under which each run gets its own folder (default: core's runs folder).
     void setRunsRoot(const QString& folder) { m_runsRoot = folder; }
     QString runsRoot() const;
+    /// What must be done before a run can start (no backbone chosen, its
+    /// weights not on this computer...), in the app's words; empty when
+    /// ready. While it says something, Start is disabled and the page shows it.
+    void setReadinessCheck(std::function<QString()> check) {
+        m_readiness = std::move(check);
+        updateReadiness();
+    }
+    /// Asks the check again (the wizard calls it when the backbone or weights change).
+    void updateReadiness();
+    /// What the readiness check said last; empty when ready.
+    QString notReadyReason() const { return m_notReady; }
 
     /// Starts a run with `config` (validated first; an invalid config shows
     /// an error and returns false).
     bool start(const train::TrainConfig& config);
-    /// Starts a run with the config from the source.
+    /// Starts a run with the config from the source; refused (false) while
+    /// the readiness check says something.
     bool start();
+    /// Continues the run folder `runDir` from its last complete epoch, with
+    /// the config stored in it (not the wizard's). False, with the reason in
+    /// the status, when a run is in progress or `runDir` is not a run.
+    bool resumeRun(const QString& runDir);
+    /// The run that the "Resume run" button continues (an opened,
+    /// interrupted one); empty hides the button.
+    void setResumableRun(const QString& runDir);
+    QString resumableRun() const { return m_resumable; }
+    QPushButton* resumeRunButton() const { return m_resumeRun; }
     void pause();
     void resume();
     /// Asks the run to stop (returns at once).
@@ -86,6 +108,9 @@ public:
     QPushButton* startButton() const { return m_start; }
     QPushButton* pauseButton() const { return m_pause; }
     QPushButton* stopButton() const { return m_stop; }
+    /// A log line of the trainer with its command-line advice in the app's
+    /// words ("Resume run" rather than `tstudio resume DIR`).
+    static QString inAppWords(QString line);
 
 Q_SIGNALS:
     void runStarted(const QString& runDir);
@@ -93,8 +118,10 @@ Q_SIGNALS:
     void runFinished(const QString& runDir, const QString& bundlePath);
     void runFailed(const ts::ui::TaskError& error);
     void requestTrain(const ts::train::TrainConfig& config, const QString& runDir);
+    void requestResume(const QString& runDir);
 
 protected:
+    void showEvent(QShowEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
 
@@ -109,6 +136,9 @@ private:
     void setRunning(bool running);
 
     std::function<train::TrainConfig()> m_source;
+    std::function<QString()> m_readiness;
+    QString m_notReady;
+    QLabel* m_readyNote = nullptr;
     QString m_runsRoot;
     QString m_runDir;
     QString m_bundlePath;
@@ -119,6 +149,8 @@ private:
     train::TrainResult m_result;
 
     QPushButton* m_start = nullptr;
+    QPushButton* m_resumeRun = nullptr;
+    QString m_resumable;
     QPushButton* m_pause = nullptr;
     QPushButton* m_stop = nullptr;
     QProgressBar* m_progress = nullptr;

@@ -1,4 +1,5 @@
 #include "ui/pages/TrainingPage.h"
+#include "ui/widgets/Fitting.h"
 
 #include "core/train/Schedule.h"
 #include "ui/models/ModelBridge.h"
@@ -135,6 +136,10 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
     augForm->addRow(QString(), m_vflip);
     augForm->addRow(tr("Random erasing:"), m_erasing);
     left->addWidget(aug);
+    m_resetButton = new QPushButton(tr("Reset to &defaults"), leftWidget);
+    m_resetButton->setObjectName(QStringLiteral("resetDefaults"));
+    m_resetButton->setToolTip(tr("Every field on this page back to the documented defaults (docs/config.md)."));
+    left->addWidget(m_resetButton, 0, Qt::AlignLeft);
     left->addStretch(1);
 
     auto* scroll = new QScrollArea(this);
@@ -157,6 +162,7 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
     m_preview->setMinimumHeight(120);
     m_preview->setMaximumHeight(240);
     m_previewNote = new QLabel(previewBox);
+    makeFlowingLabel(m_previewNote);
     m_previewNote->setWordWrap(true);
     previewLayout->addWidget(m_preview);
     previewLayout->addWidget(m_previewNote);
@@ -190,6 +196,7 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
     m_useButton = new QPushButton(tr("&Use suggestion"), finderBox);
     m_useButton->setEnabled(false);
     m_lrNote = new QLabel(tr("Not run yet."), finderBox);
+    makeFlowingLabel(m_lrNote);
     m_lrNote->setWordWrap(true);
     finderRow->addWidget(m_findButton);
     finderRow->addWidget(m_useButton);
@@ -248,7 +255,25 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
     connect(m_useButton, &QPushButton::clicked, this, [this] {
         if (m_suggestedLr > 0) m_lr->setValue(m_suggestedLr);
     });
+    connect(m_resetButton, &QPushButton::clicked, this, &TrainingPage::resetToDefaults);
+    for (QComboBox* box : {m_optimizer, m_schedule})
+        connect(box, qOverload<int>(&QComboBox::currentIndexChanged), this, &TrainingPage::updateApplicability);
+    // The fields start at the documented defaults, whatever the boxes were built with.
+    loadFrom(train::TrainConfig());
+    updateApplicability();
     updatePreviews();
+}
+
+void TrainingPage::resetToDefaults() { loadFrom(train::TrainConfig()); }
+
+void TrainingPage::updateApplicability() {
+    // Fields that the chosen optimizer or schedule ignores are disabled (their value is kept).
+    const bool sgd = m_optimizer->currentText().compare(QLatin1String("SGD"), Qt::CaseInsensitive) == 0;
+    m_momentum->setEnabled(sgd);
+    const QString schedule = m_schedule->currentData().toString();
+    m_stepEpochs->setEnabled(schedule == QLatin1String("step"));
+    m_gamma->setEnabled(schedule == QLatin1String("step"));
+    m_warmup->setEnabled(schedule != QLatin1String("one-cycle"));
 }
 
 TrainingPage::~TrainingPage() {

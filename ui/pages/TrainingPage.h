@@ -60,6 +60,16 @@ public:
     QDoubleSpinBox* lrBox() const { return m_lr; }
     QComboBox* augmentBox() const { return m_augment; }
 
+    /// Sets every field to the documented defaults (train::TrainConfig{}),
+    /// what the "Reset to defaults" button does.
+    void resetToDefaults();
+    QPushButton* resetButton() const { return m_resetButton; }
+    QDoubleSpinBox* momentumBox() const { return m_momentum; }
+    QSpinBox* stepEpochsBox() const { return m_stepEpochs; }
+    QDoubleSpinBox* gammaBox() const { return m_gamma; }
+    QSpinBox* seedBox() const { return m_seed; }
+    QSpinBox* batchBox() const { return m_batch; }
+
     /// Recomputes the previews now (normally debounced).
     void updatePreviews();
 
@@ -107,6 +117,9 @@ private:
 
     CurvePlot* m_schedulePlot = nullptr;
     CurvePlot* m_lrPlot = nullptr;
+    void updateApplicability();
+
+    QPushButton* m_resetButton = nullptr;
     QPushButton* m_findButton = nullptr;
     QPushButton* m_useButton = nullptr;
     QLabel* m_lrNote = nullptr;

@@ -38,9 +38,13 @@ ClassCountChart::ClassCountChart(QWidget* parent) : QWidget(parent), m_plot(new 
     m_plot->xAxis->setTickLabelRotation(0);
     m_plot->xAxis->grid()->setVisible(false);
     m_plot->legend->setVisible(true);
-    // One row: the legend then fits in the head room above the bars even when the chart is short.
+    // One row above the plot, outside the axes: it never covers a bar.
     m_plot->legend->setFillOrder(QCPLegend::foColumnsFirst);
-    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    m_plot->plotLayout()->insertRow(0);
+    m_plot->plotLayout()->addElement(0, 0, m_plot->legend);  // taken out of the axis rect's inset layout
+    m_plot->plotLayout()->setRowStretchFactor(0, 0.001);
+    m_plot->legend->setBorderPen(Qt::NoPen);
+    m_plot->legend->setMargins(QMargins(4, 2, 4, 2));
     setSummary({});
 }
 
@@ -69,8 +73,7 @@ void ClassCountChart::setSummary(const DatasetSummary& summary) {
     m_plot->xAxis->setTicker(ticker);
     m_plot->xAxis->setTickLabelRotation(n > 8 ? 60 : 0);
     m_plot->xAxis->setRange(0.3, std::max(n, 1) + 0.7);
-    // Head room above the tallest bar for the legend.
-    m_plot->yAxis->setRange(0, maxTotal > 0 ? maxTotal * 1.3 : 10);
+    m_plot->yAxis->setRange(0, maxTotal > 0 ? maxTotal * 1.08 : 10);
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 

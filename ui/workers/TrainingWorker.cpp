@@ -1,6 +1,10 @@
 #include "ui/workers/TrainingWorker.h"
 
 #include "core/common/Feedback.h"
+#include "core/train/TrainConfig.h"
+#include "core/train/Trainer.h"
+
+#include <QDir>
 
 #include <exception>
 #include <new>
@@ -63,6 +67,21 @@ bool TrainingWorker::isPaused() const {
 }
 
 void TrainingWorker::train(const ts::train::TrainConfig& config, const QString& runDir) {
+    runTraining(config, runDir, false);
+}
+
+void TrainingWorker::resumeTraining(const QString& runDir) {
+    train::TrainConfig config;
+    try {
+        config = train::loadTrainConfig(QDir(runDir).filePath(QStringLiteral("config.json")).toStdString());
+    } catch (const std::exception& e) {
+        Q_EMIT failed(errorFrom(QString::fromStdString(e.what()), tr("The run cannot be resumed:")));
+        return;
+    }
+    runTraining(config, runDir, true);
+}
+
+void TrainingWorker::runTraining(const ts::train::TrainConfig& config, const QString& runDir, bool resume) {
     const std::shared_ptr<Feedback> feedback = startJob();
     train::TrainerCallbacks callbacks;
     callbacks.batchIntervalMs = 100;
@@ -71,14 +90,16 @@ void TrainingWorker::train(const ts::train::TrainConfig& config, const QString& 
     callbacks.onLog = [this](const std::string& line) { Q_EMIT logLine(QString::fromStdString(line)); };
     // Probes: predicted class and Grad-CAM of a few images with the weights of
     // each epoch (small images, once per epoch: cheap next to the epoch).
-    auto probes = std::make_shared<ProbeSet>(config, pinnedProbes());
+    // The first validation image of each class, up to 12 classes.
+    auto probes = std::make_shared<ProbeSet>(config, pinnedProbes(), 12);
     callbacks.onEpochModel = [this, probes](zoo::BackboneImpl& model, const train::EpochMetrics& m) {
         Q_EMIT probesUpdated(m.epoch, probes->run(model));
     };
     // Everything LibTorch, OpenCV or the trainer throws is a std::exception;
     // none may leave a slot (it would end the application).
     try {
-        const train::TrainResult result = train::trainRun(config, runDir.toStdString(), callbacks, *feedback);
+        const train::TrainResult result = resume ? train::resumeRun(runDir.toStdString(), callbacks, *feedback)
+                                                 : train::trainRun(config, runDir.toStdString(), callbacks, *feedback);
         Q_EMIT finished(result);
     } catch (const std::bad_alloc&) {
         Q_EMIT failed({tr("Training ran out of memory. Try a smaller batch size or a smaller backbone."),

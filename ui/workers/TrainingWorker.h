@@ -40,6 +40,9 @@ public:
 public Q_SLOTS:
     /// Trains `config` into `runDir` (a new folder).
     void train(const ts::train::TrainConfig& config, const QString& runDir);
+    /// Continues the run in `runDir` from its last complete epoch
+    /// (core's train::resumeRun), with the config stored there.
+    void resumeTraining(const QString& runDir);
     /// Learning-rate range test over `steps` batches.
     void findLearningRate(const ts::train::TrainConfig& config, int steps);
 
@@ -57,6 +60,7 @@ Q_SIGNALS:
 
 private:
     std::shared_ptr<Feedback> startJob();
+    void runTraining(const ts::train::TrainConfig& config, const QString& runDir, bool resume);
 
     mutable std::mutex m_mutex;
     std::shared_ptr<Feedback> m_feedback;  // of the job in progress

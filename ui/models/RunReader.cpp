@@ -1,0 +1,122 @@
+#include "ui/models/RunReader.h"
+#include "ui/models/BridgeCommon.h"
+
+#include "core/export/Bundle.h"
+#include "core/train/TrainConfig.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+
+#include <nlohmann/json.hpp>
+
+#include <exception>
+
+namespace ts::ui {
+namespace {
+
+using nlohmann::json;
+
+// One row of metrics.jsonl (or a bundle's metrics) as the trainer wrote it.
+train::EpochMetrics epochFromJson(const json& row, QStringList* classes) {
+    train::EpochMetrics m;
+    m.epoch = row.value("epoch", 0);
+    m.trainLoss = row.value("train_loss", 0.0);
+    m.trainAccuracy = row.value("train_accuracy", 0.0);
+    m.valLoss = row.value("val_loss", 0.0);
+    m.valAccuracy = row.value("val_accuracy", 0.0);
+    m.lr = row.value("lr", 0.0);
+    m.seconds = row.value("seconds", 0.0);
+    m.isBest = row.value("best", false);
+    QStringList names;
+    if (row.contains("per_class") && row["per_class"].is_array()) {
+        for (const json& c : row["per_class"]) {
+            train::ClassMetrics cm;
+            cm.precision = c.value("precision", 0.0);
+            cm.recall = c.value("recall", 0.0);
+            cm.f1 = c.value("f1", 0.0);
+            cm.support = c.value("support", int64_t(0));
+            m.perClass.push_back(cm);
+            names << QString::fromStdString(c.value("class", std::string()));
+        }
+    }
+    if (row.contains("confusion") && row["confusion"].is_array())
+        m.confusion = row["confusion"].get<std::vector<std::vector<int64_t>>>();
+    if (classes && classes->isEmpty()) *classes = names;
+    return m;
+}
+
+QString shown(const QString& path) { return QDir::toNativeSeparators(path); }
+
+} // namespace
+
+bool readRunOrBundle(const QString& path, OpenedRun* run, QString* error) {
+    const auto fail = [error](const QString& message) {
+        if (error) *error = message;
+        return false;
+    };
+    OpenedRun r;
+    const QFileInfo info(path);
+    try {
+        if (info.isFile()) {
+            if (info.suffix().compare(QLatin1String("tsb"), Qt::CaseInsensitive) != 0)
+                return fail(QObject::tr("%1 is not a model bundle (.tsb). Choose a run folder or a .tsb file.")
+                                .arg(shown(path)));
+            const exporting::LoadedModel model = exporting::loadBundle(info.absoluteFilePath().toStdString());
+            r.bundlePath = info.absoluteFilePath();
+            r.arch = QString::fromStdString(model.meta.arch);
+            for (const std::string& c : model.meta.classes) r.classes << QString::fromStdString(c);
+            if (model.meta.trainConfig.is_object()) {
+                r.dataDir = QString::fromStdString(model.meta.trainConfig.value("data_dir", std::string()));
+                r.epochsPlanned = model.meta.trainConfig.value("epochs", 0);
+            }
+            if (model.meta.metrics.is_object()) {
+                QStringList ignored;
+                r.best = epochFromJson(model.meta.metrics, &ignored);
+            }
+            r.epochsDone = r.epochsPlanned;
+            *run = r;
+            return true;
+        }
+        if (!info.isDir()) return fail(QObject::tr("%1 does not exist.").arg(shown(path)));
+        const QString dir = info.absoluteFilePath();
+        const QString configPath = QDir(dir).filePath(QStringLiteral("config.json"));
+        if (!QFileInfo(configPath).isFile())
+            return fail(QObject::tr("%1 is not a run folder: it has no config.json. Choose the folder of a run "
+                                    "(runs/<time>-<model>) or a .tsb bundle.")
+                            .arg(shown(dir)));
+        const train::TrainConfig config = train::loadTrainConfig(configPath.toStdString());
+        r.runDir = dir;
+        r.arch = QString::fromStdString(config.arch);
+        r.dataDir = QString::fromStdString(config.dataDir);
+        r.epochsPlanned = config.epochs;
+        QFile metrics(QDir(dir).filePath(QStringLiteral("metrics.jsonl")));
+        if (metrics.open(QIODevice::ReadOnly)) {
+            bool haveBest = false;
+            while (!metrics.atEnd()) {
+                const QByteArray line = metrics.readLine(16 << 20).trimmed();
+                if (line.isEmpty()) continue;
+                const json row = json::parse(line.toStdString(), nullptr, false);
+                if (!row.is_object()) continue;  // a torn last line: the epochs before it count
+                const train::EpochMetrics m = epochFromJson(row, &r.classes);
+                r.epochsDone = qMax(r.epochsDone, m.epoch);
+                if (m.isBest || !haveBest) {
+                    r.best = m;
+                    haveBest = haveBest || m.isBest;
+                }
+            }
+        }
+        const QString bundle = QDir(dir).filePath(QStringLiteral("model.tsb"));
+        if (QFileInfo(bundle).isFile()) r.bundlePath = bundle;
+        if (r.classes.isEmpty() && !r.bundlePath.isEmpty()) {
+            const exporting::LoadedModel model = exporting::loadBundle(bundle.toStdString());
+            for (const std::string& c : model.meta.classes) r.classes << QString::fromStdString(c);
+        }
+    } catch (const std::exception& e) {
+        return fail(QObject::tr("Cannot open %1: %2").arg(shown(path), userMessageOf(QString::fromStdString(e.what()))));
+    }
+    *run = r;
+    return true;
+}
+
+} // namespace ts::ui
