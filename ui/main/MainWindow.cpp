@@ -1,6 +1,5 @@
 #include "ui/main/MainWindow.h"
 
-#include "core/common/Json.h"
 #include "core/common/Paths.h"
 #include "core/common/Version.h"
 #include "ui/main/Application.h"
