@@ -9,6 +9,7 @@
 #include "core/data/Random.h"
 #include "core/export/Bundle.h"
 #include "core/train/FreezePlan.h"
+#include "core/train/LrSuggest.h"
 #include "core/train/MixedPrecision.h"
 #include "core/train/Schedule.h"
 #include "core/train/TrainTransforms.h"
@@ -215,12 +216,11 @@ public:
             }
             if (r.stoppedOnDivergence || !any) break;
         }
-        // Suggest a tenth of the rate at the smoothed loss's minimum: the
-        // usual rule of thumb, robust to the noise of the first steps.
-        if (!r.lrs.empty()) {
-            const auto minAt = std::min_element(r.losses.begin(), r.losses.end()) - r.losses.begin();
-            r.suggestedLr = r.lrs[static_cast<size_t>(minAt)] / 10.0;
-        }
+        // fastai's valley rule (LrSuggest.h). "A tenth of the rate at the
+        // minimum" followed the minimum to the end of the range whenever the
+        // loss did not diverge (head-only training on cached features):
+        // 1.0 for Adam on ants/bees, where 1e-3 trains better.
+        r.suggestedLr = suggestLearningRate(r.lrs, r.losses);
         return r;
     }
 

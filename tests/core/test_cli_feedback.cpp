@@ -5,6 +5,7 @@
 #include "app/cli/EvalText.h"
 #include "core/data/Dataset.h"
 #include "core/data/Doctor.h"
+#include "core/train/LrSuggest.h"
 #include "tests/support/TestSupport.h"
 
 #include <gtest/gtest.h>
@@ -12,7 +13,10 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <cmath>
 #include <filesystem>
+#include <map>
+#include <set>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -317,4 +321,30 @@ TEST(CliFeedback, LrFindWritesPlotAndCsv) {
     EXPECT_NE(test::runCommand(base + " --out " + tmp.file("nowhere/lr.png"), &out), 0);
     EXPECT_TRUE(contains(out, "does not exist")) << out;
     EXPECT_FALSE(fs::exists(tmp.file("nowhere")));
+}
+
+// The suggestion rule (fastai's valley): inside the falling stretch of the
+// curve, and not dragged to the end of the range when the loss never
+// diverges (the old "minimum / 10" suggested 1.0 for Adam on real data).
+TEST(CliFeedback, LrSuggestionIsInTheValley) {
+    std::vector<double> lrs, uShape, neverDiverges;
+    for (int i = 0; i < 100; ++i) {
+        const double x = -7.0 + 8.0 * i / 99.0;  // log10(lr) from -7 to 1
+        lrs.push_back(std::pow(10.0, x));
+        // Flat, falls between 1e-4 and 1e-1, then shoots up.
+        const double fall = 1.0 / (1.0 + std::exp(-(x + 2.5) * 3.0));
+        uShape.push_back(0.7 - 0.5 * fall + (x > -0.8 ? 3.0 * (x + 0.8) * (x + 0.8) : 0.0) + 1e-4 * std::sin(7.0 * i));
+        neverDiverges.push_back(0.7 - 0.5 * fall - 0.01 * std::max(0.0, x + 1.0) * 5);
+    }
+    const double a = train::suggestLearningRate(lrs, uShape);
+    const double atMin = lrs[static_cast<size_t>(std::min_element(uShape.begin(), uShape.end()) - uShape.begin())];
+    EXPECT_GT(a, 1e-5);
+    EXPECT_LT(a, atMin / 3) << "on the way down, before the minimum at " << atMin;
+    const double b = train::suggestLearningRate(lrs, neverDiverges);
+    EXPECT_GT(b, 1e-5);
+    EXPECT_LT(b, 1e-1) << "not at the end of the range";
+    // Degenerate input.
+    EXPECT_EQ(train::suggestLearningRate({}, {}), 0.0);
+    EXPECT_EQ(train::suggestLearningRate({1e-3}, {0.5}), 1e-3);
+    EXPECT_EQ(train::suggestLearningRate({1e-3, 1e-2}, {NAN, NAN}), 0.0);
 }
