@@ -56,8 +56,10 @@ void writeLrFindPlot(const train::LrFindResult& r, const std::string& pngPath) {
 
     const int W = 900, H = 560, left = 90, right = 30, top = 50, bottom = 70;
     cv::Mat img(H, W, CV_8UC3, cv::Scalar(255, 255, 255));
-    const double xmin = std::floor(*std::min_element(xs.begin(), xs.end()));
-    const double xmax = std::ceil(*std::max_element(xs.begin(), xs.end()));
+    // Whole decades; a rate a hair above a power of ten (10.000000000000071) does not add one.
+    const double xmin = std::floor(*std::min_element(xs.begin(), xs.end()) + 1e-6);
+    double xmax = std::ceil(*std::max_element(xs.begin(), xs.end()) - 1e-6);
+    if (!(xmax > xmin)) xmax = xmin + 1.0;
     const double lossMin = *std::min_element(ys.begin(), ys.end());
     double lossMax = *std::max_element(ys.begin(), ys.end());
     // A diverging tail would flatten the interesting part: show up to twice

@@ -7,30 +7,30 @@
 namespace ts::train {
 
 double suggestLearningRate(const std::vector<double>& lrs, const std::vector<double>& losses) {
-    // Finite points, without the last few (fastai skips 5 of 100).
+    // Finite points, without the first tenth (the smoothing's warm-up) and
+    // the last few (fastai's lr_find: [num_it//10 : -5] of 100).
     std::vector<size_t> at;
     for (size_t i = 0; i < lrs.size() && i < losses.size(); ++i)
         if (lrs[i] > 0 && std::isfinite(losses[i])) at.push_back(i);
-    const size_t skipEnd = std::min<size_t>(5, at.size() / 20);
-    at.resize(at.size() - skipEnd);
+    if (at.empty()) return 0.0;
+    if (at.size() < 2) return lrs[at[0]];
+    const size_t skipStart = at.size() / 10, skipEnd = std::min<size_t>(5, at.size() / 20);
+    at = std::vector<size_t>(at.begin() + static_cast<std::ptrdiff_t>(skipStart),
+                             at.end() - static_cast<std::ptrdiff_t>(skipEnd));
     const size_t n = at.size();
-    if (n < 2) return n == 1 ? lrs[at[0]] : 0.0;
-    // Longest strictly decreasing subsequence ending at each point (O(n^2), n ~ 100).
-    std::vector<size_t> length(n, 1), first(n);
-    for (size_t i = 0; i < n; ++i) first[i] = i;
-    size_t best = 0;
+    // The longest decreasing subsequence ending at each point (O(n^2), n ~ 100);
+    // the valley is that many points back from where the longest one ends.
+    std::vector<size_t> length(n, 1);
+    size_t end = 0;
     for (size_t i = 1; i < n; ++i) {
         for (size_t k = 0; k < i; ++k)
-            if (losses[at[i]] < losses[at[k]] && length[k] + 1 > length[i]) {
-                length[i] = length[k] + 1;
-                first[i] = first[k];
-            }
-        if (length[i] > length[best]) best = i;
+            if (losses[at[i]] < losses[at[k]] && length[k] + 1 > length[i]) length[i] = length[k] + 1;
+        if (length[i] > length[end]) end = i;
     }
-    const size_t start = first[best], end = best;
-    // Halfway along the valley (fastai: start + len/3 + len/6).
-    const size_t third = (end - start) / 3;
-    const size_t pick = std::min(end, start + third + third / 2);
+    const size_t start = end >= length[end] ? end - length[end] : 0;
+    // fastai: start + int(len/3) + int(len/6), about halfway along.
+    const double third = static_cast<double>(end - start) / 3.0;
+    const size_t pick = std::min(end, start + static_cast<size_t>(third) + static_cast<size_t>(third / 2.0));
     return lrs[at[pick]];
 }
 
