@@ -282,17 +282,17 @@ void runEval(const std::string& modelPath, const std::string& dataDir, bool asJs
     std::vector<Misclassified> wrong;  // held-out images only
     torch::NoGradGuard noGrad;
     while (auto batch = loader.next()) {
-        const at::Tensor probs = loaded.model->forward(batch->images).softmax(1).to(at::kDouble).contiguous();
-        const at::Tensor pred = probs.argmax(1);
-        const auto p = probs.accessor<double, 2>();
+        // Log-probabilities: the loss of a confident mistake stays exact instead of underflowing.
+        const at::Tensor logp = loaded.model->forward(batch->images).to(at::kDouble).log_softmax(1).contiguous();
+        const at::Tensor pred = logp.argmax(1);
+        const auto lp = logp.accessor<double, 2>();
         for (int64_t i = 0; i < pred.size(0); ++i) {
             const auto item = static_cast<size_t>(batch->indices[static_cast<size_t>(i)]);
             const int64_t truth = toModel[static_cast<size_t>(batch->labels[i].item<int64_t>())];
             const int64_t predicted = pred[i].item<int64_t>();
             (isTraining[item] ? trained : heldOut).add(truth, predicted);
             if (!isTraining[item] && predicted != truth)
-                wrong.push_back({items[item].path, truth, predicted, p[i][predicted],
-                                 -std::log(std::max(p[i][truth], 1e-300))});
+                wrong.push_back({items[item].path, truth, predicted, std::exp(lp[i][predicted]), -lp[i][truth]});
         }
     }
     sortByLoss(wrong);
