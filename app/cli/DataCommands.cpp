@@ -4,6 +4,7 @@
 #include "core/common/Feedback.h"
 #include "core/data/Dataset.h"
 #include "core/data/Doctor.h"
+#include "core/data/PathText.h"
 
 #include <nlohmann/json.hpp>
 
@@ -24,12 +25,13 @@ struct ScanArgs {
     int minSide = 32;
     double imbalanceRatio = 3.0;
     bool noDuplicates = false;
+    bool allNotes = false;
     int threads = 2;
     double maxMegapixels = 100.0;
     double maxFileMiB = 512.0;
 };
 
-void printTable(const data::DatasetIndex& index, const data::DoctorReport& r) {
+void printTable(const data::DatasetIndex& index, const data::DoctorReport& r, bool allNotes) {
     std::printf("Dataset %s\n", r.root.c_str());
     std::printf("Layout: %s\n\n",
                 index.splitSource == "folders"
@@ -58,9 +60,18 @@ void printTable(const data::DatasetIndex& index, const data::DoctorReport& r) {
     std::printf("Channels    %lld colour, %lld grey, %lld alpha, %lld CMYK, %lld 16-bit, %lld palette\n\n",
                 static_cast<long long>(ch.colour), static_cast<long long>(ch.grey), static_cast<long long>(ch.alpha),
                 static_cast<long long>(ch.cmyk), static_cast<long long>(ch.sixteenBit), static_cast<long long>(ch.palette));
+    // Problems one per line; notes (nothing to do) counted by kind unless asked for one by one.
     for (auto severity : {data::Severity::Error, data::Severity::Warning, data::Severity::Info}) {
+        if (severity == data::Severity::Info && !allNotes) continue;
         for (const auto& p : r.problems)
             if (p.severity == severity) std::printf("%-7s %-18s %s\n", data::toString(p.severity), data::toString(p.kind), p.message.c_str());
+    }
+    if (!allNotes) {
+        const auto notes = data::summariseNotes(r);
+        for (const auto& n : notes)
+            std::printf("%-7s %-18s %s (e.g. %s)\n", "note", data::toString(n.kind), n.message.c_str(),
+                        data::quotedPath(n.example).c_str());
+        if (!notes.empty()) std::printf("(notes need nothing done; --all-notes lists them file by file)\n");
     }
     auto counted = [](size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); };
     std::printf("\n%s checked: %s, %s, %s.", counted(static_cast<size_t>(r.filesChecked), "file").c_str(),
@@ -102,7 +113,7 @@ void runScan(const ScanArgs& a) {
         });
     const data::DoctorReport report = data::diagnose(index, options, &feedback);
     if (a.json) std::cout << data::toJson(report).dump(1) << '\n';
-    else printTable(index, report);
+    else printTable(index, report, a.allNotes);
 }
 
 } // namespace
@@ -119,6 +130,8 @@ void addDataCommands(CLI::App& app) {
     cmd->add_option("--min-side", args->minSide, "Report images whose shorter side is below this")->default_val(32);
     cmd->add_option("--imbalance-ratio", args->imbalanceRatio, "Warn when the largest class is this many times the smallest")
         ->default_val(3.0);
+    cmd->add_flag("--all-notes", args->allNotes,
+                  "List every note (a grey image converted to RGB, ...) file by file instead of counted by kind");
     cmd->add_flag("--no-duplicates", args->noDuplicates, "Skip the duplicate and leakage search");
     cmd->add_option("--threads", args->threads, "Decoding threads")->default_val(2)->check(CLI::PositiveNumber);
     cmd->add_option("--max-megapixels", args->maxMegapixels, "Report images larger than this as too large (not decoded)")

@@ -1,6 +1,9 @@
 // tstudio train | resume | eval
 #include "app/cli/Cli.h"
 #include "app/cli/EvalSupport.h"
+#include "app/cli/EvalText.h"
+#include "app/cli/LrFindPlot.h"
+#include "app/cli/Progress.h"
 
 #include "core/common/Error.h"
 #include "core/common/Json.h"
@@ -17,10 +20,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <unistd.h>
 
@@ -36,114 +41,6 @@ void onInterrupt(int signal) {
     // The run stops at the next batch; a second Ctrl-C ends the process at once.
     std::signal(signal, SIG_DFL);
 }
-
-/// Prints events as a progress bar (terminal), as plain lines, or as JSON lines.
-class EventPrinter {
-public:
-    explicit EventPrinter(bool json) : m_json(json), m_tty(::isatty(STDERR_FILENO) != 0) {}
-
-    train::TrainerCallbacks callbacks() {
-        train::TrainerCallbacks cb;
-        cb.batchIntervalMs = m_json ? 500 : 200;
-        cb.onBatch = [this](const train::BatchEvent& e) { batch(e); };
-        cb.onEpoch = [this](const train::EpochMetrics& e) { epoch(e); };
-        cb.onLog = [this](const std::string& line) { log(line); };
-        return cb;
-    }
-
-    void finished(const train::TrainResult& r) {
-        if (m_json) {
-            json j = {{"event", r.cancelled ? "cancelled" : "finished"},
-                      {"best_val_accuracy", r.bestValAccuracy},
-                      {"best_val_loss", r.bestValLoss},
-                      {"best_epoch", r.bestEpoch},
-                      {"epochs_run", r.epochsRun},
-                      {"stopped_early", r.stoppedEarly},
-                      {"run_dir", r.runDir},
-                      {"bundle", r.bundlePath},
-                      {"device", r.device},
-                      {"feature_cache", r.usedFeatureCache},
-                      {"skipped_files", r.skippedFiles}};
-            std::cout << j.dump() << std::endl;
-        } else {
-            clearBar();
-            std::printf("%s after %d epoch(s): best val accuracy %.4f (epoch %d)\nRun folder: %s\n",
-                        r.cancelled ? "Cancelled" : "Finished", r.epochsRun, r.bestValAccuracy, r.bestEpoch,
-                        r.runDir.c_str());
-            if (!r.skippedFiles.empty()) std::printf("%zu file(s) skipped, see skipped.json\n", r.skippedFiles.size());
-        }
-    }
-
-private:
-    void batch(const train::BatchEvent& e) {
-        if (m_json) {
-            std::cout << json({{"event", "batch"},
-                               {"epoch", e.epoch},
-                               {"batch", e.batch},
-                               {"batches", e.numBatches},
-                               {"loss", e.loss},
-                               {"lr", e.lr},
-                               {"images_per_sec", e.imagesPerSec},
-                               {"eta_seconds", e.etaSeconds}})
-                             .dump()
-                      << std::endl;
-            return;
-        }
-        if (!m_tty) return;
-        const int width = 30;
-        const int filled = e.numBatches ? width * e.batch / e.numBatches : 0;
-        std::fprintf(stderr, "\r epoch %d [%s%s] %d/%d  loss %.4f  %.1f img/s  ETA %s ", e.epoch,
-                     std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), e.batch, e.numBatches,
-                     e.loss, e.imagesPerSec, formatSeconds(e.etaSeconds).c_str());
-        std::fflush(stderr);
-        m_barShown = true;
-    }
-
-    void epoch(const train::EpochMetrics& e) {
-        if (!m_json) return;  // the log line says it for humans
-        json perClass = json::array();
-        for (const auto& c : e.perClass)
-            perClass.push_back({{"precision", c.precision}, {"recall", c.recall}, {"f1", c.f1}, {"support", c.support}});
-        std::cout << json({{"event", "epoch"},
-                           {"epoch", e.epoch},
-                           {"train_loss", e.trainLoss},
-                           {"train_accuracy", e.trainAccuracy},
-                           {"val_loss", e.valLoss},
-                           {"val_accuracy", e.valAccuracy},
-                           {"lr", e.lr},
-                           {"seconds", e.seconds},
-                           {"best", e.isBest},
-                           {"per_class", perClass},
-                           {"confusion", e.confusion}})
-                         .dump()
-                  << std::endl;
-    }
-
-    void log(const std::string& line) {
-        if (m_json) {
-            std::cout << json({{"event", "log"}, {"message", line}}).dump() << std::endl;
-            return;
-        }
-        clearBar();
-        std::fprintf(stderr, "%s\n", line.c_str());
-    }
-
-    void clearBar() {
-        if (m_barShown) std::fprintf(stderr, "\r%100s\r", "");
-        m_barShown = false;
-    }
-
-    static std::string formatSeconds(double s) {
-        char buf[32];
-        const int t = static_cast<int>(s + 0.5);
-        std::snprintf(buf, sizeof buf, "%d:%02d:%02d", t / 3600, (t / 60) % 60, t % 60);
-        return buf;
-    }
-
-    bool m_json;
-    bool m_tty;
-    bool m_barShown = false;
-};
 
 train::TrainResult runWithSignals(const std::function<train::TrainResult(Feedback&)>& body) {
     Feedback feedback;
@@ -352,22 +249,44 @@ void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
     cmd->add_flag("--json", a.json, "Machine-readable JSON output");
 }
 
-void runLrFind(const TrainArgs& a, int steps) {
+struct LrFindOutput {
+    int steps = 100;
+    std::string png, csv;
+};
+
+void runLrFind(const TrainArgs& a, const LrFindOutput& o) {
     train::TrainConfig c = configFromArgs(a);
+    // The files are checked before the test runs, which can take minutes.
+    std::string csv = o.csv;
+    if (!o.png.empty()) {
+        checkOutputFile(o.png, {".png"}, "--out");
+        if (csv.empty()) csv = std::filesystem::path(o.png).replace_extension(".csv").string();
+    }
+    if (!csv.empty()) checkOutputFile(csv, {".csv"}, "--csv");
     const auto r = runWithSignals([&](Feedback& fb) {
         train::TrainResult unused;
-        const auto found = train::lrFind(c, fb, steps);
+        ProgressDisplay display;
+        if (!a.json)
+            fb.setProgressCallback(
+                [&display](double f, const std::string& what) { display.update(what, f, "", 0.0); }, 200);
+        const auto found = train::lrFind(c, fb, o.steps);
+        display.clear();
+        if (!o.png.empty()) writeLrFindPlot(found, o.png);
+        if (!csv.empty()) writeLrFindCsv(found, csv);
         if (a.json) {
-            std::cout << json({{"lrs", found.lrs},
-                               {"losses", found.losses},
-                               {"suggested_lr", found.suggestedLr},
-                               {"stopped_on_divergence", found.stoppedOnDivergence}})
-                             .dump()
-                      << '\n';
+            json j = {{"lrs", found.lrs},
+                      {"losses", found.losses},
+                      {"suggested_lr", found.suggestedLr},
+                      {"stopped_on_divergence", found.stoppedOnDivergence}};
+            if (!o.png.empty()) j["plot"] = o.png;
+            if (!csv.empty()) j["csv"] = csv;
+            std::cout << j.dump() << '\n';
         } else {
             for (size_t i = 0; i < found.lrs.size(); i += std::max<size_t>(1, found.lrs.size() / 25))
                 std::printf("lr %10.3g  loss %.4f\n", found.lrs[i], found.losses[i]);
             std::printf("\nSuggested learning rate: %.3g\n", found.suggestedLr);
+            if (!o.png.empty()) std::printf("Plot: %s\n", o.png.c_str());
+            if (!csv.empty()) std::printf("Table: %s\n", csv.c_str());
         }
         return unused;
     });
@@ -376,7 +295,7 @@ void runLrFind(const TrainArgs& a, int steps) {
 
 void runTrain(const TrainArgs& a) {
     const train::TrainConfig c = configFromArgs(a);
-    EventPrinter printer(a.json);
+    TrainEventPrinter printer(a.json);
     const auto callbacks = printer.callbacks();
     const auto result = runWithSignals([&](Feedback& fb) { return train::trainRun(c, a.out, callbacks, fb); });
     printer.finished(result);
@@ -384,7 +303,7 @@ void runTrain(const TrainArgs& a) {
 }
 
 void runResume(const std::string& dir, bool asJson) {
-    EventPrinter printer(asJson);
+    TrainEventPrinter printer(asJson);
     const auto callbacks = printer.callbacks();
     const auto result = runWithSignals([&](Feedback& fb) { return train::resumeRun(dir, callbacks, fb); });
     printer.finished(result);
@@ -471,15 +390,23 @@ void runEval(const std::string& modelPath, const std::string& dataDir, bool asJs
     loader.startEpoch(0);
     const auto numClasses = static_cast<int64_t>(modelClasses.size());
     train::ConfusionMatrix heldOut(numClasses), trained(numClasses);
+    std::vector<Misclassified> wrong;  // held-out images only
     torch::NoGradGuard noGrad;
     while (auto batch = loader.next()) {
-        const at::Tensor pred = loaded.model->forward(batch->images).argmax(1);
+        // Log-probabilities: the loss of a confident mistake stays exact instead of underflowing.
+        const at::Tensor logp = loaded.model->forward(batch->images).to(at::kDouble).log_softmax(1).contiguous();
+        const at::Tensor pred = logp.argmax(1);
+        const auto lp = logp.accessor<double, 2>();
         for (int64_t i = 0; i < pred.size(0); ++i) {
             const auto item = static_cast<size_t>(batch->indices[static_cast<size_t>(i)]);
             const int64_t truth = toModel[static_cast<size_t>(batch->labels[i].item<int64_t>())];
-            (isTraining[item] ? trained : heldOut).add(truth, pred[i].item<int64_t>());
+            const int64_t predicted = pred[i].item<int64_t>();
+            (isTraining[item] ? trained : heldOut).add(truth, predicted);
+            if (!isTraining[item] && predicted != truth)
+                wrong.push_back({items[item].path, truth, predicted, std::exp(lp[i][predicted]), -lp[i][truth]});
         }
     }
+    sortByLoss(wrong);
     if (asJson) {
         json skipped = json::array();
         for (const auto& s : loader.skipped()) skipped.push_back({{"path", s.path}, {"reason", s.reason}});
@@ -494,6 +421,14 @@ void runEval(const std::string& modelPath, const std::string& dataDir, bool asJs
                      {{"images", trained.total()}, {"accuracy", trained.accuracy()}, {"confusion", trained.counts()}}},
                     {"warnings", warnings},
                     {"skipped", skipped}};
+        json misclassified = json::array();  // held-out images, highest loss first
+        for (const auto& w : wrong)
+            misclassified.push_back({{"path", w.path},
+                                     {"true", modelClasses[static_cast<size_t>(w.truth)]},
+                                     {"predicted", modelClasses[static_cast<size_t>(w.predicted)]},
+                                     {"confidence", w.confidence},
+                                     {"loss", w.loss}});
+        out["misclassified"] = misclassified;
         std::cout << out.dump(1) << '\n';
         return;
     }
@@ -505,6 +440,14 @@ void runEval(const std::string& modelPath, const std::string& dataDir, bool asJs
         std::printf("Accuracy %.4f on %lld %simages\n", heldOut.accuracy(), static_cast<long long>(heldOut.total()),
                     trainingCount > 0 ? "held-out " : "");
         printPerClass(heldOut, modelClasses);
+        std::printf("\nConfusion matrix (rows: true class, columns: predicted class)\n%s",
+                    confusionMatrixText(heldOut.counts(), modelClasses).c_str());
+        if (wrong.empty()) {
+            std::printf("\nNo misclassified image.\n");
+        } else {
+            std::printf("\nMisclassified: %zu image(s), highest loss first\n%s", wrong.size(),
+                        misclassifiedText(wrong, modelClasses, 20).c_str());
+        }
     } else {
         std::printf("No held-out image to score%s.\n", trainingCount > 0 ? ": every readable image is a training image" : "");
     }
@@ -539,11 +482,15 @@ void addTrainCommands(CLI::App& app) {
     train->callback([a] { runTrain(*a); });
 
     auto lf = std::make_shared<TrainArgs>();
-    auto lfSteps = std::make_shared<int>(100);
+    auto lfOut = std::make_shared<LrFindOutput>();
     auto* lrFind = app.add_subcommand("lr-find", "Learning-rate range test: loss against learning rate, with a suggestion");
     addTrainOptions(lrFind, *lf);
-    lrFind->add_option("--steps", *lfSteps, "Batches to try")->default_val(100);
-    lrFind->callback([lf, lfSteps] { runLrFind(*lf, *lfSteps); });
+    lrFind->add_option("--steps", lfOut->steps, "Batches to try")->default_val(100);
+    lrFind->add_option("--out", lfOut->png,
+                       "Plot to write (.png): loss against learning rate, log axis, the suggestion marked; a CSV "
+                       "table goes beside it (same name, .csv) unless --csv names one");
+    lrFind->add_option("--csv", lfOut->csv, "Table to write (.csv): step, lr, loss, suggested");
+    lrFind->callback([lf, lfOut] { runLrFind(*lf, *lfOut); });
 
     auto resumeDir = std::make_shared<std::string>();
     auto resumeJson = std::make_shared<bool>(false);

@@ -600,6 +600,10 @@ nlohmann::json toJson(const DoctorReport& r) {
     json skipped = json::array();
     for (const auto& e : r.skipped)
         skipped.push_back({{"path", e.path}, {"reason", toString(e.reason)}, {"message", e.message}});
+    json notes = json::array();
+    for (const auto& n : summariseNotes(r))
+        notes.push_back({{"kind", toString(n.kind)}, {"key", n.key}, {"count", n.count}, {"message", n.message},
+                         {"example", n.example}});
     const auto& c = r.channels;
     return json{{"root", r.root},
                 {"classes", r.classes},
@@ -621,7 +625,70 @@ nlohmann::json toJson(const DoctorReport& r) {
                   {"skipped", r.skipped.size()}}},
                 {"bad_files", r.badFiles()},
                 {"skipped", skipped},
+                {"notes_summary", notes},
                 {"problems", problems}};
+}
+
+std::vector<NoteSummary> summariseNotes(const DoctorReport& report) {
+    struct Key {
+        const char* key;
+        ProblemKind kind;
+        const char* marker;  ///< in the message after the quoted path (Converted), or nullptr: every note of `kind`
+        const char* one;
+        const char* many;
+    };
+    static const Key keys[] = {
+        {"grey", ProblemKind::Converted, " grey (replicated to RGB)", "greyscale image will be converted to RGB",
+         "greyscale images will be converted to RGB"},
+        {"alpha", ProblemKind::Converted, " alpha channel (dropped)", "image has an alpha channel, which is dropped",
+         "images have an alpha channel, which is dropped"},
+        {"cmyk", ProblemKind::Converted, " CMYK (converted to RGB)", "CMYK image will be converted to RGB",
+         "CMYK images will be converted to RGB"},
+        {"16-bit", ProblemKind::Converted, "-bit (scaled to 8-bit)", "image with more than 8 bits per channel will be scaled to 8 bits",
+         "images with more than 8 bits per channel will be scaled to 8 bits"},
+        {"palette", ProblemKind::Converted, " palette (expanded to RGB)", "palette image will be expanded to RGB",
+         "palette images will be expanded to RGB"},
+        {"rotated", ProblemKind::Rotated, nullptr, "image carries an EXIF orientation and is rotated upright when decoded",
+         "images carry an EXIF orientation and are rotated upright when decoded"},
+        {"wrong_extension", ProblemKind::WrongExtension, nullptr,
+         "file has an extension that does not match its content; it is read correctly",
+         "files have an extension that does not match their content; they are read correctly"},
+    };
+    std::vector<NoteSummary> out;
+    for (const Key& k : keys) {
+        NoteSummary n;
+        n.kind = k.kind;
+        n.key = k.key;
+        for (const Problem& p : report.problems) {
+            if (p.severity != Severity::Info || p.kind != k.kind) continue;
+            if (k.marker) {
+                const size_t after = std::min(p.message.size(), quoted(p.path).size());
+                if (p.message.find(k.marker, after) == std::string::npos) continue;
+            }
+            if (n.count++ == 0) n.example = p.path;
+        }
+        if (n.count == 0) continue;
+        n.message = std::to_string(n.count) + " " + (n.count == 1 ? k.one : k.many) + ".";
+        out.push_back(std::move(n));
+    }
+    // Notes of any other kind, counted by kind.
+    std::vector<NoteSummary> others;
+    for (const Problem& p : report.problems) {
+        if (p.severity != Severity::Info || p.kind == ProblemKind::Converted || p.kind == ProblemKind::Rotated ||
+            p.kind == ProblemKind::WrongExtension)
+            continue;
+        auto it = std::find_if(others.begin(), others.end(), [&](const NoteSummary& n) { return n.kind == p.kind; });
+        if (it == others.end()) {
+            others.push_back({p.kind, toString(p.kind), 0, {}, p.path});
+            it = others.end() - 1;
+        }
+        ++it->count;
+    }
+    for (auto& n : others) {
+        n.message = std::to_string(n.count) + " note(s) of kind " + n.key + ".";
+        out.push_back(std::move(n));
+    }
+    return out;
 }
 
 std::vector<ImageItem> withoutBadFiles(const std::vector<ImageItem>& items, const DoctorReport& report) {

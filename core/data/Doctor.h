@@ -136,6 +136,20 @@ struct DoctorReport {
     bool hasErrors() const { return count(Severity::Error) > 0; }
 };
 
+/// Notes (Severity::Info) of one kind, counted: what people read instead of
+/// one line per file ("676 greyscale images will be converted to RGB").
+struct NoteSummary {
+    ProblemKind kind = ProblemKind::Converted;
+    std::string key;      ///< "grey", "alpha", "cmyk", "16-bit", "palette", "rotated", "wrong_extension", or the kind's name
+    int64_t count = 0;    ///< files
+    std::string message;  ///< the sentence, with the count
+    std::string example;  ///< the first such file
+};
+
+/// The report's notes summarised by kind (a file converted for two reasons
+/// counts under both), in a fixed order; empty without notes.
+std::vector<NoteSummary> summariseNotes(const DoctorReport& report);
+
 /// Checks every file of `index` (train, val, test) and the dataset as a whole.
 /// `feedback` (optional) receives progress and can cancel.
 DoctorReport diagnose(const DatasetIndex& index, const DoctorOptions& options = {}, Feedback* feedback = nullptr);

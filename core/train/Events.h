@@ -24,6 +24,18 @@ struct BatchEvent {
     double etaSeconds = 0.0;  ///< whole run
 };
 
+/// Progress of the phases that train no batch: computing the feature cache
+/// (once per run, before the first epoch) and validation (every epoch).
+struct ProgressEvent {
+    /// "caching training features", "caching validation features" or "validation".
+    std::string phase;
+    int epoch = 0;           ///< 1-based; 0 while features are cached
+    int64_t done = 0;        ///< images of this phase done so far
+    int64_t total = 0;       ///< images of this phase
+    double elapsedSeconds = 0.0;  ///< since the phase began
+    double etaSeconds = 0.0;      ///< to the end of the phase (0 until it can be estimated)
+};
+
 struct EpochMetrics {
     int epoch = 0;  ///< 1-based
     double trainLoss = 0.0;
@@ -41,6 +53,9 @@ struct TrainerCallbacks {
     /// At most every `batchIntervalMs` (and for the last batch of an epoch).
     std::function<void(const BatchEvent&)> onBatch;
     std::function<void(const EpochMetrics&)> onEpoch;
+    /// Caching and validation progress: at most every `batchIntervalMs`, and
+    /// always for the first and the last batch of a phase.
+    std::function<void(const ProgressEvent&)> onProgress;
     /// After each epoch (after onEpoch), on the training thread, with the
     /// model as it is at the end of the epoch, in eval mode on the run's
     /// device: for probes (predictions, Grad-CAM of pinned images) that need

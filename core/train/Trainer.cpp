@@ -10,6 +10,7 @@
 #include "core/export/Bundle.h"
 #include "core/train/Checkpoint.h"
 #include "core/train/FreezePlan.h"
+#include "core/train/LrSuggest.h"
 #include "core/train/MixedPrecision.h"
 #include "core/train/Schedule.h"
 #include "core/train/TrainTransforms.h"
@@ -195,12 +196,11 @@ public:
             }
             if (r.stoppedOnDivergence || !any) break;
         }
-        // Suggest a tenth of the rate at the smoothed loss's minimum: the
-        // usual rule of thumb, robust to the noise of the first steps.
-        if (!r.lrs.empty()) {
-            const auto minAt = std::min_element(r.losses.begin(), r.losses.end()) - r.losses.begin();
-            r.suggestedLr = r.lrs[static_cast<size_t>(minAt)] / 10.0;
-        }
+        // fastai's valley rule (LrSuggest.h). "A tenth of the rate at the
+        // minimum" followed the minimum to the end of the range whenever the
+        // loss did not diverge (head-only training on cached features):
+        // 1.0 for Adam on ants/bees, where 1e-3 trains better.
+        r.suggestedLr = suggestLearningRate(r.lrs, r.losses);
         return r;
     }
 
@@ -532,6 +532,7 @@ private:
         lo.seed = m_cfg.seed;
         data::Loader loader(items, makeEvalSampleTransform(m_transform), lo);
         loader.startEpoch(0);
+        PhaseProgress phase(m_cb, std::string("caching ") + what + " features", 0, static_cast<int64_t>(items.size()));
         m_model->eval();
         std::vector<at::Tensor> feats, labels;
         std::vector<int64_t> rowOfItem(items.size(), -1);
@@ -546,11 +547,44 @@ private:
             for (const int64_t i : batch->indices) rowOfItem[static_cast<size_t>(i)] = rows++;
             done += batch->indices.size();
             m_feedback.reportProgress(static_cast<double>(done) / items.size(), std::string("caching ") + what + " features");
+            phase.report(static_cast<int64_t>(done));
         }
         for (const auto& s : loader.skipped()) m_skipped.insert(s.path + ": " + s.reason);
         if (feats.empty()) throw DataError(std::string("No ") + what + " image of '" + m_cfg.dataDir + "' could be read.");
         return {at::cat(feats), at::cat(labels), std::move(rowOfItem)};
     }
+
+    /// Reports one phase without batch events (caching, validation) through
+    /// TrainerCallbacks::onProgress, throttled to batchIntervalMs.
+    class PhaseProgress {
+    public:
+        PhaseProgress(const TrainerCallbacks& cb, std::string phase, int epoch, int64_t total)
+            : m_cb(cb), m_start(Clock::now()) {
+            m_event.phase = std::move(phase);
+            m_event.epoch = epoch;
+            m_event.total = total;
+        }
+        void report(int64_t done) {
+            if (!m_cb.onProgress) return;
+            const auto now = Clock::now();
+            const bool edge = m_reports == 0 || done >= m_event.total;
+            if (!edge && now - m_last < std::chrono::milliseconds(m_cb.batchIntervalMs)) return;
+            m_last = now;
+            ++m_reports;
+            m_event.done = done;
+            m_event.elapsedSeconds = secondsSince(m_start);
+            m_event.etaSeconds = done > 0 && done < m_event.total
+                                     ? m_event.elapsedSeconds * static_cast<double>(m_event.total - done) / done
+                                     : 0.0;
+            m_cb.onProgress(m_event);
+        }
+
+    private:
+        const TrainerCallbacks& m_cb;
+        Clock::time_point m_start, m_last{};
+        ProgressEvent m_event;
+        int m_reports = 0;
+    };
 
     // ---- one epoch ----
     struct EpochStats {
@@ -654,8 +688,10 @@ private:
         ConfusionMatrix confusion;
     };
 
-    ValStats validate() {
+    ValStats validate(int epoch) {
         ValStats v{0.0, ConfusionMatrix(static_cast<int64_t>(m_index.classes.size()))};
+        const int64_t total = m_useCache ? m_valCache.features.size(0) : static_cast<int64_t>(m_index.val.size());
+        PhaseProgress phase(m_cb, "validation", epoch, total);
         m_model->eval();
         torch::NoGradGuard noGrad;
         double lossSum = 0.0;
@@ -673,13 +709,19 @@ private:
                 const at::Tensor x = m_valCache.features.slice(0, s, std::min(n, s + m_cfg.batchSize)).to(torch::Device(m_device));
                 const at::Tensor y = m_valCache.labels.slice(0, s, std::min(n, s + m_cfg.batchSize)).to(torch::Device(m_device));
                 consume(run(x, /*fromFeatures=*/true), y);
+                phase.report(std::min(n, s + m_cfg.batchSize));
             }
         } else {
             m_valLoader->startEpoch(0);
+            const auto numBatches = static_cast<int64_t>(m_valLoader->numBatches());
+            int64_t b = 0;
             while (auto batch = m_valLoader->next()) {
                 if (m_feedback.isCancelled()) throw Cancelled();
                 consume(run(batch->images.to(torch::Device(m_device)), /*fromFeatures=*/false),
                         batch->labels.to(torch::Device(m_device)));
+                // Counted in batches, so files the loader skips do not hold the phase short of its end.
+                ++b;
+                phase.report(numBatches > 0 ? total * std::min(b, numBatches) / numBatches : total);
             }
             for (const auto& s : m_valLoader->skipped()) m_skipped.insert(s.path + ": " + s.reason);
         }
@@ -807,7 +849,7 @@ private:
             for (int epoch = m_progress.epochsDone + 1; epoch <= m_cfg.epochs; ++epoch) {
                 const auto epochStart = Clock::now();
                 const EpochStats st = m_useCache ? trainEpochCached(epoch, runStart, images) : trainEpochFull(epoch, runStart, images);
-                const ValStats val = validate();
+                const ValStats val = validate(epoch);
                 EpochMetrics em;
                 em.epoch = epoch;
                 em.trainLoss = st.seen ? st.lossSum / st.seen : 0.0;

@@ -55,7 +55,7 @@ TrainResult resumeRun(const std::string& runDir, const TrainerCallbacks& callbac
 struct LrFindResult {
     std::vector<double> lrs;       ///< one per step, exponentially increasing
     std::vector<double> losses;    ///< smoothed training loss at each lr
-    double suggestedLr = 0.0;      ///< a tenth of the rate at the smoothed loss's minimum
+    double suggestedLr = 0.0;      ///< halfway along the falling stretch (suggestLearningRate, fastai's valley)
     bool stoppedOnDivergence = false;
 };
 

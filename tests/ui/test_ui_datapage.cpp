@@ -249,6 +249,35 @@ private Q_SLOTS:
         QCOMPARE(status->text(), page.summary().error);
     }
 
+    // Issue #20 item 14: a fine greyscale dataset has notes, not problems.
+    void greyscaleImagesAreNotesNotProblems() {
+        QTemporaryDir dir;
+        for (const char* cls : {"a", "b"}) {
+            QVERIFY(QDir(dir.path()).mkpath(QString::fromLatin1(cls)));
+            for (int i = 0; i < 6; ++i) {
+                QImage grey(40, 40, QImage::Format_Grayscale8);
+                const int seed = i + (cls[0] == 'b' ? 50 : 0);  // every image its own content: no duplicates
+                for (int y = 0; y < 40; ++y)
+                    for (int x = 0; x < 40; ++x) {
+                        const int v = (x * 7 + y * 3 + seed * 11) % 256;
+                        grey.setPixel(x, y, qRgb(v, v, v));
+                    }
+                QVERIFY(grey.save(dir.filePath(QStringLiteral("%1/g%2.png").arg(QLatin1String(cls)).arg(i))));
+            }
+        }
+        DataPage page;
+        QSignalSpy diagnosed(&page, &DataPage::doctorFinished);
+        page.setFolder(dir.path());
+        QTRY_COMPARE_WITH_TIMEOUT(diagnosed.count(), 1, 60000);
+        const ts::ui::DoctorResult& result = page.doctorResult();
+        QVERIFY2(result.isValid(), qPrintable(result.error));
+        QCOMPARE(result.count(DataProblem::Info), 12);
+        QCOMPARE(page.tabs()->tabText(0), QStringLiteral("Problems (0)"));
+        auto* summaryLabel = page.findChild<QLabel*>(QStringLiteral("doctorSummary"));
+        QVERIFY2(summaryLabel->text().contains(QStringLiteral("No problems found. 12 note(s), nothing to do.")),
+                 qPrintable(summaryLabel->text()));
+    }
+
     void doctorListsTheProblems() {
         QTemporaryDir dir;
         const BadDataset d = writeBadDataset(dir.path());
@@ -307,7 +336,9 @@ private Q_SLOTS:
         auto* summaryLabel = page.findChild<QLabel*>(QStringLiteral("doctorSummary"));
         QVERIFY(summaryLabel->text().contains(QStringLiteral("23 file(s) checked")));
         QVERIFY2(summaryLabel->text().contains(QStringLiteral("3 error(s)")), qPrintable(summaryLabel->text()));
-        QCOMPARE(page.tabs()->tabText(0), QStringLiteral("Problems (%1)").arg(result.problems.size()));
+        // Notes (conversions, nothing to do) are not counted as problems.
+        QCOMPARE(page.tabs()->tabText(0), QStringLiteral("Problems (%1)")
+                                              .arg(result.count(DataProblem::Error) + result.count(DataProblem::Warning)));
 
         // Messages name files relative to the dataset (the file column has the full path as tooltip).
         const int textRow = problemRow(model, d.text);

@@ -479,8 +479,10 @@ void DataPage::updateDoctorSummary() {
             text += QLatin1Char(' ') + tr("Width %1–%2 px (median %3), height %4–%5 px (median %6).")
                                            .arg(r.width.min).arg(r.width.max).arg(r.width.median)
                                            .arg(r.height.min).arg(r.height.max).arg(r.height.median);
-        if (r.problems.isEmpty()) {
+        if (errors + warnings == 0) {
+            // Notes (a grey image converted to RGB, ...) need nothing done: not problems.
             text += QLatin1Char(' ') + tr("No problems found.");
+            if (infos > 0) text += QLatin1Char(' ') + tr("%n note(s), nothing to do.", nullptr, infos);
             style = QStringLiteral("color: #2e7d32;");
         } else {
             QStringList counts;
@@ -499,7 +501,8 @@ void DataPage::updateDoctorSummary() {
     m_doctorSummary->setText(text);
     const int index = m_tabs->indexOf(m_problemsTab);
     if (isDiagnosing()) m_tabs->setTabText(index, tr("Problems (checking…)"));
-    else if (r.isValid()) m_tabs->setTabText(index, tr("Problems (%1)").arg(r.problems.size()));
+    else if (r.isValid())  // errors and warnings: notes are not problems
+        m_tabs->setTabText(index, tr("Problems (%1)").arg(r.count(DataProblem::Error) + r.count(DataProblem::Warning)));
     else m_tabs->setTabText(index, tr("Problems"));
 }
 
