@@ -5,9 +5,9 @@
 // see the old file or the new one, never half of one. Throws ts::IoError
 // naming the path on failure and leaves no temporary file behind.
 //
-// Fault injection (for crash tests): when the environment variable
-// TS_FAULT_ABORT_AFTER_WRITES=k (k >= 1) is set at the first write of a
-// process, the process kills itself with SIGKILL right after its k-th
+// Fault injection (for crash tests): while the environment variable
+// TS_FAULT_ABORT_AFTER_WRITES=k (k >= 1) is set (it is read at every write),
+// the process kills itself with SIGKILL right after its k-th
 // completed atomic write (file renamed into place and its folder fsynced),
 // exactly as `kill -9` would: no destructor, no atexit handler, no flush.
 #include <functional>

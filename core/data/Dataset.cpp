@@ -376,9 +376,11 @@ private:
     bool m_quiet = false;                                            // a look ahead: report nothing
 };
 
+// Class names are folder names from the dataset: quoted safely, at most 20.
 std::string joinNames(const std::vector<std::string>& names) {
     std::string out;
-    for (const auto& n : names) out += (out.empty() ? "'" : ", '") + n + "'";
+    for (size_t i = 0; i < names.size() && i < 20; ++i) out += (i ? ", " : "") + quotedPath(names[i], 80);
+    if (names.size() > 20) out += ", ... (" + std::to_string(names.size()) + " in all)";
     return out;
 }
 

@@ -31,7 +31,7 @@ at::Tensor toCpu(const at::Tensor& t) { return t.detach().to(at::kCPU).contiguou
 
 [[noreturn]] void damaged(const std::string& source, const std::string& what) {
     throw IoError("Checkpoint '" + source + "' is damaged: " + what +
-                  ". Resume from the other checkpoint (best.ckpt) or start a new run.");
+                  ". This run cannot be resumed: start a new run (its best model so far, model.tsb, still works for predict, eval and export).");
 }
 
 c10::impl::GenericDict tensorDict(const std::map<std::string, at::Tensor>& fields) {

@@ -242,7 +242,9 @@ ValuePtr loadLegacy(std::string_view bytes, const std::string& source) {
 class MappedFile {
 public:
     explicit MappedFile(const std::string& path) {
-        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+        // writer forever; fstat below then refuses anything but a regular file.
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0) throw IoError("Cannot open '" + path + "': " + std::strerror(errno) + ".");
         struct stat st {};
         if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {

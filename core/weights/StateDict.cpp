@@ -152,7 +152,8 @@ void applyStateDict(torch::nn::Module& model, const StateDict& dict, const std::
         auto list = [&](const char* what, const std::vector<std::string>& keys) {
             if (keys.empty()) return;
             msg << "\n  " << keys.size() << ' ' << what << ": ";
-            for (size_t i = 0; i < keys.size() && i < 20; ++i) msg << (i ? ", " : "") << keys[i];
+            // Keys come from the file: bounded and escaped.
+            for (size_t i = 0; i < keys.size() && i < 20; ++i) msg << (i ? ", " : "") << printable(keys[i], 120);
             if (keys.size() > 20) msg << ", ...";
         };
         list("missing key(s)", missing);
