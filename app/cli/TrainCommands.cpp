@@ -80,6 +80,8 @@ struct TrainArgs {
     bool pretrained = false, json = false, classWeights = false;
     int epochs = 0, batchSize = 0, stepEpochs = 0, warmupEpochs = 0, patience = 0, workers = 0, threads = 0;
     int64_t headHidden = 0;
+    double maxMegapixels = 0;
+    int64_t maxFileMib = 0;
     double lr = 0, gradClip = 0, labelSmoothing = 0, weightDecay = 0, valFraction = 0, momentum = 0, headDropout = 0,
            stepGamma = 0;
 
@@ -134,6 +136,8 @@ train::TrainConfig configFromArgs(const TrainArgs& a) {
     };
     set("--data", "data_dir", c.dataDir, a.data);
     set("--val-fraction", "val_fraction", c.valFraction, a.valFraction);
+    set("--max-megapixels", "max_image_megapixels", c.maxImageMegapixels, a.maxMegapixels);
+    set("--max-file-mib", "max_image_file_mib", c.maxImageFileMib, a.maxFileMib);
     set("--arch", "arch", c.arch, a.arch);
     set("--weights", "weights_file", c.weightsFile, a.weights);
     if (a.pretrained) c.pretrained = true;
@@ -214,6 +218,10 @@ void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
     cmd->add_option("--data", a.data, "Dataset folder: class folders, or train/ val/ [test/]");
     cmd->add_option("--val-fraction", a.valFraction, "Validation share of each class when the folder has no val/")
         ->default_str(defaultOf("val_fraction"));
+    cmd->add_option("--max-megapixels", a.maxMegapixels, "Skip (and report) images larger than this, before decoding")
+        ->default_str(defaultOf("max_image_megapixels"));
+    cmd->add_option("--max-file-mib", a.maxFileMib, "Skip (and report) image files larger than this many MiB")
+        ->default_str(defaultOf("max_image_file_mib"));
     cmd->add_option("--arch", a.arch, "Backbone architecture (tstudio models)")->default_str(defaultOf("arch"));
     cmd->add_option("--weights", a.weights, "Pretrained weights file (.pth)");
     cmd->add_flag("--pretrained", a.pretrained, "Start from the cached official ImageNet weights");

@@ -77,8 +77,8 @@ void requireFileSize(int64_t size, const std::string& path, const ImageLimits& l
     if (size > limits.maxFileBytes)
         throw ImageTooLargeError(quotedPath(path) + " is " + formatBytes(size) + ", more than the limit of " +
                                  formatBytes(limits.maxFileBytes) +
-                                 " for one image file; it is not read. Remove it, or raise the image file size "
-                                 "limit if it really is an image.");
+                                 " for one image file; it is not read. Remove it, or raise the limit if it really is "
+                                 "an image (max_image_file_mib, or --max-file-mib of train and scan).");
 }
 
 struct Fd {
@@ -142,7 +142,8 @@ void checkImageSize(const ImageHeader& header, const std::string& name, const Im
         throw ImageTooLargeError(quotedPath(name) + " is " + size + " pixels (" +
                                  formatMegapixels(static_cast<double>(pixels)) + " megapixels), more than the limit of " +
                                  formatMegapixels(static_cast<double>(limits.maxPixels)) +
-                                 " megapixels; it is not decoded. Downscale it, or raise the image pixel limit.");
+                                 " megapixels; it is not decoded. Downscale it, or raise the limit "
+                                 "(max_image_megapixels, or --max-megapixels of train and scan).");
     // Wide samples need more memory per pixel: budget 8 bytes per allowed pixel.
     const int64_t bytesPerSample = std::max(1, (std::max(header.bitDepth, 8) + 7) / 8);
     const int64_t decoded =

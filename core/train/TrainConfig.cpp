@@ -78,6 +78,8 @@ constexpr bool kInt = true, kReal = false, kOpen = true, kClosed = false;
 // machine: more threads, units or images per batch than these only exhaust it.
 const NumberSpec kNumbers[] = {
     {"val_fraction", 0, 1, kOpen, kOpen, kReal, " 0.2 keeps a fifth of each class for validation."},
+    {"max_image_megapixels", 0, 10000, kOpen, kClosed, kReal, " 100 covers any camera photo."},
+    {"max_image_file_mib", 1, 2048, kClosed, kClosed, kInt, " The image decoder reads at most 2048 MiB."},
     {"head_hidden_units", 0, double(kMaxHeadHiddenUnits), kClosed, kClosed, kInt,
      " 0 is a single Linear layer; a few hundred is usual."},
     {"head_dropout", 0, 1, kClosed, kOpen, kReal, ""},
@@ -358,6 +360,8 @@ void TrainConfig::validate(const ValidationNames& names) const {
     text("data_dir", dataDir, kMaxConfigPathBytes);
     number("val_fraction", valFraction);
     textList("exclude_files", excludeFiles, kMaxConfigListItems, kMaxConfigPathBytes);
+    number("max_image_megapixels", maxImageMegapixels);
+    number("max_image_file_mib", static_cast<double>(maxImageFileMib));
     // model
     if (arch.empty()) fail("arch", "No architecture: set \"arch\" (or --arch NAME); `tstudio models` lists them.");
     text("arch", arch, kMaxConfigNameBytes);
@@ -419,6 +423,8 @@ nlohmann::json toJson(const TrainConfig& c) {
         {"data_dir", c.dataDir},
         {"val_fraction", c.valFraction},
         {"exclude_files", c.excludeFiles},
+        {"max_image_megapixels", c.maxImageMegapixels},
+        {"max_image_file_mib", c.maxImageFileMib},
         {"arch", c.arch},
         {"weights_file", c.weightsFile},
         {"pretrained", c.pretrained},
@@ -476,6 +482,8 @@ TrainConfig trainConfigFromJson(const nlohmann::json& j) {
     r.text("data_dir", c.dataDir, kMaxConfigPathBytes);
     r.number("val_fraction", c.valFraction);
     r.textList("exclude_files", c.excludeFiles, kMaxConfigListItems, kMaxConfigPathBytes);
+    r.number("max_image_megapixels", c.maxImageMegapixels);
+    r.number("max_image_file_mib", c.maxImageFileMib);
     r.text("arch", c.arch, kMaxConfigNameBytes);
     r.text("weights_file", c.weightsFile, kMaxConfigPathBytes);
     r.boolean("pretrained", c.pretrained);

@@ -56,6 +56,12 @@ struct TrainConfig {
     double valFraction = 0.2;
     /// Files to leave out (e.g. the doctor's bad files), as given paths.
     std::vector<std::string> excludeFiles;
+    /// Largest image accepted, in megapixels (width x height read from the
+    /// header before anything is decoded); larger files are skipped and
+    /// reported, as the dataset doctor does. Default 100.
+    double maxImageMegapixels = 100;
+    /// Largest image file accepted, in MiB, checked before it is read. Default 512.
+    int64_t maxImageFileMib = 512;
 
     // --- model ---
     /// Architecture name from the zoo. Default "resnet18".

@@ -74,6 +74,14 @@ double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(
 
 std::string ckptPath(const std::string& runDir, const char* name) { return runDir + "/checkpoints/" + name; }
 
+// The image budgets of a run (max_image_megapixels, max_image_file_mib).
+data::ImageLimits imageLimits(const TrainConfig& c) {
+    data::ImageLimits limits;
+    limits.maxPixels = static_cast<int64_t>(c.maxImageMegapixels * 1e6);
+    limits.maxFileBytes = c.maxImageFileMib << 20;
+    return limits;
+}
+
 /// Everything a run needs to continue exactly where it stopped.
 struct Progress {
     int epochsDone = 0;
@@ -155,6 +163,7 @@ public:
         lo.batchSize = m_cfg.batchSize;
         lo.workers = m_cfg.workers;
         lo.seed = m_cfg.seed;
+        lo.limits = imageLimits(m_cfg);
         lo.shuffle = true;
         std::unique_ptr<data::Loader> loader;
         if (!m_useCache)
@@ -530,6 +539,7 @@ private:
         lo.batchSize = m_cfg.batchSize;
         lo.workers = m_cfg.workers;
         lo.seed = m_cfg.seed;
+        lo.limits = imageLimits(m_cfg);
         data::Loader loader(items, makeEvalSampleTransform(m_transform), lo);
         loader.startEpoch(0);
         PhaseProgress phase(m_cb, std::string("caching ") + what + " features", 0, static_cast<int64_t>(items.size()));
@@ -770,7 +780,7 @@ private:
             } catch (const c10::Error& e) {
                 throw IoError("Checkpoint '" + path + "' is damaged: its random generator state is not valid (" +
                               printable(e.what_without_backtrace(), 160) +
-                              "). Resume from the other checkpoint (best.ckpt) or start a new run.");
+                              "). This run cannot be resumed: start a new run (its best model so far, model.tsb, still works for predict, eval and export).");
             }
         }
         m_progress.epochsDone = data.epochsDone;
@@ -827,6 +837,7 @@ private:
         lo.batchSize = m_cfg.batchSize;
         lo.workers = m_cfg.workers;
         lo.seed = m_cfg.seed;
+        lo.limits = imageLimits(m_cfg);
         if (m_useCache) {
             m_trainCache = computeFeatures(m_index.train, "training");
             m_valCache = computeFeatures(m_index.val, "validation");

@@ -141,6 +141,9 @@ TEST(TrainConfigValidate, EveryNumericFieldHasARange) {
         {"augment.saturation", [=](auto& c) { c.augment.saturation = inf; }, "inf"},
         {"augment.hue", [](auto& c) { c.augment.hue = 0.6; }, "0.6"},
         {"augment.random_erasing", [](auto& c) { c.augment.randomErasing = 1.5; }, "1.5"},
+        {"max_image_megapixels", [](auto& c) { c.maxImageMegapixels = 0; }, "(got 0)"},
+        {"max_image_megapixels", [=](auto& c) { c.maxImageMegapixels = nan; }, "nan"},
+        {"max_image_file_mib", [](auto& c) { c.maxImageFileMib = 4096; }, "4096"},
     };
     for (const auto& k : cases) {
         auto c = validConfig();

@@ -1,5 +1,6 @@
 // The training engine on generated datasets: it learns, freezing holds,
 // the feature cache equals the full path, schedules and configs behave.
+#include "core/common/AtomicFile.h"
 #include "core/common/Error.h"
 #include "core/common/Feedback.h"
 #include "core/export/Bundle.h"
@@ -14,6 +15,7 @@
 
 #include <ATen/Functions.h>
 #include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
 #include <torch/csrc/autograd/grad_mode.h>
 #include <nlohmann/json.hpp>
 
@@ -311,6 +313,27 @@ TEST_F(TrainerTest, EachEpochLendsTheCurrentModelInEvalModeAndTrainingGoesOn) {
     ASSERT_EQ(probes.size(), 3u);
     EXPECT_FALSE(at::equal(probes[0], probes[2])) << "the lent model is the current one, its weights move";
     EXPECT_EQ(r.epochsRun, 3);
+}
+
+TEST_F(TrainerTest, ImagesOverThePixelBudgetAreSkippedAndReported) {
+    // The synthetic images are 72 x 72 (5184 pixels); one 200 x 200 image is
+    // over a budget of 0.01 megapixels and must be skipped, never decoded.
+    test::TempDir data("ts-train-limits");
+    test::makeSyntheticDataset(data.path(), 2, 6, 72, 3);
+    const std::string big = data.file("class_a/big.png");
+    ASSERT_TRUE(fs::exists(data.file("class_a"))) << "the synthetic dataset's class folders are named class_a, class_b, ...";
+    cv::imwrite(big, cv::Mat(200, 200, CV_8UC3, cv::Scalar(10, 200, 30)));
+    auto c = tinyConfig(data.path());
+    c.epochs = 1;
+    c.maxImageMegapixels = 0.01;
+    test::TempDir run("ts-train-limits-run");
+    Feedback feedback;
+    const auto result = train::trainRun(c, run.file("r"), {}, feedback);
+    bool reported = false;
+    for (const auto& s : result.skippedFiles) reported = reported || s.find("big.png") != std::string::npos;
+    EXPECT_TRUE(reported) << "the image over the budget is not listed as skipped";
+    EXPECT_NE(readFile(run.file("r/skipped.json")).find("big.png"), std::string::npos);
+    EXPECT_EQ(result.skippedFiles.size(), 1u) << "only the large image is over the budget";
 }
 
 TEST_F(TrainerTest, NonFiniteLossStopsWithAdvice) {
