@@ -32,7 +32,8 @@ struct ScanArgs {
 };
 
 void printTable(const data::DatasetIndex& index, const data::DoctorReport& r, bool allNotes) {
-    std::printf("Dataset %s\n", r.root.c_str());
+    const std::string root = data::quotedPath(r.root);
+    std::printf("Dataset %s\n", root.substr(1, root.size() - 2).c_str());
     std::printf("Layout: %s\n\n",
                 index.splitSource == "folders"
                     ? "train/val folders (used as given)"
@@ -40,13 +41,20 @@ void printTable(const data::DatasetIndex& index, const data::DoctorReport& r, bo
                        "/" + std::to_string(static_cast<int>(100 * index.split.valFraction + 0.5)) + " with seed " +
                        std::to_string(index.split.seed))
                           .c_str());
+    // Class names are folder names from strangers: control characters escaped
+    // (quotedPath without its quotes), very long names shortened.
+    std::vector<std::string> names;
+    for (const auto& c : r.classes) {
+        const std::string q = data::quotedPath(c, 60);
+        names.push_back(q.substr(1, q.size() - 2));
+    }
     size_t width = 5;
-    for (const auto& c : r.classes) width = std::max(width, c.size());
+    for (const auto& c : names) width = std::max(width, c.size());
     std::printf("%-*s", static_cast<int>(width), "class");
     for (const auto& s : r.splits) std::printf(" %8s", s.name.c_str());
     std::printf(" %8s\n", "weight");
     for (size_t c = 0; c < r.classes.size(); ++c) {
-        std::printf("%-*s", static_cast<int>(width), r.classes[c].c_str());
+        std::printf("%-*s", static_cast<int>(width), names[c].c_str());
         for (const auto& s : r.splits) {
             if (s.usable[c] == s.listed[c]) std::printf(" %8lld", static_cast<long long>(s.usable[c]));
             else std::printf(" %4lld/%-3lld", static_cast<long long>(s.usable[c]), static_cast<long long>(s.listed[c]));

@@ -3,11 +3,13 @@
 #include "core/common/Error.h"
 #include "core/common/Json.h"
 #include "core/data/ContentHash.h"
+#include "core/data/ImageLimits.h"
 
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <set>
 
 namespace fs = std::filesystem;
 
@@ -87,15 +89,20 @@ std::vector<bool> findTrainingImages(const std::vector<std::string>& files, cons
     size_t unreadable = 0;
     std::error_code ec;
     // Sizes first: a training file whose size no candidate has is never read.
+    // Only regular files within the image file budget: anything larger was
+    // never read by training either (and a 16 GiB file must not be loaded).
+    const auto maxBytes = static_cast<uintmax_t>(data::ImageLimits{}.maxFileBytes);
     std::map<uintmax_t, std::vector<size_t>> candidatesOfSize;
     for (size_t i = 0; i < files.size(); ++i) {
+        if (!fs::is_regular_file(files[i], ec) || ec) continue;
         const uintmax_t size = fs::file_size(files[i], ec);
-        if (!ec) candidatesOfSize[size].push_back(i);
+        if (!ec && size <= maxBytes) candidatesOfSize[size].push_back(i);
     }
     std::map<std::pair<uintmax_t, uint64_t>, std::vector<std::string>> trainingByKey;
     for (const auto& item : training) {
-        const uintmax_t size = fs::file_size(item.path, ec);
-        if (ec) {
+        const bool regular = fs::is_regular_file(item.path, ec) && !ec;
+        const uintmax_t size = regular ? fs::file_size(item.path, ec) : 0;
+        if (!regular || ec) {
             ++unreadable;
             continue;
         }
@@ -107,7 +114,10 @@ std::vector<bool> findTrainingImages(const std::vector<std::string>& files, cons
         }
         trainingByKey[{size, data::fnv1a64(bytes->data(), bytes->size())}].push_back(item.path);
     }
-    for (const auto& [size, indices] : candidatesOfSize)
+    std::set<uintmax_t> trainingSizes;
+    for (const auto& entry : trainingByKey) trainingSizes.insert(entry.first.first);
+    for (const auto& [size, indices] : candidatesOfSize) {
+        if (!trainingSizes.count(size)) continue;  // no training file has this size: never read
         for (const size_t i : indices) {
             const auto bytes = contentOf(files[i]);
             if (!bytes) continue;
@@ -122,6 +132,7 @@ std::vector<bool> findTrainingImages(const std::vector<std::string>& files, cons
                 }
             }
         }
+    }
     if (unreadableTraining) *unreadableTraining = unreadable;
     return flags;
 }

@@ -443,8 +443,8 @@ DoctorReport diagnose(const DatasetIndex& index, const DoctorOptions& options, F
             if (sameSplit) {
                 p.kind = ProblemKind::Duplicate;
                 p.message = quoted(path) + " has the same content as " + quoted(firstPath) +
-                            (la == lb ? "" : " but a different class ('" + cls[static_cast<size_t>(lb)] + "' vs '" +
-                                                 cls[static_cast<size_t>(la)] + "')") +
+                            (la == lb ? "" : " but a different class (" + quotedPath(cls[static_cast<size_t>(lb)], 80) + " vs " +
+                                                 quotedPath(cls[static_cast<size_t>(la)], 80) + ")") +
                             ". Remove one of them.";
             } else {
                 p.kind = ProblemKind::Leakage;
@@ -528,7 +528,7 @@ DoctorReport diagnose(const DatasetIndex& index, const DoctorOptions& options, F
                 if (s.name != "test") total += s.usable[c];
             if (total == 0) {
                 report.problems.push_back({ProblemKind::EmptyClass, Severity::Error, classFolder(index, "", cls), "",
-                                           "The class '" + cls + "' has no usable images (" +
+                                           "The class " + quotedPath(cls, 80) + " has no usable images (" +
                                                quoted(classFolder(index, "", cls)) +
                                                "). Add images to it or remove the folder.",
                                            {}});
@@ -541,7 +541,7 @@ DoctorReport diagnose(const DatasetIndex& index, const DoctorOptions& options, F
             const std::string folder = classFolder(index, s.name, cls);
             report.problems.push_back(
                 {ProblemKind::EmptyClass, isTrain ? Severity::Error : Severity::Warning, folder, s.name,
-                 "The class '" + cls + "' has no usable " + s.name + " images (" + quoted(folder) + "). " +
+                 "The class " + quotedPath(cls, 80) + " has no usable " + s.name + " images (" + quoted(folder) + "). " +
                      (isTrain ? "The model cannot learn it: add training images or remove the class."
                               : "It cannot be evaluated: add " + s.name + " images."),
                  {}});

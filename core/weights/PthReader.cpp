@@ -175,7 +175,7 @@ ValuePtr loadLegacy(std::string_view bytes, const std::string& source) {
         if (view.kind != Kind::Tuple || view.items.size() != 3 || view.items[1]->kind != Kind::Int ||
             view.items[2]->kind != Kind::Int || view.items[1]->integer < 0 || view.items[2]->integer < 0 ||
             view.items[1]->integer > id.numel || view.items[2]->integer > id.numel - view.items[1]->integer)
-            throw WeightsError("'" + source + "' is corrupt: a storage view of '" + id.key + "' lies outside it.");
+            throw WeightsError("'" + source + "' is corrupt: a storage view of '" + printable(id.key) + "' lies outside it.");
         return storageValue(it->second.flat, view.items[1]->integer, view.items[2]->integer);
     };
 

@@ -218,10 +218,10 @@ def gen_pth(out, marker, import_arch, torch_home):
     base = write(os.path.join(d, "baseline.pth"), good["arch"])
     BASELINES["import"] = ["weights", "import", base, "--arch", import_arch, "--force"]
 
-    def add(name, data, expect="error"):
+    def add(name, data, expect="error", extra_mb=0):
         path = write(os.path.join(d, name + ".pth"), data)
         case("pth." + name, "pth", "import", ["weights", "import", path, "--arch", import_arch, "--force"],
-             [name + ".pth"], expect, len(data))
+             [name + ".pth"], expect, len(data), extra_mb)
 
     for fmt in ("zip", "legacy"):
         for cut, data in cuts(good[fmt]).items():
@@ -248,8 +248,8 @@ def gen_pth(out, marker, import_arch, torch_home):
     add("evil_ext", b"\x80\x02\x82\x01.")
 
     # Pickle-level bombs and malformed programs, in a torch.save zip.
-    def pz(name, pkl, storages=None):
-        add(name, torch_zip(pkl, storages or {}))
+    def pz(name, pkl, storages=None, extra_mb=0):
+        add(name, torch_zip(pkl, storages or {}), extra_mb=extra_mb)
 
     pz("memo_huge", b"\x80\x02N" + b"r\xf0\xff\xff\xff" + b".")           # LONG_BINPUT 0xfffffff0
     pz("dict_odd", b"\x80\x02(K\x01d.")                                    # MARK 1 DICT: odd
@@ -283,7 +283,10 @@ def gen_pth(out, marker, import_arch, torch_home):
     pz("storage_missing", torch_pickle(collections.OrderedDict(
         [("w", FakeTensor(FakeStorage("9", 4), 0, (4,), (1,)))])), {})
     many = collections.OrderedDict((f"t{i}", FakeTensor(FakeStorage(str(i), 1), 0, (1,), (1,))) for i in range(100000))
-    pz("storages_100k", torch_pickle(many), {str(i): b"\0\0\0\0" for i in range(100000)})
+    # Each of its 100,000 tensors costs about 2 KiB of bookkeeping while it is
+    # read (tensor and storage objects, the pickle values that describe them):
+    # bounded by the tensor count (at most 200,000), not by the file's bytes.
+    pz("storages_100k", torch_pickle(many), {str(i): b"\0\0\0\0" for i in range(100000)}, extra_mb=200)
     add("zip_aliased_entries", aliased_zip(2000, 100000))
     # Zip structure: central directory out of the file, ZIP64 sizes, compressed and encrypted entries.
     z = bytearray(good["zip"])
@@ -637,12 +640,12 @@ def gen_configs(out, run, data_dir):
     base = write(os.path.join(d, "baseline.json"), json.dumps(cfg).encode())
     BASELINES["train"] = ["train", "--config", base, "--out", os.path.join(out, "outs", "baseline_train")]
 
-    def add(name, text, ext=".json", expect="error"):
+    def add(name, text, ext=".json", expect="error", also=()):
         data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
         path = write(os.path.join(d, name + ext), data)
         case("config." + name + ext, "config", "train",
              ["train", "--config", path, "--out", os.path.join(out, "outs", "cfg_" + name + ext.replace(".", "_"))],
-             [name + ext], expect, len(data))
+             [name + ext, *also], expect, len(data))
 
     for name, text in json_bombs().items():
         add(name, text)
@@ -670,7 +673,7 @@ def gen_configs(out, run, data_dir):
         add(f"range_{name}", json.dumps(c))
     c = dict(cfg)
     c["data_dir"] = "/dev/zero"
-    add("data_dev_zero", json.dumps(c))
+    add("data_dev_zero", json.dumps(c), also=("/dev/zero",))  # naming the folder that is wrong will do
     # Desktop projects (.tsproj): the config under "config", fields of the wrong type.
     for name, proj in (("dataset_number", {"format": 1, "dataset": 5}),
                        ("config_list", {"format": 1, "config": [1, 2]}),

@@ -1,6 +1,7 @@
 #include "ui/models/RunReader.h"
 #include "ui/models/BridgeCommon.h"
 
+#include "core/common/Json.h"
 #include "core/export/Bundle.h"
 #include "core/train/TrainConfig.h"
 
@@ -90,15 +91,24 @@ bool readRunOrBundle(const QString& path, OpenedRun* run, QString* error) {
         r.arch = QString::fromStdString(config.arch);
         r.dataDir = QString::fromStdString(config.dataDir);
         r.epochsPlanned = config.epochs;
-        QFile metrics(QDir(dir).filePath(QStringLiteral("metrics.jsonl")));
-        if (metrics.open(QIODevice::ReadOnly)) {
+        const QString metricsPath = QDir(dir).filePath(QStringLiteral("metrics.jsonl"));
+        QFile metrics(metricsPath);
+        // A regular file only (a FIFO would block the open); each line is read
+        // with the same depth and size limits as every other JSON file.
+        if (QFileInfo(metricsPath).isFile() && metrics.open(QIODevice::ReadOnly)) {
             bool haveBest = false;
             while (!metrics.atEnd()) {
                 const QByteArray line = metrics.readLine(16 << 20).trimmed();
                 if (line.isEmpty()) continue;
-                const json row = json::parse(line.toStdString(), nullptr, false);
-                if (!row.is_object()) continue;  // a torn last line: the epochs before it count
-                const train::EpochMetrics m = epochFromJson(row, &r.classes);
+                json row;
+                train::EpochMetrics m;
+                try {
+                    row = parseJson(line.toStdString(), metricsPath.toStdString());
+                    if (!row.is_object()) continue;
+                    m = epochFromJson(row, &r.classes);
+                } catch (const std::exception&) {
+                    continue;  // a torn or damaged line: the epochs before it count
+                }
                 r.epochsDone = qMax(r.epochsDone, m.epoch);
                 if (m.isBest || !haveBest) {
                     r.best = m;
