@@ -34,6 +34,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -844,7 +845,13 @@ private:
         } else {
             lo.shuffle = true;
             lo.decodeAtLeast = trainDecodeAtLeast();
-            if (lo.decodeAtLeast > 0)
+            // Only JPEGs can be decoded at reduced size: say so only when there are some.
+            const bool anyJpeg = std::any_of(m_index.train.begin(), m_index.train.end(), [](const data::ImageItem& item) {
+                std::string ext = fs::path(item.path).extension().string();
+                for (auto& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+                return ext == ".jpg" || ext == ".jpeg";
+            });
+            if (lo.decodeAtLeast > 0 && anyJpeg)
                 log("Random-crop training: JPEGs whose shorter side is at least twice " +
                     std::to_string(lo.decodeAtLeast) + " px are decoded at reduced size (the smallest crop keeps "
                     "the full output resolution); validation decodes at full size.");
