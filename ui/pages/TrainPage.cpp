@@ -251,10 +251,22 @@ bool TrainPage::resumeRun(const QString& runDir) {
         return false;
     }
     m_runDir = QFileInfo(runDir).absoluteFilePath();
+    clearForRun(config.epochs);
+    m_status->setText(tr("Resuming %1 from its last complete epoch…").arg(QFileInfo(runDir).fileName()));
+    m_speed->clear();
+    m_eta->clear();
+    m_paused = false;
+    setRunning(true);
+    Q_EMIT runStarted(m_runDir);
+    Q_EMIT requestResume(m_runDir);
+    return true;
+}
+
+void TrainPage::clearForRun(int totalEpochs) {
     m_bundlePath.clear();
     m_epochs.clear();
     m_result = {};
-    m_totalEpochs = config.epochs;
+    m_totalEpochs = totalEpochs;
     m_lossPlot->clear();
     m_accuracyPlot->clear();
     m_lrPlot->clear();
@@ -266,14 +278,6 @@ bool TrainPage::resumeRun(const QString& runDir) {
     m_worker->setPinnedProbes(m_pinned);
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
-    m_status->setText(tr("Resuming %1 from its last complete epoch…").arg(QFileInfo(runDir).fileName()));
-    m_speed->clear();
-    m_eta->clear();
-    m_paused = false;
-    setRunning(true);
-    Q_EMIT runStarted(m_runDir);
-    Q_EMIT requestResume(m_runDir);
-    return true;
 }
 
 bool TrainPage::start(const train::TrainConfig& config) {
@@ -291,21 +295,7 @@ bool TrainPage::start(const train::TrainConfig& config) {
         dir = QDir(runsRoot()).filePath(QStringLiteral("%1-%2-%3").arg(stamp, QString::fromStdString(config.arch)).arg(i));
     QDir().mkpath(runsRoot());
     m_runDir = dir;
-    m_bundlePath.clear();
-    m_epochs.clear();
-    m_result = {};
-    m_totalEpochs = config.epochs;
-    m_lossPlot->clear();
-    m_accuracyPlot->clear();
-    m_lrPlot->clear();
-    m_log->clear();
-    m_accuracy->setText(tr("Validation accuracy: –"));
-    m_probes.clear();
-    m_probesEpoch = 0;
-    showProbes();
-    m_worker->setPinnedProbes(m_pinned);
-    m_progress->setRange(0, 1);
-    m_progress->setValue(0);
+    clearForRun(config.epochs);
     m_status->setText(tr("Preparing %1 on %2…").arg(QString::fromStdString(config.arch),
                                                      QDir::toNativeSeparators(QString::fromStdString(config.dataDir))));
     m_speed->clear();

@@ -126,6 +126,8 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
+    /// Empties the curves, log, probes and progress for a run of `totalEpochs` (new or resumed).
+    void clearForRun(int totalEpochs);
     void onProbes(int epoch, const QVector<ProbeResult>& probes);
     void showProbes();
     void onBatch(const train::BatchEvent& e);
