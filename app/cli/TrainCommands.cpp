@@ -27,6 +27,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using nlohmann::json;
@@ -301,8 +302,25 @@ void runLrFind(const TrainArgs& a, const LrFindOutput& o) {
     (void)r;
 }
 
+/// The dataset folder a config file names must be a folder; the message
+/// says which config and which key, so the user knows what to edit (the
+/// trainer's own message names only the path).
+void checkConfigDataDir(const TrainArgs& a, const train::TrainConfig& c) {
+    if (a.configFile.empty() || a.given("--data") || c.dataDir.empty()) return;
+    struct stat st {};
+    const std::string where = "data_dir in '" + a.configFile + "'";
+    if (::stat(c.dataDir.c_str(), &st) != 0)
+        throw DataError(where + " is '" + printable(c.dataDir, 200) +
+                        "', which does not exist. Fix data_dir in the config or pass --data FOLDER.");
+    if (!S_ISDIR(st.st_mode))
+        throw DataError(where + " is '" + printable(c.dataDir, 200) +
+                        "', which is not a folder. Set data_dir to the folder that holds one sub-folder per class, "
+                        "or pass --data FOLDER.");
+}
+
 void runTrain(const TrainArgs& a) {
     const train::TrainConfig c = configFromArgs(a);
+    checkConfigDataDir(a, c);
     TrainEventPrinter printer(a.json);
     const auto callbacks = printer.callbacks();
     const auto result = runWithSignals([&](Feedback& fb) { return train::trainRun(c, a.out, callbacks, fb); });

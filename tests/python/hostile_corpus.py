@@ -673,7 +673,7 @@ def gen_configs(out, run, data_dir):
         add(f"range_{name}", json.dumps(c))
     c = dict(cfg)
     c["data_dir"] = "/dev/zero"
-    add("data_dev_zero", json.dumps(c), also=("/dev/zero",))  # naming the folder that is wrong will do
+    add("data_dev_zero", json.dumps(c))  # the message names the config file and its data_dir
     # Desktop projects (.tsproj): the config under "config", fields of the wrong type.
     for name, proj in (("dataset_number", {"format": 1, "dataset": 5}),
                        ("config_list", {"format": 1, "config": [1, 2]}),

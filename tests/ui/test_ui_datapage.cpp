@@ -11,6 +11,7 @@
 #include "ui/models/ProblemsModel.h"
 #include "ui/pages/DataPage.h"
 #include "ui/widgets/ClassCountChart.h"
+#include "ui/workers/ThumbnailWorker.h"
 
 #include <QAction>
 #include <QBuffer>
@@ -31,6 +32,8 @@
 #include <QtTest>
 
 #include <set>
+
+#include <sys/stat.h>
 
 using ts::ui::ClassCountsModel;
 using ts::ui::DataPage;
@@ -564,6 +567,62 @@ private Q_SLOTS:
         QVERIFY(empty->toolTip().contains(QStringLiteral("Excluded from training")));
         page.includeFiles({d.empty});
         QVERIFY(!empty->font().strikeOut());
+    }
+
+    // Thumbnails read files with the training budgets: a FIFO is refused
+    // without being opened (the read would block), a header over the pixel
+    // budget is refused before decoding, and a good image still comes back
+    // rotated by its EXIF orientation.
+    void thumbnailsRefuseHostileFiles() {
+        QTemporaryDir dir;
+        const QString fifo = dir.filePath(QStringLiteral("pipe.png"));
+        QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+        QElapsedTimer timer;
+        timer.start();
+        const ts::ui::Thumbnail fromFifo = ts::ui::ThumbnailWorker::readThumbnail(fifo, 64);
+        QVERIFY(timer.elapsed() < 5000);
+        QVERIFY(fromFifo.image.isNull());
+        QVERIFY2(fromFifo.error.contains(QStringLiteral("pipe.png")), qPrintable(fromFifo.error));
+
+        // A real PNG of 40 x 30 whose header is rewritten to say 30000 x 30000
+        // (900 megapixels): refused by the header, never decoded.
+        QByteArray png;
+        {
+            QBuffer b(&png);
+            b.open(QIODevice::WriteOnly);
+            QVERIFY(noiseImage(40, 7).save(&b, "PNG"));
+        }
+        QByteArray bomb = png;
+        const char side[4] = {0, 0, 0x75, 0x30};  // 30000, big-endian, width and height of IHDR
+        bomb.replace(16, 4, QByteArray(side, 4));
+        bomb.replace(20, 4, QByteArray(side, 4));
+        const QString bombPath = dir.filePath(QStringLiteral("bomb.png"));
+        {
+            QFile f(bombPath);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(bomb);
+        }
+        const ts::ui::Thumbnail fromBomb = ts::ui::ThumbnailWorker::readThumbnail(bombPath, 64);
+        QVERIFY(fromBomb.image.isNull());
+        QVERIFY2(fromBomb.error.contains(QStringLiteral("bomb.png")) && fromBomb.error.contains(QStringLiteral("pixels")),
+                 qPrintable(fromBomb.error));
+
+        // The same budgets can be set: a 2 KB file limit refuses the good file by size.
+        const QString goodPath = dir.filePath(QStringLiteral("good.png"));
+        {
+            QFile f(goodPath);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(png);
+        }
+        const ts::ui::Thumbnail good = ts::ui::ThumbnailWorker::readThumbnail(goodPath, 16);
+        QVERIFY2(!good.image.isNull(), qPrintable(good.error));
+        QCOMPARE(good.size, QSize(40, 40));
+        QCOMPARE(good.image.size(), QSize(16, 16));
+        ts::data::ImageLimits tight;
+        tight.maxFileBytes = std::min<qint64>(png.size() - 1, 2048);
+        const ts::ui::Thumbnail tooBig = ts::ui::ThumbnailWorker::readThumbnail(goodPath, 16, tight);
+        QVERIFY(tooBig.image.isNull());
+        QVERIFY2(tooBig.error.contains(QStringLiteral("good.png")), qPrintable(tooBig.error));
     }
 
     void closingDuringAScanDoesNotHang() {

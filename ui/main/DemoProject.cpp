@@ -4,6 +4,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QImage>
 #include <QObject>
 #include <QPainter>
@@ -122,7 +123,10 @@ QString ensureDemoDataset(QString* error, const QString& folderArg) {
     const DemoOptions options;
     const QByteArray expected =
         QStringLiteral("version=%1\nimages_per_class=%2\n").arg(kDemoVersion).arg(options.imagesPerClass).toUtf8();
-    if (marker.open(QIODevice::ReadOnly) && marker.readAll() == expected) return folder;
+    // A regular file only (a FIFO there would block the open), and no more than the marker can hold.
+    if (QFileInfo(marker.fileName()).isFile() && marker.open(QIODevice::ReadOnly) &&
+        marker.read(expected.size() + 1) == expected)
+        return folder;
     marker.close();
     if (!QDir().mkpath(folder)) {
         if (error) *error = QObject::tr("Cannot create the demo folder %1: check the permissions.").arg(folder);

@@ -1,4 +1,5 @@
 #include "ui/pages/ExportPage.h"
+#include "core/common/Json.h"
 #include "ui/widgets/Fitting.h"
 
 #include "ui/widgets/PageHeader.h"
@@ -8,9 +9,6 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QJsonObject>
-#include <QJsonDocument>
-#include <QFile>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -120,9 +118,15 @@ void ExportPage::setRun(const QString& runDir, const QString& bundlePath, const 
     // A torchvision .pth needs a torchvision builder: not offered for the
     // app's own test network (the export would refuse it after the click).
     QString arch;
-    QFile config(QDir(runDir).filePath(QStringLiteral("config.json")));
-    if (config.open(QIODevice::ReadOnly))
-        arch = QJsonDocument::fromJson(config.read(1 << 20)).object().value(QStringLiteral("arch")).toString();
+    try {
+        // The bounded reader: a regular file only, with the JSON depth and size limits.
+        const nlohmann::json config =
+            readJsonFile(QDir(runDir).filePath(QStringLiteral("config.json")).toStdString(), JsonLimits{64, 1 << 20});
+        if (config.is_object() && config.contains("arch") && config["arch"].is_string())
+            arch = QString::fromStdString(config["arch"].get<std::string>());
+    } catch (const std::exception&) {
+        // No readable config: the run's bundle decides what can be exported.
+    }
     if (availableExportFormats().contains(QLatin1String("pth"))) {
         const bool torchvision = arch != QLatin1String("tiny_cnn");
         m_pthBox->setEnabled(torchvision);

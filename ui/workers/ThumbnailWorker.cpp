@@ -1,5 +1,8 @@
 #include "ui/workers/ThumbnailWorker.h"
 
+#include "core/data/ImageIO.h"
+
+#include <QBuffer>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QImageReader>
@@ -19,16 +22,31 @@ ThumbnailWorker::ThumbnailWorker(QObject* parent) : QObject(parent) {
 
 quint64 ThumbnailWorker::cancel() { return m_current.fetch_add(1) + 1; }
 
-Thumbnail ThumbnailWorker::readThumbnail(const QString& path, int sidePx) {
+Thumbnail ThumbnailWorker::readThumbnail(const QString& path, int sidePx, const data::ImageLimits& limits) {
     Thumbnail t;
     t.path = path;
     const QFileInfo info(path);
     t.bytes = info.size();
-    if (t.bytes == 0) {
+    if (t.bytes == 0 && info.isFile()) {
         t.error = QObject::tr("empty file");
         return t;
     }
-    QImageReader reader(path);
+    // The same checks as training: a regular file only (a FIFO or a device is
+    // never opened), within the file budget, read once; the header's size
+    // within the pixel budget before anything is decoded.
+    QByteArray bytes;
+    try {
+        const std::string file = data::readImageFile(path.toStdString(), limits);
+        const data::ImageHeader header = data::inspectImageHeader(file);
+        if (header.width > 0 && header.height > 0) data::checkImageSize(header, path.toStdString(), limits);
+        bytes = QByteArray(file.data(), qsizetype(file.size()));
+    } catch (const std::exception& e) {
+        t.error = QString::fromStdString(e.what());
+        return t;
+    }
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::ReadOnly);
+    QImageReader reader(&buffer);
     reader.setAutoTransform(true);
     QSize size = reader.size();
     if (size.isValid()) {

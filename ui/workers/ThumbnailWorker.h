@@ -1,6 +1,7 @@
 #pragma once
 // ThumbnailWorker: decodes small previews of image files off the UI thread
-// (QImageReader with the EXIF orientation applied and a scaled size, so a
+// (read with the same file and pixel budgets as training, then
+// QImageReader with the EXIF orientation applied and a scaled size, so a
 // JPEG is decoded at a fraction of its resolution).
 //
 // Lives on a QThread (see DataPage). Each request is
@@ -12,6 +13,8 @@
 //
 // Thread safety: cancel() may be called from any thread. QImage (not QPixmap)
 // crosses the thread boundary; the UI makes the pixmaps.
+#include "core/data/ImageLimits.h"
+
 #include <QImage>
 #include <QMetaType>
 #include <QObject>
@@ -44,8 +47,10 @@ public:
     /// for the next request. Thread-safe.
     quint64 cancel();
 
-    /// Reads one thumbnail synchronously on the calling thread.
-    static Thumbnail readThumbnail(const QString& path, int sidePx);
+    /// Reads one thumbnail synchronously on the calling thread. Files that are
+    /// not regular files, or are over `limits` (file bytes, header pixels),
+    /// come back with `error` set and are never decoded.
+    static Thumbnail readThumbnail(const QString& path, int sidePx, const data::ImageLimits& limits = {});
 
 public Q_SLOTS:
     void load(quint64 requestId, const QStringList& paths, int sidePx);
