@@ -16,4 +16,13 @@ QString whatOf(const std::exception& e) {
     return QString::fromStdString(e.what());
 }
 
+QString classLabel(const std::vector<std::string>& classes, int64_t index) {
+    return index >= 0 && size_t(index) < classes.size() ? QString::fromStdString(classes[size_t(index)])
+                                                        : QStringLiteral("class %1").arg(index);
+}
+
+QString classLabel(const QStringList& classes, int64_t index) {
+    return index >= 0 && index < classes.size() ? classes.at(qsizetype(index)) : QStringLiteral("class %1").arg(index);
+}
+
 } // namespace ts::ui

@@ -1,10 +1,15 @@
 #pragma once
-// Conversions shared by the ui/models/*Bridge.cpp files (the only ui/ files
-// that call LibTorch and OpenCV). No LibTorch here: the header stays light.
+// Conversions shared by the ui/models/*Bridge.cpp files, and the one way a
+// class index is named (classLabel, also used by the pages). No LibTorch
+// here: the header stays light.
 #include <QImage>
 #include <QString>
+#include <QStringList>
 
+#include <cstdint>
 #include <exception>
+#include <string>
+#include <vector>
 
 namespace cv {
 class Mat;
@@ -18,5 +23,10 @@ QImage toQImage(const cv::Mat& rgb);
 /// The message to show for an exception: LibTorch errors without their C++
 /// backtrace, others as they are.
 QString whatOf(const std::exception& e);
+
+/// How a class index is shown: its name, or "class i" when `classes` has no
+/// entry for it (a bundle whose names are missing, an index out of range).
+QString classLabel(const std::vector<std::string>& classes, int64_t index);
+QString classLabel(const QStringList& classes, int64_t index);
 
 } // namespace ts::ui

@@ -40,8 +40,6 @@ struct PixelRange {
 };
 
 struct DoctorResult {
-    /// The request this answers (DoctorWorker::cancel() hands out the ids).
-    quint64 requestId = 0;
     /// The dataset folder (absolute, as the scan has it).
     QString root;
     /// True when the diagnosis was cancelled (then nothing else is set).

@@ -111,9 +111,7 @@ QVector<ProbeResult> ProbeSet::run(zoo::BackboneImpl& model) {
             try {
                 const viz::Heatmap h = viz::gradCam(model, *p.image);
                 const int64_t i = h.predictedIndex;
-                r.predicted = i >= 0 && size_t(i) < m_impl->classes.size()
-                                  ? QString::fromStdString(m_impl->classes[size_t(i)])
-                                  : QStringLiteral("class %1").arg(i);
+                r.predicted = classLabel(m_impl->classes, i);
                 r.probability = h.probability;
                 const int side = m_impl->thumbnailPx;
                 r.overlay = toQImage(h.overlay).scaled(side, side, Qt::KeepAspectRatio, Qt::SmoothTransformation);

@@ -7,6 +7,7 @@
 #include "ui/widgets/PageHeader.h"
 #include "ui/workers/DoctorWorker.h"
 #include "ui/workers/ScanWorker.h"
+#include "ui/workers/TaskManager.h"
 #include "ui/workers/ThumbnailWorker.h"
 
 #include <QAction>
@@ -46,6 +47,18 @@ namespace ts::ui {
 namespace {
 
 constexpr int kPathRole = Qt::UserRole + 1;   // grid item: the file
+
+// Lanes of the page's TaskManager; in each, a newer request replaces the older.
+const QString kScanLane = QStringLiteral("DataPage scan");
+const QString kDoctorLane = QStringLiteral("DataPage doctor");
+const QString kThumbnailLane = QStringLiteral("DataPage thumbnails");
+
+JobSpec replacingSpec(const QString& lane) {
+    JobSpec spec;
+    spec.lane = lane;
+    spec.replaceKey = lane;
+    return spec;
+}
 
 QString splitToolTip() {
     return QObject::tr("Share of each class held out for validation when the folder has no val/ folder. The draw is "
@@ -154,42 +167,24 @@ DataPage::DataPage(QWidget* parent)
             loadThumbnails(m_classBox->currentIndex());
     });
 
-    m_worker = new ScanWorker;
-    m_worker->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    connect(this, &DataPage::scanRequested, m_worker, &ScanWorker::scan, Qt::QueuedConnection);
-    connect(m_worker, &ScanWorker::finished, this, &DataPage::onScanFinished, Qt::QueuedConnection);
-    m_thread.setObjectName(QStringLiteral("DataPage scan"));
-    m_thread.start();
-
-    m_doctor = new DoctorWorker;
-    m_doctor->moveToThread(&m_doctorThread);
-    connect(&m_doctorThread, &QThread::finished, m_doctor, &QObject::deleteLater);
-    connect(m_doctor, &DoctorWorker::progress, this, &DataPage::onDoctorProgress, Qt::QueuedConnection);
-    connect(m_doctor, &DoctorWorker::finished, this, &DataPage::onDoctorFinished, Qt::QueuedConnection);
-    m_doctorThread.setObjectName(QStringLiteral("DataPage doctor"));
-    m_doctorThread.start();
-
-    m_thumbnails = new ThumbnailWorker;
-    m_thumbnails->moveToThread(&m_thumbnailThread);
-    connect(&m_thumbnailThread, &QThread::finished, m_thumbnails, &QObject::deleteLater);
-    connect(m_thumbnails, &ThumbnailWorker::batchReady, this, &DataPage::onThumbnailBatch, Qt::QueuedConnection);
-    connect(m_thumbnails, &ThumbnailWorker::finished, this, &DataPage::onThumbnailsFinished, Qt::QueuedConnection);
-    m_thumbnailThread.setObjectName(QStringLiteral("DataPage thumbnails"));
-    m_thumbnailThread.start();
+    qRegisterMetaType<ts::ui::DatasetSummary>();
+    qRegisterMetaType<ts::ui::DoctorResult>();
+    qRegisterMetaType<ts::ui::Thumbnail>();
+    qRegisterMetaType<QVector<ts::ui::Thumbnail>>();
+    m_tasks = new TaskManager(this);
 
     showStatus();
     updateDoctorSummary();
     exclusionsUpdated();
 }
 
-DataPage::~DataPage() {
-    // Cancel first so that the running doctor / thumbnail loop returns at once.
-    m_doctor->cancel();
-    m_thumbnails->cancel();
-    for (QThread* thread : {&m_thread, &m_doctorThread, &m_thumbnailThread}) thread->quit();
-    for (QThread* thread : {&m_thread, &m_doctorThread, &m_thumbnailThread}) thread->wait();
-}
+// m_tasks cancels the scan, the doctor and the thumbnail loading (they return
+// within one file) and waits for them; nothing reaches the page after.
+DataPage::~DataPage() = default;
+
+bool DataPage::isScanning() const { return m_tasks->pending(kScanLane) > 0; }
+bool DataPage::isDiagnosing() const { return m_tasks->pending(kDoctorLane) > 0; }
+bool DataPage::isLoadingThumbnails() const { return m_tasks->pending(kThumbnailLane) > 0; }
 
 QWidget* DataPage::buildProblemsTab() {
     auto* tab = new QWidget(this);
@@ -354,16 +349,21 @@ void DataPage::setFolder(const QString& folder) {
     m_requested = absolute;
     m_folderEdit->setText(QDir::toNativeSeparators(m_requested));
     // Whatever runs for the previous request is obsolete now.
-    m_doctorRequest = m_doctor->cancel();
-    m_thumbnailRequest = m_thumbnails->cancel();
+    m_tasks->supersede(kDoctorLane);
+    m_tasks->supersede(kThumbnailLane);
     m_doctorResult = {};
     m_problems->setResult({});
     m_grid->clear();
     m_thumbnailClass = -1;
-    ++m_pendingScans;
+    const QString root = m_requested;
+    const double valFraction = m_valFraction;
+    const quint64 seed = m_seed;
+    m_tasks->submit<DatasetSummary>(
+        this, replacingSpec(kScanLane),
+        [root, valFraction, seed](JobContext&) { return ScanWorker::scanFolder(root, valFraction, seed); },
+        [this](const JobResult<DatasetSummary>& r) { onScanFinished(r); });
     showStatus();
     updateDoctorSummary();
-    Q_EMIT scanRequested(m_requested, m_valFraction, m_seed);
 }
 
 QString DataPage::folder() const { return m_requested; }
@@ -384,9 +384,10 @@ void DataPage::browse() {
     if (!dir.isEmpty()) setFolder(dir);
 }
 
-void DataPage::onScanFinished(const DatasetSummary& summary) {
-    --m_pendingScans;
-    if (summary.root != m_requested) return;  // an older request; a newer one is on its way
+void DataPage::onScanFinished(const JobResult<DatasetSummary>& result) {
+    if (!result.ok()) return;  // replaced: a newer request is on its way
+    const DatasetSummary& summary = result.value;
+    if (summary.root != m_requested) return;
     m_summary = summary;
     const bool givenSplit = summary.splitSource == QLatin1String("folders");
     m_valBox->setEnabled(!givenSplit);
@@ -404,7 +405,7 @@ void DataPage::onScanFinished(const DatasetSummary& summary) {
             for (int i = 0; i < summary.classes.size(); ++i)
                 m_classBox->addItem(tr("%1 (%2)").arg(summary.classes[i]).arg(summary.total(i)));
     }
-    m_thumbnailRequest = m_thumbnails->cancel();
+    m_tasks->supersede(kThumbnailLane);
     m_grid->clear();
     m_thumbnailClass = -1;
     m_gridNote->clear();
@@ -420,30 +421,28 @@ void DataPage::onScanFinished(const DatasetSummary& summary) {
 // --- the doctor ---
 
 void DataPage::startDoctor() {
-    m_doctorRequest = m_doctor->cancel();
-    ++m_pendingDiagnoses;
     m_doctorProgress->setValue(0);
-    DoctorWorker* worker = m_doctor;
     const QString root = m_summary.root;
-    const quint64 id = m_doctorRequest;
     const double valFraction = m_valFraction;
     const quint64 seed = m_seed;
-    QMetaObject::invokeMethod(
-        worker, [worker, root, id, valFraction, seed] { worker->diagnose(root, id, valFraction, seed); },
-        Qt::QueuedConnection);
+    JobSpec spec = replacingSpec(kDoctorLane);
+    spec.onProgress = [this](double fraction, const QString&) {
+        m_doctorProgress->setValue(qBound(0, int(fraction * 100.0 + 0.5), 100));
+    };
+    m_tasks->submit<DoctorResult>(
+        this, spec,
+        [root, valFraction, seed](JobContext& job) {
+            return DoctorWorker::diagnoseFolder(root, &job.feedback(), valFraction, seed);
+        },
+        [this](const JobResult<DoctorResult>& r) { onDoctorFinished(r); });
 }
 
-void DataPage::onDoctorProgress(quint64 requestId, double fraction) {
-    if (requestId != m_doctorRequest) return;
-    m_doctorProgress->setValue(qBound(0, int(fraction * 100.0 + 0.5), 100));
-}
-
-void DataPage::onDoctorFinished(const DoctorResult& result) {
-    --m_pendingDiagnoses;
-    if (result.requestId != m_doctorRequest || result.cancelled) {
+void DataPage::onDoctorFinished(const JobResult<DoctorResult>& job) {
+    if (!job.ok() || job.value.cancelled) {
         updateDoctorSummary();
         return;  // superseded by a newer folder or scan
     }
+    const DoctorResult& result = job.value;
     m_doctorResult = result;
     m_problems->setResult(result);
     m_problems->setExcluded(m_excludedSet);
@@ -644,7 +643,7 @@ void DataPage::showClassImages(int classIndex) {
 }
 
 void DataPage::loadThumbnails(int classIndex) {
-    m_thumbnailRequest = m_thumbnails->cancel();
+    m_tasks->supersede(kThumbnailLane);
     m_grid->clear();
     m_thumbnailClass = -1;
     if (!m_summary.isValid() || classIndex < 0 || classIndex >= m_summary.classes.size()) {
@@ -664,15 +663,20 @@ void DataPage::loadThumbnails(int classIndex) {
         Q_EMIT thumbnailsLoaded(classIndex, 0);
         return;
     }
-    ++m_pendingThumbnails;
-    ThumbnailWorker* worker = m_thumbnails;
-    const quint64 id = m_thumbnailRequest;
-    QMetaObject::invokeMethod(worker, [worker, id, files] { worker->load(id, files, kThumbnailPx); },
-                              Qt::QueuedConnection);
+    m_tasks->submit<bool>(
+        this, replacingSpec(kThumbnailLane),
+        [this, files](JobContext& job) {
+            return ThumbnailWorker::loadThumbnails(files, kThumbnailPx, job.feedback(),
+                                                   [this, &job](const QVector<Thumbnail>& batch) {
+                                                       job.post([this, batch] { onThumbnailBatch(batch); });
+                                                   });
+        },
+        [this, classIndex](const JobResult<bool>& r) {
+            if (r.ok() && r.value && classIndex == m_thumbnailClass) Q_EMIT thumbnailsLoaded(classIndex, m_grid->count());
+        });
 }
 
-void DataPage::onThumbnailBatch(quint64 requestId, const QVector<Thumbnail>& thumbnails) {
-    if (requestId != m_thumbnailRequest) return;
+void DataPage::onThumbnailBatch(const QVector<Thumbnail>& thumbnails) {
     for (const Thumbnail& t : thumbnails) {
         auto* item = new QListWidgetItem(QFileInfo(t.path).fileName());
         item->setData(kPathRole, t.path);
@@ -742,12 +746,6 @@ void DataPage::showGridMenu(const QPoint& pos) {
     menu.addAction(tr("Open folder"), this, [this, paths] { openFolderOf(paths.first()); });
     menu.addAction(tr("Copy path"), this, [this, paths] { copyPaths(paths); });
     menu.exec(m_grid->viewport()->mapToGlobal(pos));
-}
-
-void DataPage::onThumbnailsFinished(quint64 requestId, bool complete) {
-    --m_pendingThumbnails;
-    if (requestId != m_thumbnailRequest || !complete) return;
-    Q_EMIT thumbnailsLoaded(m_thumbnailClass, m_grid->count());
 }
 
 void DataPage::showStatus() {

@@ -11,16 +11,17 @@
 // TrainConfig::excludeFiles; changing the folder drops the exclusions that are
 // not under the new one.
 //
-// Thread safety: UI thread only. Each worker has its own QThread, which the
-// destructor cancels, stops and joins; a new folder cancels the doctor and the
-// thumbnail loading of the previous one. Only value types (DatasetSummary,
-// DoctorResult, Thumbnail) cross the threads, through queued signals.
+// Thread safety: UI thread only. The scan, the doctor and the thumbnails are
+// jobs on three lanes of the page's TaskManager, each request replacing the
+// older one of its kind; a new folder also supersedes the doctor and the
+// thumbnail loading of the previous one. The destructor cancels them and
+// waits. Only value types (DatasetSummary, DoctorResult, Thumbnail) cross
+// the threads.
 #include "ui/models/DatasetSummary.h"
 #include "ui/models/DoctorResult.h"
 
 #include <QSet>
 #include <QStringList>
-#include <QThread>
 #include <QVector>
 #include <QWidget>
 
@@ -40,11 +41,11 @@ namespace ts::ui {
 
 class ClassCountChart;
 class ClassCountsModel;
-class DoctorWorker;
 class ProblemsModel;
-class ScanWorker;
-class ThumbnailWorker;
+class TaskManager;
 struct Thumbnail;
+template <typename T>
+struct JobResult;
 
 class DataPage : public QWidget {
     Q_OBJECT
@@ -73,9 +74,9 @@ public:
     const DoctorResult& doctorResult() const { return m_doctorResult; }
     /// True while any background work runs: the scan, the doctor or thumbnails.
     bool isBusy() const { return isScanning() || isDiagnosing() || isLoadingThumbnails(); }
-    bool isScanning() const { return m_pendingScans > 0; }
-    bool isDiagnosing() const { return m_pendingDiagnoses > 0; }
-    bool isLoadingThumbnails() const { return m_pendingThumbnails > 0; }
+    bool isScanning() const;
+    bool isDiagnosing() const;
+    bool isLoadingThumbnails() const;
 
     // --- exclusions (TrainConfig::excludeFiles) ---
     /// The files left out of training, in the order they were excluded.
@@ -129,18 +130,15 @@ Q_SIGNALS:
     void thumbnailsLoaded(int classIndex, int count);
     /// The user asked for the built-in demo dataset.
     void demoRequested();
-    void scanRequested(const QString& folder, double valFraction, quint64 seed);
 
 private:
     QWidget* buildProblemsTab();
     QWidget* buildImagesTab();
-    void onScanFinished(const DatasetSummary& summary);
+    void onScanFinished(const JobResult<DatasetSummary>& result);
     void startDoctor();
-    void onDoctorProgress(quint64 requestId, double fraction);
-    void onDoctorFinished(const DoctorResult& result);
+    void onDoctorFinished(const JobResult<DoctorResult>& result);
     void loadThumbnails(int classIndex);
-    void onThumbnailBatch(quint64 requestId, const QVector<Thumbnail>& thumbnails);
-    void onThumbnailsFinished(quint64 requestId, bool complete);
+    void onThumbnailBatch(const QVector<Thumbnail>& thumbnails);
     void markThumbnail(QListWidgetItem* item) const;
     void showGridMenu(const QPoint& pos);
     void exclusionsUpdated();
@@ -188,17 +186,7 @@ private:
     QStringList m_excluded;
     QSet<QString> m_excludedSet;
 
-    int m_pendingScans = 0;
-    int m_pendingDiagnoses = 0;
-    int m_pendingThumbnails = 0;
-    quint64 m_doctorRequest = 0;
-    quint64 m_thumbnailRequest = 0;
-    QThread m_thread;
-    QThread m_doctorThread;
-    QThread m_thumbnailThread;
-    ScanWorker* m_worker = nullptr;
-    DoctorWorker* m_doctor = nullptr;
-    ThumbnailWorker* m_thumbnails = nullptr;
+    TaskManager* m_tasks = nullptr;
 };
 
 } // namespace ts::ui

@@ -5,6 +5,7 @@
 #include "ui/models/ModelBridge.h"
 #include "ui/widgets/CurvePlot.h"
 #include "ui/widgets/PageHeader.h"
+#include "ui/workers/TaskManager.h"
 #include "ui/workers/TrainingWorker.h"
 
 #include <QCheckBox>
@@ -223,31 +224,7 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
         connect(box, qOverload<int>(&QComboBox::currentIndexChanged), this, changed);
     for (QCheckBox* box : {m_classWeights, m_vflip}) connect(box, &QCheckBox::toggled, this, changed);
 
-    m_worker = new TrainingWorker;
-    m_worker->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    connect(this, &TrainingPage::requestLrFind, m_worker, &TrainingWorker::findLearningRate);
-    connect(m_worker, &TrainingWorker::lrFound, this, &TrainingPage::onLrFound);
-    connect(m_worker, &TrainingWorker::lrStep, this, [this](double lr, double loss) {
-        if (!m_finderRunning) return;
-        ++m_finderSteps;
-        if (std::isfinite(loss)) m_lrPlot->append(0, lr, loss);
-        m_lrNote->setText(tr("Batch %1 of %2: rate %3, smoothed loss %4…")
-                              .arg(m_finderSteps)
-                              .arg(m_finderTotal)
-                              .arg(lr, 0, 'g', 2)
-                              .arg(loss, 0, 'f', 3));
-        Q_EMIT lrFinderStep(m_finderSteps, lr, loss);
-    });
-    connect(m_worker, &TrainingWorker::failed, this, [this](const TaskError& error) {
-        m_finderRunning = false;
-        m_findButton->setText(tr("&Find a learning rate"));
-        m_lrNote->setText(error.userMessage);
-        Q_EMIT errorOccurred(error);
-        Q_EMIT lrFinderDone();
-    });
-    m_thread.setObjectName(QStringLiteral("LrFinder"));
-    m_thread.start();
+    m_tasks = new TaskManager(this);
     connect(m_findButton, &QPushButton::clicked, this, [this] {
         if (m_finderRunning) cancelLrFinder();
         else startLrFinder();
@@ -276,11 +253,7 @@ void TrainingPage::updateApplicability() {
     m_warmup->setEnabled(schedule != QLatin1String("one-cycle"));
 }
 
-TrainingPage::~TrainingPage() {
-    if (m_worker) m_worker->cancel();
-    m_thread.quit();
-    m_thread.wait();
-}
+TrainingPage::~TrainingPage() = default;  // m_tasks cancels the finder and waits for it
 
 void TrainingPage::setTrainImages(qint64 n) {
     m_trainImages = n;
@@ -392,11 +365,43 @@ void TrainingPage::startLrFinder(int steps) {
     m_findButton->setText(tr("&Stop the finder"));
     m_lrNote->setText(tr("Running %1 batches…").arg(steps));
     m_lrPlot->clear();
-    Q_EMIT requestLrFind(c, steps);
+    JobSpec spec;
+    spec.lane = QStringLiteral("LrFinder");
+    m_finderJob = m_tasks->submit<train::LrFindResult>(
+        this, spec,
+        [this, c, steps](JobContext& job) {
+            // `this` is only used in posted functions, which run on the UI thread.
+            return TrainingWorker::findLearningRate(c, steps, job.feedback(), [this, &job](double lr, double loss) {
+                job.post([this, lr, loss] { onLrStep(lr, loss); });
+            });
+        },
+        [this](const JobResult<train::LrFindResult>& r) {
+            if (r.ok()) onLrFound(r.value);
+            else if (r.failed()) onLrFailed(r.error);
+            else onLrFailed({tr("The learning-rate finder stopped: cancelled"), QStringLiteral("cancelled")});
+        });
 }
 
-void TrainingPage::cancelLrFinder() {
-    if (m_worker) m_worker->cancel();
+void TrainingPage::cancelLrFinder() { m_tasks->cancel(m_finderJob); }
+
+void TrainingPage::onLrStep(double lr, double loss) {
+    if (!m_finderRunning) return;
+    ++m_finderSteps;
+    if (std::isfinite(loss)) m_lrPlot->append(0, lr, loss);
+    m_lrNote->setText(tr("Batch %1 of %2: rate %3, smoothed loss %4…")
+                          .arg(m_finderSteps)
+                          .arg(m_finderTotal)
+                          .arg(lr, 0, 'g', 2)
+                          .arg(loss, 0, 'f', 3));
+    Q_EMIT lrFinderStep(m_finderSteps, lr, loss);
+}
+
+void TrainingPage::onLrFailed(const TaskError& error) {
+    m_finderRunning = false;
+    m_findButton->setText(tr("&Find a learning rate"));
+    m_lrNote->setText(error.userMessage);
+    Q_EMIT errorOccurred(error);
+    Q_EMIT lrFinderDone();
 }
 
 void TrainingPage::onLrFound(const train::LrFindResult& result) {
