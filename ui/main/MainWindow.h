@@ -24,6 +24,8 @@ class DataPage;
 class ExportPage;
 class InspectPage;
 class LayersPage;
+class ProjectSession;
+class TaskManager;
 class TrainPage;
 class TrainingPage;
 struct DatasetSummary;
@@ -84,7 +86,9 @@ public:
     /// The recent projects, most recent first.
     QStringList recentProjects() const;
     /// The project file in use; empty for a new, unsaved project.
-    QString projectPath() const { return m_projectPath; }
+    QString projectPath() const;
+    /// The window's project state (the config, dataset, exclusions, runs).
+    ProjectSession* session() const { return m_session; }
 
 public Q_SLOTS:
     void setCurrentStep(int step);
@@ -146,10 +150,12 @@ private:
     int m_shownStep = 0;
     QMenu* m_recentMenu = nullptr;
     QLabel* m_statusDataset = nullptr;
-    QString m_projectPath;
+    TaskManager* m_tasks = nullptr;  ///< the window's own jobs (the preview image lookup)
     /// The config of the open project: the fields no page edits (seed,
     /// validation fraction, threads...) come from it, so they survive a save.
-    train::TrainConfig m_baseConfig;
+    ProjectSession* m_session = nullptr;
+    /// Writes every page's part of the config into the session.
+    void pullFromPages() const;
 };
 
 } // namespace ts::ui

@@ -3,12 +3,13 @@
 
 #include "ui/models/ClassCountsModel.h"
 #include "ui/models/ProblemsModel.h"
+#include "ui/models/ProjectSession.h"
 #include "ui/widgets/ClassCountChart.h"
 #include "ui/widgets/PageHeader.h"
+#include "ui/widgets/ThumbnailGrid.h"
 #include "ui/workers/DoctorWorker.h"
 #include "ui/workers/ScanWorker.h"
 #include "ui/workers/TaskManager.h"
-#include "ui/workers/ThumbnailWorker.h"
 
 #include <QAction>
 #include <QApplication>
@@ -23,10 +24,6 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
-#include <QListWidget>
-#include <QLocale>
-#include <QMenu>
-#include <QPainter>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRegularExpression>
@@ -46,12 +43,10 @@
 namespace ts::ui {
 namespace {
 
-constexpr int kPathRole = Qt::UserRole + 1;   // grid item: the file
 
 // Lanes of the page's TaskManager; in each, a newer request replaces the older.
 const QString kScanLane = QStringLiteral("DataPage scan");
 const QString kDoctorLane = QStringLiteral("DataPage doctor");
-const QString kThumbnailLane = QStringLiteral("DataPage thumbnails");
 
 JobSpec replacingSpec(const QString& lane) {
     JobSpec spec;
@@ -64,7 +59,6 @@ QString splitToolTip() {
     return QObject::tr("Share of each class held out for validation when the folder has no val/ folder. The draw is "
                        "stratified and seeded (the seed is on the Training page), so the split is the same every time.");
 }
-constexpr int kImageRole = Qt::UserRole + 2;  // grid item: the decoded thumbnail (QImage)
 
 QToolButton* actionButton(QAction* action, QWidget* parent) {
     auto* button = new QToolButton(parent);
@@ -72,8 +66,6 @@ QToolButton* actionButton(QAction* action, QWidget* parent) {
     button->setToolButtonStyle(Qt::ToolButtonTextOnly);
     return button;
 }
-
-QString formatBytes(qint64 bytes) { return QLocale().formattedDataSize(bytes); }
 
 } // namespace
 
@@ -100,7 +92,7 @@ DataPage::DataPage(QWidget* parent)
     m_valBox->setObjectName(QStringLiteral("valFraction"));
     m_valBox->setRange(5, 50);
     m_valBox->setSingleStep(5);
-    m_valBox->setValue(20);
+    m_valBox->setValue(int(std::lround(m_valFraction * 100.0)));
     m_valBox->setSuffix(tr(" % validation"));
     m_valBox->setToolTip(splitToolTip());
     row->addWidget(m_folderEdit, 1);
@@ -141,7 +133,9 @@ DataPage::DataPage(QWidget* parent)
     m_tabs->setObjectName(QStringLiteral("dataTabs"));
     m_problemsTab = buildProblemsTab();
     m_problemsTab->setObjectName(QStringLiteral("problemsTab"));
-    m_imagesTab = buildImagesTab();
+    m_thumbnails = new ThumbnailGrid(this);
+    m_thumbnails->setExclusionCheck([this](const QString& file) { return isExcluded(file); });
+    m_imagesTab = m_thumbnails;
     m_imagesTab->setObjectName(QStringLiteral("imagesTab"));
     m_tabs->addTab(m_problemsTab, tr("Problems"));
     m_tabs->addTab(m_imagesTab, tr("Images"));
@@ -162,15 +156,16 @@ DataPage::DataPage(QWidget* parent)
     connect(m_folderEdit, &QLineEdit::returnPressed, this, [this] { setFolder(m_folderEdit->text()); });
     connect(m_table, &QTableView::clicked, this, [this](const QModelIndex& index) { showClassImages(index.row()); });
     connect(m_table, &QTableView::activated, this, [this](const QModelIndex& index) { showClassImages(index.row()); });
-    connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
-        if (m_tabs->currentWidget() == m_imagesTab && m_classBox->currentIndex() != m_thumbnailClass)
-            loadThumbnails(m_classBox->currentIndex());
-    });
+    connect(m_tabs, &QTabWidget::currentChanged, this,
+            [this] { m_thumbnails->setActive(m_tabs->currentWidget() == m_imagesTab); });
+    connect(m_thumbnails, &ThumbnailGrid::loaded, this, &DataPage::thumbnailsLoaded);
+    connect(m_thumbnails, &ThumbnailGrid::excludeRequested, this, [this](const QStringList& f) { excludeFiles(f); });
+    connect(m_thumbnails, &ThumbnailGrid::includeRequested, this, [this](const QStringList& f) { includeFiles(f); });
+    connect(m_thumbnails, &ThumbnailGrid::openFolderRequested, this, &DataPage::openFolderOf);
+    connect(m_thumbnails, &ThumbnailGrid::copyRequested, this, &DataPage::copyPaths);
 
     qRegisterMetaType<ts::ui::DatasetSummary>();
     qRegisterMetaType<ts::ui::DoctorResult>();
-    qRegisterMetaType<ts::ui::Thumbnail>();
-    qRegisterMetaType<QVector<ts::ui::Thumbnail>>();
     m_tasks = new TaskManager(this);
 
     showStatus();
@@ -184,7 +179,9 @@ DataPage::~DataPage() = default;
 
 bool DataPage::isScanning() const { return m_tasks->pending(kScanLane) > 0; }
 bool DataPage::isDiagnosing() const { return m_tasks->pending(kDoctorLane) > 0; }
-bool DataPage::isLoadingThumbnails() const { return m_tasks->pending(kThumbnailLane) > 0; }
+bool DataPage::isLoadingThumbnails() const { return m_thumbnails->isLoading(); }
+int DataPage::thumbnailClass() const { return m_thumbnails->currentClass(); }
+QListWidget* DataPage::thumbnailView() const { return m_thumbnails->view(); }
 
 QWidget* DataPage::buildProblemsTab() {
     auto* tab = new QWidget(this);
@@ -295,46 +292,6 @@ QWidget* DataPage::buildProblemsTab() {
     return tab;
 }
 
-QWidget* DataPage::buildImagesTab() {
-    auto* tab = new QWidget(this);
-    auto* layout = new QVBoxLayout(tab);
-    layout->setContentsMargins(6, 6, 6, 6);
-    auto* top = new QHBoxLayout;
-    auto* classLabel = new QLabel(tr("&Class:"), tab);
-    m_classBox = new QComboBox(tab);
-    m_classBox->setObjectName(QStringLiteral("thumbnailClass"));
-    m_classBox->setMinimumContentsLength(12);
-    m_classBox->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    classLabel->setBuddy(m_classBox);
-    m_gridNote = new QLabel(tab);
-    m_gridNote->setObjectName(QStringLiteral("thumbnailNote"));
-    m_gridNote->setWordWrap(true);
-    top->addWidget(classLabel);
-    top->addWidget(m_classBox);
-    top->addWidget(m_gridNote, 1);
-    layout->addLayout(top);
-
-    m_grid = new QListWidget(tab);
-    m_grid->setObjectName(QStringLiteral("thumbnailGrid"));
-    m_grid->setViewMode(QListView::IconMode);
-    m_grid->setIconSize(QSize(kThumbnailPx, kThumbnailPx));
-    m_grid->setGridSize(QSize(kThumbnailPx + 24, kThumbnailPx + 28));
-    m_grid->setResizeMode(QListView::Adjust);
-    m_grid->setMovement(QListView::Static);
-    m_grid->setUniformItemSizes(true);
-    m_grid->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_grid->setTextElideMode(Qt::ElideMiddle);
-    m_grid->setContextMenuPolicy(Qt::CustomContextMenu);
-    m_grid->setToolTip(tr("Right-click (or Menu key) for actions; struck-out images are excluded from training."));
-    layout->addWidget(m_grid, 1);
-
-    connect(m_classBox, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int index) {
-        if (m_tabs->currentWidget() == m_imagesTab && index != m_thumbnailClass) loadThumbnails(index);
-    });
-    connect(m_grid, &QListWidget::customContextMenuRequested, this, &DataPage::showGridMenu);
-    return tab;
-}
-
 void DataPage::setFolder(const QString& folder) {
     if (folder.trimmed().isEmpty()) return;
     const QString absolute = QDir(folder.trimmed()).absolutePath();
@@ -350,11 +307,9 @@ void DataPage::setFolder(const QString& folder) {
     m_folderEdit->setText(QDir::toNativeSeparators(m_requested));
     // Whatever runs for the previous request is obsolete now.
     m_tasks->supersede(kDoctorLane);
-    m_tasks->supersede(kThumbnailLane);
+    m_thumbnails->clear();
     m_doctorResult = {};
     m_problems->setResult({});
-    m_grid->clear();
-    m_thumbnailClass = -1;
     const QString root = m_requested;
     const double valFraction = m_valFraction;
     const quint64 seed = m_seed;
@@ -367,6 +322,12 @@ void DataPage::setFolder(const QString& folder) {
 }
 
 QString DataPage::folder() const { return m_requested; }
+
+void DataPage::setSession(ProjectSession* session) { m_session = session; }
+
+void DataPage::applySessionSplit() {
+    if (m_session) setSplit(m_valFraction, m_session->config().seed);
+}
 
 void DataPage::setSplit(double valFraction, quint64 seed) {
     valFraction = qBound(0.01, valFraction, 0.99);
@@ -398,21 +359,8 @@ void DataPage::onScanFinished(const JobResult<DatasetSummary>& result) {
     m_table->resizeColumnsToContents();
     m_table->horizontalHeader()->setSectionResizeMode(ClassCountsModel::ClassColumn, QHeaderView::Stretch);
 
-    {
-        const QSignalBlocker block(m_classBox);
-        m_classBox->clear();
-        if (summary.isValid())
-            for (int i = 0; i < summary.classes.size(); ++i)
-                m_classBox->addItem(tr("%1 (%2)").arg(summary.classes[i]).arg(summary.total(i)));
-    }
-    m_tasks->supersede(kThumbnailLane);
-    m_grid->clear();
-    m_thumbnailClass = -1;
-    m_gridNote->clear();
-    if (summary.isValid()) {
-        startDoctor();
-        if (m_tabs->currentWidget() == m_imagesTab) loadThumbnails(0);
-    }
+    m_thumbnails->setDataset(summary);  // loads the first class when the Images tab is shown
+    if (summary.isValid()) startDoctor();
     showStatus();
     updateDoctorSummary();
     Q_EMIT datasetChanged(summary);
@@ -603,7 +551,7 @@ int DataPage::excludeAllUnusable() { return excludeFiles(m_doctorResult.badFiles
 
 void DataPage::exclusionsUpdated() {
     m_problems->setExcluded(m_excludedSet);
-    for (int i = 0; i < m_grid->count(); ++i) markThumbnail(m_grid->item(i));
+    m_thumbnails->refreshMarks();
     m_excludedLabel->setText(m_excluded.isEmpty()
                                  ? tr("No files excluded.")
                                  : tr("<b>%n file(s) excluded</b> from training.", nullptr, int(m_excluded.size())));
@@ -630,122 +578,12 @@ void DataPage::copyPaths(const QStringList& paths) {
 // --- thumbnails ---
 
 void DataPage::showClassImages(int classIndex) {
-    if (classIndex < 0 || classIndex >= m_classBox->count()) return;
-    {
-        const QSignalBlocker block(m_classBox);
-        m_classBox->setCurrentIndex(classIndex);
-    }
+    if (!m_summary.isValid() || classIndex < 0 || classIndex >= m_summary.classes.size()) return;
     if (m_tabs->currentWidget() != m_imagesTab) {
         const QSignalBlocker block(m_tabs);
         m_tabs->setCurrentWidget(m_imagesTab);
     }
-    if (classIndex != m_thumbnailClass) loadThumbnails(classIndex);
-}
-
-void DataPage::loadThumbnails(int classIndex) {
-    m_tasks->supersede(kThumbnailLane);
-    m_grid->clear();
-    m_thumbnailClass = -1;
-    if (!m_summary.isValid() || classIndex < 0 || classIndex >= m_summary.classes.size()) {
-        m_gridNote->clear();
-        return;
-    }
-    m_thumbnailClass = classIndex;
-    const QStringList files = m_summary.classFiles.value(classIndex);
-    const qint64 total = m_summary.total(classIndex);
-    const QString name = m_summary.classes.at(classIndex);
-    if (files.size() < total)
-        m_gridNote->setText(tr("Showing the first %1 of %2 images of “%3” (all splits, by file name).")
-                                .arg(files.size()).arg(total).arg(name));
-    else
-        m_gridNote->setText(tr("%n image(s) of “%1” (all splits).", nullptr, int(total)).arg(name));
-    if (files.isEmpty()) {
-        Q_EMIT thumbnailsLoaded(classIndex, 0);
-        return;
-    }
-    m_tasks->submit<bool>(
-        this, replacingSpec(kThumbnailLane),
-        [this, files](JobContext& job) {
-            return ThumbnailWorker::loadThumbnails(files, kThumbnailPx, job.feedback(),
-                                                   [this, &job](const QVector<Thumbnail>& batch) {
-                                                       job.post([this, batch] { onThumbnailBatch(batch); });
-                                                   });
-        },
-        [this, classIndex](const JobResult<bool>& r) {
-            if (r.ok() && r.value && classIndex == m_thumbnailClass) Q_EMIT thumbnailsLoaded(classIndex, m_grid->count());
-        });
-}
-
-void DataPage::onThumbnailBatch(const QVector<Thumbnail>& thumbnails) {
-    for (const Thumbnail& t : thumbnails) {
-        auto* item = new QListWidgetItem(QFileInfo(t.path).fileName());
-        item->setData(kPathRole, t.path);
-        item->setData(kImageRole, QVariant::fromValue(t.image));
-        QString tip = QDir::toNativeSeparators(t.path) + QLatin1Char('\n');
-        if (t.size.isValid()) tip += tr("%1 × %2 px, %3").arg(t.size.width()).arg(t.size.height()).arg(formatBytes(t.bytes));
-        else tip += tr("Cannot be read (%1), %2").arg(t.error, formatBytes(t.bytes));
-        item->setData(Qt::UserRole + 3, tip);
-        m_grid->addItem(item);
-        markThumbnail(item);
-    }
-}
-
-void DataPage::markThumbnail(QListWidgetItem* item) const {
-    const QString path = item->data(kPathRole).toString();
-    const QImage image = item->data(kImageRole).value<QImage>();
-    const bool excluded = isExcluded(path);
-    const int side = kThumbnailPx;
-    QPixmap canvas(side, side);
-    canvas.fill(Qt::transparent);
-    QPainter painter(&canvas);
-    painter.setRenderHint(QPainter::Antialiasing);
-    if (image.isNull()) {
-        // Unreadable: a grey tile with a question mark.
-        painter.setPen(QPen(QColor(0x9e, 0x9e, 0x9e), 1));
-        painter.setBrush(QColor(0xee, 0xee, 0xee));
-        painter.drawRect(QRectF(0.5, 0.5, side - 1, side - 1));
-        QFont font = painter.font();
-        font.setPixelSize(side / 3);
-        font.setBold(true);
-        painter.setFont(font);
-        painter.setPen(QColor(0xc6, 0x28, 0x28));
-        painter.drawText(canvas.rect(), Qt::AlignCenter, QStringLiteral("?"));
-    } else {
-        const QPoint topLeft((side - image.width()) / 2, (side - image.height()) / 2);
-        painter.drawImage(topLeft, image);
-    }
-    if (excluded) {
-        painter.fillRect(canvas.rect(), QColor(255, 255, 255, 150));
-        painter.setPen(QPen(QColor(0xc6, 0x28, 0x28), 4, Qt::SolidLine, Qt::RoundCap));
-        painter.drawLine(QPointF(side * 0.2, side * 0.2), QPointF(side * 0.8, side * 0.8));
-        painter.drawLine(QPointF(side * 0.8, side * 0.2), QPointF(side * 0.2, side * 0.8));
-    }
-    painter.end();
-    item->setIcon(QIcon(canvas));
-    QFont font = item->font();
-    font.setStrikeOut(excluded);
-    item->setFont(font);
-    item->setForeground(excluded ? QBrush(Qt::gray) : QBrush());
-    const QString tip = item->data(Qt::UserRole + 3).toString();
-    item->setToolTip(excluded ? tip + tr("\nExcluded from training.") : tip);
-}
-
-void DataPage::showGridMenu(const QPoint& pos) {
-    QStringList paths;
-    for (QListWidgetItem* item : m_grid->selectedItems()) paths << item->data(kPathRole).toString();
-    if (paths.isEmpty()) {
-        if (QListWidgetItem* item = m_grid->itemAt(pos)) paths << item->data(kPathRole).toString();
-    }
-    if (paths.isEmpty()) return;
-    const bool anyIncluded = std::any_of(paths.begin(), paths.end(), [this](const QString& f) { return !isExcluded(f); });
-    const bool anyExcluded = std::any_of(paths.begin(), paths.end(), [this](const QString& f) { return isExcluded(f); });
-    QMenu menu(this);
-    menu.addAction(tr("Exclude from training"), this, [this, paths] { excludeFiles(paths); })->setEnabled(anyIncluded);
-    menu.addAction(tr("Include again"), this, [this, paths] { includeFiles(paths); })->setEnabled(anyExcluded);
-    menu.addSeparator();
-    menu.addAction(tr("Open folder"), this, [this, paths] { openFolderOf(paths.first()); });
-    menu.addAction(tr("Copy path"), this, [this, paths] { copyPaths(paths); });
-    menu.exec(m_grid->viewport()->mapToGlobal(pos));
+    m_thumbnails->showClass(classIndex);
 }
 
 void DataPage::showStatus() {

@@ -1,24 +1,24 @@
 #pragma once
-// DataPage: step 1, choose the image folder. Scans it on a worker thread and
+// DataPage: step 1, choose the image folder. Scans it in a background job and
 // shows the classes with their image counts per split, as a table and as a
 // bar chart. After a scan the dataset doctor (core/data/Doctor.h) reads every
-// file on a second worker thread; its problems are listed below (Problems
-// tab) with actions: exclude the selected files from training (or include
-// them again), exclude every unusable file at once, open the file's folder,
-// copy its path. The Images tab shows thumbnails of one class, decoded on a
-// third worker thread (the page turns to it when the doctor finds nothing).
-// The excluded files are what MainWindow puts into
-// TrainConfig::excludeFiles; changing the folder drops the exclusions that are
-// not under the new one.
+// file in a second job; its problems are listed below (Problems tab) with
+// actions: exclude the selected files from training (or include them again),
+// exclude every unusable file at once, open the file's folder, copy its path.
+// The Images tab (ThumbnailGrid) shows thumbnails of one class, decoded in
+// its own job (the page turns to it when the doctor finds nothing).
+// The excluded files go into TrainConfig::excludeFiles (through the window's
+// ProjectSession); changing the folder drops the exclusions that are not
+// under the new one.
 //
-// Thread safety: UI thread only. The scan, the doctor and the thumbnails are
-// jobs on three lanes of the page's TaskManager, each request replacing the
-// older one of its kind; a new folder also supersedes the doctor and the
-// thumbnail loading of the previous one. The destructor cancels them and
-// waits. Only value types (DatasetSummary, DoctorResult, Thumbnail) cross
-// the threads.
+// Thread safety: UI thread only. The scan and the doctor are jobs on two
+// lanes of the page's TaskManager, each request replacing the older one of
+// its kind; a new folder also supersedes the doctor and the thumbnail
+// loading of the previous one. The destructor cancels them and waits. Only
+// value types (DatasetSummary, DoctorResult, Thumbnail) cross the threads.
 #include "ui/models/DatasetSummary.h"
 #include "ui/models/DoctorResult.h"
+#include "core/train/TrainConfig.h"
 
 #include <QSet>
 #include <QStringList>
@@ -42,16 +42,15 @@ namespace ts::ui {
 class ClassCountChart;
 class ClassCountsModel;
 class ProblemsModel;
+class ProjectSession;
 class TaskManager;
-struct Thumbnail;
+class ThumbnailGrid;
 template <typename T>
 struct JobResult;
 
 class DataPage : public QWidget {
     Q_OBJECT
 public:
-    /// Longer side of a thumbnail in the Images tab, in pixels.
-    static constexpr int kThumbnailPx = 96;
     /// Severity filter of the problems table (the combo's rows).
     enum SeverityFilter { AllProblems, ErrorsAndWarnings, ErrorsOnly };
 
@@ -67,6 +66,13 @@ public:
     /// a change rescans the folder, keeping the exclusions.
     void setSplit(double valFraction, quint64 seed);
     double valFraction() const { return m_valFraction; }
+    /// Reads the split's seed from `session` (not owned; may be null): the
+    /// seed is set on the Training page, and the split shown is the one the
+    /// training will use. The Data page's own part of the project (folder,
+    /// validation share, exclusions) reaches the session through its signals.
+    void setSession(ProjectSession* session);
+    /// Takes the session's seed now (the window calls it when the page is shown).
+    void applySessionSplit();
     quint64 splitSeed() const { return m_seed; }
     /// The last scan's result (invalid until a scan finished).
     const DatasetSummary& summary() const { return m_summary; }
@@ -109,8 +115,8 @@ public:
     /// Shows the Images tab with the thumbnails of class `classIndex`.
     void showClassImages(int classIndex);
     /// The class whose thumbnails are shown (or loading); -1 when none.
-    int thumbnailClass() const { return m_thumbnailClass; }
-    QListWidget* thumbnailView() const { return m_grid; }
+    int thumbnailClass() const;
+    QListWidget* thumbnailView() const;
     QTabWidget* tabs() const { return m_tabs; }
 
     ClassCountsModel* countsModel() const { return m_model; }
@@ -133,14 +139,9 @@ Q_SIGNALS:
 
 private:
     QWidget* buildProblemsTab();
-    QWidget* buildImagesTab();
     void onScanFinished(const JobResult<DatasetSummary>& result);
     void startDoctor();
     void onDoctorFinished(const JobResult<DoctorResult>& result);
-    void loadThumbnails(int classIndex);
-    void onThumbnailBatch(const QVector<Thumbnail>& thumbnails);
-    void markThumbnail(QListWidgetItem* item) const;
-    void showGridMenu(const QPoint& pos);
     void exclusionsUpdated();
     void updateActions();
     void updateDoctorSummary();
@@ -171,15 +172,11 @@ private:
     QAction* m_openFolderAction = nullptr;
     QAction* m_copyPathAction = nullptr;
 
-    // Images tab
-    QComboBox* m_classBox = nullptr;
-    QLabel* m_gridNote = nullptr;
-    QListWidget* m_grid = nullptr;
-    int m_thumbnailClass = -1;
+    ThumbnailGrid* m_thumbnails = nullptr;  ///< the Images tab
 
     QSpinBox* m_valBox = nullptr;
-    double m_valFraction = 0.2;
-    quint64 m_seed = 42;
+    double m_valFraction = train::TrainConfig{}.valFraction;  // the documented defaults
+    quint64 m_seed = train::TrainConfig{}.seed;
     DatasetSummary m_summary;
     DoctorResult m_doctorResult;
     QString m_requested;
@@ -187,6 +184,7 @@ private:
     QSet<QString> m_excludedSet;
 
     TaskManager* m_tasks = nullptr;
+    ProjectSession* m_session = nullptr;
 };
 
 } // namespace ts::ui

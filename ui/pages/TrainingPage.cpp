@@ -67,11 +67,13 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
 
     auto* hyper = new QGroupBox(tr("Hyper-parameters"), leftWidget);
     auto* form = new QFormLayout(hyper);
-    m_epochs = intBox(hyper, 1, 1000, 10, tr("Passes over the training images. 5–15 is typical with a frozen backbone."));
+    // Every field starts at TrainConfig's documented default (loadFrom() below sets them again).
+    const train::TrainConfig d;
+    m_epochs = intBox(hyper, 1, 1000, d.epochs, tr("Passes over the training images. 5–15 is typical with a frozen backbone."));
     m_epochs->setObjectName(QStringLiteral("epochs"));
-    m_batch = intBox(hyper, 1, 1024, 32, tr("Images per optimisation step. Smaller uses less memory; 16–64 is typical."));
+    m_batch = intBox(hyper, 1, 1024, d.batchSize, tr("Images per optimisation step. Smaller uses less memory; 16–64 is typical."));
     m_batch->setObjectName(QStringLiteral("batchSize"));
-    m_lr = doubleBox(hyper, 1e-6, 1.0, 1e-4, 6, 1e-3,
+    m_lr = doubleBox(hyper, 1e-6, 1.0, 1e-4, 6, d.lr,
                      tr("Peak learning rate. Too high: the loss jumps or diverges; too low: it barely moves. Use the "
                         "finder on the right."));
     m_lr->setObjectName(QStringLiteral("learningRate"));
@@ -80,8 +82,8 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
     m_optimizer->addItems({QStringLiteral("Adam"), QStringLiteral("AdamW"), QStringLiteral("SGD")});
     m_optimizer->setToolTip(tr("Adam adapts the step per parameter and is forgiving; SGD with momentum can "
                                "generalise slightly better with a tuned schedule."));
-    m_momentum = doubleBox(hyper, 0, 0.999, 0.01, 3, 0.9, tr("SGD momentum (ignored by Adam)."));
-    m_weightDecay = doubleBox(hyper, 0, 1, 1e-4, 5, 0, tr("L2 penalty on the weights (AdamW: 0.01 is typical)."));
+    m_momentum = doubleBox(hyper, 0, 0.999, 0.01, 3, d.momentum, tr("SGD momentum (ignored by Adam)."));
+    m_weightDecay = doubleBox(hyper, 0, 1, 1e-4, 5, d.weightDecay, tr("L2 penalty on the weights (AdamW: 0.01 is typical)."));
     m_schedule = new QComboBox(hyper);
     m_schedule->setObjectName(QStringLiteral("schedule"));
     m_schedule->addItem(tr("Constant"), QStringLiteral("constant"));
@@ -89,15 +91,16 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
     m_schedule->addItem(tr("Cosine"), QStringLiteral("cosine"));
     m_schedule->addItem(tr("One-cycle"), QStringLiteral("one-cycle"));
     m_schedule->setToolTip(tr("How the learning rate changes over the run; the plot below previews it."));
-    m_warmup = intBox(hyper, 0, 100, 0, tr("Epochs of linear warm-up from a tenth of the rate (not for one-cycle)."));
-    m_stepEpochs = intBox(hyper, 1, 1000, 7, tr("Step schedule: multiply the rate by gamma every N epochs."));
-    m_gamma = doubleBox(hyper, 0.001, 1, 0.05, 3, 0.1, tr("Step schedule: the factor."));
-    m_labelSmoothing = doubleBox(hyper, 0, 0.5, 0.05, 2, 0, tr("Softens the targets; 0.1 helps against over-confidence."));
+    m_warmup = intBox(hyper, 0, 100, d.warmupEpochs, tr("Epochs of linear warm-up from a tenth of the rate (not for one-cycle)."));
+    m_stepEpochs = intBox(hyper, 1, 1000, d.stepEpochs, tr("Step schedule: multiply the rate by gamma every N epochs."));
+    m_gamma = doubleBox(hyper, 0.001, 1, 0.05, 3, d.stepGamma, tr("Step schedule: the factor."));
+    m_labelSmoothing = doubleBox(hyper, 0, 0.5, 0.05, 2, d.labelSmoothing, tr("Softens the targets; 0.1 helps against over-confidence."));
     m_classWeights = new QCheckBox(tr("Weight classes by rarity"), hyper);
     m_classWeights->setToolTip(tr("For imbalanced data: each class's loss is weighted by N/(C·n_c)."));
-    m_patience = intBox(hyper, 0, 100, 0, tr("Stop after this many epochs without a better validation accuracy (0 = off)."));
+    m_patience = intBox(hyper, 0, 100, d.earlyStoppingPatience, tr("Stop after this many epochs without a better validation accuracy (0 = off)."));
     m_patience->setSpecialValueText(tr("off"));
-    m_seed = intBox(hyper, 0, 1000000, 42, tr("Same seed, same split, same run (on the CPU)."));
+    m_seed = intBox(hyper, 0, 1000000, int(d.seed), tr("Same seed, same split, same run (on the CPU)."));
+    m_seed->setObjectName(QStringLiteral("seed"));
     form->addRow(tr("&Epochs:"), m_epochs);
     form->addRow(tr("&Batch size:"), m_batch);
     form->addRow(tr("Learning &rate:"), m_lr);
@@ -122,13 +125,13 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
     m_augment->addItem(tr("Standard (random crop + flip)"), QStringLiteral("standard"));
     m_augment->setToolTip(tr("Random variations of the training images so the model generalises. Off lets a frozen "
                              "backbone's features be cached (much faster epochs)."));
-    m_rotation = doubleBox(aug, 0, 180, 5, 0, 0, tr("Random rotation in ±degrees."));
-    m_brightness = doubleBox(aug, 0, 1, 0.05, 2, 0, tr("Colour jitter: brightness strength."));
-    m_contrast = doubleBox(aug, 0, 1, 0.05, 2, 0, tr("Colour jitter: contrast strength."));
-    m_saturation = doubleBox(aug, 0, 1, 0.05, 2, 0, tr("Colour jitter: saturation strength."));
+    m_rotation = doubleBox(aug, 0, 180, 5, 0, d.augment.rotationDegrees, tr("Random rotation in ±degrees."));
+    m_brightness = doubleBox(aug, 0, 1, 0.05, 2, d.augment.brightness, tr("Colour jitter: brightness strength."));
+    m_contrast = doubleBox(aug, 0, 1, 0.05, 2, d.augment.contrast, tr("Colour jitter: contrast strength."));
+    m_saturation = doubleBox(aug, 0, 1, 0.05, 2, d.augment.saturation, tr("Colour jitter: saturation strength."));
     m_vflip = new QCheckBox(tr("Vertical flip"), aug);
     m_vflip->setToolTip(tr("Flip upside down half of the time (aerial or microscope images)."));
-    m_erasing = doubleBox(aug, 0, 1, 0.05, 2, 0, tr("Probability of erasing a random rectangle."));
+    m_erasing = doubleBox(aug, 0, 1, 0.05, 2, d.augment.randomErasing, tr("Probability of erasing a random rectangle."));
     augForm->addRow(tr("&Augmentation:"), m_augment);
     augForm->addRow(tr("Rotation:"), m_rotation);
     augForm->addRow(tr("Brightness:"), m_brightness);
