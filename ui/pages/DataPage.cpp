@@ -6,34 +6,28 @@
 #include "ui/models/ProjectSession.h"
 #include "ui/widgets/ClassCountChart.h"
 #include "ui/widgets/PageHeader.h"
+#include "ui/widgets/ProblemsPanel.h"
 #include "ui/widgets/ThumbnailGrid.h"
 #include "ui/workers/DoctorWorker.h"
 #include "ui/workers/ScanWorker.h"
 #include "ui/workers/TaskManager.h"
 
-#include <QAction>
 #include <QApplication>
 #include <QClipboard>
-#include <QComboBox>
 #include <QDesktopServices>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
-#include <QProgressBar>
 #include <QPushButton>
-#include <QRegularExpression>
-#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QTableView>
-#include <QToolButton>
 #include <QUrl>
 #include <QVBoxLayout>
 
@@ -58,13 +52,6 @@ JobSpec replacingSpec(const QString& lane) {
 QString splitToolTip() {
     return QObject::tr("Share of each class held out for validation when the folder has no val/ folder. The draw is "
                        "stratified and seeded (the seed is on the Training page), so the split is the same every time.");
-}
-
-QToolButton* actionButton(QAction* action, QWidget* parent) {
-    auto* button = new QToolButton(parent);
-    button->setDefaultAction(action);
-    button->setToolButtonStyle(Qt::ToolButtonTextOnly);
-    return button;
 }
 
 } // namespace
@@ -131,7 +118,9 @@ DataPage::DataPage(QWidget* parent)
 
     m_tabs = new QTabWidget(vertical);
     m_tabs->setObjectName(QStringLiteral("dataTabs"));
-    m_problemsTab = buildProblemsTab();
+    m_problemsPanel = new ProblemsPanel(m_problems, this);
+    m_problemsPanel->setExclusionCheck([this](const QString& file) { return isExcluded(file); });
+    m_problemsTab = m_problemsPanel;
     m_problemsTab->setObjectName(QStringLiteral("problemsTab"));
     m_thumbnails = new ThumbnailGrid(this);
     m_thumbnails->setExclusionCheck([this](const QString& file) { return isExcluded(file); });
@@ -159,6 +148,11 @@ DataPage::DataPage(QWidget* parent)
     connect(m_tabs, &QTabWidget::currentChanged, this,
             [this] { m_thumbnails->setActive(m_tabs->currentWidget() == m_imagesTab); });
     connect(m_thumbnails, &ThumbnailGrid::loaded, this, &DataPage::thumbnailsLoaded);
+    connect(m_problemsPanel, &ProblemsPanel::excludeRequested, this, [this](const QStringList& f) { excludeFiles(f); });
+    connect(m_problemsPanel, &ProblemsPanel::includeRequested, this, [this](const QStringList& f) { includeFiles(f); });
+    connect(m_problemsPanel, &ProblemsPanel::excludeAllRequested, this, &DataPage::excludeAllUnusable);
+    connect(m_problemsPanel, &ProblemsPanel::openFolderRequested, this, &DataPage::openFolderOf);
+    connect(m_problemsPanel, &ProblemsPanel::copyRequested, this, &DataPage::copyPaths);
     connect(m_thumbnails, &ThumbnailGrid::excludeRequested, this, [this](const QStringList& f) { excludeFiles(f); });
     connect(m_thumbnails, &ThumbnailGrid::includeRequested, this, [this](const QStringList& f) { includeFiles(f); });
     connect(m_thumbnails, &ThumbnailGrid::openFolderRequested, this, &DataPage::openFolderOf);
@@ -182,115 +176,6 @@ bool DataPage::isDiagnosing() const { return m_tasks->pending(kDoctorLane) > 0; 
 bool DataPage::isLoadingThumbnails() const { return m_thumbnails->isLoading(); }
 int DataPage::thumbnailClass() const { return m_thumbnails->currentClass(); }
 QListWidget* DataPage::thumbnailView() const { return m_thumbnails->view(); }
-
-QWidget* DataPage::buildProblemsTab() {
-    auto* tab = new QWidget(this);
-    auto* layout = new QVBoxLayout(tab);
-    layout->setContentsMargins(6, 6, 6, 6);
-
-    auto* top = new QHBoxLayout;
-    m_doctorSummary = new QLabel(tab);
-    m_doctorSummary->setObjectName(QStringLiteral("doctorSummary"));
-    m_doctorSummary->setWordWrap(true);
-    m_doctorSummary->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_doctorProgress = new QProgressBar(tab);
-    m_doctorProgress->setObjectName(QStringLiteral("doctorProgress"));
-    m_doctorProgress->setRange(0, 100);
-    m_doctorProgress->setFormat(tr("Checking images… %p%"));
-    m_doctorProgress->setMaximumWidth(260);
-    m_doctorProgress->setVisible(false);
-    m_severityFilter = new QComboBox(tab);
-    m_severityFilter->setObjectName(QStringLiteral("severityFilter"));
-    m_severityFilter->addItem(tr("All problems"));
-    m_severityFilter->addItem(tr("Errors and warnings"));
-    m_severityFilter->addItem(tr("Errors only"));
-    m_severityFilter->setToolTip(tr("Which problems to list"));
-    top->addWidget(m_doctorSummary, 1);
-    top->addWidget(m_doctorProgress);
-    top->addWidget(m_severityFilter);
-    layout->addLayout(top);
-
-    m_problemsProxy = new QSortFilterProxyModel(this);
-    m_problemsProxy->setSourceModel(m_problems);
-    m_problemsProxy->setSortRole(ProblemsModel::SortRole);
-    m_problemsProxy->setFilterRole(ProblemsModel::SeverityRole);
-    m_problemsProxy->setFilterKeyColumn(ProblemsModel::SeverityColumn);
-    m_problemsView = new QTableView(tab);
-    m_problemsView->setObjectName(QStringLiteral("problemsTable"));
-    m_problemsView->setModel(m_problemsProxy);
-    m_problemsView->setSortingEnabled(true);
-    m_problemsView->sortByColumn(ProblemsModel::SeverityColumn, Qt::DescendingOrder);
-    m_problemsView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_problemsView->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_problemsView->setWordWrap(false);
-    m_problemsView->setTextElideMode(Qt::ElideRight);
-    m_problemsView->verticalHeader()->setVisible(false);
-    m_problemsView->verticalHeader()->setDefaultSectionSize(m_problemsView->fontMetrics().height() + 8);
-    QHeaderView* header = m_problemsView->horizontalHeader();
-    header->setSectionResizeMode(QHeaderView::Interactive);
-    header->setStretchLastSection(true);
-    header->resizeSection(ProblemsModel::SeverityColumn, 90);
-    header->resizeSection(ProblemsModel::KindColumn, 130);
-    header->resizeSection(ProblemsModel::FileColumn, 220);
-    header->resizeSection(ProblemsModel::SplitColumn, 80);
-    m_problemsView->setContextMenuPolicy(Qt::ActionsContextMenu);
-    layout->addWidget(m_problemsView, 1);
-
-    m_excludeAction = new QAction(tr("Exclude"), this);
-    m_excludeAction->setObjectName(QStringLiteral("excludeAction"));
-    m_excludeAction->setToolTip(tr("Leave the selected files out of training and validation (Del). Problems that "
-                                   "are not files, such as class imbalance, cannot be excluded."));
-    m_excludeAction->setShortcut(QKeySequence::Delete);
-    m_includeAction = new QAction(tr("Include again"), this);
-    m_includeAction->setObjectName(QStringLiteral("includeAction"));
-    m_includeAction->setToolTip(tr("Use the selected excluded files for training again (Insert)."));
-    m_includeAction->setShortcut(Qt::Key_Insert);
-    m_excludeAllAction = new QAction(tr("Exclude all unusable"), this);
-    m_excludeAllAction->setObjectName(QStringLiteral("excludeAllAction"));
-    m_excludeAllAction->setToolTip(tr("Exclude every file with an error (empty, not an image, truncated, corrupt): "
-                                      "the loader could not read them anyway."));
-    m_openFolderAction = new QAction(tr("Open folder"), this);
-    m_openFolderAction->setObjectName(QStringLiteral("openFolderAction"));
-    m_openFolderAction->setToolTip(tr("Show the folder of the selected file in the file manager."));
-    m_copyPathAction = new QAction(tr("Copy path"), this);
-    m_copyPathAction->setObjectName(QStringLiteral("copyPathAction"));
-    m_copyPathAction->setToolTip(tr("Copy the full paths of the selected rows (Ctrl+C)."));
-    m_copyPathAction->setShortcut(QKeySequence::Copy);
-    for (QAction* action : {m_excludeAction, m_includeAction, m_openFolderAction, m_copyPathAction})
-        action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-    auto* separator = new QAction(this);
-    separator->setSeparator(true);
-    m_problemsView->addActions({m_excludeAction, m_includeAction, m_excludeAllAction, separator, m_openFolderAction,
-                                m_copyPathAction});
-
-    auto* actions = new QHBoxLayout;
-    actions->addWidget(actionButton(m_excludeAction, tab));
-    actions->addWidget(actionButton(m_includeAction, tab));
-    actions->addWidget(actionButton(m_excludeAllAction, tab));
-    actions->addSpacing(8);
-    actions->addWidget(actionButton(m_openFolderAction, tab));
-    actions->addWidget(actionButton(m_copyPathAction, tab));
-    m_excludedLabel = new QLabel(tab);
-    m_excludedLabel->setObjectName(QStringLiteral("excludedLabel"));
-    m_excludedLabel->setWordWrap(true);  // wraps rather than widening the page
-    m_excludedLabel->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    actions->addWidget(m_excludedLabel, 1);
-    layout->addLayout(actions);
-
-    connect(m_excludeAction, &QAction::triggered, this, [this] { excludeFiles(selectedExcludableFiles()); });
-    connect(m_includeAction, &QAction::triggered, this, [this] { includeFiles(selectedExcludableFiles()); });
-    connect(m_excludeAllAction, &QAction::triggered, this, &DataPage::excludeAllUnusable);
-    connect(m_openFolderAction, &QAction::triggered, this, [this] {
-        const QStringList paths = selectedProblemPaths();
-        if (!paths.isEmpty()) openFolderOf(paths.first());
-    });
-    connect(m_copyPathAction, &QAction::triggered, this, [this] { copyPaths(selectedProblemPaths()); });
-    connect(m_problemsView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &DataPage::updateActions);
-    connect(m_problemsProxy, &QAbstractItemModel::modelReset, this, &DataPage::updateActions);
-    connect(m_severityFilter, qOverload<int>(&QComboBox::currentIndexChanged), this,
-            [this](int index) { setSeverityFilter(SeverityFilter(index)); });
-    return tab;
-}
 
 void DataPage::setFolder(const QString& folder) {
     if (folder.trimmed().isEmpty()) return;
@@ -369,14 +254,12 @@ void DataPage::onScanFinished(const JobResult<DatasetSummary>& result) {
 // --- the doctor ---
 
 void DataPage::startDoctor() {
-    m_doctorProgress->setValue(0);
+    m_problemsPanel->setProgress(0);
     const QString root = m_summary.root;
     const double valFraction = m_valFraction;
     const quint64 seed = m_seed;
     JobSpec spec = replacingSpec(kDoctorLane);
-    spec.onProgress = [this](double fraction, const QString&) {
-        m_doctorProgress->setValue(qBound(0, int(fraction * 100.0 + 0.5), 100));
-    };
+    spec.onProgress = [this](double fraction, const QString&) { m_problemsPanel->setProgress(fraction); };
     m_tasks->submit<DoctorResult>(
         this, spec,
         [root, valFraction, seed](JobContext& job) {
@@ -395,57 +278,20 @@ void DataPage::onDoctorFinished(const JobResult<DoctorResult>& job) {
     m_problems->setResult(result);
     m_problems->setExcluded(m_excludedSet);
     updateDoctorSummary();
-    updateActions();
     // Nothing to fix: the images say more than an empty table.
     if (result.problems.isEmpty() && m_tabs->currentWidget() == m_problemsTab) m_tabs->setCurrentWidget(m_imagesTab);
     Q_EMIT doctorFinished(result);
 }
 
 void DataPage::updateDoctorSummary() {
-    const bool running = isDiagnosing() || (isScanning() && !m_requested.isEmpty());
-    m_doctorProgress->setVisible(isDiagnosing());
-    QString text;
-    QString style;
+    using State = ProblemsPanel::DoctorState;
+    const State state = isDiagnosing()                             ? State::Checking
+                        : isScanning() && !m_requested.isEmpty() ? State::WaitingForScan
+                        : m_doctorResult.isValid() || !m_doctorResult.error.isEmpty() ? State::Done
+                        : m_requested.isEmpty()                    ? State::NoFolder
+                                                                   : State::Done;
+    m_problemsPanel->showDoctor(m_doctorResult, state);
     const DoctorResult& r = m_doctorResult;
-    if (isDiagnosing()) {
-        text = tr("Reading every file to find unusable images, duplicates and other problems…");
-    } else if (running) {
-        text = tr("Waiting for the scan…");
-    } else if (!r.error.isEmpty()) {
-        text = r.error;
-        style = QStringLiteral("color: #b00020;");
-    } else if (r.isValid()) {
-        const QLocale locale;
-        const int errors = r.count(DataProblem::Error);
-        const int warnings = r.count(DataProblem::Warning);
-        const int infos = r.count(DataProblem::Info);
-        text = tr("%n file(s) checked.", nullptr, int(r.filesChecked));
-        if (r.width.max > 0 && r.width.min == r.width.max && r.height.min == r.height.max)
-            text += QLatin1Char(' ') + tr("All images are %1 × %2 px.").arg(r.width.max).arg(r.height.max);
-        else if (r.width.max > 0)
-            text += QLatin1Char(' ') + tr("Width %1–%2 px (median %3), height %4–%5 px (median %6).")
-                                           .arg(r.width.min).arg(r.width.max).arg(r.width.median)
-                                           .arg(r.height.min).arg(r.height.max).arg(r.height.median);
-        if (errors + warnings == 0) {
-            // Notes (a grey image converted to RGB, ...) need nothing done: not problems.
-            text += QLatin1Char(' ') + tr("No problems found.");
-            if (infos > 0) text += QLatin1Char(' ') + tr("%n note(s), nothing to do.", nullptr, infos);
-            style = QStringLiteral("color: #2e7d32;");
-        } else {
-            QStringList counts;
-            if (errors > 0) counts << tr("%n error(s)", nullptr, errors);
-            if (warnings > 0) counts << tr("%n warning(s)", nullptr, warnings);
-            if (infos > 0) counts << tr("%n note(s)", nullptr, infos);
-            text += QLatin1Char(' ') + counts.join(QStringLiteral(", ")) + QLatin1Char('.');
-            if (!r.badFiles.isEmpty())
-                text += QLatin1Char(' ') + tr("%n file(s) cannot be used: exclude them, or fix them and choose the "
-                                              "folder again.", nullptr, int(r.badFiles.size()));
-        }
-    } else if (m_requested.isEmpty()) {
-        text = tr("Choose a folder: every file is then checked here.");
-    }
-    m_doctorSummary->setStyleSheet(style);
-    m_doctorSummary->setText(text);
     const int index = m_tabs->indexOf(m_problemsTab);
     if (isDiagnosing()) m_tabs->setTabText(index, tr("Problems (checking…)"));
     else if (r.isValid())  // errors and warnings: notes are not problems
@@ -454,62 +300,17 @@ void DataPage::updateDoctorSummary() {
 }
 
 void DataPage::setSeverityFilter(SeverityFilter filter) {
-    if (m_severityFilter->currentIndex() != int(filter)) {
-        m_severityFilter->setCurrentIndex(int(filter));  // comes back here through the signal
-        return;
-    }
-    switch (filter) {
-    case AllProblems: m_problemsProxy->setFilterRegularExpression(QString()); break;
-    case ErrorsAndWarnings:
-        m_problemsProxy->setFilterRegularExpression(
-            QRegularExpression(QStringLiteral("^[%1%2]$").arg(int(DataProblem::Warning)).arg(int(DataProblem::Error))));
-        break;
-    case ErrorsOnly:
-        m_problemsProxy->setFilterRegularExpression(
-            QRegularExpression(QStringLiteral("^%1$").arg(int(DataProblem::Error))));
-        break;
-    }
-    updateActions();
+    m_problemsPanel->setSeverityFilter(ProblemsPanel::SeverityFilter(filter));
 }
 
-QStringList DataPage::selectedProblemPaths() const {
-    QStringList paths;
-    QModelIndexList rows = m_problemsView->selectionModel()->selectedRows();
-    std::sort(rows.begin(), rows.end(), [](const QModelIndex& a, const QModelIndex& b) { return a.row() < b.row(); });
-    for (const QModelIndex& index : std::as_const(rows)) {
-        const QString path = index.data(ProblemsModel::PathRole).toString();
-        if (!path.isEmpty() && !paths.contains(path)) paths << path;
-    }
-    return paths;
-}
-
-QStringList DataPage::selectedExcludableFiles() const {
-    QStringList paths;
-    QModelIndexList rows = m_problemsView->selectionModel()->selectedRows();
-    std::sort(rows.begin(), rows.end(), [](const QModelIndex& a, const QModelIndex& b) { return a.row() < b.row(); });
-    for (const QModelIndex& index : std::as_const(rows)) {
-        if (!index.data(ProblemsModel::ExcludableRole).toBool()) continue;
-        const QString path = index.data(ProblemsModel::PathRole).toString();
-        if (!paths.contains(path)) paths << path;
-    }
-    return paths;
-}
-
-void DataPage::updateActions() {
-    const QStringList files = selectedExcludableFiles();
-    const bool anyIncluded = std::any_of(files.begin(), files.end(), [this](const QString& f) { return !isExcluded(f); });
-    const bool anyExcluded = std::any_of(files.begin(), files.end(), [this](const QString& f) { return isExcluded(f); });
-    m_excludeAction->setEnabled(anyIncluded);
-    m_includeAction->setEnabled(anyExcluded);
-    const bool anySelected = !selectedProblemPaths().isEmpty();
-    m_openFolderAction->setEnabled(anySelected);
-    m_copyPathAction->setEnabled(anySelected);
-    int unusable = 0;
-    for (const QString& f : std::as_const(m_doctorResult.badFiles)) unusable += isExcluded(f) ? 0 : 1;
-    m_excludeAllAction->setEnabled(unusable > 0);
-    m_excludeAllAction->setText(unusable > 0 ? tr("Exclude all unusable (%1)").arg(unusable)
-                                             : tr("Exclude all unusable"));
-}
+QStringList DataPage::selectedProblemPaths() const { return m_problemsPanel->selectedProblemPaths(); }
+QStringList DataPage::selectedExcludableFiles() const { return m_problemsPanel->selectedExcludableFiles(); }
+QTableView* DataPage::problemsView() const { return m_problemsPanel->view(); }
+QAction* DataPage::excludeAction() const { return m_problemsPanel->excludeAction(); }
+QAction* DataPage::includeAction() const { return m_problemsPanel->includeAction(); }
+QAction* DataPage::excludeAllAction() const { return m_problemsPanel->excludeAllAction(); }
+QAction* DataPage::openFolderAction() const { return m_problemsPanel->openFolderAction(); }
+QAction* DataPage::copyPathAction() const { return m_problemsPanel->copyPathAction(); }
 
 // --- exclusions ---
 
@@ -552,13 +353,7 @@ int DataPage::excludeAllUnusable() { return excludeFiles(m_doctorResult.badFiles
 void DataPage::exclusionsUpdated() {
     m_problems->setExcluded(m_excludedSet);
     m_thumbnails->refreshMarks();
-    m_excludedLabel->setText(m_excluded.isEmpty()
-                                 ? tr("No files excluded.")
-                                 : tr("<b>%n file(s) excluded</b> from training.", nullptr, int(m_excluded.size())));
-    m_excludedLabel->setToolTip(m_excluded.isEmpty() ? QString()
-                                                     : QDir::toNativeSeparators(m_excluded.mid(0, 30).join(QLatin1Char('\n'))) +
-                                                           (m_excluded.size() > 30 ? QStringLiteral("\n…") : QString()));
-    updateActions();
+    m_problemsPanel->showExclusions(m_excluded);
     Q_EMIT exclusionsChanged(m_excluded);
 }
 

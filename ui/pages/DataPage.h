@@ -42,6 +42,7 @@ namespace ts::ui {
 class ClassCountChart;
 class ClassCountsModel;
 class ProblemsModel;
+class ProblemsPanel;
 class ProjectSession;
 class TaskManager;
 class ThumbnailGrid;
@@ -51,7 +52,7 @@ struct JobResult;
 class DataPage : public QWidget {
     Q_OBJECT
 public:
-    /// Severity filter of the problems table (the combo's rows).
+    /// Severity filter of the problems table (the same rows as ProblemsPanel::SeverityFilter).
     enum SeverityFilter { AllProblems, ErrorsAndWarnings, ErrorsOnly };
 
     explicit DataPage(QWidget* parent = nullptr);
@@ -99,17 +100,17 @@ public:
 
     // --- problems table ---
     ProblemsModel* problemsModel() const { return m_problems; }
-    QTableView* problemsView() const { return m_problemsView; }
+    QTableView* problemsView() const;
     void setSeverityFilter(SeverityFilter filter);
     /// The paths of the selected problem rows (every kind, deduplicated).
     QStringList selectedProblemPaths() const;
     /// Of those, the files the training reads (what "Exclude" acts on).
     QStringList selectedExcludableFiles() const;
-    QAction* excludeAction() const { return m_excludeAction; }
-    QAction* includeAction() const { return m_includeAction; }
-    QAction* excludeAllAction() const { return m_excludeAllAction; }
-    QAction* openFolderAction() const { return m_openFolderAction; }
-    QAction* copyPathAction() const { return m_copyPathAction; }
+    QAction* excludeAction() const;
+    QAction* includeAction() const;
+    QAction* excludeAllAction() const;
+    QAction* openFolderAction() const;
+    QAction* copyPathAction() const;
 
     // --- thumbnails ---
     /// Shows the Images tab with the thumbnails of class `classIndex`.
@@ -138,12 +139,10 @@ Q_SIGNALS:
     void demoRequested();
 
 private:
-    QWidget* buildProblemsTab();
     void onScanFinished(const JobResult<DatasetSummary>& result);
     void startDoctor();
     void onDoctorFinished(const JobResult<DoctorResult>& result);
     void exclusionsUpdated();
-    void updateActions();
     void updateDoctorSummary();
     void showStatus();
     void openFolderOf(const QString& path);
@@ -160,17 +159,7 @@ private:
 
     // Problems tab
     ProblemsModel* m_problems = nullptr;
-    QSortFilterProxyModel* m_problemsProxy = nullptr;
-    QTableView* m_problemsView = nullptr;
-    QLabel* m_doctorSummary = nullptr;
-    QProgressBar* m_doctorProgress = nullptr;
-    QComboBox* m_severityFilter = nullptr;
-    QLabel* m_excludedLabel = nullptr;
-    QAction* m_excludeAction = nullptr;
-    QAction* m_includeAction = nullptr;
-    QAction* m_excludeAllAction = nullptr;
-    QAction* m_openFolderAction = nullptr;
-    QAction* m_copyPathAction = nullptr;
+    ProblemsPanel* m_problemsPanel = nullptr;
 
     ThumbnailGrid* m_thumbnails = nullptr;  ///< the Images tab
 
