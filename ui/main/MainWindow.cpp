@@ -1,4 +1,5 @@
 #include "ui/main/MainWindow.h"
+#include "ui/main/ProjectController.h"
 #include "ui/main/ScreenshotTour.h"
 #include "ui/models/ProjectSession.h"
 #include "ui/workers/TaskManager.h"
@@ -38,7 +39,6 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
-#include <QJsonArray>
 #include <QLabel>
 #include <QListWidget>
 #include <QMenu>
@@ -54,11 +54,9 @@
 namespace ts::ui {
 namespace {
 
-constexpr int kMaxRecentProjects = 8;
 const char* const kGeometryKey = "window/geometry";
 const char* const kStateKey = "window/state";
 const char* const kStepKey = "window/step";
-const char* const kRecentKey = "recentProjects";
 const char* const kTrainingKey = "wizard/trainingSettings";
 
 } // namespace
@@ -165,6 +163,9 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_trainPage, &TrainPage::runStarted, this, [this](const QString& dir) { m_session->setCurrentRun(dir, {}); });
     m_dataPage->setSession(m_session);
     pullFromPages();
+    m_projects = new ProjectController(*this, *m_session);
+    connect(m_projects, &ProjectController::recentChanged, this, &MainWindow::updateRecentMenu);
+    connect(m_session, &ProjectSession::projectPathChanged, this, &MainWindow::updateTitle);
 
     buildMenus();
     setAcceptDrops(true);
@@ -339,19 +340,7 @@ bool MainWindow::waitUntilIdle(int timeoutMs) {
 
 QStringList MainWindow::saveScreenshots(const QString& dir, QString* error) { return ScreenshotTour(*this).run(dir, error); }
 
-QStringList MainWindow::recentProjects() const {
-    return QSettings().value(QLatin1String(kRecentKey)).toStringList();
-}
-
-void MainWindow::addRecentProject(const QString& path) {
-    QStringList recent = recentProjects();
-    const QString absolute = QFileInfo(path).absoluteFilePath();
-    recent.removeAll(absolute);
-    recent.prepend(absolute);
-    while (recent.size() > kMaxRecentProjects) recent.removeLast();
-    QSettings().setValue(QLatin1String(kRecentKey), recent);
-    updateRecentMenu();
-}
+QStringList MainWindow::recentProjects() const { return m_projects->recentProjects(); }
 
 void MainWindow::updateRecentMenu() {
     m_recentMenu->clear();
@@ -362,10 +351,7 @@ void MainWindow::updateRecentMenu() {
     }
     if (recent.isEmpty()) m_recentMenu->addAction(tr("(none)"))->setEnabled(false);
     m_recentMenu->addSeparator();
-    m_recentMenu->addAction(tr("Clear list"), this, [this] {
-        QSettings().remove(QLatin1String(kRecentKey));
-        updateRecentMenu();
-    });
+    m_recentMenu->addAction(tr("Clear list"), m_projects, &ProjectController::clearRecent);
 }
 
 void MainWindow::updateTitle() {
@@ -395,37 +381,7 @@ bool MainWindow::openPath(const QString& path) {
         setCurrentStep(DataStep);
         return true;
     }
-    ProjectFile project;
-    QString error;
-    if (!project.load(path, &error)) {
-        // Non-blocking (open(), not exec()): the window stays as it was.
-        showErrorDialog(this, tr("Open project"), TaskError{error, QString()});
-        return false;
-    }
-    m_session->loadProjectFile(project, info.absoluteFilePath());
-    const train::TrainConfig config = m_session->config();
-    if (project.hasFullConfig) m_dataPage->setSplit(config.valFraction, config.seed);
-    if (!config.dataDir.empty()) m_dataPage->setFolder(QString::fromStdString(config.dataDir));
-    QStringList excluded;
-    if (project.hasFullConfig)
-        for (const std::string& file : config.excludeFiles) excluded << QString::fromStdString(file);
-    m_dataPage->setExcludedFiles(excluded);
-    if (project.hasBackbone && !config.arch.empty()) m_backbonePage->selectBackbone(QString::fromStdString(config.arch));
-    if (project.hasFullConfig) {
-        // After the backbone (choosing one resets the stage overrides).
-        m_layersPage->loadFrom(config);
-        m_trainingPage->loadFrom(config);
-        m_trainPage->clearPinnedProbes();
-        for (const QJsonValue& file : project.ui.value(QStringLiteral("pinnedProbes")).toArray())
-            m_trainPage->pinProbe(file.toString());
-    }
-    pullFromPages();
-    addRecentProject(m_session->projectPath());
-    updateTitle();
-    setCurrentStep(project.ui.contains(QStringLiteral("step"))
-                       ? qBound(0, project.ui.value(QStringLiteral("step")).toInt(), StepCount - 1)
-                       : int(DataStep));
-    return true;
+    return m_projects->open(path);
 }
 
 void MainWindow::updateFeatureCacheContext() {
@@ -524,43 +480,11 @@ void MainWindow::newProject() {
     setCurrentStep(DataStep);
 }
 
-void MainWindow::openProjectDialog() {
-    const QString projects = QString::fromStdString(paths::projectsDir());
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open project"), projects, projectFileFilter());
-    if (!path.isEmpty()) openPath(path);
-}
+void MainWindow::openProjectDialog() { m_projects->openDialog(); }
 
-bool MainWindow::saveProjectTo(const QString& path, QString* error) {
-    pullFromPages();
-    QJsonObject ui;
-    ui.insert(QStringLiteral("step"), currentStep());
-    ui.insert(QStringLiteral("pinnedProbes"), QJsonArray::fromStringList(m_trainPage->pinnedProbes()));
-    return m_session->toProjectFile(ui).save(path, error);
-}
-
-bool MainWindow::saveProject() {
-    if (m_session->projectPath().isEmpty()) return saveProjectAs();
-    QString error;
-    if (!saveProjectTo(m_session->projectPath(), &error)) {
-        QMessageBox::warning(this, tr("Save project"), error);
-        return false;
-    }
-    addRecentProject(m_session->projectPath());
-    statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(m_session->projectPath())), 4000);
-    return true;
-}
-
-bool MainWindow::saveProjectAs() {
-    const QString projects = QString::fromStdString(paths::projectsDir());
-    QDir().mkpath(projects);
-    QString path = QFileDialog::getSaveFileName(this, tr("Save project"), projects + QStringLiteral("/untitled.tsproj"),
-                                                projectFileFilter());
-    if (path.isEmpty()) return false;
-    if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".tsproj");
-    m_session->setProjectPath(path);
-    updateTitle();
-    return saveProject();
-}
+bool MainWindow::saveProjectTo(const QString& path, QString* error) { return m_projects->saveTo(path, error); }
+bool MainWindow::saveProject() { return m_projects->save(); }
+bool MainWindow::saveProjectAs() { return m_projects->saveAs(); }
 
 void MainWindow::showAbout() {
     const QString report = QString::fromStdString(versionReport("transfer-studio")).trimmed();

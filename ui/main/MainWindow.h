@@ -4,7 +4,15 @@
 // current step's page. File menu: new/open/save project, recent projects,
 // quit; Help menu: about (the same report as `--version`). A folder dropped
 // onto the window becomes the dataset of the Data page.
-// The window geometry and the recent projects are kept in QSettings.
+// The window is chrome over the project: the state is the ProjectSession
+// (session()), which the pages write into through their change signals;
+// opening and saving the .tsproj and the recent list are a ProjectController;
+// saveScreenshots() is a ScreenshotTour. The window geometry is kept in
+// QSettings.
+//
+// Thread safety: UI thread only. Lifetimes: the session, the controller and
+// the pages are children of the window; closing it cancels their jobs and
+// waits for them (each page's TaskManager).
 #include "ui/models/TrainTypes.h"
 
 #include <QMainWindow>
@@ -24,6 +32,7 @@ class DataPage;
 class ExportPage;
 class InspectPage;
 class LayersPage;
+class ProjectController;
 class ProjectSession;
 class TaskManager;
 class TrainPage;
@@ -123,7 +132,6 @@ protected:
 
 private:
     void buildMenus();
-    void addRecentProject(const QString& path);
     void updateRecentMenu();
     void updateTitle();
     void onDatasetChanged(const DatasetSummary& summary);
@@ -154,6 +162,7 @@ private:
     /// The config of the open project: the fields no page edits (seed,
     /// validation fraction, threads...) come from it, so they survive a save.
     ProjectSession* m_session = nullptr;
+    ProjectController* m_projects = nullptr;  ///< open/save of the .tsproj, the recent list
     /// Writes every page's part of the config into the session.
     void pullFromPages() const;
 };
