@@ -1,7 +1,7 @@
 #pragma once
 // DoctorResult: what the dataset doctor (core/data/Doctor.h) found, as plain
 // Qt values (no core/ or LibTorch types) so it can cross from the doctor's
-// worker thread to the UI thread in a queued signal.
+// job (a TaskManager lane) to the UI thread as a value.
 #include <QMetaType>
 #include <QString>
 #include <QStringList>

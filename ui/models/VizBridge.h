@@ -5,7 +5,7 @@
 // includes LibTorch; this header does not.
 //
 // Thread safety: every function may be called from any thread; calls are
-// serialised on one cached model (the last bundle used). They take from
+// serialised on the app's one BundleCache (shared with Inspect and Export). They take from
 // milliseconds (filters) to minutes (activation maximisation): call them in a
 // background job (InsidePanel uses its TaskManager). The long ones take the
 // job's ts::Feedback (may be null): its progress callback receives [0,1] on

@@ -71,7 +71,7 @@ public:
     /// its .partial file kept. Does nothing when no download runs.
     void cancelDownload();
     /// Checks `path` against the selected model and copies it into the cache,
-    /// on the worker thread; cached weights are replaced only when `replace`.
+    /// in a background job; cached weights are replaced only when `replace`.
     /// The "Import weights file…" button asks for the file and, when weights
     /// are cached, whether to replace them, then calls this. Returns false when
     /// nothing was started (as startDownload()).
