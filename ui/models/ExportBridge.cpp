@@ -74,12 +74,12 @@ ExportOutcome exportModelFile(const ExportRequest& request) {
                 out.roundTripPassed = report.images > 0 && report.top1AgreementRate >= 0.99;
             } catch (const std::exception& e) {
                 // The file is written; only the check could not run (e.g. no Python torchvision).
-                out.roundTrip = QObject::tr("round trip not checked: %1").arg(whatOf(e));
+                out.roundTrip = QObject::tr("round trip not checked: %1").arg(messageOf(e));
                 out.roundTripPassed = false;
             }
         }
     } catch (const std::exception& e) {
-        out.error = whatOf(e);
+        out.error = messageOf(e);
         out.details = QString::fromStdString(e.what());
     }
     return out;

@@ -108,7 +108,7 @@ QString buildFreezeModel(const train::TrainConfig& config, int numClasses) {
         archModel(config, numClasses);
         return {};
     } catch (const std::exception& e) {
-        return whatOf(e);
+        return messageOf(e);
     }
 }
 
@@ -144,7 +144,7 @@ FreezeReport freezeReport(const train::TrainConfig& config, int numClasses) {
         const qint64 headTrainable = report.stages.isEmpty() ? 0 : report.stages.back().trainable;
         report.backboneFrozen = report.trainable == headTrainable;
     } catch (const std::exception& e) {
-        report.error = whatOf(e);
+        report.error = messageOf(e);
     }
     return report;
 }
@@ -158,7 +158,7 @@ QVector<QImage> augmentationPreview(const QString& path, const train::TrainConfi
         data::AugmentOptions options = train::toAugmentOptions(config.augment);
         for (const cv::Mat& m : data::previewAugmentations(rgb, options, count, seed, t)) out.push_back(toQImage(m));
     } catch (const std::exception& e) {
-        if (error) *error = whatOf(e);
+        if (error) *error = messageOf(e);
     }
     return out;
 }
@@ -171,7 +171,7 @@ QVector<ImagePrediction> predictFiles(const QString& bundleOrRunDir, const QStri
         for (const QString& f : files) items.emplace_back(f.toStdString(), -1);
         return predictItems(loaded, items);
     } catch (const std::exception& e) {
-        if (error) *error = whatOf(e);
+        if (error) *error = messageOf(e);
         return {};
     }
 }
@@ -197,7 +197,7 @@ QVector<ImagePrediction> predictValidation(const QString& runDir, QStringList* c
                          [](const ImagePrediction& a, const ImagePrediction& b) { return a.loss > b.loss; });
         return out;
     } catch (const std::exception& e) {
-        if (error) *error = whatOf(e);
+        if (error) *error = messageOf(e);
         return {};
     }
 }

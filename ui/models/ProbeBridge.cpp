@@ -74,7 +74,7 @@ struct ProbeSet::Impl {
             }
         } catch (const std::exception& e) {
             Probe p;
-            p.error = whatOf(e);
+            p.error = messageOf(e);
             probes.push_back(std::move(p));
             return;
         }
@@ -82,7 +82,7 @@ struct ProbeSet::Impl {
             try {
                 p.image = viz::prepareImageFile(p.file.toStdString(), transform);
             } catch (const std::exception& e) {
-                p.error = whatOf(e);
+                p.error = messageOf(e);
             }
         }
     }
@@ -116,7 +116,7 @@ QVector<ProbeResult> ProbeSet::run(zoo::BackboneImpl& model) {
                 const int side = m_impl->thumbnailPx;
                 r.overlay = toQImage(h.overlay).scaled(side, side, Qt::KeepAspectRatio, Qt::SmoothTransformation);
             } catch (const std::exception& e) {
-                r.error = whatOf(e);
+                r.error = messageOf(e);
             }
         }
         out.push_back(std::move(r));

@@ -33,6 +33,11 @@ QString withContext(const QString& context, const QString& message) {
 
 } // namespace
 
+QString messageOf(const std::exception& e) {
+    if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) return QString::fromStdString(c10->what_without_backtrace());
+    return QString::fromStdString(e.what());
+}
+
 QString userMessageOf(const QString& what) {
     QString text = what;
     const int backtrace = text.indexOf(QLatin1String("Exception raised from"));
@@ -54,13 +59,9 @@ TaskError describeException(std::exception_ptr error, const QString& context) {
     } catch (const std::bad_alloc&) {
         out.userMessage = withContext(context, QObject::tr("The job ran out of memory."));
         out.details = QStringLiteral("std::bad_alloc");
-    } catch (const c10::Error& e) {
-        out.userMessage = withContext(context, userMessageOf(QString::fromStdString(e.what_without_backtrace())));
-        out.details = QStringLiteral("c10::Error: ") + QString::fromStdString(e.what());
     } catch (const std::exception& e) {
-        const QString what = QString::fromStdString(e.what());
-        out.userMessage = withContext(context, userMessageOf(what));
-        out.details = exceptionTypeName(e) + QStringLiteral(": ") + what;
+        out.userMessage = withContext(context, userMessageOf(messageOf(e)));
+        out.details = exceptionTypeName(e) + QStringLiteral(": ") + QString::fromStdString(e.what());
     } catch (...) {
         out.userMessage = withContext(context, QObject::tr("An unknown error stopped the job."));
         out.details = QStringLiteral("unknown exception");

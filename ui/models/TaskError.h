@@ -34,6 +34,10 @@ private:
 /// after "Exception raised from"; the first lines are what matters).
 QString userMessageOf(const QString& what);
 
+/// The readable text of an exception: a c10::Error without its C++
+/// backtrace, any other as what() says it (whole; no context added).
+QString messageOf(const std::exception& e);
+
 /// The exception's type in words ("WeightsError", "c10::Error", ...), for details.
 QString exceptionTypeName(const std::exception& e);
 

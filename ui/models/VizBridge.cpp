@@ -31,7 +31,7 @@ VizImage guarded(const QString& bundle, F&& f) {
         return v;
     } catch (const std::exception& e) {
         VizImage v;
-        v.error = whatOf(e);
+        v.error = messageOf(e);
         return v;
     }
 }
@@ -58,7 +58,7 @@ QVector<VizLayer> vizLayers(const QString& bundle, QString* error) {
             out.push_back(v);
         }
     } catch (const std::exception& e) {
-        if (error) *error = whatOf(e);
+        if (error) *error = messageOf(e);
     }
     return out;
 }

@@ -23,8 +23,7 @@ namespace {
     try {
         throw;
     } catch (const c10::Error& e) {
-        throw JobFailure({userMessageOf(QString::fromStdString(e.what_without_backtrace())),
-                          QString::fromStdString(e.what())});
+        throw JobFailure({userMessageOf(messageOf(e)), QString::fromStdString(e.what())});
     } catch (const std::exception& e) {
         const QString what = QString::fromStdString(e.what());
         throw JobFailure({what, exceptionTypeName(e) + QStringLiteral(": ") + what});
