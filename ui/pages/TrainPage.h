@@ -44,7 +44,8 @@ public:
     explicit TrainPage(QWidget* parent = nullptr);
     ~TrainPage() override;
 
-    /// Where the page gets the config to run (the wizard's other pages).
+    /// Where the page gets the config to run; in the window, the ProjectSession's
+    /// config (MainWindow::currentConfig), which every page writes into.
     void setConfigSource(std::function<train::TrainConfig()> source) { m_source = std::move(source); }
     /// Folder under which each run gets its own folder (default: core's runs folder).
     void setRunsRoot(const QString& folder) { m_runsRoot = folder; }

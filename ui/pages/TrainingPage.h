@@ -35,7 +35,8 @@ public:
     ~TrainingPage() override;
 
     /// Where the page gets the rest of the config (data folder, backbone,
-    /// freeze plan) for the finder and the previews.
+    /// freeze plan) for the finder and the previews; in the window, the
+    /// ProjectSession's config (MainWindow::currentConfig).
     void setConfigSource(std::function<train::TrainConfig()> source) { m_source = std::move(source); }
     /// Training images per epoch (for the schedule preview's steps).
     void setTrainImages(qint64 n);
