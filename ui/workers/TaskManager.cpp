@@ -88,8 +88,9 @@ void TaskManager::deliverEnd(const std::shared_ptr<detail::JobState>& state, Job
         if (m_closing) return;
         m_jobs.remove(state->id);
         QObject::disconnect(state->receiverGone);
+        const QPointer<TaskManager> alive(this);  // `done` may close the window that owns this manager
         if (state->receiver) deliver();
-        Q_EMIT jobEnded(state->id, status);
+        if (alive) Q_EMIT jobEnded(state->id, status);
     }, Qt::QueuedConnection);
 }
 
