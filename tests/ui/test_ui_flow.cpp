@@ -6,6 +6,7 @@
 #include "ui/main/Application.h"
 #include "ui/main/DemoProject.h"
 #include "ui/main/MainWindow.h"
+#include "ui/models/BundleCache.h"
 #include "ui/models/VizBridge.h"
 #include "ui/pages/BackbonePage.h"
 #include "ui/pages/DataPage.h"
@@ -87,6 +88,7 @@ private Q_SLOTS:
     }
 
     void wholeFlow() {
+        const int bundleLoadsBefore = ts::ui::BundleLease::loads();
         MainWindow window;
         window.resize(1280, 800);
         window.show();
@@ -234,6 +236,8 @@ private Q_SLOTS:
             if (o.format != QLatin1String("onnx")) continue;
             QVERIFY2(o.roundTripPassed, qPrintable(o.roundTrip));
         }
+        // Inspect, the views inside and the exports shared one loaded model.tsb.
+        QCOMPARE(ts::ui::BundleLease::loads() - bundleLoadsBefore, 1);
     }
 
     void closingDuringTrainingAsksAndStops() {

@@ -1,4 +1,8 @@
 #include "ui/main/MainWindow.h"
+#include "ui/main/ProjectController.h"
+#include "ui/main/ScreenshotTour.h"
+#include "ui/models/ProjectSession.h"
+#include "ui/workers/TaskManager.h"
 
 #include "core/common/Paths.h"
 #include "core/common/Version.h"
@@ -35,7 +39,6 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
-#include <QJsonArray>
 #include <QLabel>
 #include <QListWidget>
 #include <QMenu>
@@ -51,11 +54,9 @@
 namespace ts::ui {
 namespace {
 
-constexpr int kMaxRecentProjects = 8;
 const char* const kGeometryKey = "window/geometry";
 const char* const kStateKey = "window/state";
 const char* const kStepKey = "window/step";
-const char* const kRecentKey = "recentProjects";
 const char* const kTrainingKey = "wizard/trainingSettings";
 
 } // namespace
@@ -78,7 +79,8 @@ QString MainWindow::stepTitle(int step) {
     }
 }
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent), m_tasks(new TaskManager(this)), m_session(new ProjectSession(this)) {
     installWheelGuard();  // before the pages exist: their fields are polished with it
     setWindowIcon(applicationIcon());  // every standard size (see Application.h)
 
@@ -147,6 +149,24 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(m_trainingPage, &TrainingPage::errorOccurred, this,
             [this](const TaskError& error) { showErrorDialog(this, tr("Learning-rate finder"), error); });
 
+    // The pages write their part of the project through the session.
+    const auto pull = [this] { pullFromPages(); };
+    connect(m_trainingPage, &TrainingPage::configChanged, this, pull);
+    connect(m_layersPage, &LayersPage::planChanged, this, pull);
+    connect(m_backbonePage, &BackbonePage::backboneChanged, this, pull);
+    connect(m_dataPage, &DataPage::exclusionsChanged, this, pull);
+    connect(m_dataPage, &DataPage::datasetChanged, this, [this](const DatasetSummary& summary) {
+        pullFromPages();
+        m_session->setDataset(summary);
+    });
+    connect(m_dataPage, &DataPage::doctorFinished, m_session, &ProjectSession::setDoctorResult);
+    connect(m_trainPage, &TrainPage::runStarted, this, [this](const QString& dir) { m_session->setCurrentRun(dir, {}); });
+    m_dataPage->setSession(m_session);
+    pullFromPages();
+    m_projects = new ProjectController(*this, *m_session);
+    connect(m_projects, &ProjectController::recentChanged, this, &MainWindow::updateRecentMenu);
+    connect(m_session, &ProjectSession::projectPathChanged, this, &MainWindow::updateTitle);
+
     buildMenus();
     setAcceptDrops(true);
 
@@ -201,24 +221,31 @@ void MainWindow::setCurrentStep(int step) {
 }
 
 bool MainWindow::isBusy() const {
-    return m_dataPage->isBusy() || m_backbonePage->isBusy() || m_layersPage->isBusy() || m_trainingPage->isBusy() ||
-           m_inspectPage->isBusy() || m_exportPage->isBusy();
+    return m_tasks->isBusy() || m_dataPage->isBusy() || m_backbonePage->isBusy() || m_layersPage->isBusy() ||
+           m_trainingPage->isBusy() || m_inspectPage->isBusy() || m_exportPage->isBusy();
 }
 
 bool MainWindow::isTraining() const { return m_trainPage->isRunning(); }
 
-train::TrainConfig MainWindow::currentConfig() const {
-    train::TrainConfig config = m_baseConfig;
-    config.dataDir = m_dataPage->folder().toStdString();
-    // The Data page owns the exclusions (the project's list was loaded into it).
-    config.excludeFiles.clear();
-    for (const QString& file : m_dataPage->excludedFiles()) config.excludeFiles.push_back(file.toStdString());
-    config.valFraction = m_dataPage->valFraction();
-    if (!m_backbonePage->selectedBackbone().isEmpty()) config.arch = m_backbonePage->selectedBackbone().toStdString();
-    m_layersPage->applyTo(config);
-    m_trainingPage->applyTo(config);
-    return config;
+void MainWindow::pullFromPages() const {
+    m_session->editConfig([this](train::TrainConfig& config) {
+        config.dataDir = m_dataPage->folder().toStdString();
+        // The Data page edits the exclusions (the project's list was loaded into it).
+        config.excludeFiles.clear();
+        for (const QString& file : m_dataPage->excludedFiles()) config.excludeFiles.push_back(file.toStdString());
+        config.valFraction = m_dataPage->valFraction();
+        if (!m_backbonePage->selectedBackbone().isEmpty()) config.arch = m_backbonePage->selectedBackbone().toStdString();
+        m_layersPage->applyTo(config);
+        m_trainingPage->applyTo(config);
+    });
 }
+
+train::TrainConfig MainWindow::currentConfig() const {
+    pullFromPages();
+    return m_session->config();
+}
+
+QString MainWindow::projectPath() const { return m_session->projectPath(); }
 
 void MainWindow::applyDemoSettings(int epochs) {
     m_backbonePage->selectBackbone(QStringLiteral("tiny_cnn"));
@@ -264,10 +291,9 @@ void MainWindow::onStepChanged(int step) {
     m_shownStep = step;
     m_stack->setCurrentIndex(step);
     if (step == DataStep) {
-        // The split shown is the one training will use: the seed is on the Training page.
-        train::TrainConfig c;
-        m_trainingPage->applyTo(c);
-        m_dataPage->setSplit(m_dataPage->valFraction(), c.seed);
+        // The split shown is the one training will use (the session's seed, set on the Training page).
+        pullFromPages();
+        m_dataPage->applySessionSplit();
     }
     if (step == TrainingStep) m_trainingPage->updatePreviews();
 }
@@ -294,6 +320,7 @@ void MainWindow::onRunFinished(const QString& runDir, const QString& bundlePath)
         if (best.confusion.empty()) best = run.best;
         m_trainPage->setResumableRun(run.resumable() ? runDir : QString());
     }
+    m_session->setCurrentRun(runDir, bundlePath);
     m_inspectPage->setRun(runDir, bundlePath, classes, best);
     m_exportPage->setRun(runDir, bundlePath, dataDir);
     statusBar()->showMessage(tr("Training finished: %1").arg(QDir::toNativeSeparators(runDir)), 8000);
@@ -311,80 +338,9 @@ bool MainWindow::waitUntilIdle(int timeoutMs) {
     return true;
 }
 
-QStringList MainWindow::saveScreenshots(const QString& dir, QString* error) {
-    QStringList written;
-    if (!QDir().mkpath(dir)) {
-        if (error) *error = tr("Cannot create the screenshot folder %1.").arg(dir);
-        return written;
-    }
-    const int previous = currentStep();
-    // Every page shows more with a trained model: the demo project and a short run.
-    QTemporaryDir runs;
-    if (m_trainPage->runDir().isEmpty() && !m_dataPage->folder().isEmpty() && runs.isValid()) {
-        waitUntilIdle(60000);
-        if (m_backbonePage->selectedBackbone() == QLatin1String("tiny_cnn")) applyDemoSettings();
-        m_trainPage->setRunsRoot(runs.path());
-        m_trainingPage->startLrFinder(40);
-        waitUntilIdle(120000);
-        if (!trainAndWait(300000) && error) *error = tr("The demo training did not finish.");
-        m_exportPage->setTargetFolder(runs.filePath(QStringLiteral("exports")));
-        m_exportPage->setFormatEnabled(QStringLiteral("onnx"), true);
-        m_exportPage->startExport();
-        waitUntilIdle(120000);
-        // The Training page then shows what augmentation would do.
-        m_trainingPage->augmentBox()->setCurrentIndex(1);
-        m_trainingPage->updatePreviews();
-    }
-    // The Backbone page shows more with a model selected.
-    if (m_backbonePage->selectedBackbone().isEmpty() && !m_backbonePage->visibleModelNames().isEmpty())
-        m_backbonePage->selectBackbone(m_backbonePage->visibleModelNames().first());
-    for (int i = 0; i < stepCount(); ++i) {
-        setCurrentStep(i);
-        if (!waitUntilIdle(60000) && error) *error = tr("Timed out waiting for the %1 page.").arg(stepTitle(i));
-        const QString file = QDir(dir).filePath(QStringLiteral("%1-%2.png").arg(i + 1, 2, 10, QLatin1Char('0')).arg(stepKey(i)));
-        if (!grab().save(file, "PNG")) {
-            if (error) *error = tr("Cannot write the screenshot %1.").arg(file);
-            return written;
-        }
-        written << file;
-    }
-    // The views inside the network, on the Inspect page.
-    if (!m_inspectPage->runDir().isEmpty()) {
-        setCurrentStep(InspectStep);
-        InsidePanel* inside = m_inspectPage->insidePanel();
-        m_inspectPage->tabs()->setCurrentWidget(inside);
-        const struct {
-            InsidePanel::View view;
-            const char* name;
-        } views[] = {{InsidePanel::Filters, "06b-inspect-filters.png"},
-                     {InsidePanel::FeatureMaps, "06c-inspect-feature-maps.png"},
-                     {InsidePanel::GradCam, "06d-inspect-gradcam.png"}};
-        for (const auto& v : views) {
-            inside->setView(v.view);
-            inside->refresh();
-            waitUntilIdle(60000);
-            const QString file = QDir(dir).filePath(QLatin1String(v.name));
-            if (grab().save(file, "PNG")) written << file;
-        }
-        m_inspectPage->tabs()->setCurrentIndex(0);
-    }
-    setCurrentStep(previous);
-    return written;
-}
+QStringList MainWindow::saveScreenshots(const QString& dir, QString* error) { return ScreenshotTour(*this).run(dir, error); }
 
-QStringList MainWindow::recentProjects() const {
-    return QSettings().value(QLatin1String(kRecentKey)).toStringList();
-}
-
-void MainWindow::addRecentProject(const QString& path) {
-    QStringList recent = recentProjects();
-    const QString absolute = QFileInfo(path).absoluteFilePath();
-    recent.removeAll(absolute);
-    recent.prepend(absolute);
-    while (recent.size() > kMaxRecentProjects) recent.removeLast();
-    QSettings().setValue(QLatin1String(kRecentKey), recent);
-    updateRecentMenu();
-}
+QStringList MainWindow::recentProjects() const { return m_projects->recentProjects(); }
 
 void MainWindow::updateRecentMenu() {
     m_recentMenu->clear();
@@ -395,14 +351,11 @@ void MainWindow::updateRecentMenu() {
     }
     if (recent.isEmpty()) m_recentMenu->addAction(tr("(none)"))->setEnabled(false);
     m_recentMenu->addSeparator();
-    m_recentMenu->addAction(tr("Clear list"), this, [this] {
-        QSettings().remove(QLatin1String(kRecentKey));
-        updateRecentMenu();
-    });
+    m_recentMenu->addAction(tr("Clear list"), m_projects, &ProjectController::clearRecent);
 }
 
 void MainWindow::updateTitle() {
-    const QString name = m_projectPath.isEmpty() ? tr("Untitled project") : QFileInfo(m_projectPath).completeBaseName();
+    const QString name = m_session->projectPath().isEmpty() ? tr("Untitled project") : QFileInfo(m_session->projectPath()).completeBaseName();
     setWindowTitle(tr("%1 – Transfer Studio").arg(name));
 }
 
@@ -428,37 +381,7 @@ bool MainWindow::openPath(const QString& path) {
         setCurrentStep(DataStep);
         return true;
     }
-    ProjectFile project;
-    QString error;
-    if (!project.load(path, &error)) {
-        // Non-blocking (open(), not exec()): the window stays as it was.
-        showErrorDialog(this, tr("Open project"), TaskError{error, QString()});
-        return false;
-    }
-    m_projectPath = info.absoluteFilePath();
-    const train::TrainConfig& config = project.config;
-    m_baseConfig = project.hasFullConfig ? config : train::TrainConfig();
-    if (project.hasFullConfig) m_dataPage->setSplit(config.valFraction, config.seed);
-    if (!config.dataDir.empty()) m_dataPage->setFolder(QString::fromStdString(config.dataDir));
-    QStringList excluded;
-    if (project.hasFullConfig)
-        for (const std::string& file : config.excludeFiles) excluded << QString::fromStdString(file);
-    m_dataPage->setExcludedFiles(excluded);
-    if (project.hasBackbone && !config.arch.empty()) m_backbonePage->selectBackbone(QString::fromStdString(config.arch));
-    if (project.hasFullConfig) {
-        // After the backbone (choosing one resets the stage overrides).
-        m_layersPage->loadFrom(config);
-        m_trainingPage->loadFrom(config);
-        m_trainPage->clearPinnedProbes();
-        for (const QJsonValue& file : project.ui.value(QStringLiteral("pinnedProbes")).toArray())
-            m_trainPage->pinProbe(file.toString());
-    }
-    addRecentProject(m_projectPath);
-    updateTitle();
-    setCurrentStep(project.ui.contains(QStringLiteral("step"))
-                       ? qBound(0, project.ui.value(QStringLiteral("step")).toInt(), StepCount - 1)
-                       : int(DataStep));
-    return true;
+    return m_projects->open(path);
 }
 
 void MainWindow::updateFeatureCacheContext() {
@@ -468,9 +391,10 @@ void MainWindow::updateFeatureCacheContext() {
 
 void MainWindow::resetSettingsToDefaults() {
     const train::TrainConfig defaults;
-    m_baseConfig = defaults;
+    m_session->setConfig(defaults);
     m_trainingPage->loadFrom(defaults);
     m_dataPage->setSplit(defaults.valFraction, defaults.seed);
+    pullFromPages();  // the folder, backbone, layers and exclusions stay
     updateFeatureCacheContext();
 }
 
@@ -491,6 +415,7 @@ bool MainWindow::openRunOrBundle(const QString& path, QString* error) {
                                  10000);
         return true;
     }
+    m_session->setCurrentRun(run.runDir, run.bundlePath);
     m_inspectPage->setRun(run.runDir, run.bundlePath, run.classes, run.best);
     m_exportPage->setRun(run.runDir, run.bundlePath, run.dataDir);
     setCurrentStep(InspectStep);
@@ -547,7 +472,7 @@ bool MainWindow::resumeRunFolder(const QString& runDir, QString* error) {
 }
 
 void MainWindow::newProject() {
-    m_projectPath.clear();
+    m_session->setProjectPath({});
     m_settingsFolder.clear();
     resetSettingsToDefaults();
     m_dataPage->setExcludedFiles({});
@@ -555,43 +480,11 @@ void MainWindow::newProject() {
     setCurrentStep(DataStep);
 }
 
-void MainWindow::openProjectDialog() {
-    const QString projects = QString::fromStdString(paths::projectsDir());
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open project"), projects, projectFileFilter());
-    if (!path.isEmpty()) openPath(path);
-}
+void MainWindow::openProjectDialog() { m_projects->openDialog(); }
 
-bool MainWindow::saveProjectTo(const QString& path, QString* error) {
-    ProjectFile project;
-    project.config = currentConfig();
-    project.ui.insert(QStringLiteral("step"), currentStep());
-    project.ui.insert(QStringLiteral("pinnedProbes"), QJsonArray::fromStringList(m_trainPage->pinnedProbes()));
-    return project.save(path, error);
-}
-
-bool MainWindow::saveProject() {
-    if (m_projectPath.isEmpty()) return saveProjectAs();
-    QString error;
-    if (!saveProjectTo(m_projectPath, &error)) {
-        QMessageBox::warning(this, tr("Save project"), error);
-        return false;
-    }
-    addRecentProject(m_projectPath);
-    statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(m_projectPath)), 4000);
-    return true;
-}
-
-bool MainWindow::saveProjectAs() {
-    const QString projects = QString::fromStdString(paths::projectsDir());
-    QDir().mkpath(projects);
-    QString path = QFileDialog::getSaveFileName(this, tr("Save project"), projects + QStringLiteral("/untitled.tsproj"),
-                                                projectFileFilter());
-    if (path.isEmpty()) return false;
-    if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".tsproj");
-    m_projectPath = path;
-    updateTitle();
-    return saveProject();
-}
+bool MainWindow::saveProjectTo(const QString& path, QString* error) { return m_projects->saveTo(path, error); }
+bool MainWindow::saveProject() { return m_projects->save(); }
+bool MainWindow::saveProjectAs() { return m_projects->saveAs(); }
 
 void MainWindow::showAbout() {
     const QString report = QString::fromStdString(versionReport("transfer-studio")).trimmed();
@@ -611,7 +504,7 @@ void MainWindow::onDatasetChanged(const DatasetSummary& summary) {
     // the settings made for the first do not carry over to it.
     const QString folder = m_dataPage->folder();
     if (!folder.isEmpty() && folder != m_settingsFolder) {
-        const bool reset = !m_settingsFolder.isEmpty() && m_projectPath.isEmpty();
+        const bool reset = !m_settingsFolder.isEmpty() && m_session->projectPath().isEmpty();
         m_settingsFolder = folder;
         if (reset) {
             resetSettingsToDefaults();
@@ -622,13 +515,24 @@ void MainWindow::onDatasetChanged(const DatasetSummary& summary) {
     qint64 trainImages = 0;
     for (qint64 n : summary.trainCounts) trainImages += n;
     m_trainingPage->setTrainImages(trainImages);
-    QString preview;
+    // The augmentation preview's image: the first one found under the folder,
+    // looked for in a job (a large dataset is not walked on the UI thread).
     if (summary.isValid()) {
-        QDirIterator it(summary.root, {QStringLiteral("*.jpg"), QStringLiteral("*.jpeg"), QStringLiteral("*.png")},
-                        QDir::Files, QDirIterator::Subdirectories);
-        if (it.hasNext()) preview = it.next();
+        JobSpec spec;
+        spec.lane = QStringLiteral("MainWindow preview");
+        spec.replaceKey = spec.lane;
+        const QString root = summary.root;
+        m_tasks->submit<QString>(this, spec, [root](JobContext& job) {
+            QDirIterator it(root, {QStringLiteral("*.jpg"), QStringLiteral("*.jpeg"), QStringLiteral("*.png")},
+                            QDir::Files, QDirIterator::Subdirectories);
+            return !job.isCancelled() && it.hasNext() ? it.next() : QString();
+        }, [this](const JobResult<QString>& r) {
+            if (r.ok()) m_trainingPage->setPreviewImage(r.value);
+        });
+    } else {
+        m_tasks->supersede(QStringLiteral("MainWindow preview"));
+        m_trainingPage->setPreviewImage(QString());
     }
-    m_trainingPage->setPreviewImage(preview);
     const QString status = summary.isValid() ? tr("%1: %n class(es), %2 images", nullptr, int(summary.classes.size()))
                                                    .arg(QFileInfo(summary.root).fileName())
                                                    .arg(summary.totalImages())

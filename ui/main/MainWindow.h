@@ -4,7 +4,15 @@
 // current step's page. File menu: new/open/save project, recent projects,
 // quit; Help menu: about (the same report as `--version`). A folder dropped
 // onto the window becomes the dataset of the Data page.
-// The window geometry and the recent projects are kept in QSettings.
+// The window is chrome over the project: the state is the ProjectSession
+// (session()), which the pages write into through their change signals;
+// opening and saving the .tsproj and the recent list are a ProjectController;
+// saveScreenshots() is a ScreenshotTour. The window geometry is kept in
+// QSettings.
+//
+// Thread safety: UI thread only. Lifetimes: the session, the controller and
+// the pages are children of the window; closing it cancels their jobs and
+// waits for them (each page's TaskManager).
 #include "ui/models/TrainTypes.h"
 
 #include <QMainWindow>
@@ -24,6 +32,9 @@ class DataPage;
 class ExportPage;
 class InspectPage;
 class LayersPage;
+class ProjectController;
+class ProjectSession;
+class TaskManager;
 class TrainPage;
 class TrainingPage;
 struct DatasetSummary;
@@ -84,7 +95,9 @@ public:
     /// The recent projects, most recent first.
     QStringList recentProjects() const;
     /// The project file in use; empty for a new, unsaved project.
-    QString projectPath() const { return m_projectPath; }
+    QString projectPath() const;
+    /// The window's project state (the config, dataset, exclusions, runs).
+    ProjectSession* session() const { return m_session; }
 
 public Q_SLOTS:
     void setCurrentStep(int step);
@@ -119,7 +132,6 @@ protected:
 
 private:
     void buildMenus();
-    void addRecentProject(const QString& path);
     void updateRecentMenu();
     void updateTitle();
     void onDatasetChanged(const DatasetSummary& summary);
@@ -146,10 +158,13 @@ private:
     int m_shownStep = 0;
     QMenu* m_recentMenu = nullptr;
     QLabel* m_statusDataset = nullptr;
-    QString m_projectPath;
+    TaskManager* m_tasks = nullptr;  ///< the window's own jobs (the preview image lookup)
     /// The config of the open project: the fields no page edits (seed,
     /// validation fraction, threads...) come from it, so they survive a save.
-    train::TrainConfig m_baseConfig;
+    ProjectSession* m_session = nullptr;
+    ProjectController* m_projects = nullptr;  ///< open/save of the .tsproj, the recent list
+    /// Writes every page's part of the config into the session.
+    void pullFromPages() const;
 };
 
 } // namespace ts::ui

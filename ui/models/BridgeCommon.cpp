@@ -1,6 +1,5 @@
 #include "ui/models/BridgeCommon.h"
 
-#include <c10/util/Exception.h>
 #include <opencv2/core/mat.hpp>
 
 namespace ts::ui {
@@ -11,9 +10,13 @@ QImage toQImage(const cv::Mat& rgb) {
     return QImage(c.data, c.cols, c.rows, int(c.step), QImage::Format_RGB888).copy();
 }
 
-QString whatOf(const std::exception& e) {
-    if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) return QString::fromStdString(c10->what_without_backtrace());
-    return QString::fromStdString(e.what());
+QString classLabel(const std::vector<std::string>& classes, int64_t index) {
+    return index >= 0 && size_t(index) < classes.size() ? QString::fromStdString(classes[size_t(index)])
+                                                        : QStringLiteral("class %1").arg(index);
+}
+
+QString classLabel(const QStringList& classes, int64_t index) {
+    return index >= 0 && index < classes.size() ? classes.at(qsizetype(index)) : QStringLiteral("class %1").arg(index);
 }
 
 } // namespace ts::ui

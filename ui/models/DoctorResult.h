@@ -1,7 +1,7 @@
 #pragma once
 // DoctorResult: what the dataset doctor (core/data/Doctor.h) found, as plain
 // Qt values (no core/ or LibTorch types) so it can cross from the doctor's
-// worker thread to the UI thread in a queued signal.
+// job (a TaskManager lane) to the UI thread as a value.
 #include <QMetaType>
 #include <QString>
 #include <QStringList>
@@ -40,8 +40,6 @@ struct PixelRange {
 };
 
 struct DoctorResult {
-    /// The request this answers (DoctorWorker::cancel() hands out the ids).
-    quint64 requestId = 0;
     /// The dataset folder (absolute, as the scan has it).
     QString root;
     /// True when the diagnosis was cancelled (then nothing else is set).

@@ -1,7 +1,9 @@
 #include "ui/models/ExportBridge.h"
 #include "ui/models/BridgeCommon.h"
+#include "ui/models/BundleCache.h"
 
 #include "core/common/Error.h"
+#include "core/export/Bundle.h"
 #include "core/export/Export.h"
 
 #include <c10/util/Exception.h>
@@ -10,16 +12,8 @@
 #include <QFileInfo>
 #include <QObject>
 
-#include <mutex>
 
 namespace ts::ui {
-namespace {
-
-std::mutex g_mutex;
-std::string g_key;
-std::unique_ptr<exporting::LoadedModel> g_model;
-
-} // namespace
 
 QStringList availableExportFormats() { return {QStringLiteral("bundle"), QStringLiteral("onnx"), QStringLiteral("pth")}; }
 
@@ -60,18 +54,13 @@ ExportOutcome exportModelFile(const ExportRequest& request) {
     out.format = request.format;
     out.path = request.path;
     try {
-        std::lock_guard<std::mutex> lock(g_mutex);
-        const std::string key = request.bundle.toStdString();
-        if (!g_model || g_key != key) {
-            g_model.reset();
-            g_model = std::make_unique<exporting::LoadedModel>(exporting::loadTrainedModel(key));
-            g_key = key;
-        }
+        const BundleLease lease(request.bundle);
+        exporting::LoadedModel& model = lease.model();
         const exporting::ExportFormat format = exporting::parseFormat(request.format.toStdString());
         exporting::ExportOptions options;
         options.withPreprocessing = request.withPreprocessing;
         options.withProbabilities = request.withProbabilities;
-        const exporting::ExportResult result = exporting::exportModel(*g_model, format, request.path.toStdString(), options);
+        const exporting::ExportResult result = exporting::exportModel(model, format, request.path.toStdString(), options);
         out.path = QString::fromStdString(result.path);
         out.bytes = result.bytes;
         for (const auto& note : result.notes) out.notes << QString::fromStdString(note);
@@ -80,17 +69,17 @@ ExportOutcome exportModelFile(const ExportRequest& request) {
             rt.maxImages = request.maxImages;
             try {
                 const exporting::RoundTripReport report = exporting::roundTripCheck(
-                    *g_model, format, result.path, options, request.dataDir.toStdString(), rt);
+                    model, format, result.path, options, request.dataDir.toStdString(), rt);
                 out.roundTrip = roundTripText(report);
                 out.roundTripPassed = report.images > 0 && report.top1AgreementRate >= 0.99;
             } catch (const std::exception& e) {
                 // The file is written; only the check could not run (e.g. no Python torchvision).
-                out.roundTrip = QObject::tr("round trip not checked: %1").arg(whatOf(e));
+                out.roundTrip = QObject::tr("round trip not checked: %1").arg(messageOf(e));
                 out.roundTripPassed = false;
             }
         }
     } catch (const std::exception& e) {
-        out.error = whatOf(e);
+        out.error = messageOf(e);
         out.details = QString::fromStdString(e.what());
     }
     return out;

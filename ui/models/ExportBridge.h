@@ -2,7 +2,9 @@
 // ExportBridge: the export capability (core/export) as Qt value types.
 // ExportBridge.cpp includes LibTorch; this header does not.
 //
-// Thread safety: any thread; may take minutes (round-trip check): call it on a worker.
+// Thread safety: any thread; may take minutes (round-trip check): call it in
+// a background job (ExportPage uses its TaskManager). The model is read
+// through the shared BundleCache (one lease at a time in the process).
 #include <QString>
 #include <QStringList>
 

@@ -1,5 +1,6 @@
 #include "ui/models/ModelBridge.h"
 #include "ui/models/BridgeCommon.h"
+#include "ui/models/BundleCache.h"
 
 #include "core/common/Error.h"
 #include "core/common/Json.h"
@@ -32,17 +33,6 @@ std::mutex g_modelMutex;
 // recently used first; a few only, since VGG-16 alone holds 138 M parameters.
 constexpr size_t kArchCacheSize = 3;
 std::vector<std::pair<std::string, zoo::Backbone>> g_archModels;
-std::string g_bundleKey;
-std::unique_ptr<exporting::LoadedModel> g_bundle;
-
-exporting::LoadedModel& loadedBundle(const QString& path) {
-    const std::string key = path.toStdString();
-    if (!g_bundle || g_bundleKey != key) {
-        g_bundle = std::make_unique<exporting::LoadedModel>(exporting::loadTrainedModel(key));
-        g_bundleKey = key;
-    }
-    return *g_bundle;
-}
 
 QVector<ImagePrediction> predictItems(exporting::LoadedModel& loaded, const std::vector<std::pair<std::string, int>>& items) {
     QVector<ImagePrediction> out;
@@ -71,11 +61,7 @@ QVector<ImagePrediction> predictItems(exporting::LoadedModel& loaded, const std:
             pred.truth = item.second;
             pred.predicted = int(std::get<1>(top)[0].item<int64_t>());
             pred.probability = std::get<0>(top)[0].item<double>();
-            const auto& classes = loaded.meta.classes;
-            auto label = [&](int64_t i) {
-                return i < int64_t(classes.size()) ? QString::fromStdString(classes[size_t(i)])
-                                                   : QStringLiteral("class %1").arg(i);
-            };
+            auto label = [&](int64_t i) { return classLabel(loaded.meta.classes, i); };
             pred.predictedLabel = label(pred.predicted);
             for (int64_t j = 0; j < std::get<1>(top).size(0); ++j)
                 pred.top << QStringLiteral("%1 %2%").arg(label(std::get<1>(top)[j].item<int64_t>()))
@@ -122,7 +108,7 @@ QString buildFreezeModel(const train::TrainConfig& config, int numClasses) {
         archModel(config, numClasses);
         return {};
     } catch (const std::exception& e) {
-        return whatOf(e);
+        return messageOf(e);
     }
 }
 
@@ -158,7 +144,7 @@ FreezeReport freezeReport(const train::TrainConfig& config, int numClasses) {
         const qint64 headTrainable = report.stages.isEmpty() ? 0 : report.stages.back().trainable;
         report.backboneFrozen = report.trainable == headTrainable;
     } catch (const std::exception& e) {
-        report.error = whatOf(e);
+        report.error = messageOf(e);
     }
     return report;
 }
@@ -172,20 +158,20 @@ QVector<QImage> augmentationPreview(const QString& path, const train::TrainConfi
         data::AugmentOptions options = train::toAugmentOptions(config.augment);
         for (const cv::Mat& m : data::previewAugmentations(rgb, options, count, seed, t)) out.push_back(toQImage(m));
     } catch (const std::exception& e) {
-        if (error) *error = whatOf(e);
+        if (error) *error = messageOf(e);
     }
     return out;
 }
 
 QVector<ImagePrediction> predictFiles(const QString& bundleOrRunDir, const QStringList& files, QString* error) {
     try {
-        std::lock_guard<std::mutex> lock(g_modelMutex);
-        auto& loaded = loadedBundle(bundleOrRunDir);
+        const BundleLease lease(bundleOrRunDir);
+        auto& loaded = lease.model();
         std::vector<std::pair<std::string, int>> items;
         for (const QString& f : files) items.emplace_back(f.toStdString(), -1);
         return predictItems(loaded, items);
     } catch (const std::exception& e) {
-        if (error) *error = whatOf(e);
+        if (error) *error = messageOf(e);
         return {};
     }
 }
@@ -194,8 +180,8 @@ QVector<ImagePrediction> predictValidation(const QString& runDir, QStringList* c
     try {
         const std::string manifest = QFile::encodeName(QDir(runDir).filePath(QStringLiteral("manifest.json"))).toStdString();
         const data::DatasetIndex index = data::fromManifest(readJsonFile(manifest), manifest);
-        std::lock_guard<std::mutex> lock(g_modelMutex);
-        auto& loaded = loadedBundle(runDir);
+        const BundleLease lease(runDir);
+        auto& loaded = lease.model();
         if (classes) {
             classes->clear();
             for (const auto& c : index.classes) *classes << QString::fromStdString(c);
@@ -211,7 +197,7 @@ QVector<ImagePrediction> predictValidation(const QString& runDir, QStringList* c
                          [](const ImagePrediction& a, const ImagePrediction& b) { return a.loss > b.loss; });
         return out;
     } catch (const std::exception& e) {
-        if (error) *error = whatOf(e);
+        if (error) *error = messageOf(e);
         return {};
     }
 }

@@ -3,8 +3,10 @@
 // augmentation previews, predictions with a trained bundle), as Qt value
 // types. ModelBridge.cpp is one of the few ui/ files that include LibTorch.
 //
-// Thread safety: the functions that load a bundle keep one loaded model in a
-// cache guarded by a mutex; every function may be called from any thread.
+// Thread safety: every function may be called from any thread. The ones
+// that use a trained bundle read it through the app's one BundleCache
+// (shared with the Inside views and the exports); the freeze reports keep
+// their own small cache of built architectures, guarded by a mutex.
 // Functions that build or run a model may take seconds on large backbones.
 #include "core/train/TrainConfig.h"
 
@@ -42,7 +44,7 @@ struct FreezeReport {
 FreezeReport freezeReport(const train::TrainConfig& config, int numClasses);
 /// Whether freezeReport() has the model for `config` cached (fast).
 bool freezeModelCached(const train::TrainConfig& config, int numClasses);
-/// Builds the model freezeReport() needs into the cache (call it on a worker);
+/// Builds the model freezeReport() needs into the cache (call it in a background job);
 /// the error message, empty on success.
 QString buildFreezeModel(const train::TrainConfig& config, int numClasses);
 

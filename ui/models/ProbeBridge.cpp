@@ -74,7 +74,7 @@ struct ProbeSet::Impl {
             }
         } catch (const std::exception& e) {
             Probe p;
-            p.error = whatOf(e);
+            p.error = messageOf(e);
             probes.push_back(std::move(p));
             return;
         }
@@ -82,7 +82,7 @@ struct ProbeSet::Impl {
             try {
                 p.image = viz::prepareImageFile(p.file.toStdString(), transform);
             } catch (const std::exception& e) {
-                p.error = whatOf(e);
+                p.error = messageOf(e);
             }
         }
     }
@@ -111,14 +111,12 @@ QVector<ProbeResult> ProbeSet::run(zoo::BackboneImpl& model) {
             try {
                 const viz::Heatmap h = viz::gradCam(model, *p.image);
                 const int64_t i = h.predictedIndex;
-                r.predicted = i >= 0 && size_t(i) < m_impl->classes.size()
-                                  ? QString::fromStdString(m_impl->classes[size_t(i)])
-                                  : QStringLiteral("class %1").arg(i);
+                r.predicted = classLabel(m_impl->classes, i);
                 r.probability = h.probability;
                 const int side = m_impl->thumbnailPx;
                 r.overlay = toQImage(h.overlay).scaled(side, side, Qt::KeepAspectRatio, Qt::SmoothTransformation);
             } catch (const std::exception& e) {
-                r.error = whatOf(e);
+                r.error = messageOf(e);
             }
         }
         out.push_back(std::move(r));

@@ -3,25 +3,15 @@
 // the UI thread in queued signals, registered with Qt's meta-type system.
 // core/train/Trainer.h and what it includes hold no LibTorch headers.
 #include "core/train/Trainer.h"
+#include "ui/models/TaskError.h"
 
 #include <QMetaType>
 #include <QString>
 
 namespace ts::ui {
 
-/// An error of a background job, as the UI shows it: one readable sentence,
-/// and the full text (exception type, backtrace) behind "Show details".
-struct TaskError {
-    QString userMessage;
-    QString details;
-};
-
 /// Registers every type below; called once by the workers' constructors.
 void registerTrainTypes();
-
-/// The user-facing part of an exception text (LibTorch appends a backtrace
-/// after "Exception raised from"; the first line is what matters).
-QString userMessageOf(const QString& what);
 
 } // namespace ts::ui
 
@@ -30,4 +20,3 @@ Q_DECLARE_METATYPE(ts::train::BatchEvent)
 Q_DECLARE_METATYPE(ts::train::EpochMetrics)
 Q_DECLARE_METATYPE(ts::train::TrainResult)
 Q_DECLARE_METATYPE(ts::train::LrFindResult)
-Q_DECLARE_METATYPE(ts::ui::TaskError)

@@ -1,5 +1,6 @@
 #include "ui/models/VizBridge.h"
 #include "ui/models/BridgeCommon.h"
+#include "ui/models/BundleCache.h"
 
 #include "core/common/Error.h"
 #include "core/common/Feedback.h"
@@ -11,68 +12,37 @@
 
 #include <QObject>
 
-#include <memory>
-#include <mutex>
 
 namespace ts::ui {
 namespace {
 
-std::mutex g_mutex;
-std::string g_key;
-std::unique_ptr<exporting::LoadedModel> g_model;
-
-exporting::LoadedModel& model(const QString& bundle) {
-    const std::string key = bundle.toStdString();
-    if (!g_model || g_key != key) {
-        g_model.reset();
-        g_model = std::make_unique<exporting::LoadedModel>(exporting::loadTrainedModel(key));
-        g_key = key;
-    }
-    return *g_model;
-}
-
 QRect toRect(const cv::Rect& r) { return QRect(r.x, r.y, r.width, r.height); }
 
-QString classLabel(const exporting::LoadedModel& m, int64_t i) {
-    return i >= 0 && i < int64_t(m.meta.classes.size()) ? QString::fromStdString(m.meta.classes[size_t(i)])
-                                                         : QStringLiteral("class %1").arg(i);
-}
+QString classLabel(const exporting::LoadedModel& m, int64_t i) { return ui::classLabel(m.meta.classes, i); }
 
 template <typename F>
-VizImage guarded(F&& f) {
+VizImage guarded(const QString& bundle, F&& f) {
     try {
-        std::lock_guard<std::mutex> lock(g_mutex);
-        return f();
+        const BundleLease lease(bundle);
+        return f(lease.model());
     } catch (const Cancelled&) {
         VizImage v;
         v.error = QObject::tr("Cancelled.");
         return v;
     } catch (const std::exception& e) {
         VizImage v;
-        v.error = whatOf(e);
+        v.error = messageOf(e);
         return v;
     }
 }
-
-struct FeedbackBridge {
-    Feedback feedback;
-    explicit FeedbackBridge(const VizControl& control) {
-        const auto* cancel = control.cancel;
-        auto progress = control.progress;
-        feedback.setProgressCallback([this, cancel, progress](double f, const std::string&) {
-            if (progress) progress(f);
-            if (cancel && cancel->load()) feedback.cancel();
-        }, 100);
-    }
-};
 
 } // namespace
 
 QVector<VizLayer> vizLayers(const QString& bundle, QString* error) {
     QVector<VizLayer> out;
     try {
-        std::lock_guard<std::mutex> lock(g_mutex);
-        auto& m = model(bundle);
+        const BundleLease lease(bundle);
+        auto& m = lease.model();
         for (const viz::LayerInfo& l : viz::listLayers(*m.model, m.meta.transform.cropSize)) {
             VizLayer v;
             v.name = QString::fromStdString(l.name);
@@ -88,14 +58,13 @@ QVector<VizLayer> vizLayers(const QString& bundle, QString* error) {
             out.push_back(v);
         }
     } catch (const std::exception& e) {
-        if (error) *error = whatOf(e);
+        if (error) *error = messageOf(e);
     }
     return out;
 }
 
 VizImage vizFilters(const QString& bundle, const QString& layer) {
-    return guarded([&] {
-        auto& m = model(bundle);
+    return guarded(bundle, [&](exporting::LoadedModel& m) {
         viz::FilterOptions options;
         options.layer = layer.toStdString();
         const viz::FilterGrid g = viz::filterGrid(*m.model, options);
@@ -115,8 +84,7 @@ VizImage vizFilters(const QString& bundle, const QString& layer) {
 }
 
 VizImage vizFeatureMaps(const QString& bundle, const QString& image, const QString& layer) {
-    return guarded([&] {
-        auto& m = model(bundle);
+    return guarded(bundle, [&](exporting::LoadedModel& m) {
         const viz::PreparedImage prepared = viz::prepareImageFile(image.toStdString(), m.meta.transform);
         viz::FeatureOptions options;
         options.layer = layer.toStdString();
@@ -142,8 +110,7 @@ VizImage vizFeatureMaps(const QString& bundle, const QString& image, const QStri
 }
 
 VizImage vizGradCam(const QString& bundle, const QString& image, const QString& layer, int classIndex) {
-    return guarded([&] {
-        auto& m = model(bundle);
+    return guarded(bundle, [&](exporting::LoadedModel& m) {
         const viz::PreparedImage prepared = viz::prepareImageFile(image.toStdString(), m.meta.transform);
         viz::GradCamOptions options;
         options.layer = layer.toStdString();
@@ -159,9 +126,8 @@ VizImage vizGradCam(const QString& bundle, const QString& image, const QString& 
     });
 }
 
-VizImage vizSaliency(const QString& bundle, const QString& image, const VizControl& control, int classIndex) {
-    return guarded([&] {
-        auto& m = model(bundle);
+VizImage vizSaliency(const QString& bundle, const QString& image, Feedback* feedback, int classIndex) {
+    return guarded(bundle, [&](exporting::LoadedModel& m) {
         const viz::PreparedImage prepared = viz::prepareImageFile(image.toStdString(), m.meta.transform);
         viz::SaliencyOptions options;
         options.method = viz::SaliencyMethod::SmoothGrad;
@@ -169,8 +135,7 @@ VizImage vizSaliency(const QString& bundle, const QString& image, const VizContr
         options.classIndex = classIndex;
         // Gradients are sparse: a weak overlay leaves them nearly invisible on the photo.
         options.overlayAlpha = 0.85;
-        FeedbackBridge fb(control);
-        const viz::Heatmap h = viz::saliency(*m.model, prepared, options, &fb.feedback);
+        const viz::Heatmap h = viz::saliency(*m.model, prepared, options, feedback);
         VizImage v;
         v.image = toQImage(h.overlay);
         v.caption = QObject::tr("Saliency (SmoothGrad, 16 samples) for %1 (%2%)")
@@ -180,16 +145,14 @@ VizImage vizSaliency(const QString& bundle, const QString& image, const VizContr
     });
 }
 
-VizImage vizMaximize(const QString& bundle, const QString& layer, int channel, const VizControl& control) {
-    return guarded([&] {
-        auto& m = model(bundle);
+VizImage vizMaximize(const QString& bundle, const QString& layer, int channel, Feedback* feedback) {
+    return guarded(bundle, [&](exporting::LoadedModel& m) {
         viz::MaximizeOptions options;
         options.layer = layer.toStdString();
         options.channel = channel;
         options.sizePx = 160;
         options.stepsPerOctave = 30;
-        FeedbackBridge fb(control);
-        const viz::MaximizeResult r = viz::maximizeActivation(*m.model, m.meta.transform, options, &fb.feedback);
+        const viz::MaximizeResult r = viz::maximizeActivation(*m.model, m.meta.transform, options, feedback);
         VizImage v;
         v.image = toQImage(r.image);
         v.caption = QObject::tr("What channel %1 of %2 looks for (objective %3 → %4)")

@@ -5,17 +5,21 @@
 // includes LibTorch; this header does not.
 //
 // Thread safety: every function may be called from any thread; calls are
-// serialised on one cached model (the last bundle used). They take from
-// milliseconds (filters) to minutes (activation maximisation): call them on a
-// worker (InsidePanel uses a JobRunner).
+// serialised on the app's one BundleCache (shared with Inspect and Export). They take from
+// milliseconds (filters) to minutes (activation maximisation): call them in a
+// background job (InsidePanel uses its TaskManager). The long ones take the
+// job's ts::Feedback (may be null): its progress callback receives [0,1] on
+// the calling thread, and a cancel stops them between steps (they return an
+// image whose error is "Cancelled.").
 #include <QImage>
 #include <QRect>
 #include <QString>
 #include <QStringList>
 #include <QVector>
 
-#include <atomic>
-#include <functional>
+namespace ts {
+class Feedback;
+}
 
 namespace ts::ui {
 
@@ -40,19 +44,12 @@ struct VizImage {
     QString error;
 };
 
-/// Progress and cancellation of a long view: `progress` receives [0,1]
-/// (on the worker thread); setting `cancel` stops it between steps.
-struct VizControl {
-    std::function<void(double)> progress;
-    const std::atomic<bool>* cancel = nullptr;
-};
-
 QVector<VizLayer> vizLayers(const QString& bundle, QString* error);
 VizImage vizFilters(const QString& bundle, const QString& layer);
 VizImage vizFeatureMaps(const QString& bundle, const QString& image, const QString& layer);
 /// `classIndex`: the class to explain, -1 for the predicted one.
 VizImage vizGradCam(const QString& bundle, const QString& image, const QString& layer, int classIndex = -1);
-VizImage vizSaliency(const QString& bundle, const QString& image, const VizControl& control, int classIndex = -1);
-VizImage vizMaximize(const QString& bundle, const QString& layer, int channel, const VizControl& control);
+VizImage vizSaliency(const QString& bundle, const QString& image, Feedback* feedback, int classIndex = -1);
+VizImage vizMaximize(const QString& bundle, const QString& layer, int channel, Feedback* feedback);
 
 } // namespace ts::ui

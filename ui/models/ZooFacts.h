@@ -1,8 +1,11 @@
 #pragma once
 // ZooFacts: the model registry (core/zoo/Registry.h) as Qt value types.
 //
-// The only ui/ file that includes LibTorch headers is ZooFacts.cpp, so the
-// rest of the UI compiles fast and no ui/ header depends on LibTorch.
+// ZooFacts.cpp includes LibTorch; this header does not. The ui/ files that
+// include LibTorch are the bridges and job bodies in ui/models and
+// ui/workers (ZooFacts, ModelBridge, ProbeBridge, VizBridge, ExportBridge,
+// BundleCache, BridgeCommon, RunReader, TaskError, WeightsWorker), all .cpp
+// files: no ui/ header includes LibTorch (tests/core/test_layout.cpp).
 #include <QMetaType>
 #include <QString>
 #include <QStringList>
@@ -44,7 +47,7 @@ void refreshWeightsState(ZooRow& row);
 
 /// Builds `arch` (random weights, 1000 classes) and lists its stages.
 /// Throws ts::Error (e.g. ts::ModelError for an unknown or unfinished
-/// architecture). May take seconds for large models: call it on a worker.
+/// architecture). May take seconds for large models: call it in a background job.
 QVector<StageRow> zooStages(const QString& arch);
 
 } // namespace ts::ui

@@ -5,10 +5,8 @@
 #include "ui/models/ZooTableModel.h"
 #include "ui/widgets/ErrorDialog.h"
 #include "ui/widgets/PageHeader.h"
-#include "ui/workers/StageWorker.h"
+#include "ui/workers/TaskManager.h"
 #include "ui/workers/WeightsWorker.h"
-
-#include "core/common/Feedback.h"
 
 #include <QFileDialog>
 #include <QFileInfo>
@@ -209,25 +207,9 @@ BackbonePage::BackbonePage(QWidget* parent)
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &BackbonePage::onSelectionChanged);
 
-    m_worker = new StageWorker;
-    m_worker->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    connect(this, &BackbonePage::inspectRequested, m_worker, &StageWorker::inspect, Qt::QueuedConnection);
-    connect(m_worker, &StageWorker::stagesReady, this, &BackbonePage::onStagesReady, Qt::QueuedConnection);
-    connect(m_worker, &StageWorker::failed, this, &BackbonePage::onStagesFailed, Qt::QueuedConnection);
-    m_thread.setObjectName(QStringLiteral("BackbonePage stages"));
-    m_thread.start();
-
-    m_weightsWorker = new WeightsWorker;
-    m_weightsWorker->moveToThread(&m_weightsThread);
-    connect(&m_weightsThread, &QThread::finished, m_weightsWorker, &QObject::deleteLater);
-    connect(m_weightsWorker, &WeightsWorker::progress, this, &BackbonePage::onDownloadProgress, Qt::QueuedConnection);
-    connect(m_weightsWorker, &WeightsWorker::downloaded, this, &BackbonePage::onDownloaded, Qt::QueuedConnection);
-    connect(m_weightsWorker, &WeightsWorker::imported, this, &BackbonePage::onImported, Qt::QueuedConnection);
-    connect(m_weightsWorker, &WeightsWorker::cancelled, this, &BackbonePage::onDownloadCancelled, Qt::QueuedConnection);
-    connect(m_weightsWorker, &WeightsWorker::failed, this, &BackbonePage::onWeightsFailed, Qt::QueuedConnection);
-    m_weightsThread.setObjectName(QStringLiteral("BackbonePage weights"));
-    m_weightsThread.start();
+    qRegisterMetaType<ts::ui::StageRow>();
+    qRegisterMetaType<QVector<ts::ui::StageRow>>();
+    m_tasks = new TaskManager(this);
 
     connect(m_downloadButton, &QPushButton::clicked, this, [this] { startDownload(); });
     connect(m_cancelButton, &QPushButton::clicked, this, &BackbonePage::cancelDownload);
@@ -236,15 +218,16 @@ BackbonePage::BackbonePage(QWidget* parent)
     updateCount();
 }
 
-BackbonePage::~BackbonePage() {
-    // A download stops at its next progress check (well under a second); the
-    // queued results then go nowhere, since this page is being destroyed.
-    if (m_feedback) m_feedback->cancel();
-    m_weightsThread.quit();
-    m_weightsThread.wait();
-    m_thread.quit();
-    m_thread.wait();
-}
+// m_tasks cancels a running download (it stops at its next progress check,
+// well under a second) and waits for both lanes; nothing reaches the page after.
+BackbonePage::~BackbonePage() = default;
+
+namespace {
+const QString kStagesLane = QStringLiteral("BackbonePage stages");
+const QString kWeightsLane = QStringLiteral("BackbonePage weights");
+} // namespace
+
+bool BackbonePage::isBusy() const { return m_tasks->pending(kStagesLane) > 0; }
 
 void BackbonePage::setFilterText(const QString& text) {
     if (m_filter->text() != text) m_filter->setText(text);  // re-enters through textChanged
@@ -281,14 +264,21 @@ void BackbonePage::onSelectionChanged() {
     m_stageTree->clear();
     showDetails(&row);
     updateWeightsControls();
-    ++m_pending;
     m_stageStatus->setText(tr("Building %1 to list its stages…").arg(row.name));
-    Q_EMIT inspectRequested(row.name);
+    JobSpec spec;
+    spec.lane = kStagesLane;
+    spec.replaceKey = kStagesLane;  // only the newest selection matters
+    const QString arch = row.name;
+    m_tasks->submit<QVector<StageRow>>(
+        this, spec, [arch](JobContext&) { return zooStages(arch); },
+        [this, arch](const JobResult<QVector<StageRow>>& r) {
+            if (r.ok()) onStagesReady(arch, r.value);
+            else if (r.failed()) onStagesFailed(arch, r.error.userMessage);
+        });
     Q_EMIT backboneChanged(row.name);
 }
 
 void BackbonePage::onStagesReady(const QString& arch, const QVector<StageRow>& stages) {
-    --m_pending;
     if (arch != m_selected) return;
     m_stages = stages;
     m_stageTree->clear();
@@ -303,7 +293,6 @@ void BackbonePage::onStagesReady(const QString& arch, const QVector<StageRow>& s
 }
 
 void BackbonePage::onStagesFailed(const QString& arch, const QString& message) {
-    --m_pending;
     if (arch != m_selected) return;
     m_stageStatus->setText(tr("<span style='color:#b00020'>Cannot list the stages of %1: %2</span>")
                                .arg(arch, message.toHtmlEscaped()));
@@ -349,25 +338,25 @@ bool BackbonePage::startDownload() {
     if (!row || !row->hasOfficialWeights || row->weightsCached || isWeightsJobRunning()) return false;
     m_job = WeightsJob::Download;
     m_jobArch = row->name;
-    m_feedback = std::make_shared<ts::Feedback>();
     m_progress->setRange(0, 0);  // busy until the size is known
     m_progress->setFormat(tr("Connecting…"));
     setWeightsStatus(row->partialBytes > 0
                          ? tr("Resuming the download of the %1 weights from %2 (one download at a time).")
                                .arg(row->name, megabytes(row->partialBytes))
                          : tr("Downloading the %1 weights (one download at a time).").arg(row->name));
-    updateWeightsControls();
-    WeightsWorker* worker = m_weightsWorker;
     const QString arch = row->name;
-    const std::shared_ptr<ts::Feedback> feedback = m_feedback;
-    QMetaObject::invokeMethod(m_weightsWorker, [worker, arch, feedback] { worker->download(arch, feedback); },
-                              Qt::QueuedConnection);
+    submitWeightsJob([this, arch](JobContext& job) {
+        return WeightsWorker::download(arch, job.feedback(), [this, arch, &job](qint64 bytes, qint64 total, double speed) {
+            job.post([this, arch, bytes, total, speed] { onDownloadProgress(arch, bytes, total, speed); });
+        });
+    });
+    updateWeightsControls();
     return true;
 }
 
 void BackbonePage::cancelDownload() {
-    if (m_job != WeightsJob::Download || !m_feedback || m_feedback->isCancelled()) return;
-    m_feedback->cancel();
+    if (m_job != WeightsJob::Download || !m_tasks->isPending(m_weightsJob) || m_tasks->isCancelled(m_weightsJob)) return;
+    m_tasks->cancel(m_weightsJob);
     setWeightsStatus(tr("Cancelling the download of the %1 weights…").arg(m_jobArch));
     updateWeightsControls();
 }
@@ -381,11 +370,9 @@ bool BackbonePage::importWeightsFile(const QString& path, bool replace) {
     m_progress->setFormat(tr("Checking…"));
     setWeightsStatus(tr("Checking that %1 loads into %2, then copying it into the cache…")
                          .arg(QFileInfo(path).fileName(), row->name));
-    updateWeightsControls();
-    WeightsWorker* worker = m_weightsWorker;
     const QString arch = row->name;
-    QMetaObject::invokeMethod(m_weightsWorker, [worker, path, arch, replace] { worker->importFile(path, arch, replace); },
-                              Qt::QueuedConnection);
+    submitWeightsJob([path, arch, replace](JobContext&) { return WeightsWorker::importFile(path, arch, replace); });
+    updateWeightsControls();
     return true;
 }
 
@@ -427,23 +414,39 @@ void BackbonePage::onDownloadProgress(const QString& arch, qint64 bytes, qint64 
     }
 }
 
-void BackbonePage::onDownloaded(const QString& arch, const QString& path) {
-    setWeightsStatus(tr("The %1 weights are in the cache: %2").arg(arch, path));
-    finishWeightsJob(arch, true);
+void BackbonePage::submitWeightsJob(std::function<WeightsOutcome(JobContext&)> work) {
+    JobSpec spec;
+    spec.lane = kWeightsLane;
+    const QString arch = m_jobArch;
+    m_weightsJob = m_tasks->submit<WeightsOutcome>(this, spec, std::move(work), [this, arch](const JobResult<WeightsOutcome>& r) {
+        if (r.failed()) {
+            onWeightsFailed(arch, r.error.userMessage, r.error.details);
+        } else {
+            WeightsOutcome outcome = r.value;  // Cancelled before it started: nothing arrived
+            if (r.cancelled()) outcome.kind = WeightsOutcome::Cancelled;
+            onWeightsOutcome(arch, outcome);
+        }
+    });
 }
 
-void BackbonePage::onImported(const QString& arch, const QString& path, int tensors, bool replaced) {
-    setWeightsStatus(replaced ? tr("Imported %n tensor(s) for %1, replacing the cached file: %2", nullptr, tensors).arg(arch, path)
-                              : tr("Imported %n tensor(s) for %1 into the cache: %2", nullptr, tensors).arg(arch, path));
-    finishWeightsJob(arch, true);
-}
-
-void BackbonePage::onDownloadCancelled(const QString& arch, const QString& partialPath, qint64 partialBytes) {
-    setWeightsStatus(partialBytes > 0 ? tr("Download of the %1 weights cancelled. The %2 received are kept in %3; the "
-                                           "next download resumes from there.")
-                                            .arg(arch, megabytes(partialBytes), partialPath)
-                                      : tr("Download of the %1 weights cancelled before any data arrived.").arg(arch));
-    finishWeightsJob(arch, false);
+void BackbonePage::onWeightsOutcome(const QString& arch, const WeightsOutcome& o) {
+    switch (o.kind) {
+    case WeightsOutcome::Downloaded:
+        setWeightsStatus(tr("The %1 weights are in the cache: %2").arg(arch, o.path));
+        break;
+    case WeightsOutcome::Imported:
+        setWeightsStatus(o.replaced ? tr("Imported %n tensor(s) for %1, replacing the cached file: %2", nullptr, o.tensors)
+                                          .arg(arch, o.path)
+                                    : tr("Imported %n tensor(s) for %1 into the cache: %2", nullptr, o.tensors).arg(arch, o.path));
+        break;
+    case WeightsOutcome::Cancelled:
+        setWeightsStatus(o.partialBytes > 0 ? tr("Download of the %1 weights cancelled. The %2 received are kept in %3; "
+                                                 "the next download resumes from there.")
+                                                  .arg(arch, megabytes(o.partialBytes), o.path)
+                                            : tr("Download of the %1 weights cancelled before any data arrived.").arg(arch));
+        break;
+    }
+    finishWeightsJob(arch, o.kind != WeightsOutcome::Cancelled);
 }
 
 void BackbonePage::onWeightsFailed(const QString& arch, const QString& message, const QString& details) {
@@ -460,7 +463,7 @@ void BackbonePage::onWeightsFailed(const QString& arch, const QString& message, 
 void BackbonePage::finishWeightsJob(const QString& arch, bool cacheChanged) {
     m_job = WeightsJob::None;
     m_jobArch.clear();
-    m_feedback.reset();
+    m_weightsJob = 0;
     m_model->refreshWeights(arch);  // cached, partial or still not downloaded
     if (arch == m_selected) showDetails(selectedRow());
     updateWeightsControls();
@@ -482,7 +485,8 @@ void BackbonePage::updateWeightsControls() {
     const bool busy = isWeightsJobRunning();
     m_progress->setVisible(busy);
     m_cancelButton->setVisible(busy);
-    m_cancelButton->setEnabled(m_job == WeightsJob::Download && m_feedback && !m_feedback->isCancelled());
+    m_cancelButton->setEnabled(m_job == WeightsJob::Download && m_tasks->isPending(m_weightsJob) &&
+                               !m_tasks->isCancelled(m_weightsJob));
 
     QString downloadText = tr("Download weights"), downloadTip, importTip;
     bool canDownload = false, canImport = false;

@@ -2,26 +2,27 @@
 // BackbonePage: step 2, choose the pretrained network. The zoo as a sortable,
 // filterable table (name, family, parameters, GFLOPs, ImageNet accuracy,
 // weights cached); the selected model's facts and stages beside it. The
-// stages come from building the model on a worker thread.
+// stages come from building the model in a background job (a newer selection
+// replaces a request that has not started).
 //
 // Below the facts, the selected model's official weights can be downloaded
 // into the cache (progress bar with MB and speed, Cancel; an interrupted
 // download is kept as a .partial and resumed by the next one), or a weights
 // file fetched elsewhere can be checked against the model and imported into
-// the cache. These jobs run one at a time on a second worker thread
-// (WeightsWorker), so a download never waits behind a model being built for
-// its stages, nor the other way round.
+// the cache. These jobs run one at a time on a second lane of the page's
+// TaskManager (WeightsWorker), so a download never waits behind a model being
+// built for its stages, nor the other way round.
 //
 // Thread safety: UI thread only. Cancel reaches the download through its
-// ts::Feedback (thread-safe). The destructor cancels a running download and
-// joins both threads; an import in progress is waited for (it cannot be
+// job's ts::Feedback. The destructor (TaskManager) cancels a running download
+// and waits for both lanes; an import in progress is waited for (it cannot be
 // interrupted while the model is being built and checked).
 #include "ui/models/ZooFacts.h"
+#include "ui/workers/WeightsWorker.h"
 
-#include <QThread>
 #include <QWidget>
 
-#include <memory>
+#include <functional>
 
 class QLabel;
 class QLineEdit;
@@ -31,13 +32,11 @@ class QSortFilterProxyModel;
 class QTableView;
 class QTreeWidget;
 
-namespace ts {
-class Feedback;
-}
-
 namespace ts::ui {
 
-class StageWorker;
+class JobContext;
+
+class TaskManager;
 class WeightsWorker;
 class ZooTableModel;
 
@@ -58,7 +57,7 @@ public:
     /// Stages of the selected model (empty until they are built).
     const QVector<StageRow>& stages() const { return m_stages; }
     /// True while the selected model is being built for its stages.
-    bool isBusy() const { return m_pending > 0; }
+    bool isBusy() const;
 
     ZooTableModel* model() const { return m_model; }
     QSortFilterProxyModel* proxy() const { return m_proxy; }
@@ -72,7 +71,7 @@ public:
     /// its .partial file kept. Does nothing when no download runs.
     void cancelDownload();
     /// Checks `path` against the selected model and copies it into the cache,
-    /// on the worker thread; cached weights are replaced only when `replace`.
+    /// in a background job; cached weights are replaced only when `replace`.
     /// The "Import weights file…" button asks for the file and, when weights
     /// are cached, whether to replace them, then calls this. Returns false when
     /// nothing was started (as startDownload()).
@@ -86,7 +85,6 @@ public:
 
 Q_SIGNALS:
     void backboneChanged(const QString& name);
-    void inspectRequested(const QString& arch);
     /// The cache gained weights for `arch` (downloaded or imported).
     void weightsCached(const QString& arch);
     /// A download or import ended, whichever way.
@@ -98,11 +96,10 @@ private:
     void onSelectionChanged();
     void onStagesReady(const QString& arch, const QVector<StageRow>& stages);
     void onStagesFailed(const QString& arch, const QString& message);
+    void submitWeightsJob(std::function<WeightsOutcome(JobContext&)> work);
+    void onWeightsOutcome(const QString& arch, const WeightsOutcome& outcome);
     void onImportClicked();
     void onDownloadProgress(const QString& arch, qint64 bytes, qint64 totalBytes, double bytesPerSecond);
-    void onDownloaded(const QString& arch, const QString& path);
-    void onImported(const QString& arch, const QString& path, int tensors, bool replaced);
-    void onDownloadCancelled(const QString& arch, const QString& partialPath, qint64 partialBytes);
     void onWeightsFailed(const QString& arch, const QString& message, const QString& details);
     void finishWeightsJob(const QString& arch, bool cacheChanged);
     void setWeightsStatus(const QString& text, bool error = false);
@@ -121,9 +118,7 @@ private:
     QTreeWidget* m_stageTree = nullptr;
     QString m_selected;
     QVector<StageRow> m_stages;
-    int m_pending = 0;
-    QThread m_thread;
-    StageWorker* m_worker = nullptr;
+    TaskManager* m_tasks = nullptr;
 
     QPushButton* m_downloadButton = nullptr;
     QPushButton* m_importButton = nullptr;
@@ -133,9 +128,7 @@ private:
     QString m_weightsStatusText;
     WeightsJob m_job = WeightsJob::None;
     QString m_jobArch;
-    std::shared_ptr<ts::Feedback> m_feedback;  ///< of the running download
-    QThread m_weightsThread;
-    WeightsWorker* m_weightsWorker = nullptr;
+    quint64 m_weightsJob = 0;  ///< the running download or import
 };
 
 } // namespace ts::ui

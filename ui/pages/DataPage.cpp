@@ -3,39 +3,31 @@
 
 #include "ui/models/ClassCountsModel.h"
 #include "ui/models/ProblemsModel.h"
+#include "ui/models/ProjectSession.h"
 #include "ui/widgets/ClassCountChart.h"
 #include "ui/widgets/PageHeader.h"
+#include "ui/widgets/ProblemsPanel.h"
+#include "ui/widgets/ThumbnailGrid.h"
 #include "ui/workers/DoctorWorker.h"
 #include "ui/workers/ScanWorker.h"
-#include "ui/workers/ThumbnailWorker.h"
+#include "ui/workers/TaskManager.h"
 
-#include <QAction>
 #include <QApplication>
 #include <QClipboard>
-#include <QComboBox>
 #include <QDesktopServices>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
-#include <QListWidget>
-#include <QLocale>
-#include <QMenu>
-#include <QPainter>
-#include <QProgressBar>
 #include <QPushButton>
-#include <QRegularExpression>
-#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QTableView>
-#include <QToolButton>
 #include <QUrl>
 #include <QVBoxLayout>
 
@@ -45,22 +37,22 @@
 namespace ts::ui {
 namespace {
 
-constexpr int kPathRole = Qt::UserRole + 1;   // grid item: the file
+
+// Lanes of the page's TaskManager; in each, a newer request replaces the older.
+const QString kScanLane = QStringLiteral("DataPage scan");
+const QString kDoctorLane = QStringLiteral("DataPage doctor");
+
+JobSpec replacingSpec(const QString& lane) {
+    JobSpec spec;
+    spec.lane = lane;
+    spec.replaceKey = lane;
+    return spec;
+}
 
 QString splitToolTip() {
     return QObject::tr("Share of each class held out for validation when the folder has no val/ folder. The draw is "
                        "stratified and seeded (the seed is on the Training page), so the split is the same every time.");
 }
-constexpr int kImageRole = Qt::UserRole + 2;  // grid item: the decoded thumbnail (QImage)
-
-QToolButton* actionButton(QAction* action, QWidget* parent) {
-    auto* button = new QToolButton(parent);
-    button->setDefaultAction(action);
-    button->setToolButtonStyle(Qt::ToolButtonTextOnly);
-    return button;
-}
-
-QString formatBytes(qint64 bytes) { return QLocale().formattedDataSize(bytes); }
 
 } // namespace
 
@@ -87,7 +79,7 @@ DataPage::DataPage(QWidget* parent)
     m_valBox->setObjectName(QStringLiteral("valFraction"));
     m_valBox->setRange(5, 50);
     m_valBox->setSingleStep(5);
-    m_valBox->setValue(20);
+    m_valBox->setValue(int(std::lround(m_valFraction * 100.0)));
     m_valBox->setSuffix(tr(" % validation"));
     m_valBox->setToolTip(splitToolTip());
     row->addWidget(m_folderEdit, 1);
@@ -126,9 +118,13 @@ DataPage::DataPage(QWidget* parent)
 
     m_tabs = new QTabWidget(vertical);
     m_tabs->setObjectName(QStringLiteral("dataTabs"));
-    m_problemsTab = buildProblemsTab();
+    m_problemsPanel = new ProblemsPanel(m_problems, this);
+    m_problemsPanel->setExclusionCheck([this](const QString& file) { return isExcluded(file); });
+    m_problemsTab = m_problemsPanel;
     m_problemsTab->setObjectName(QStringLiteral("problemsTab"));
-    m_imagesTab = buildImagesTab();
+    m_thumbnails = new ThumbnailGrid(this);
+    m_thumbnails->setExclusionCheck([this](const QString& file) { return isExcluded(file); });
+    m_imagesTab = m_thumbnails;
     m_imagesTab->setObjectName(QStringLiteral("imagesTab"));
     m_tabs->addTab(m_problemsTab, tr("Problems"));
     m_tabs->addTab(m_imagesTab, tr("Images"));
@@ -149,196 +145,37 @@ DataPage::DataPage(QWidget* parent)
     connect(m_folderEdit, &QLineEdit::returnPressed, this, [this] { setFolder(m_folderEdit->text()); });
     connect(m_table, &QTableView::clicked, this, [this](const QModelIndex& index) { showClassImages(index.row()); });
     connect(m_table, &QTableView::activated, this, [this](const QModelIndex& index) { showClassImages(index.row()); });
-    connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
-        if (m_tabs->currentWidget() == m_imagesTab && m_classBox->currentIndex() != m_thumbnailClass)
-            loadThumbnails(m_classBox->currentIndex());
-    });
+    connect(m_tabs, &QTabWidget::currentChanged, this,
+            [this] { m_thumbnails->setActive(m_tabs->currentWidget() == m_imagesTab); });
+    connect(m_thumbnails, &ThumbnailGrid::loaded, this, &DataPage::thumbnailsLoaded);
+    connect(m_problemsPanel, &ProblemsPanel::excludeRequested, this, [this](const QStringList& f) { excludeFiles(f); });
+    connect(m_problemsPanel, &ProblemsPanel::includeRequested, this, [this](const QStringList& f) { includeFiles(f); });
+    connect(m_problemsPanel, &ProblemsPanel::excludeAllRequested, this, &DataPage::excludeAllUnusable);
+    connect(m_problemsPanel, &ProblemsPanel::openFolderRequested, this, &DataPage::openFolderOf);
+    connect(m_problemsPanel, &ProblemsPanel::copyRequested, this, &DataPage::copyPaths);
+    connect(m_thumbnails, &ThumbnailGrid::excludeRequested, this, [this](const QStringList& f) { excludeFiles(f); });
+    connect(m_thumbnails, &ThumbnailGrid::includeRequested, this, [this](const QStringList& f) { includeFiles(f); });
+    connect(m_thumbnails, &ThumbnailGrid::openFolderRequested, this, &DataPage::openFolderOf);
+    connect(m_thumbnails, &ThumbnailGrid::copyRequested, this, &DataPage::copyPaths);
 
-    m_worker = new ScanWorker;
-    m_worker->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    connect(this, &DataPage::scanRequested, m_worker, &ScanWorker::scan, Qt::QueuedConnection);
-    connect(m_worker, &ScanWorker::finished, this, &DataPage::onScanFinished, Qt::QueuedConnection);
-    m_thread.setObjectName(QStringLiteral("DataPage scan"));
-    m_thread.start();
-
-    m_doctor = new DoctorWorker;
-    m_doctor->moveToThread(&m_doctorThread);
-    connect(&m_doctorThread, &QThread::finished, m_doctor, &QObject::deleteLater);
-    connect(m_doctor, &DoctorWorker::progress, this, &DataPage::onDoctorProgress, Qt::QueuedConnection);
-    connect(m_doctor, &DoctorWorker::finished, this, &DataPage::onDoctorFinished, Qt::QueuedConnection);
-    m_doctorThread.setObjectName(QStringLiteral("DataPage doctor"));
-    m_doctorThread.start();
-
-    m_thumbnails = new ThumbnailWorker;
-    m_thumbnails->moveToThread(&m_thumbnailThread);
-    connect(&m_thumbnailThread, &QThread::finished, m_thumbnails, &QObject::deleteLater);
-    connect(m_thumbnails, &ThumbnailWorker::batchReady, this, &DataPage::onThumbnailBatch, Qt::QueuedConnection);
-    connect(m_thumbnails, &ThumbnailWorker::finished, this, &DataPage::onThumbnailsFinished, Qt::QueuedConnection);
-    m_thumbnailThread.setObjectName(QStringLiteral("DataPage thumbnails"));
-    m_thumbnailThread.start();
+    qRegisterMetaType<ts::ui::DatasetSummary>();
+    qRegisterMetaType<ts::ui::DoctorResult>();
+    m_tasks = new TaskManager(this);
 
     showStatus();
     updateDoctorSummary();
     exclusionsUpdated();
 }
 
-DataPage::~DataPage() {
-    // Cancel first so that the running doctor / thumbnail loop returns at once.
-    m_doctor->cancel();
-    m_thumbnails->cancel();
-    for (QThread* thread : {&m_thread, &m_doctorThread, &m_thumbnailThread}) thread->quit();
-    for (QThread* thread : {&m_thread, &m_doctorThread, &m_thumbnailThread}) thread->wait();
-}
+// m_tasks cancels the scan, the doctor and the thumbnail loading (they return
+// within one file) and waits for them; nothing reaches the page after.
+DataPage::~DataPage() = default;
 
-QWidget* DataPage::buildProblemsTab() {
-    auto* tab = new QWidget(this);
-    auto* layout = new QVBoxLayout(tab);
-    layout->setContentsMargins(6, 6, 6, 6);
-
-    auto* top = new QHBoxLayout;
-    m_doctorSummary = new QLabel(tab);
-    m_doctorSummary->setObjectName(QStringLiteral("doctorSummary"));
-    m_doctorSummary->setWordWrap(true);
-    m_doctorSummary->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_doctorProgress = new QProgressBar(tab);
-    m_doctorProgress->setObjectName(QStringLiteral("doctorProgress"));
-    m_doctorProgress->setRange(0, 100);
-    m_doctorProgress->setFormat(tr("Checking images… %p%"));
-    m_doctorProgress->setMaximumWidth(260);
-    m_doctorProgress->setVisible(false);
-    m_severityFilter = new QComboBox(tab);
-    m_severityFilter->setObjectName(QStringLiteral("severityFilter"));
-    m_severityFilter->addItem(tr("All problems"));
-    m_severityFilter->addItem(tr("Errors and warnings"));
-    m_severityFilter->addItem(tr("Errors only"));
-    m_severityFilter->setToolTip(tr("Which problems to list"));
-    top->addWidget(m_doctorSummary, 1);
-    top->addWidget(m_doctorProgress);
-    top->addWidget(m_severityFilter);
-    layout->addLayout(top);
-
-    m_problemsProxy = new QSortFilterProxyModel(this);
-    m_problemsProxy->setSourceModel(m_problems);
-    m_problemsProxy->setSortRole(ProblemsModel::SortRole);
-    m_problemsProxy->setFilterRole(ProblemsModel::SeverityRole);
-    m_problemsProxy->setFilterKeyColumn(ProblemsModel::SeverityColumn);
-    m_problemsView = new QTableView(tab);
-    m_problemsView->setObjectName(QStringLiteral("problemsTable"));
-    m_problemsView->setModel(m_problemsProxy);
-    m_problemsView->setSortingEnabled(true);
-    m_problemsView->sortByColumn(ProblemsModel::SeverityColumn, Qt::DescendingOrder);
-    m_problemsView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_problemsView->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_problemsView->setWordWrap(false);
-    m_problemsView->setTextElideMode(Qt::ElideRight);
-    m_problemsView->verticalHeader()->setVisible(false);
-    m_problemsView->verticalHeader()->setDefaultSectionSize(m_problemsView->fontMetrics().height() + 8);
-    QHeaderView* header = m_problemsView->horizontalHeader();
-    header->setSectionResizeMode(QHeaderView::Interactive);
-    header->setStretchLastSection(true);
-    header->resizeSection(ProblemsModel::SeverityColumn, 90);
-    header->resizeSection(ProblemsModel::KindColumn, 130);
-    header->resizeSection(ProblemsModel::FileColumn, 220);
-    header->resizeSection(ProblemsModel::SplitColumn, 80);
-    m_problemsView->setContextMenuPolicy(Qt::ActionsContextMenu);
-    layout->addWidget(m_problemsView, 1);
-
-    m_excludeAction = new QAction(tr("Exclude"), this);
-    m_excludeAction->setObjectName(QStringLiteral("excludeAction"));
-    m_excludeAction->setToolTip(tr("Leave the selected files out of training and validation (Del). Problems that "
-                                   "are not files, such as class imbalance, cannot be excluded."));
-    m_excludeAction->setShortcut(QKeySequence::Delete);
-    m_includeAction = new QAction(tr("Include again"), this);
-    m_includeAction->setObjectName(QStringLiteral("includeAction"));
-    m_includeAction->setToolTip(tr("Use the selected excluded files for training again (Insert)."));
-    m_includeAction->setShortcut(Qt::Key_Insert);
-    m_excludeAllAction = new QAction(tr("Exclude all unusable"), this);
-    m_excludeAllAction->setObjectName(QStringLiteral("excludeAllAction"));
-    m_excludeAllAction->setToolTip(tr("Exclude every file with an error (empty, not an image, truncated, corrupt): "
-                                      "the loader could not read them anyway."));
-    m_openFolderAction = new QAction(tr("Open folder"), this);
-    m_openFolderAction->setObjectName(QStringLiteral("openFolderAction"));
-    m_openFolderAction->setToolTip(tr("Show the folder of the selected file in the file manager."));
-    m_copyPathAction = new QAction(tr("Copy path"), this);
-    m_copyPathAction->setObjectName(QStringLiteral("copyPathAction"));
-    m_copyPathAction->setToolTip(tr("Copy the full paths of the selected rows (Ctrl+C)."));
-    m_copyPathAction->setShortcut(QKeySequence::Copy);
-    for (QAction* action : {m_excludeAction, m_includeAction, m_openFolderAction, m_copyPathAction})
-        action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-    auto* separator = new QAction(this);
-    separator->setSeparator(true);
-    m_problemsView->addActions({m_excludeAction, m_includeAction, m_excludeAllAction, separator, m_openFolderAction,
-                                m_copyPathAction});
-
-    auto* actions = new QHBoxLayout;
-    actions->addWidget(actionButton(m_excludeAction, tab));
-    actions->addWidget(actionButton(m_includeAction, tab));
-    actions->addWidget(actionButton(m_excludeAllAction, tab));
-    actions->addSpacing(8);
-    actions->addWidget(actionButton(m_openFolderAction, tab));
-    actions->addWidget(actionButton(m_copyPathAction, tab));
-    m_excludedLabel = new QLabel(tab);
-    m_excludedLabel->setObjectName(QStringLiteral("excludedLabel"));
-    m_excludedLabel->setWordWrap(true);  // wraps rather than widening the page
-    m_excludedLabel->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    actions->addWidget(m_excludedLabel, 1);
-    layout->addLayout(actions);
-
-    connect(m_excludeAction, &QAction::triggered, this, [this] { excludeFiles(selectedExcludableFiles()); });
-    connect(m_includeAction, &QAction::triggered, this, [this] { includeFiles(selectedExcludableFiles()); });
-    connect(m_excludeAllAction, &QAction::triggered, this, &DataPage::excludeAllUnusable);
-    connect(m_openFolderAction, &QAction::triggered, this, [this] {
-        const QStringList paths = selectedProblemPaths();
-        if (!paths.isEmpty()) openFolderOf(paths.first());
-    });
-    connect(m_copyPathAction, &QAction::triggered, this, [this] { copyPaths(selectedProblemPaths()); });
-    connect(m_problemsView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &DataPage::updateActions);
-    connect(m_problemsProxy, &QAbstractItemModel::modelReset, this, &DataPage::updateActions);
-    connect(m_severityFilter, qOverload<int>(&QComboBox::currentIndexChanged), this,
-            [this](int index) { setSeverityFilter(SeverityFilter(index)); });
-    return tab;
-}
-
-QWidget* DataPage::buildImagesTab() {
-    auto* tab = new QWidget(this);
-    auto* layout = new QVBoxLayout(tab);
-    layout->setContentsMargins(6, 6, 6, 6);
-    auto* top = new QHBoxLayout;
-    auto* classLabel = new QLabel(tr("&Class:"), tab);
-    m_classBox = new QComboBox(tab);
-    m_classBox->setObjectName(QStringLiteral("thumbnailClass"));
-    m_classBox->setMinimumContentsLength(12);
-    m_classBox->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    classLabel->setBuddy(m_classBox);
-    m_gridNote = new QLabel(tab);
-    m_gridNote->setObjectName(QStringLiteral("thumbnailNote"));
-    m_gridNote->setWordWrap(true);
-    top->addWidget(classLabel);
-    top->addWidget(m_classBox);
-    top->addWidget(m_gridNote, 1);
-    layout->addLayout(top);
-
-    m_grid = new QListWidget(tab);
-    m_grid->setObjectName(QStringLiteral("thumbnailGrid"));
-    m_grid->setViewMode(QListView::IconMode);
-    m_grid->setIconSize(QSize(kThumbnailPx, kThumbnailPx));
-    m_grid->setGridSize(QSize(kThumbnailPx + 24, kThumbnailPx + 28));
-    m_grid->setResizeMode(QListView::Adjust);
-    m_grid->setMovement(QListView::Static);
-    m_grid->setUniformItemSizes(true);
-    m_grid->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_grid->setTextElideMode(Qt::ElideMiddle);
-    m_grid->setContextMenuPolicy(Qt::CustomContextMenu);
-    m_grid->setToolTip(tr("Right-click (or Menu key) for actions; struck-out images are excluded from training."));
-    layout->addWidget(m_grid, 1);
-
-    connect(m_classBox, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int index) {
-        if (m_tabs->currentWidget() == m_imagesTab && index != m_thumbnailClass) loadThumbnails(index);
-    });
-    connect(m_grid, &QListWidget::customContextMenuRequested, this, &DataPage::showGridMenu);
-    return tab;
-}
+bool DataPage::isScanning() const { return m_tasks->pending(kScanLane) > 0; }
+bool DataPage::isDiagnosing() const { return m_tasks->pending(kDoctorLane) > 0; }
+bool DataPage::isLoadingThumbnails() const { return m_thumbnails->isLoading(); }
+int DataPage::thumbnailClass() const { return m_thumbnails->currentClass(); }
+QListWidget* DataPage::thumbnailView() const { return m_thumbnails->view(); }
 
 void DataPage::setFolder(const QString& folder) {
     if (folder.trimmed().isEmpty()) return;
@@ -354,19 +191,28 @@ void DataPage::setFolder(const QString& folder) {
     m_requested = absolute;
     m_folderEdit->setText(QDir::toNativeSeparators(m_requested));
     // Whatever runs for the previous request is obsolete now.
-    m_doctorRequest = m_doctor->cancel();
-    m_thumbnailRequest = m_thumbnails->cancel();
+    m_tasks->supersede(kDoctorLane);
+    m_thumbnails->clear();
     m_doctorResult = {};
     m_problems->setResult({});
-    m_grid->clear();
-    m_thumbnailClass = -1;
-    ++m_pendingScans;
+    const QString root = m_requested;
+    const double valFraction = m_valFraction;
+    const quint64 seed = m_seed;
+    m_tasks->submit<DatasetSummary>(
+        this, replacingSpec(kScanLane),
+        [root, valFraction, seed](JobContext&) { return ScanWorker::scanFolder(root, valFraction, seed); },
+        [this](const JobResult<DatasetSummary>& r) { onScanFinished(r); });
     showStatus();
     updateDoctorSummary();
-    Q_EMIT scanRequested(m_requested, m_valFraction, m_seed);
 }
 
 QString DataPage::folder() const { return m_requested; }
+
+void DataPage::setSession(ProjectSession* session) { m_session = session; }
+
+void DataPage::applySessionSplit() {
+    if (m_session) setSplit(m_valFraction, m_session->config().seed);
+}
 
 void DataPage::setSplit(double valFraction, quint64 seed) {
     valFraction = qBound(0.01, valFraction, 0.99);
@@ -384,9 +230,10 @@ void DataPage::browse() {
     if (!dir.isEmpty()) setFolder(dir);
 }
 
-void DataPage::onScanFinished(const DatasetSummary& summary) {
-    --m_pendingScans;
-    if (summary.root != m_requested) return;  // an older request; a newer one is on its way
+void DataPage::onScanFinished(const JobResult<DatasetSummary>& result) {
+    if (!result.ok()) return;  // replaced: a newer request is on its way
+    const DatasetSummary& summary = result.value;
+    if (summary.root != m_requested) return;
     m_summary = summary;
     const bool givenSplit = summary.splitSource == QLatin1String("folders");
     m_valBox->setEnabled(!givenSplit);
@@ -397,21 +244,8 @@ void DataPage::onScanFinished(const DatasetSummary& summary) {
     m_table->resizeColumnsToContents();
     m_table->horizontalHeader()->setSectionResizeMode(ClassCountsModel::ClassColumn, QHeaderView::Stretch);
 
-    {
-        const QSignalBlocker block(m_classBox);
-        m_classBox->clear();
-        if (summary.isValid())
-            for (int i = 0; i < summary.classes.size(); ++i)
-                m_classBox->addItem(tr("%1 (%2)").arg(summary.classes[i]).arg(summary.total(i)));
-    }
-    m_thumbnailRequest = m_thumbnails->cancel();
-    m_grid->clear();
-    m_thumbnailClass = -1;
-    m_gridNote->clear();
-    if (summary.isValid()) {
-        startDoctor();
-        if (m_tabs->currentWidget() == m_imagesTab) loadThumbnails(0);
-    }
+    m_thumbnails->setDataset(summary);  // loads the first class when the Images tab is shown
+    if (summary.isValid()) startDoctor();
     showStatus();
     updateDoctorSummary();
     Q_EMIT datasetChanged(summary);
@@ -420,85 +254,44 @@ void DataPage::onScanFinished(const DatasetSummary& summary) {
 // --- the doctor ---
 
 void DataPage::startDoctor() {
-    m_doctorRequest = m_doctor->cancel();
-    ++m_pendingDiagnoses;
-    m_doctorProgress->setValue(0);
-    DoctorWorker* worker = m_doctor;
+    m_problemsPanel->setProgress(0);
     const QString root = m_summary.root;
-    const quint64 id = m_doctorRequest;
     const double valFraction = m_valFraction;
     const quint64 seed = m_seed;
-    QMetaObject::invokeMethod(
-        worker, [worker, root, id, valFraction, seed] { worker->diagnose(root, id, valFraction, seed); },
-        Qt::QueuedConnection);
+    JobSpec spec = replacingSpec(kDoctorLane);
+    spec.onProgress = [this](double fraction, const QString&) { m_problemsPanel->setProgress(fraction); };
+    m_tasks->submit<DoctorResult>(
+        this, spec,
+        [root, valFraction, seed](JobContext& job) {
+            return DoctorWorker::diagnoseFolder(root, &job.feedback(), valFraction, seed);
+        },
+        [this](const JobResult<DoctorResult>& r) { onDoctorFinished(r); });
 }
 
-void DataPage::onDoctorProgress(quint64 requestId, double fraction) {
-    if (requestId != m_doctorRequest) return;
-    m_doctorProgress->setValue(qBound(0, int(fraction * 100.0 + 0.5), 100));
-}
-
-void DataPage::onDoctorFinished(const DoctorResult& result) {
-    --m_pendingDiagnoses;
-    if (result.requestId != m_doctorRequest || result.cancelled) {
+void DataPage::onDoctorFinished(const JobResult<DoctorResult>& job) {
+    if (!job.ok() || job.value.cancelled) {
         updateDoctorSummary();
         return;  // superseded by a newer folder or scan
     }
+    const DoctorResult& result = job.value;
     m_doctorResult = result;
     m_problems->setResult(result);
     m_problems->setExcluded(m_excludedSet);
     updateDoctorSummary();
-    updateActions();
     // Nothing to fix: the images say more than an empty table.
     if (result.problems.isEmpty() && m_tabs->currentWidget() == m_problemsTab) m_tabs->setCurrentWidget(m_imagesTab);
     Q_EMIT doctorFinished(result);
 }
 
 void DataPage::updateDoctorSummary() {
-    const bool running = isDiagnosing() || (isScanning() && !m_requested.isEmpty());
-    m_doctorProgress->setVisible(isDiagnosing());
-    QString text;
-    QString style;
+    using State = ProblemsPanel::DoctorState;
+    const State state = isDiagnosing()                             ? State::Checking
+                        : isScanning() && !m_requested.isEmpty() ? State::WaitingForScan
+                        : m_doctorResult.isValid() || !m_doctorResult.error.isEmpty() ? State::Done
+                        : m_requested.isEmpty()                    ? State::NoFolder
+                                                                   : State::Done;
+    m_problemsPanel->showDoctor(m_doctorResult, state);
     const DoctorResult& r = m_doctorResult;
-    if (isDiagnosing()) {
-        text = tr("Reading every file to find unusable images, duplicates and other problems…");
-    } else if (running) {
-        text = tr("Waiting for the scan…");
-    } else if (!r.error.isEmpty()) {
-        text = r.error;
-        style = QStringLiteral("color: #b00020;");
-    } else if (r.isValid()) {
-        const QLocale locale;
-        const int errors = r.count(DataProblem::Error);
-        const int warnings = r.count(DataProblem::Warning);
-        const int infos = r.count(DataProblem::Info);
-        text = tr("%n file(s) checked.", nullptr, int(r.filesChecked));
-        if (r.width.max > 0 && r.width.min == r.width.max && r.height.min == r.height.max)
-            text += QLatin1Char(' ') + tr("All images are %1 × %2 px.").arg(r.width.max).arg(r.height.max);
-        else if (r.width.max > 0)
-            text += QLatin1Char(' ') + tr("Width %1–%2 px (median %3), height %4–%5 px (median %6).")
-                                           .arg(r.width.min).arg(r.width.max).arg(r.width.median)
-                                           .arg(r.height.min).arg(r.height.max).arg(r.height.median);
-        if (errors + warnings == 0) {
-            // Notes (a grey image converted to RGB, ...) need nothing done: not problems.
-            text += QLatin1Char(' ') + tr("No problems found.");
-            if (infos > 0) text += QLatin1Char(' ') + tr("%n note(s), nothing to do.", nullptr, infos);
-            style = QStringLiteral("color: #2e7d32;");
-        } else {
-            QStringList counts;
-            if (errors > 0) counts << tr("%n error(s)", nullptr, errors);
-            if (warnings > 0) counts << tr("%n warning(s)", nullptr, warnings);
-            if (infos > 0) counts << tr("%n note(s)", nullptr, infos);
-            text += QLatin1Char(' ') + counts.join(QStringLiteral(", ")) + QLatin1Char('.');
-            if (!r.badFiles.isEmpty())
-                text += QLatin1Char(' ') + tr("%n file(s) cannot be used: exclude them, or fix them and choose the "
-                                              "folder again.", nullptr, int(r.badFiles.size()));
-        }
-    } else if (m_requested.isEmpty()) {
-        text = tr("Choose a folder: every file is then checked here.");
-    }
-    m_doctorSummary->setStyleSheet(style);
-    m_doctorSummary->setText(text);
     const int index = m_tabs->indexOf(m_problemsTab);
     if (isDiagnosing()) m_tabs->setTabText(index, tr("Problems (checking…)"));
     else if (r.isValid())  // errors and warnings: notes are not problems
@@ -507,62 +300,17 @@ void DataPage::updateDoctorSummary() {
 }
 
 void DataPage::setSeverityFilter(SeverityFilter filter) {
-    if (m_severityFilter->currentIndex() != int(filter)) {
-        m_severityFilter->setCurrentIndex(int(filter));  // comes back here through the signal
-        return;
-    }
-    switch (filter) {
-    case AllProblems: m_problemsProxy->setFilterRegularExpression(QString()); break;
-    case ErrorsAndWarnings:
-        m_problemsProxy->setFilterRegularExpression(
-            QRegularExpression(QStringLiteral("^[%1%2]$").arg(int(DataProblem::Warning)).arg(int(DataProblem::Error))));
-        break;
-    case ErrorsOnly:
-        m_problemsProxy->setFilterRegularExpression(
-            QRegularExpression(QStringLiteral("^%1$").arg(int(DataProblem::Error))));
-        break;
-    }
-    updateActions();
+    m_problemsPanel->setSeverityFilter(ProblemsPanel::SeverityFilter(filter));
 }
 
-QStringList DataPage::selectedProblemPaths() const {
-    QStringList paths;
-    QModelIndexList rows = m_problemsView->selectionModel()->selectedRows();
-    std::sort(rows.begin(), rows.end(), [](const QModelIndex& a, const QModelIndex& b) { return a.row() < b.row(); });
-    for (const QModelIndex& index : std::as_const(rows)) {
-        const QString path = index.data(ProblemsModel::PathRole).toString();
-        if (!path.isEmpty() && !paths.contains(path)) paths << path;
-    }
-    return paths;
-}
-
-QStringList DataPage::selectedExcludableFiles() const {
-    QStringList paths;
-    QModelIndexList rows = m_problemsView->selectionModel()->selectedRows();
-    std::sort(rows.begin(), rows.end(), [](const QModelIndex& a, const QModelIndex& b) { return a.row() < b.row(); });
-    for (const QModelIndex& index : std::as_const(rows)) {
-        if (!index.data(ProblemsModel::ExcludableRole).toBool()) continue;
-        const QString path = index.data(ProblemsModel::PathRole).toString();
-        if (!paths.contains(path)) paths << path;
-    }
-    return paths;
-}
-
-void DataPage::updateActions() {
-    const QStringList files = selectedExcludableFiles();
-    const bool anyIncluded = std::any_of(files.begin(), files.end(), [this](const QString& f) { return !isExcluded(f); });
-    const bool anyExcluded = std::any_of(files.begin(), files.end(), [this](const QString& f) { return isExcluded(f); });
-    m_excludeAction->setEnabled(anyIncluded);
-    m_includeAction->setEnabled(anyExcluded);
-    const bool anySelected = !selectedProblemPaths().isEmpty();
-    m_openFolderAction->setEnabled(anySelected);
-    m_copyPathAction->setEnabled(anySelected);
-    int unusable = 0;
-    for (const QString& f : std::as_const(m_doctorResult.badFiles)) unusable += isExcluded(f) ? 0 : 1;
-    m_excludeAllAction->setEnabled(unusable > 0);
-    m_excludeAllAction->setText(unusable > 0 ? tr("Exclude all unusable (%1)").arg(unusable)
-                                             : tr("Exclude all unusable"));
-}
+QStringList DataPage::selectedProblemPaths() const { return m_problemsPanel->selectedProblemPaths(); }
+QStringList DataPage::selectedExcludableFiles() const { return m_problemsPanel->selectedExcludableFiles(); }
+QTableView* DataPage::problemsView() const { return m_problemsPanel->view(); }
+QAction* DataPage::excludeAction() const { return m_problemsPanel->excludeAction(); }
+QAction* DataPage::includeAction() const { return m_problemsPanel->includeAction(); }
+QAction* DataPage::excludeAllAction() const { return m_problemsPanel->excludeAllAction(); }
+QAction* DataPage::openFolderAction() const { return m_problemsPanel->openFolderAction(); }
+QAction* DataPage::copyPathAction() const { return m_problemsPanel->copyPathAction(); }
 
 // --- exclusions ---
 
@@ -604,14 +352,8 @@ int DataPage::excludeAllUnusable() { return excludeFiles(m_doctorResult.badFiles
 
 void DataPage::exclusionsUpdated() {
     m_problems->setExcluded(m_excludedSet);
-    for (int i = 0; i < m_grid->count(); ++i) markThumbnail(m_grid->item(i));
-    m_excludedLabel->setText(m_excluded.isEmpty()
-                                 ? tr("No files excluded.")
-                                 : tr("<b>%n file(s) excluded</b> from training.", nullptr, int(m_excluded.size())));
-    m_excludedLabel->setToolTip(m_excluded.isEmpty() ? QString()
-                                                     : QDir::toNativeSeparators(m_excluded.mid(0, 30).join(QLatin1Char('\n'))) +
-                                                           (m_excluded.size() > 30 ? QStringLiteral("\n…") : QString()));
-    updateActions();
+    m_thumbnails->refreshMarks();
+    m_problemsPanel->showExclusions(m_excluded);
     Q_EMIT exclusionsChanged(m_excluded);
 }
 
@@ -631,123 +373,12 @@ void DataPage::copyPaths(const QStringList& paths) {
 // --- thumbnails ---
 
 void DataPage::showClassImages(int classIndex) {
-    if (classIndex < 0 || classIndex >= m_classBox->count()) return;
-    {
-        const QSignalBlocker block(m_classBox);
-        m_classBox->setCurrentIndex(classIndex);
-    }
+    if (!m_summary.isValid() || classIndex < 0 || classIndex >= m_summary.classes.size()) return;
     if (m_tabs->currentWidget() != m_imagesTab) {
         const QSignalBlocker block(m_tabs);
         m_tabs->setCurrentWidget(m_imagesTab);
     }
-    if (classIndex != m_thumbnailClass) loadThumbnails(classIndex);
-}
-
-void DataPage::loadThumbnails(int classIndex) {
-    m_thumbnailRequest = m_thumbnails->cancel();
-    m_grid->clear();
-    m_thumbnailClass = -1;
-    if (!m_summary.isValid() || classIndex < 0 || classIndex >= m_summary.classes.size()) {
-        m_gridNote->clear();
-        return;
-    }
-    m_thumbnailClass = classIndex;
-    const QStringList files = m_summary.classFiles.value(classIndex);
-    const qint64 total = m_summary.total(classIndex);
-    const QString name = m_summary.classes.at(classIndex);
-    if (files.size() < total)
-        m_gridNote->setText(tr("Showing the first %1 of %2 images of “%3” (all splits, by file name).")
-                                .arg(files.size()).arg(total).arg(name));
-    else
-        m_gridNote->setText(tr("%n image(s) of “%1” (all splits).", nullptr, int(total)).arg(name));
-    if (files.isEmpty()) {
-        Q_EMIT thumbnailsLoaded(classIndex, 0);
-        return;
-    }
-    ++m_pendingThumbnails;
-    ThumbnailWorker* worker = m_thumbnails;
-    const quint64 id = m_thumbnailRequest;
-    QMetaObject::invokeMethod(worker, [worker, id, files] { worker->load(id, files, kThumbnailPx); },
-                              Qt::QueuedConnection);
-}
-
-void DataPage::onThumbnailBatch(quint64 requestId, const QVector<Thumbnail>& thumbnails) {
-    if (requestId != m_thumbnailRequest) return;
-    for (const Thumbnail& t : thumbnails) {
-        auto* item = new QListWidgetItem(QFileInfo(t.path).fileName());
-        item->setData(kPathRole, t.path);
-        item->setData(kImageRole, QVariant::fromValue(t.image));
-        QString tip = QDir::toNativeSeparators(t.path) + QLatin1Char('\n');
-        if (t.size.isValid()) tip += tr("%1 × %2 px, %3").arg(t.size.width()).arg(t.size.height()).arg(formatBytes(t.bytes));
-        else tip += tr("Cannot be read (%1), %2").arg(t.error, formatBytes(t.bytes));
-        item->setData(Qt::UserRole + 3, tip);
-        m_grid->addItem(item);
-        markThumbnail(item);
-    }
-}
-
-void DataPage::markThumbnail(QListWidgetItem* item) const {
-    const QString path = item->data(kPathRole).toString();
-    const QImage image = item->data(kImageRole).value<QImage>();
-    const bool excluded = isExcluded(path);
-    const int side = kThumbnailPx;
-    QPixmap canvas(side, side);
-    canvas.fill(Qt::transparent);
-    QPainter painter(&canvas);
-    painter.setRenderHint(QPainter::Antialiasing);
-    if (image.isNull()) {
-        // Unreadable: a grey tile with a question mark.
-        painter.setPen(QPen(QColor(0x9e, 0x9e, 0x9e), 1));
-        painter.setBrush(QColor(0xee, 0xee, 0xee));
-        painter.drawRect(QRectF(0.5, 0.5, side - 1, side - 1));
-        QFont font = painter.font();
-        font.setPixelSize(side / 3);
-        font.setBold(true);
-        painter.setFont(font);
-        painter.setPen(QColor(0xc6, 0x28, 0x28));
-        painter.drawText(canvas.rect(), Qt::AlignCenter, QStringLiteral("?"));
-    } else {
-        const QPoint topLeft((side - image.width()) / 2, (side - image.height()) / 2);
-        painter.drawImage(topLeft, image);
-    }
-    if (excluded) {
-        painter.fillRect(canvas.rect(), QColor(255, 255, 255, 150));
-        painter.setPen(QPen(QColor(0xc6, 0x28, 0x28), 4, Qt::SolidLine, Qt::RoundCap));
-        painter.drawLine(QPointF(side * 0.2, side * 0.2), QPointF(side * 0.8, side * 0.8));
-        painter.drawLine(QPointF(side * 0.8, side * 0.2), QPointF(side * 0.2, side * 0.8));
-    }
-    painter.end();
-    item->setIcon(QIcon(canvas));
-    QFont font = item->font();
-    font.setStrikeOut(excluded);
-    item->setFont(font);
-    item->setForeground(excluded ? QBrush(Qt::gray) : QBrush());
-    const QString tip = item->data(Qt::UserRole + 3).toString();
-    item->setToolTip(excluded ? tip + tr("\nExcluded from training.") : tip);
-}
-
-void DataPage::showGridMenu(const QPoint& pos) {
-    QStringList paths;
-    for (QListWidgetItem* item : m_grid->selectedItems()) paths << item->data(kPathRole).toString();
-    if (paths.isEmpty()) {
-        if (QListWidgetItem* item = m_grid->itemAt(pos)) paths << item->data(kPathRole).toString();
-    }
-    if (paths.isEmpty()) return;
-    const bool anyIncluded = std::any_of(paths.begin(), paths.end(), [this](const QString& f) { return !isExcluded(f); });
-    const bool anyExcluded = std::any_of(paths.begin(), paths.end(), [this](const QString& f) { return isExcluded(f); });
-    QMenu menu(this);
-    menu.addAction(tr("Exclude from training"), this, [this, paths] { excludeFiles(paths); })->setEnabled(anyIncluded);
-    menu.addAction(tr("Include again"), this, [this, paths] { includeFiles(paths); })->setEnabled(anyExcluded);
-    menu.addSeparator();
-    menu.addAction(tr("Open folder"), this, [this, paths] { openFolderOf(paths.first()); });
-    menu.addAction(tr("Copy path"), this, [this, paths] { copyPaths(paths); });
-    menu.exec(m_grid->viewport()->mapToGlobal(pos));
-}
-
-void DataPage::onThumbnailsFinished(quint64 requestId, bool complete) {
-    --m_pendingThumbnails;
-    if (requestId != m_thumbnailRequest || !complete) return;
-    Q_EMIT thumbnailsLoaded(m_thumbnailClass, m_grid->count());
+    m_thumbnails->showClass(classIndex);
 }
 
 void DataPage::showStatus() {

@@ -1,26 +1,27 @@
 #pragma once
-// DataPage: step 1, choose the image folder. Scans it on a worker thread and
+// DataPage: step 1, choose the image folder. Scans it in a background job and
 // shows the classes with their image counts per split, as a table and as a
 // bar chart. After a scan the dataset doctor (core/data/Doctor.h) reads every
-// file on a second worker thread; its problems are listed below (Problems
-// tab) with actions: exclude the selected files from training (or include
-// them again), exclude every unusable file at once, open the file's folder,
-// copy its path. The Images tab shows thumbnails of one class, decoded on a
-// third worker thread (the page turns to it when the doctor finds nothing).
-// The excluded files are what MainWindow puts into
-// TrainConfig::excludeFiles; changing the folder drops the exclusions that are
-// not under the new one.
+// file in a second job; its problems are listed below (Problems tab) with
+// actions: exclude the selected files from training (or include them again),
+// exclude every unusable file at once, open the file's folder, copy its path.
+// The Images tab (ThumbnailGrid) shows thumbnails of one class, decoded in
+// its own job (the page turns to it when the doctor finds nothing).
+// The excluded files go into TrainConfig::excludeFiles (through the window's
+// ProjectSession); changing the folder drops the exclusions that are not
+// under the new one.
 //
-// Thread safety: UI thread only. Each worker has its own QThread, which the
-// destructor cancels, stops and joins; a new folder cancels the doctor and the
-// thumbnail loading of the previous one. Only value types (DatasetSummary,
-// DoctorResult, Thumbnail) cross the threads, through queued signals.
+// Thread safety: UI thread only. The scan and the doctor are jobs on two
+// lanes of the page's TaskManager, each request replacing the older one of
+// its kind; a new folder also supersedes the doctor and the thumbnail
+// loading of the previous one. The destructor cancels them and waits. Only
+// value types (DatasetSummary, DoctorResult, Thumbnail) cross the threads.
 #include "ui/models/DatasetSummary.h"
 #include "ui/models/DoctorResult.h"
+#include "core/train/TrainConfig.h"
 
 #include <QSet>
 #include <QStringList>
-#include <QThread>
 #include <QVector>
 #include <QWidget>
 
@@ -40,18 +41,18 @@ namespace ts::ui {
 
 class ClassCountChart;
 class ClassCountsModel;
-class DoctorWorker;
 class ProblemsModel;
-class ScanWorker;
-class ThumbnailWorker;
-struct Thumbnail;
+class ProblemsPanel;
+class ProjectSession;
+class TaskManager;
+class ThumbnailGrid;
+template <typename T>
+struct JobResult;
 
 class DataPage : public QWidget {
     Q_OBJECT
 public:
-    /// Longer side of a thumbnail in the Images tab, in pixels.
-    static constexpr int kThumbnailPx = 96;
-    /// Severity filter of the problems table (the combo's rows).
+    /// Severity filter of the problems table (the same rows as ProblemsPanel::SeverityFilter).
     enum SeverityFilter { AllProblems, ErrorsAndWarnings, ErrorsOnly };
 
     explicit DataPage(QWidget* parent = nullptr);
@@ -66,6 +67,13 @@ public:
     /// a change rescans the folder, keeping the exclusions.
     void setSplit(double valFraction, quint64 seed);
     double valFraction() const { return m_valFraction; }
+    /// Reads the split's seed from `session` (not owned; may be null): the
+    /// seed is set on the Training page, and the split shown is the one the
+    /// training will use. The Data page's own part of the project (folder,
+    /// validation share, exclusions) reaches the session through its signals.
+    void setSession(ProjectSession* session);
+    /// Takes the session's seed now (the window calls it when the page is shown).
+    void applySessionSplit();
     quint64 splitSeed() const { return m_seed; }
     /// The last scan's result (invalid until a scan finished).
     const DatasetSummary& summary() const { return m_summary; }
@@ -73,9 +81,9 @@ public:
     const DoctorResult& doctorResult() const { return m_doctorResult; }
     /// True while any background work runs: the scan, the doctor or thumbnails.
     bool isBusy() const { return isScanning() || isDiagnosing() || isLoadingThumbnails(); }
-    bool isScanning() const { return m_pendingScans > 0; }
-    bool isDiagnosing() const { return m_pendingDiagnoses > 0; }
-    bool isLoadingThumbnails() const { return m_pendingThumbnails > 0; }
+    bool isScanning() const;
+    bool isDiagnosing() const;
+    bool isLoadingThumbnails() const;
 
     // --- exclusions (TrainConfig::excludeFiles) ---
     /// The files left out of training, in the order they were excluded.
@@ -92,24 +100,24 @@ public:
 
     // --- problems table ---
     ProblemsModel* problemsModel() const { return m_problems; }
-    QTableView* problemsView() const { return m_problemsView; }
+    QTableView* problemsView() const;
     void setSeverityFilter(SeverityFilter filter);
     /// The paths of the selected problem rows (every kind, deduplicated).
     QStringList selectedProblemPaths() const;
     /// Of those, the files the training reads (what "Exclude" acts on).
     QStringList selectedExcludableFiles() const;
-    QAction* excludeAction() const { return m_excludeAction; }
-    QAction* includeAction() const { return m_includeAction; }
-    QAction* excludeAllAction() const { return m_excludeAllAction; }
-    QAction* openFolderAction() const { return m_openFolderAction; }
-    QAction* copyPathAction() const { return m_copyPathAction; }
+    QAction* excludeAction() const;
+    QAction* includeAction() const;
+    QAction* excludeAllAction() const;
+    QAction* openFolderAction() const;
+    QAction* copyPathAction() const;
 
     // --- thumbnails ---
     /// Shows the Images tab with the thumbnails of class `classIndex`.
     void showClassImages(int classIndex);
     /// The class whose thumbnails are shown (or loading); -1 when none.
-    int thumbnailClass() const { return m_thumbnailClass; }
-    QListWidget* thumbnailView() const { return m_grid; }
+    int thumbnailClass() const;
+    QListWidget* thumbnailView() const;
     QTabWidget* tabs() const { return m_tabs; }
 
     ClassCountsModel* countsModel() const { return m_model; }
@@ -129,22 +137,12 @@ Q_SIGNALS:
     void thumbnailsLoaded(int classIndex, int count);
     /// The user asked for the built-in demo dataset.
     void demoRequested();
-    void scanRequested(const QString& folder, double valFraction, quint64 seed);
 
 private:
-    QWidget* buildProblemsTab();
-    QWidget* buildImagesTab();
-    void onScanFinished(const DatasetSummary& summary);
+    void onScanFinished(const JobResult<DatasetSummary>& result);
     void startDoctor();
-    void onDoctorProgress(quint64 requestId, double fraction);
-    void onDoctorFinished(const DoctorResult& result);
-    void loadThumbnails(int classIndex);
-    void onThumbnailBatch(quint64 requestId, const QVector<Thumbnail>& thumbnails);
-    void onThumbnailsFinished(quint64 requestId, bool complete);
-    void markThumbnail(QListWidgetItem* item) const;
-    void showGridMenu(const QPoint& pos);
+    void onDoctorFinished(const JobResult<DoctorResult>& result);
     void exclusionsUpdated();
-    void updateActions();
     void updateDoctorSummary();
     void showStatus();
     void openFolderOf(const QString& path);
@@ -161,44 +159,21 @@ private:
 
     // Problems tab
     ProblemsModel* m_problems = nullptr;
-    QSortFilterProxyModel* m_problemsProxy = nullptr;
-    QTableView* m_problemsView = nullptr;
-    QLabel* m_doctorSummary = nullptr;
-    QProgressBar* m_doctorProgress = nullptr;
-    QComboBox* m_severityFilter = nullptr;
-    QLabel* m_excludedLabel = nullptr;
-    QAction* m_excludeAction = nullptr;
-    QAction* m_includeAction = nullptr;
-    QAction* m_excludeAllAction = nullptr;
-    QAction* m_openFolderAction = nullptr;
-    QAction* m_copyPathAction = nullptr;
+    ProblemsPanel* m_problemsPanel = nullptr;
 
-    // Images tab
-    QComboBox* m_classBox = nullptr;
-    QLabel* m_gridNote = nullptr;
-    QListWidget* m_grid = nullptr;
-    int m_thumbnailClass = -1;
+    ThumbnailGrid* m_thumbnails = nullptr;  ///< the Images tab
 
     QSpinBox* m_valBox = nullptr;
-    double m_valFraction = 0.2;
-    quint64 m_seed = 42;
+    double m_valFraction = train::TrainConfig{}.valFraction;  // the documented defaults
+    quint64 m_seed = train::TrainConfig{}.seed;
     DatasetSummary m_summary;
     DoctorResult m_doctorResult;
     QString m_requested;
     QStringList m_excluded;
     QSet<QString> m_excludedSet;
 
-    int m_pendingScans = 0;
-    int m_pendingDiagnoses = 0;
-    int m_pendingThumbnails = 0;
-    quint64 m_doctorRequest = 0;
-    quint64 m_thumbnailRequest = 0;
-    QThread m_thread;
-    QThread m_doctorThread;
-    QThread m_thumbnailThread;
-    ScanWorker* m_worker = nullptr;
-    DoctorWorker* m_doctor = nullptr;
-    ThumbnailWorker* m_thumbnails = nullptr;
+    TaskManager* m_tasks = nullptr;
+    ProjectSession* m_session = nullptr;
 };
 
 } // namespace ts::ui

@@ -3,7 +3,7 @@
 #include "ui/widgets/Fitting.h"
 
 #include "ui/widgets/PageHeader.h"
-#include "ui/workers/JobRunner.h"
+#include "ui/workers/TaskManager.h"
 
 #include <QCheckBox>
 #include <QDir>
@@ -24,7 +24,7 @@
 
 namespace ts::ui {
 
-ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_runner(new JobRunner(this)) {
+ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_tasks(new TaskManager(this)) {
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(new PageHeader(
         tr("Export"),
@@ -174,8 +174,14 @@ bool ExportPage::startExport() {
         request.roundTrip = m_roundTrip->isChecked();
         request.dataDir = m_dataDir;
         ++m_running;
-        m_runner->post<ExportOutcome>(this, [request] { return exportModelFile(request); },
-                                      [this](const ExportOutcome& outcome) {
+        m_tasks->submit<ExportOutcome>(this, {}, [request](JobContext&) { return exportModelFile(request); },
+                                      [this, request](const JobResult<ExportOutcome>& r) {
+                                          ExportOutcome outcome = r.value;
+                                          if (!r.ok()) {  // exportModelFile reports errors itself; this is a stop
+                                              outcome.format = request.format;
+                                              outcome.path = request.path;
+                                              outcome.error = r.failed() ? r.error.userMessage : tr("Cancelled.");
+                                          }
                                           addOutcome(outcome);
                                           m_progress->setValue(m_started - (m_running - 1));
                                           if (--m_running == 0) {

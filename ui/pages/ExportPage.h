@@ -2,7 +2,7 @@
 // ExportPage: step 7, take the model out of Transfer Studio. The formats of
 // the export capability (bundle, ONNX, torchvision .pth), their options, a
 // target folder, and a report per file: size, notes, and the round-trip check
-// against a second runtime. Exports run on a JobRunner thread.
+// against a second runtime. Exports run as TaskManager jobs.
 //
 // Thread safety: UI thread only.
 #include "ui/models/ExportBridge.h"
@@ -19,7 +19,7 @@ class QTableWidget;
 
 namespace ts::ui {
 
-class JobRunner;
+class TaskManager;
 
 class ExportPage : public QWidget {
     Q_OBJECT
@@ -59,7 +59,7 @@ private:
     int m_started = 0;
     QTableWidget* m_report = nullptr;
     QVector<ExportOutcome> m_outcomes;
-    JobRunner* m_runner = nullptr;
+    TaskManager* m_tasks = nullptr;
     int m_running = 0;
 };
 

@@ -1,7 +1,7 @@
 #include "ui/pages/InsidePanel.h"
 #include "ui/widgets/Fitting.h"
 
-#include "ui/workers/JobRunner.h"
+#include "ui/workers/TaskManager.h"
 
 #include <QComboBox>
 #include <QDragEnterEvent>
@@ -22,8 +22,13 @@
 #include <QVBoxLayout>
 
 namespace ts::ui {
+namespace {
 
-InsidePanel::InsidePanel(QWidget* parent) : QWidget(parent), m_runner(new JobRunner(this)) {
+const QString kVizLane = QStringLiteral("InsidePanel");
+
+} // namespace
+
+InsidePanel::InsidePanel(QWidget* parent) : QWidget(parent), m_tasks(new TaskManager(this)) {
     setAcceptDrops(true);
     auto* layout = new QVBoxLayout(this);
     auto* row = new QHBoxLayout;
@@ -118,7 +123,7 @@ InsidePanel::InsidePanel(QWidget* parent) : QWidget(parent), m_runner(new JobRun
     });
 }
 
-InsidePanel::~InsidePanel() { cancel(); }
+InsidePanel::~InsidePanel() = default;  // m_tasks cancels the running view and waits
 
 void InsidePanel::setClasses(const QStringList& classes) {
     const QSignalBlocker block(m_class);
@@ -132,7 +137,7 @@ void InsidePanel::setExplainedClass(int classIndex) {
     if (row >= 0) m_class->setCurrentIndex(row);
 }
 
-bool InsidePanel::isBusy() const { return m_runner->isBusy(); }
+bool InsidePanel::isBusy() const { return m_tasks->isBusy(); }
 
 void InsidePanel::setModel(const QString& bundle) {
     m_bundle = bundle;
@@ -142,12 +147,16 @@ void InsidePanel::setModel(const QString& bundle) {
         QVector<VizLayer> layers;
         QString error;
     };
-    m_runner->post<Result>(this, [bundle] {
+    JobSpec spec;
+    spec.lane = kVizLane;
+    spec.replaceKey = QStringLiteral("InsidePanel layers");
+    m_tasks->submit<Result>(this, spec, [bundle](JobContext&) {
         Result r;
         r.layers = vizLayers(bundle, &r.error);
         return r;
-    }, [this, bundle](const Result& r) {
-        if (bundle != m_bundle) return;
+    }, [this, bundle](const JobResult<Result>& job) {
+        if (!job.ok() || bundle != m_bundle) return;
+        const Result& r = job.value;
         m_layers = r.layers;
         const QSignalBlocker block(m_layer);
         int defaultIndex = -1;
@@ -193,9 +202,7 @@ QStringList InsidePanel::layerNames() const {
     return names;
 }
 
-void InsidePanel::cancel() {
-    if (m_cancelFlag) m_cancelFlag->store(true);
-}
+void InsidePanel::cancel() { m_tasks->cancel(m_vizJob); }
 
 void InsidePanel::refresh() {
     const View view = View(m_view->currentIndex());
@@ -205,10 +212,6 @@ void InsidePanel::refresh() {
         m_caption->setText(tr("Drop an image here (or use Image…) to see this view."));
         return;
     }
-    cancel();
-    m_cancelFlag = std::make_shared<std::atomic<bool>>(false);
-    const auto flag = m_cancelFlag;
-    const int generation = ++m_generation;
     const QString bundle = m_bundle, image = m_image, layer = m_layer->currentData().toString();
     const int channel = m_channel->value();
     const int classIndex = m_class->currentData().toInt();
@@ -217,27 +220,25 @@ void InsidePanel::refresh() {
     m_progress->setVisible(slow);
     m_progress->setValue(0);
     m_cancel->setEnabled(slow);
-    QPointer<QProgressBar> bar(m_progress);
-    auto progress = [bar](double f) {
-        if (QProgressBar* target = bar.data())
-            QMetaObject::invokeMethod(target, [bar, f] { if (bar) bar->setValue(int(f * 100)); }, Qt::QueuedConnection);
-    };
-    m_runner->post<VizImage>(this, [=] {
-        if (flag->load()) return VizImage{{}, {}, {}, {}, tr("Cancelled.")};
-        VizControl control{progress, flag.get()};
+    JobSpec spec;
+    spec.lane = kVizLane;
+    spec.replaceKey = QStringLiteral("InsidePanel view");  // the newest view wins
+    spec.onProgress = [this](double f, const QString&) { m_progress->setValue(int(f * 100)); };
+    m_vizJob = m_tasks->submit<VizImage>(this, spec, [=](JobContext& job) {
         switch (view) {
         case Filters: return vizFilters(bundle, layer);
         case FeatureMaps: return vizFeatureMaps(bundle, image, layer);
         case GradCam: return vizGradCam(bundle, image, layer, classIndex);
-        case Saliency: return vizSaliency(bundle, image, control, classIndex);
-        case Maximize: return vizMaximize(bundle, layer, channel, control);
+        case Saliency: return vizSaliency(bundle, image, &job.feedback(), classIndex);
+        case Maximize: return vizMaximize(bundle, layer, channel, &job.feedback());
         }
         return VizImage{};
-    }, [this, generation](const VizImage& v) {
-        if (generation != m_generation) return;
+    }, [this](const JobResult<VizImage>& r) {
+        if (r.replaced) return;
         m_progress->hide();
         m_cancel->setEnabled(false);
-        show(v);
+        if (r.ok()) show(r.value);
+        else show(VizImage{{}, {}, {}, {}, r.failed() ? r.error.userMessage : tr("Cancelled.")});
     });
 }
 

@@ -2,7 +2,7 @@
 // InsidePanel: views inside the trained network (part of the Inspect page).
 // A layer picker, the view (filters, feature maps, Grad-CAM, saliency,
 // activation maximisation), an image (drop one, or open it), zoom, and a
-// tooltip per filter or channel. Views are computed on a JobRunner thread;
+// tooltip per filter or channel. Views are computed in TaskManager jobs;
 // activation maximisation shows progress and can be cancelled.
 //
 // Thread safety: UI thread only.
@@ -10,7 +10,6 @@
 
 #include <QWidget>
 
-#include <atomic>
 #include <memory>
 
 class QComboBox;
@@ -23,7 +22,7 @@ class QSpinBox;
 
 namespace ts::ui {
 
-class JobRunner;
+class TaskManager;
 
 class InsidePanel : public QWidget {
     Q_OBJECT
@@ -74,7 +73,6 @@ private:
     QString m_image;
     QVector<VizLayer> m_layers;
     VizImage m_current;
-    int m_generation = 0;
     QComboBox* m_view = nullptr;
     QComboBox* m_layer = nullptr;
     QSpinBox* m_channel = nullptr;
@@ -87,8 +85,8 @@ private:
     QLabel* m_caption = nullptr;
     QLabel* m_picture = nullptr;
     QScrollArea* m_scroll = nullptr;
-    JobRunner* m_runner = nullptr;
-    std::shared_ptr<std::atomic<bool>> m_cancelFlag;
+    TaskManager* m_tasks = nullptr;
+    quint64 m_vizJob = 0;  ///< the view being computed (a newer one replaces it)
 };
 
 } // namespace ts::ui

@@ -1,9 +1,10 @@
 #include "ui/pages/InspectPage.h"
 #include "ui/widgets/Fitting.h"
 
+#include "ui/models/BridgeCommon.h"
 #include "ui/pages/InsidePanel.h"
 #include "ui/widgets/PageHeader.h"
-#include "ui/workers/JobRunner.h"
+#include "ui/workers/TaskManager.h"
 
 #include <QDragEnterEvent>
 #include <QDropEvent>
@@ -68,7 +69,7 @@ QColor heat(double t) {
 QListWidgetItem* thumbnailItem(const ImagePrediction& p, const QStringList& classes, QListWidget* list) {
     const QImage image = networkView(p.file, 96);
     auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(image)), QString(), list);
-    const QString truth = p.truth >= 0 ? classes.value(p.truth, QString::number(p.truth)) : QString();
+    const QString truth = p.truth >= 0 ? classLabel(classes, p.truth) : QString();
     // The prediction with its confidence, as everywhere else in the app.
     const QString predicted = QStringLiteral("%1 %2%").arg(p.predictedLabel).arg(p.probability * 100.0, 0, 'f', 1);
     item->setText(truth.isEmpty() ? predicted : QStringLiteral("%1 → %2").arg(truth, predicted));
@@ -96,7 +97,7 @@ void setupGallery(QListWidget* list) {
 
 } // namespace
 
-InspectPage::InspectPage(QWidget* parent) : QWidget(parent), m_runner(new JobRunner(this)) {
+InspectPage::InspectPage(QWidget* parent) : QWidget(parent), m_tasks(new TaskManager(this)) {
     setAcceptDrops(true);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(new PageHeader(
@@ -193,7 +194,7 @@ InspectPage::InspectPage(QWidget* parent) : QWidget(parent), m_runner(new JobRun
 
 InspectPage::~InspectPage() = default;
 
-bool InspectPage::isBusy() const { return m_runner->isBusy() || m_inside->isBusy(); }
+bool InspectPage::isBusy() const { return m_tasks->isBusy() || m_inside->isBusy(); }
 
 void InspectPage::setRun(const QString& runDir, const QString& bundlePath, const QStringList& classes,
                          const train::EpochMetrics& metrics) {
@@ -216,12 +217,14 @@ void InspectPage::setRun(const QString& runDir, const QString& bundlePath, const
         QStringList classes;
         QString error;
     };
-    m_runner->post<Result>(this, [dir] {
+    m_tasks->submit<Result>(this, {}, [dir](JobContext&) {
         Result r;
         r.predictions = predictValidation(dir, &r.classes, &r.error);
         return r;
-    }, [this, dir, metrics](const Result& r) {
+    }, [this, dir, metrics](const JobResult<Result>& job) {
         if (dir != m_runDir) return;
+        Result r = job.value;
+        if (job.failed()) r.error = job.error.userMessage;
         m_validation = r.predictions;
         int mistakes = 0;
         for (const auto& p : m_validation) mistakes += p.truth != p.predicted;
@@ -269,7 +272,7 @@ void InspectPage::fillConfusion(const train::EpochMetrics& metrics) {
     m_confusion->horizontalHeader()->setDefaultAlignment(Qt::AlignCenter);
     m_confusion->verticalHeader()->setDefaultAlignment(Qt::AlignRight | Qt::AlignVCenter);
     for (int i = 0; i < n; ++i) {
-        const QString name = m_classes.value(i, QString::number(i));
+        const QString name = classLabel(m_classes, i);
         const auto& pc = i < int(metrics.perClass.size()) ? metrics.perClass[size_t(i)] : train::ClassMetrics{};
         const QString precision = tr("%1: precision %2% (of the images predicted as it, the share that are it)")
                                       .arg(name)
@@ -344,11 +347,13 @@ void InspectPage::predict(const QStringList& files) {
         QVector<ImagePrediction> predictions;
         QString error;
     };
-    m_runner->post<Result>(this, [bundle, files] {
+    m_tasks->submit<Result>(this, {}, [bundle, files](JobContext&) {
         Result r;
         r.predictions = predictFiles(bundle, files, &r.error);
         return r;
-    }, [this, files](const Result& r) {
+    }, [this, files](const JobResult<Result>& job) {
+        Result r = job.value;
+        if (job.failed()) r.error = job.error.userMessage;
         m_predictions->clear();
         for (const ImagePrediction& p : r.predictions) thumbnailItem(p, m_classes, m_predictions);
         m_predictNote->setText(!r.error.isEmpty() ? tr("Could not classify: %1").arg(r.error)

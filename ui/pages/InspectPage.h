@@ -7,7 +7,7 @@
 //  - Predict: drop images (or open them) to classify them with the model.
 //  - Inside the network: see InsidePanel (filters, feature maps, Grad-CAM,
 //    saliency, activation maximisation).
-// Predictions run on a JobRunner thread.
+// Predictions run as TaskManager jobs.
 //
 // Thread safety: UI thread only.
 #include "ui/models/ModelBridge.h"
@@ -24,7 +24,7 @@ class QTabWidget;
 namespace ts::ui {
 
 class InsidePanel;
-class JobRunner;
+class TaskManager;
 
 class InspectPage : public QWidget {
     Q_OBJECT
@@ -73,7 +73,7 @@ private:
     QListWidget* m_predictions = nullptr;
     QLabel* m_predictNote = nullptr;
     InsidePanel* m_inside = nullptr;
-    JobRunner* m_runner = nullptr;
+    TaskManager* m_tasks = nullptr;
 };
 
 } // namespace ts::ui

@@ -3,7 +3,7 @@
 
 #include "ui/models/ZooFacts.h"
 #include "ui/widgets/PageHeader.h"
-#include "ui/workers/JobRunner.h"
+#include "ui/workers/TaskManager.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -211,7 +211,7 @@ LayersPage::LayersPage(QWidget* parent) : QWidget(parent) {
     busyLayout->addWidget(m_busyLabel, 1);
     busyLayout->addWidget(busyBar);
     m_busy->hide();
-    m_runner = new JobRunner(this);
+    m_tasks = new TaskManager(this);
     right->addWidget(m_count);
     right->addWidget(m_busy);
     right->addWidget(m_tree, 1);
@@ -420,9 +420,10 @@ void LayersPage::refresh() {
         m_busy->show();
         m_count->setText(tr("Building %1 to list its stages…").arg(m_arch));
         const int numClasses = m_numClasses;
-        m_runner->post<QString>(
-            this, [config, numClasses] { return buildFreezeModel(config, numClasses); },
-            [this, key](const QString& error) {
+        m_tasks->submit<QString>(
+            this, {}, [config, numClasses](JobContext&) { return buildFreezeModel(config, numClasses); },
+            [this, key](const JobResult<QString>& job) {
+                const QString error = job.failed() ? job.error.userMessage : job.value;
                 if (m_building == key) m_building.clear();
                 m_busy->setVisible(!m_building.isEmpty());
                 if (!error.isEmpty()) {
@@ -464,7 +465,7 @@ void LayersPage::refresh() {
     Q_EMIT planChanged();
 }
 
-bool LayersPage::isBusy() const { return m_runner->isBusy(); }
+bool LayersPage::isBusy() const { return m_tasks->isBusy(); }
 
 void LayersPage::rebuildTree() {
     m_updating = true;

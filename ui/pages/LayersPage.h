@@ -14,7 +14,7 @@
 // stay in eval mode, so their running statistics are used and kept.
 //
 // Building a backbone takes seconds for the large ones (VGG, ConvNeXt): the
-// page builds it on a JobRunner and shows a busy bar meanwhile; the last few
+// page builds it in a TaskManager job and shows a busy bar meanwhile; the last few
 // architectures stay cached, so the presets and boxes then answer at once.
 //
 // Thread safety: UI thread only.
@@ -36,7 +36,7 @@ class QTreeWidgetItem;
 
 namespace ts::ui {
 
-class JobRunner;
+class TaskManager;
 
 class LayersPage : public QWidget {
     Q_OBJECT
@@ -120,7 +120,7 @@ private:
     QLabel* m_error = nullptr;
     QWidget* m_busy = nullptr;
     QLabel* m_busyLabel = nullptr;
-    JobRunner* m_runner = nullptr;
+    TaskManager* m_tasks = nullptr;
     QString m_building;  // key of the model being built, empty when none
     QMap<QString, bool> m_overrides;
     QMap<QString, double> m_stageLr;

@@ -5,6 +5,7 @@
 #include "ui/widgets/CurvePlot.h"
 #include "ui/widgets/ErrorDialog.h"
 #include "ui/widgets/PageHeader.h"
+#include "ui/workers/TaskManager.h"
 #include "ui/workers/TrainingWorker.h"
 
 #include <QCoreApplication>
@@ -177,19 +178,7 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent) {
     splitter->setStretchFactor(2, 1);
     layout->addWidget(splitter, 1);
 
-    m_worker = new TrainingWorker;
-    m_worker->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    connect(this, &TrainPage::requestTrain, m_worker, &TrainingWorker::train);
-    connect(this, &TrainPage::requestResume, m_worker, &TrainingWorker::resumeTraining);
-    connect(m_worker, &TrainingWorker::batchDone, this, &TrainPage::onBatch);
-    connect(m_worker, &TrainingWorker::epochDone, this, &TrainPage::onEpoch);
-    connect(m_worker, &TrainingWorker::logLine, this, &TrainPage::onLog);
-    connect(m_worker, &TrainingWorker::probesUpdated, this, &TrainPage::onProbes);
-    connect(m_worker, &TrainingWorker::finished, this, &TrainPage::onFinished);
-    connect(m_worker, &TrainingWorker::failed, this, &TrainPage::onFailed);
-    m_thread.setObjectName(QStringLiteral("Training"));
-    m_thread.start();
+    m_tasks = new TaskManager(this);
 
     connect(m_start, &QPushButton::clicked, this, [this] { start(); });
     connect(m_resumeRun, &QPushButton::clicked, this, [this] {
@@ -200,11 +189,7 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent) {
     setRunning(false);
 }
 
-TrainPage::~TrainPage() {
-    if (m_worker) m_worker->cancel();
-    m_thread.quit();
-    m_thread.wait();
-}
+TrainPage::~TrainPage() = default;  // m_tasks cancels the run and waits for it
 
 QString TrainPage::runsRoot() const {
     return m_runsRoot.isEmpty() ? QString::fromStdString(paths::runsDir()) : m_runsRoot;
@@ -258,7 +243,7 @@ bool TrainPage::resumeRun(const QString& runDir) {
     m_paused = false;
     setRunning(true);
     Q_EMIT runStarted(m_runDir);
-    Q_EMIT requestResume(m_runDir);
+    submitRun(config, true);
     return true;
 }
 
@@ -275,7 +260,6 @@ void TrainPage::clearForRun(int totalEpochs) {
     m_probes.clear();
     m_probesEpoch = 0;
     showProbes();
-    m_worker->setPinnedProbes(m_pinned);
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
 }
@@ -303,13 +287,39 @@ bool TrainPage::start(const train::TrainConfig& config) {
     m_paused = false;
     setRunning(true);
     Q_EMIT runStarted(m_runDir);
-    Q_EMIT requestTrain(config, m_runDir);
+    submitRun(config, false);
     return true;
+}
+
+void TrainPage::submitRun(const train::TrainConfig& config, bool resume) {
+    JobSpec spec;
+    spec.lane = QStringLiteral("Training");
+    const QString runDir = m_runDir;
+    const QStringList pinned = m_pinned;
+    // The events reach the page through posts, on the UI thread, in order.
+    m_job = m_tasks->submit<train::TrainResult>(
+        this, spec,
+        [this, config, runDir, pinned, resume](JobContext& job) {
+            TrainingEvents events;
+            events.batch = [this, &job](const train::BatchEvent& e) { job.post([this, e] { onBatch(e); }); };
+            events.epoch = [this, &job](const train::EpochMetrics& m) { job.post([this, m] { onEpoch(m); }); };
+            events.log = [this, &job](const QString& line) { job.post([this, line] { onLog(line); }); };
+            events.probes = [this, &job](int epoch, const QVector<ProbeResult>& probes) {
+                job.post([this, epoch, probes] { onProbes(epoch, probes); });
+            };
+            return resume ? TrainingWorker::resume(runDir, pinned, job.feedback(), events)
+                          : TrainingWorker::train(config, runDir, pinned, job.feedback(), events);
+        },
+        [this](const JobResult<train::TrainResult>& r) {
+            if (r.ok()) onFinished(r.value);
+            else if (r.failed()) onFailed(r.error);
+            else onFailed({tr("Training stopped: cancelled"), QStringLiteral("cancelled")});
+        });
 }
 
 void TrainPage::pause() {
     if (!m_running || m_paused) return;
-    m_worker->pause();
+    m_tasks->pause(m_job);
     m_paused = true;
     m_pause->setText(tr("&Resume"));
     m_status->setText(tr("Paused (after the current batch)."));
@@ -317,7 +327,7 @@ void TrainPage::pause() {
 
 void TrainPage::resume() {
     if (!m_running || !m_paused) return;
-    m_worker->resume();
+    m_tasks->resume(m_job);
     m_paused = false;
     m_pause->setText(tr("&Pause"));
     m_status->setText(tr("Training…"));
@@ -325,7 +335,7 @@ void TrainPage::resume() {
 
 void TrainPage::stop() {
     if (!m_running) return;
-    m_worker->cancel();
+    m_tasks->cancel(m_job);
     m_status->setText(tr("Stopping after the current batch…"));
     m_stop->setEnabled(false);
     m_pause->setEnabled(false);

@@ -4,22 +4,22 @@
 // learning rate) that grow as events arrive, batch progress, images/s, ETA,
 // pause/resume/stop and the run's log.
 //
-// The run happens in a TrainingWorker on the page's QThread; events arrive as
-// queued signals and only append to the curves' models (drawn in batches on a
-// timer), so the UI thread stays responsive. stopAndWait() cancels and waits
-// for the trainer to return (it checks the flag between batches).
+// The run is a TrainingWorker job on the page's TaskManager (lane
+// "Training"); its events are posted to the UI thread as values and only
+// append to the curves' models (drawn in batches on a timer), so the UI
+// thread stays responsive. stopAndWait() cancels and waits for the trainer
+// to return (it checks the job's Feedback between batches).
 //
 // Probe images: after each epoch the worker predicts and explains (Grad-CAM)
 // a few images with the current weights, by default the first validation
 // image of each class (up to 12); pinProbe() (the "Pin image…" button or a
 // drop on the page) adds the user's own.
 //
-// Thread safety: UI thread only; the destructor cancels and joins the thread.
+// Thread safety: UI thread only; the destructor cancels the run and waits for it.
 #include "ui/models/ProbeBridge.h"
 #include "ui/models/TrainTypes.h"
 
 #include <QElapsedTimer>
-#include <QThread>
 #include <QWidget>
 
 #include <functional>
@@ -36,7 +36,7 @@ class QShowEvent;
 namespace ts::ui {
 
 class CurvePlot;
-class TrainingWorker;
+class TaskManager;
 
 class TrainPage : public QWidget {
     Q_OBJECT
@@ -44,7 +44,8 @@ public:
     explicit TrainPage(QWidget* parent = nullptr);
     ~TrainPage() override;
 
-    /// Where the page gets the config to run (the wizard's other pages).
+    /// Where the page gets the config to run; in the window, the ProjectSession's
+    /// config (MainWindow::currentConfig), which every page writes into.
     void setConfigSource(std::function<train::TrainConfig()> source) { m_source = std::move(source); }
     /// Folder under which each run gets its own folder (default: core's runs folder).
     void setRunsRoot(const QString& folder) { m_runsRoot = folder; }
@@ -117,8 +118,6 @@ Q_SIGNALS:
     /// After a run ends with a model (also when stopped after >= 1 epoch).
     void runFinished(const QString& runDir, const QString& bundlePath);
     void runFailed(const ts::ui::TaskError& error);
-    void requestTrain(const ts::train::TrainConfig& config, const QString& runDir);
-    void requestResume(const QString& runDir);
 
 protected:
     void showEvent(QShowEvent* event) override;
@@ -173,8 +172,10 @@ private:
     QPushButton* m_pinButton = nullptr;
     int m_batchLoss = -1, m_trainLoss = -1, m_valLoss = -1, m_trainAcc = -1, m_valAcc = -1, m_lrSeries = -1;
 
-    QThread m_thread;
-    TrainingWorker* m_worker = nullptr;
+    TaskManager* m_tasks = nullptr;
+    quint64 m_job = 0;  ///< the run in progress
+    /// Starts the run job: a new run of `config`, or `resume` of m_runDir.
+    void submitRun(const train::TrainConfig& config, bool resume);
 };
 
 } // namespace ts::ui

@@ -5,6 +5,7 @@
 #include "ui/models/ModelBridge.h"
 #include "ui/widgets/CurvePlot.h"
 #include "ui/widgets/PageHeader.h"
+#include "ui/workers/TaskManager.h"
 #include "ui/workers/TrainingWorker.h"
 
 #include <QCheckBox>
@@ -66,11 +67,13 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
 
     auto* hyper = new QGroupBox(tr("Hyper-parameters"), leftWidget);
     auto* form = new QFormLayout(hyper);
-    m_epochs = intBox(hyper, 1, 1000, 10, tr("Passes over the training images. 5–15 is typical with a frozen backbone."));
+    // Every field starts at TrainConfig's documented default (loadFrom() below sets them again).
+    const train::TrainConfig d;
+    m_epochs = intBox(hyper, 1, 1000, d.epochs, tr("Passes over the training images. 5–15 is typical with a frozen backbone."));
     m_epochs->setObjectName(QStringLiteral("epochs"));
-    m_batch = intBox(hyper, 1, 1024, 32, tr("Images per optimisation step. Smaller uses less memory; 16–64 is typical."));
+    m_batch = intBox(hyper, 1, 1024, d.batchSize, tr("Images per optimisation step. Smaller uses less memory; 16–64 is typical."));
     m_batch->setObjectName(QStringLiteral("batchSize"));
-    m_lr = doubleBox(hyper, 1e-6, 1.0, 1e-4, 6, 1e-3,
+    m_lr = doubleBox(hyper, 1e-6, 1.0, 1e-4, 6, d.lr,
                      tr("Peak learning rate. Too high: the loss jumps or diverges; too low: it barely moves. Use the "
                         "finder on the right."));
     m_lr->setObjectName(QStringLiteral("learningRate"));
@@ -79,8 +82,8 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
     m_optimizer->addItems({QStringLiteral("Adam"), QStringLiteral("AdamW"), QStringLiteral("SGD")});
     m_optimizer->setToolTip(tr("Adam adapts the step per parameter and is forgiving; SGD with momentum can "
                                "generalise slightly better with a tuned schedule."));
-    m_momentum = doubleBox(hyper, 0, 0.999, 0.01, 3, 0.9, tr("SGD momentum (ignored by Adam)."));
-    m_weightDecay = doubleBox(hyper, 0, 1, 1e-4, 5, 0, tr("L2 penalty on the weights (AdamW: 0.01 is typical)."));
+    m_momentum = doubleBox(hyper, 0, 0.999, 0.01, 3, d.momentum, tr("SGD momentum (ignored by Adam)."));
+    m_weightDecay = doubleBox(hyper, 0, 1, 1e-4, 5, d.weightDecay, tr("L2 penalty on the weights (AdamW: 0.01 is typical)."));
     m_schedule = new QComboBox(hyper);
     m_schedule->setObjectName(QStringLiteral("schedule"));
     m_schedule->addItem(tr("Constant"), QStringLiteral("constant"));
@@ -88,15 +91,16 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
     m_schedule->addItem(tr("Cosine"), QStringLiteral("cosine"));
     m_schedule->addItem(tr("One-cycle"), QStringLiteral("one-cycle"));
     m_schedule->setToolTip(tr("How the learning rate changes over the run; the plot below previews it."));
-    m_warmup = intBox(hyper, 0, 100, 0, tr("Epochs of linear warm-up from a tenth of the rate (not for one-cycle)."));
-    m_stepEpochs = intBox(hyper, 1, 1000, 7, tr("Step schedule: multiply the rate by gamma every N epochs."));
-    m_gamma = doubleBox(hyper, 0.001, 1, 0.05, 3, 0.1, tr("Step schedule: the factor."));
-    m_labelSmoothing = doubleBox(hyper, 0, 0.5, 0.05, 2, 0, tr("Softens the targets; 0.1 helps against over-confidence."));
+    m_warmup = intBox(hyper, 0, 100, d.warmupEpochs, tr("Epochs of linear warm-up from a tenth of the rate (not for one-cycle)."));
+    m_stepEpochs = intBox(hyper, 1, 1000, d.stepEpochs, tr("Step schedule: multiply the rate by gamma every N epochs."));
+    m_gamma = doubleBox(hyper, 0.001, 1, 0.05, 3, d.stepGamma, tr("Step schedule: the factor."));
+    m_labelSmoothing = doubleBox(hyper, 0, 0.5, 0.05, 2, d.labelSmoothing, tr("Softens the targets; 0.1 helps against over-confidence."));
     m_classWeights = new QCheckBox(tr("Weight classes by rarity"), hyper);
     m_classWeights->setToolTip(tr("For imbalanced data: each class's loss is weighted by N/(C·n_c)."));
-    m_patience = intBox(hyper, 0, 100, 0, tr("Stop after this many epochs without a better validation accuracy (0 = off)."));
+    m_patience = intBox(hyper, 0, 100, d.earlyStoppingPatience, tr("Stop after this many epochs without a better validation accuracy (0 = off)."));
     m_patience->setSpecialValueText(tr("off"));
-    m_seed = intBox(hyper, 0, 1000000, 42, tr("Same seed, same split, same run (on the CPU)."));
+    m_seed = intBox(hyper, 0, 1000000, int(d.seed), tr("Same seed, same split, same run (on the CPU)."));
+    m_seed->setObjectName(QStringLiteral("seed"));
     form->addRow(tr("&Epochs:"), m_epochs);
     form->addRow(tr("&Batch size:"), m_batch);
     form->addRow(tr("Learning &rate:"), m_lr);
@@ -121,13 +125,13 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
     m_augment->addItem(tr("Standard (random crop + flip)"), QStringLiteral("standard"));
     m_augment->setToolTip(tr("Random variations of the training images so the model generalises. Off lets a frozen "
                              "backbone's features be cached (much faster epochs)."));
-    m_rotation = doubleBox(aug, 0, 180, 5, 0, 0, tr("Random rotation in ±degrees."));
-    m_brightness = doubleBox(aug, 0, 1, 0.05, 2, 0, tr("Colour jitter: brightness strength."));
-    m_contrast = doubleBox(aug, 0, 1, 0.05, 2, 0, tr("Colour jitter: contrast strength."));
-    m_saturation = doubleBox(aug, 0, 1, 0.05, 2, 0, tr("Colour jitter: saturation strength."));
+    m_rotation = doubleBox(aug, 0, 180, 5, 0, d.augment.rotationDegrees, tr("Random rotation in ±degrees."));
+    m_brightness = doubleBox(aug, 0, 1, 0.05, 2, d.augment.brightness, tr("Colour jitter: brightness strength."));
+    m_contrast = doubleBox(aug, 0, 1, 0.05, 2, d.augment.contrast, tr("Colour jitter: contrast strength."));
+    m_saturation = doubleBox(aug, 0, 1, 0.05, 2, d.augment.saturation, tr("Colour jitter: saturation strength."));
     m_vflip = new QCheckBox(tr("Vertical flip"), aug);
     m_vflip->setToolTip(tr("Flip upside down half of the time (aerial or microscope images)."));
-    m_erasing = doubleBox(aug, 0, 1, 0.05, 2, 0, tr("Probability of erasing a random rectangle."));
+    m_erasing = doubleBox(aug, 0, 1, 0.05, 2, d.augment.randomErasing, tr("Probability of erasing a random rectangle."));
     augForm->addRow(tr("&Augmentation:"), m_augment);
     augForm->addRow(tr("Rotation:"), m_rotation);
     augForm->addRow(tr("Brightness:"), m_brightness);
@@ -223,31 +227,7 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
         connect(box, qOverload<int>(&QComboBox::currentIndexChanged), this, changed);
     for (QCheckBox* box : {m_classWeights, m_vflip}) connect(box, &QCheckBox::toggled, this, changed);
 
-    m_worker = new TrainingWorker;
-    m_worker->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    connect(this, &TrainingPage::requestLrFind, m_worker, &TrainingWorker::findLearningRate);
-    connect(m_worker, &TrainingWorker::lrFound, this, &TrainingPage::onLrFound);
-    connect(m_worker, &TrainingWorker::lrStep, this, [this](double lr, double loss) {
-        if (!m_finderRunning) return;
-        ++m_finderSteps;
-        if (std::isfinite(loss)) m_lrPlot->append(0, lr, loss);
-        m_lrNote->setText(tr("Batch %1 of %2: rate %3, smoothed loss %4…")
-                              .arg(m_finderSteps)
-                              .arg(m_finderTotal)
-                              .arg(lr, 0, 'g', 2)
-                              .arg(loss, 0, 'f', 3));
-        Q_EMIT lrFinderStep(m_finderSteps, lr, loss);
-    });
-    connect(m_worker, &TrainingWorker::failed, this, [this](const TaskError& error) {
-        m_finderRunning = false;
-        m_findButton->setText(tr("&Find a learning rate"));
-        m_lrNote->setText(error.userMessage);
-        Q_EMIT errorOccurred(error);
-        Q_EMIT lrFinderDone();
-    });
-    m_thread.setObjectName(QStringLiteral("LrFinder"));
-    m_thread.start();
+    m_tasks = new TaskManager(this);
     connect(m_findButton, &QPushButton::clicked, this, [this] {
         if (m_finderRunning) cancelLrFinder();
         else startLrFinder();
@@ -276,11 +256,7 @@ void TrainingPage::updateApplicability() {
     m_warmup->setEnabled(schedule != QLatin1String("one-cycle"));
 }
 
-TrainingPage::~TrainingPage() {
-    if (m_worker) m_worker->cancel();
-    m_thread.quit();
-    m_thread.wait();
-}
+TrainingPage::~TrainingPage() = default;  // m_tasks cancels the finder and waits for it
 
 void TrainingPage::setTrainImages(qint64 n) {
     m_trainImages = n;
@@ -392,11 +368,43 @@ void TrainingPage::startLrFinder(int steps) {
     m_findButton->setText(tr("&Stop the finder"));
     m_lrNote->setText(tr("Running %1 batches…").arg(steps));
     m_lrPlot->clear();
-    Q_EMIT requestLrFind(c, steps);
+    JobSpec spec;
+    spec.lane = QStringLiteral("LrFinder");
+    m_finderJob = m_tasks->submit<train::LrFindResult>(
+        this, spec,
+        [this, c, steps](JobContext& job) {
+            // `this` is only used in posted functions, which run on the UI thread.
+            return TrainingWorker::findLearningRate(c, steps, job.feedback(), [this, &job](double lr, double loss) {
+                job.post([this, lr, loss] { onLrStep(lr, loss); });
+            });
+        },
+        [this](const JobResult<train::LrFindResult>& r) {
+            if (r.ok()) onLrFound(r.value);
+            else if (r.failed()) onLrFailed(r.error);
+            else onLrFailed({tr("The learning-rate finder stopped: cancelled"), QStringLiteral("cancelled")});
+        });
 }
 
-void TrainingPage::cancelLrFinder() {
-    if (m_worker) m_worker->cancel();
+void TrainingPage::cancelLrFinder() { m_tasks->cancel(m_finderJob); }
+
+void TrainingPage::onLrStep(double lr, double loss) {
+    if (!m_finderRunning) return;
+    ++m_finderSteps;
+    if (std::isfinite(loss)) m_lrPlot->append(0, lr, loss);
+    m_lrNote->setText(tr("Batch %1 of %2: rate %3, smoothed loss %4…")
+                          .arg(m_finderSteps)
+                          .arg(m_finderTotal)
+                          .arg(lr, 0, 'g', 2)
+                          .arg(loss, 0, 'f', 3));
+    Q_EMIT lrFinderStep(m_finderSteps, lr, loss);
+}
+
+void TrainingPage::onLrFailed(const TaskError& error) {
+    m_finderRunning = false;
+    m_findButton->setText(tr("&Find a learning rate"));
+    m_lrNote->setText(error.userMessage);
+    Q_EMIT errorOccurred(error);
+    Q_EMIT lrFinderDone();
 }
 
 void TrainingPage::onLrFound(const train::LrFindResult& result) {

@@ -2,14 +2,14 @@
 // TrainingPage: step 4, how the model learns. Hyper-parameters (defaults that
 // work for transfer learning, a tooltip on each), augmentation with a live
 // preview grid of augmented samples of one training image, a preview of the
-// learning-rate schedule, and the learning-rate finder (run on a
-// TrainingWorker thread) plotting loss against learning rate with its
+// learning-rate schedule, and the learning-rate finder (a TrainingWorker job
+// on the page's TaskManager) plotting loss against learning rate with its
 // suggestion.
 //
-// Thread safety: UI thread only; the finder's QThread is joined in the destructor.
+// Thread safety: UI thread only; the destructor cancels the finder and waits
+// for it (TaskManager).
 #include "ui/models/TrainTypes.h"
 
-#include <QThread>
 #include <QTimer>
 #include <QWidget>
 
@@ -26,7 +26,7 @@ class QSpinBox;
 namespace ts::ui {
 
 class CurvePlot;
-class TrainingWorker;
+class TaskManager;
 
 class TrainingPage : public QWidget {
     Q_OBJECT
@@ -35,7 +35,8 @@ public:
     ~TrainingPage() override;
 
     /// Where the page gets the rest of the config (data folder, backbone,
-    /// freeze plan) for the finder and the previews.
+    /// freeze plan) for the finder and the previews; in the window, the
+    /// ProjectSession's config (MainWindow::currentConfig).
     void setConfigSource(std::function<train::TrainConfig()> source) { m_source = std::move(source); }
     /// Training images per epoch (for the schedule preview's steps).
     void setTrainImages(qint64 n);
@@ -79,12 +80,13 @@ Q_SIGNALS:
     /// A step of the finder in progress, plotted as it arrives.
     void lrFinderStep(int step, double lr, double loss);
     void errorOccurred(const ts::ui::TaskError& error);
-    void requestLrFind(const ts::train::TrainConfig& config, int steps);
 
 private:
     void scheduleUpdate();
     void updateAugmentPreview();
+    void onLrStep(double lr, double loss);
     void onLrFound(const train::LrFindResult& result);
+    void onLrFailed(const TaskError& error);
 
     std::function<train::TrainConfig()> m_source;
     qint64 m_trainImages = 0;
@@ -128,8 +130,8 @@ private:
     int m_finderSteps = 0;  // steps seen of the finder in progress
     int m_finderTotal = 0;
     QTimer m_debounce;
-    QThread m_thread;
-    TrainingWorker* m_worker = nullptr;
+    TaskManager* m_tasks = nullptr;
+    quint64 m_finderJob = 0;
 };
 
 } // namespace ts::ui

@@ -6,6 +6,7 @@
 #include "core/data/Doctor.h"
 
 #include <QDir>
+#include <QObject>
 
 #include <exception>
 #include <set>
@@ -38,16 +39,6 @@ QString kindTitle(data::ProblemKind kind) {
 PixelRange toRange(const data::SizeSummary& s) { return {s.min, s.median, s.max}; }
 
 } // namespace
-
-DoctorWorker::DoctorWorker(QObject* parent) : QObject(parent) {
-    qRegisterMetaType<ts::ui::DoctorResult>();
-}
-
-quint64 DoctorWorker::cancel() {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    if (m_running) m_running->cancel();
-    return ++m_current;
-}
 
 DoctorResult DoctorWorker::diagnoseFolder(const QString& root, Feedback* feedback, double valFraction, quint64 seed) {
     DoctorResult result;
@@ -86,28 +77,6 @@ DoctorResult DoctorWorker::diagnoseFolder(const QString& root, Feedback* feedbac
         result.error = QObject::tr("Checking %1 failed: %2").arg(result.root, QString::fromStdString(e.what()));
     }
     return result;
-}
-
-void DoctorWorker::diagnose(const QString& root, quint64 requestId, double valFraction, quint64 seed) {
-    Feedback feedback;
-    {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        if (requestId != m_current) feedback.cancel();  // superseded before it started
-        else m_running = &feedback;
-    }
-    DoctorResult result;
-    if (feedback.isCancelled()) {
-        result.root = QDir(root).absolutePath();
-        result.cancelled = true;
-    } else {
-        feedback.setProgressCallback(
-            [this, requestId](double fraction, const std::string&) { Q_EMIT progress(requestId, fraction); }, 100);
-        result = diagnoseFolder(root, &feedback, valFraction, seed);
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_running = nullptr;
-    }
-    result.requestId = requestId;
-    Q_EMIT finished(result);
 }
 
 } // namespace ts::ui

@@ -4,6 +4,7 @@
 #include "core/data/Dataset.h"
 
 #include <QDir>
+#include <QObject>
 
 #include <algorithm>
 #include <exception>
@@ -14,8 +15,6 @@ namespace {
 QVector<qint64> toQVector(const std::vector<int64_t>& v) { return QVector<qint64>(v.begin(), v.end()); }
 
 } // namespace
-
-ScanWorker::ScanWorker(QObject* parent) : QObject(parent) { qRegisterMetaType<ts::ui::DatasetSummary>(); }
 
 DatasetSummary ScanWorker::scanFolder(const QString& root, double valFraction, quint64 seed) {
     DatasetSummary summary;
@@ -48,10 +47,6 @@ DatasetSummary ScanWorker::scanFolder(const QString& root, double valFraction, q
         summary.error = QObject::tr("Scanning %1 failed: %2").arg(summary.root, QString::fromStdString(e.what()));
     }
     return summary;
-}
-
-void ScanWorker::scan(const QString& root, double valFraction, quint64 seed) {
-    Q_EMIT finished(scanFolder(root, valFraction, seed));
 }
 
 } // namespace ts::ui

@@ -1,5 +1,6 @@
 #include "ui/workers/ThumbnailWorker.h"
 
+#include "core/common/Feedback.h"
 #include "core/data/ImageIO.h"
 
 #include <QBuffer>
@@ -14,13 +15,6 @@ constexpr int kMaxBatch = 16;
 constexpr qint64 kMaxBatchMs = 120;  // a batch goes out at least this often while images arrive
 
 } // namespace
-
-ThumbnailWorker::ThumbnailWorker(QObject* parent) : QObject(parent) {
-    qRegisterMetaType<ts::ui::Thumbnail>();
-    qRegisterMetaType<QVector<ts::ui::Thumbnail>>();
-}
-
-quint64 ThumbnailWorker::cancel() { return m_current.fetch_add(1) + 1; }
 
 Thumbnail ThumbnailWorker::readThumbnail(const QString& path, int sidePx, const data::ImageLimits& limits) {
     Thumbnail t;
@@ -74,25 +68,22 @@ Thumbnail ThumbnailWorker::readThumbnail(const QString& path, int sidePx, const 
     return t;
 }
 
-void ThumbnailWorker::load(quint64 requestId, const QStringList& paths, int sidePx) {
+bool ThumbnailWorker::loadThumbnails(const QStringList& paths, int sidePx, const Feedback& feedback,
+                                     const std::function<void(const QVector<Thumbnail>&)>& onBatch) {
     QVector<Thumbnail> batch;
     QElapsedTimer sinceBatch;
     sinceBatch.start();
-    bool complete = true;
     for (const QString& path : paths) {
-        if (m_current.load() != requestId) {
-            complete = false;
-            break;
-        }
+        if (feedback.isCancelled()) return false;
         batch << readThumbnail(path, sidePx);
         if (batch.size() >= kMaxBatch || sinceBatch.elapsed() >= kMaxBatchMs) {
-            Q_EMIT batchReady(requestId, batch);
+            onBatch(batch);
             batch.clear();
             sinceBatch.restart();
         }
     }
-    if (complete && !batch.isEmpty()) Q_EMIT batchReady(requestId, batch);
-    Q_EMIT finished(requestId, complete);
+    if (!batch.isEmpty()) onBatch(batch);
+    return true;
 }
 
 } // namespace ts::ui

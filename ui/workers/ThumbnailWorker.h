@@ -4,26 +4,24 @@
 // QImageReader with the EXIF orientation applied and a scaled size, so a
 // JPEG is decoded at a fraction of its resolution).
 //
-// Lives on a QThread (see DataPage). Each request is
-//     id = worker->cancel();  // from any thread
-//     QMetaObject::invokeMethod(worker, [=] { worker->load(id, paths, sidePx); });
-// and delivers the thumbnails in order, in batches (batchReady), then exactly
-// one finished(id, complete). cancel() stops the running request before its
-// next file; `complete` is false then. Never throws.
-//
-// Thread safety: cancel() may be called from any thread. QImage (not QPixmap)
-// crosses the thread boundary; the UI makes the pixmaps.
+// The job body of the Data page's Images tab: it runs on a TaskManager lane,
+// where a newer class replaces the running load through the job's Feedback
+// (checked before each file). Synchronous, thread-agnostic, never throws.
+// QImage (not QPixmap) crosses the thread boundary; the UI makes the pixmaps.
 #include "core/data/ImageLimits.h"
 
 #include <QImage>
 #include <QMetaType>
-#include <QObject>
 #include <QSize>
 #include <QString>
 #include <QStringList>
 #include <QVector>
 
-#include <atomic>
+#include <functional>
+
+namespace ts {
+class Feedback;
+}
 
 namespace ts::ui {
 
@@ -38,29 +36,19 @@ struct Thumbnail {
     QString error;
 };
 
-class ThumbnailWorker : public QObject {
-    Q_OBJECT
+class ThumbnailWorker {
 public:
-    explicit ThumbnailWorker(QObject* parent = nullptr);
-
-    /// Cancels the running request and every one made so far; returns the id
-    /// for the next request. Thread-safe.
-    quint64 cancel();
-
     /// Reads one thumbnail synchronously on the calling thread. Files that are
     /// not regular files, or are over `limits` (file bytes, header pixels),
     /// come back with `error` set and are never decoded.
     static Thumbnail readThumbnail(const QString& path, int sidePx, const data::ImageLimits& limits = {});
 
-public Q_SLOTS:
-    void load(quint64 requestId, const QStringList& paths, int sidePx);
-
-Q_SIGNALS:
-    void batchReady(quint64 requestId, const QVector<ts::ui::Thumbnail>& thumbnails);
-    void finished(quint64 requestId, bool complete);
-
-private:
-    std::atomic<quint64> m_current{0};
+    /// Reads `paths` in order and hands them to `onBatch` in batches (at most
+    /// 16, at least every 120 ms while images arrive). Stops before the next
+    /// file once `feedback` is cancelled; returns false then (the last partial
+    /// batch is not handed over).
+    static bool loadThumbnails(const QStringList& paths, int sidePx, const Feedback& feedback,
+                               const std::function<void(const QVector<Thumbnail>&)>& onBatch);
 };
 
 } // namespace ts::ui

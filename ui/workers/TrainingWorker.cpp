@@ -5,6 +5,7 @@
 #include "core/train/Trainer.h"
 
 #include <QDir>
+#include <QObject>
 
 #include <exception>
 #include <new>
@@ -12,116 +13,78 @@
 namespace ts::ui {
 namespace {
 
-TaskError errorFrom(const QString& what, const QString& context) {
-    TaskError error;
-    error.userMessage = context + QLatin1Char(' ') + userMessageOf(what);
-    error.details = what;
-    return error;
+// Rethrows the exception being handled as a JobFailure that starts with
+// `context` (also ts::Cancelled, which the trainer throws when stopped before
+// the run folder exists: the page reports that stop as the run's end);
+// std::bad_alloc reads `outOfMemory` when one is given.
+[[noreturn]] void rethrowWorded(const QString& context, const QString& outOfMemory = {}) {
+    try {
+        throw;
+    } catch (const std::bad_alloc& e) {
+        if (!outOfMemory.isEmpty()) throw JobFailure({outOfMemory, QStringLiteral("std::bad_alloc")});
+        const QString what = QString::fromLatin1(e.what());
+        throw JobFailure({context + QLatin1Char(' ') + userMessageOf(what), what});
+    } catch (const std::exception& e) {
+        const QString what = QString::fromStdString(e.what());
+        throw JobFailure({context + QLatin1Char(' ') + userMessageOf(what), what});
+    }
+}
+
+train::TrainResult runTraining(const train::TrainConfig& config, const QString& runDir, bool resume,
+                               const QStringList& pinnedProbes, Feedback& feedback, const TrainingEvents& events) {
+    train::TrainerCallbacks callbacks;
+    callbacks.batchIntervalMs = 100;
+    callbacks.onBatch = [&events](const train::BatchEvent& e) { if (events.batch) events.batch(e); };
+    callbacks.onEpoch = [&events](const train::EpochMetrics& m) { if (events.epoch) events.epoch(m); };
+    callbacks.onLog = [&events](const std::string& line) { if (events.log) events.log(QString::fromStdString(line)); };
+    // Probes: predicted class and Grad-CAM of a few images with the weights of
+    // each epoch (small images, once per epoch: cheap next to the epoch).
+    // The first validation image of each class, up to 12 classes.
+    auto probes = std::make_shared<ProbeSet>(config, pinnedProbes, 12);
+    callbacks.onEpochModel = [&events, probes](zoo::BackboneImpl& model, const train::EpochMetrics& m) {
+        const QVector<ProbeResult> results = probes->run(model);
+        if (events.probes) events.probes(m.epoch, results);
+    };
+    // Everything LibTorch, OpenCV or the trainer throws is a std::exception.
+    try {
+        return resume ? train::resumeRun(runDir.toStdString(), callbacks, feedback)
+                      : train::trainRun(config, runDir.toStdString(), callbacks, feedback);
+    } catch (...) {
+        rethrowWorded(QObject::tr("Training stopped:"),
+                      QObject::tr("Training ran out of memory. Try a smaller batch size or a smaller backbone."));
+    }
 }
 
 } // namespace
 
-TrainingWorker::TrainingWorker(QObject* parent) : QObject(parent) {
+train::TrainResult TrainingWorker::train(const train::TrainConfig& config, const QString& runDir,
+                                         const QStringList& pinnedProbes, Feedback& feedback,
+                                         const TrainingEvents& events) {
     registerTrainTypes();
-    qRegisterMetaType<ts::ui::ProbeResult>();
-    qRegisterMetaType<QVector<ts::ui::ProbeResult>>();
+    return runTraining(config, runDir, false, pinnedProbes, feedback, events);
 }
 
-void TrainingWorker::setPinnedProbes(const QStringList& files) {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    m_pinned = files;
-}
-
-QStringList TrainingWorker::pinnedProbes() const {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    return m_pinned;
-}
-
-TrainingWorker::~TrainingWorker() = default;
-
-std::shared_ptr<Feedback> TrainingWorker::startJob() {
-    auto feedback = std::make_shared<Feedback>();
-    std::lock_guard<std::mutex> lock(m_mutex);
-    m_feedback = feedback;
-    return feedback;
-}
-
-void TrainingWorker::pause() {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    if (m_feedback) m_feedback->pause();
-}
-
-void TrainingWorker::resume() {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    if (m_feedback) m_feedback->resume();
-}
-
-void TrainingWorker::cancel() {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    if (m_feedback) m_feedback->cancel();
-}
-
-bool TrainingWorker::isPaused() const {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    return m_feedback && m_feedback->isPaused();
-}
-
-void TrainingWorker::train(const ts::train::TrainConfig& config, const QString& runDir) {
-    runTraining(config, runDir, false);
-}
-
-void TrainingWorker::resumeTraining(const QString& runDir) {
+train::TrainResult TrainingWorker::resume(const QString& runDir, const QStringList& pinnedProbes, Feedback& feedback,
+                                          const TrainingEvents& events) {
+    registerTrainTypes();
     train::TrainConfig config;
     try {
         config = train::loadTrainConfig(QDir(runDir).filePath(QStringLiteral("config.json")).toStdString());
-    } catch (const std::exception& e) {
-        Q_EMIT failed(errorFrom(QString::fromStdString(e.what()), tr("The run cannot be resumed:")));
-        return;
+    } catch (...) {
+        rethrowWorded(QObject::tr("The run cannot be resumed:"));
     }
-    runTraining(config, runDir, true);
+    return runTraining(config, runDir, true, pinnedProbes, feedback, events);
 }
 
-void TrainingWorker::runTraining(const ts::train::TrainConfig& config, const QString& runDir, bool resume) {
-    const std::shared_ptr<Feedback> feedback = startJob();
-    train::TrainerCallbacks callbacks;
-    callbacks.batchIntervalMs = 100;
-    callbacks.onBatch = [this](const train::BatchEvent& e) { Q_EMIT batchDone(e); };
-    callbacks.onEpoch = [this](const train::EpochMetrics& m) { Q_EMIT epochDone(m); };
-    callbacks.onLog = [this](const std::string& line) { Q_EMIT logLine(QString::fromStdString(line)); };
-    // Probes: predicted class and Grad-CAM of a few images with the weights of
-    // each epoch (small images, once per epoch: cheap next to the epoch).
-    // The first validation image of each class, up to 12 classes.
-    auto probes = std::make_shared<ProbeSet>(config, pinnedProbes(), 12);
-    callbacks.onEpochModel = [this, probes](zoo::BackboneImpl& model, const train::EpochMetrics& m) {
-        Q_EMIT probesUpdated(m.epoch, probes->run(model));
-    };
-    // Everything LibTorch, OpenCV or the trainer throws is a std::exception;
-    // none may leave a slot (it would end the application).
+train::LrFindResult TrainingWorker::findLearningRate(const train::TrainConfig& config, int steps, Feedback& feedback,
+                                                     const std::function<void(double, double)>& onStep) {
     try {
-        const train::TrainResult result = resume ? train::resumeRun(runDir.toStdString(), callbacks, *feedback)
-                                                 : train::trainRun(config, runDir.toStdString(), callbacks, *feedback);
-        Q_EMIT finished(result);
-    } catch (const std::bad_alloc&) {
-        Q_EMIT failed({tr("Training ran out of memory. Try a smaller batch size or a smaller backbone."),
-                       QStringLiteral("std::bad_alloc")});
-    } catch (const std::exception& e) {
-        Q_EMIT failed(errorFrom(QString::fromStdString(e.what()), tr("Training stopped:")));
+        return train::lrFind(config, feedback, steps, 1e-7, 10.0, [&onStep](double lr, double loss) {
+            if (onStep) onStep(lr, loss);
+        });
+    } catch (...) {
+        rethrowWorded(QObject::tr("The learning-rate finder stopped:"));
     }
-    std::lock_guard<std::mutex> lock(m_mutex);
-    m_feedback.reset();
-}
-
-void TrainingWorker::findLearningRate(const ts::train::TrainConfig& config, int steps) {
-    const std::shared_ptr<Feedback> feedback = startJob();
-    try {
-        const train::LrFindResult result = train::lrFind(config, *feedback, steps, 1e-7, 10.0,
-                                                         [this](double lr, double loss) { Q_EMIT lrStep(lr, loss); });
-        Q_EMIT lrFound(result);
-    } catch (const std::exception& e) {
-        Q_EMIT failed(errorFrom(QString::fromStdString(e.what()), tr("The learning-rate finder stopped:")));
-    }
-    std::lock_guard<std::mutex> lock(m_mutex);
-    m_feedback.reset();
 }
 
 } // namespace ts::ui

@@ -1,70 +1,57 @@
 #pragma once
-// TrainingWorker: runs training and the learning-rate range test off the UI
-// thread (core/train/Trainer.h).
+// TrainingWorker: the job bodies of training, resuming and the learning-rate
+// range test (core/train/Trainer.h). They run on a TaskManager lane (see
+// TrainPage and TrainingPage), synchronously on the calling thread, and
+// report through the events below on that thread (the pages wrap each one in
+// JobContext::post, so it reaches the UI thread as a value).
 //
-// Lives on a QThread (see TrainPage and TrainingPage); call train() and
-// findLearningRate() queued. Events cross back as queued signals carrying
-// value types. pause(), resume() and cancel() may be called from any thread:
-// they only set the run's Feedback flags, which the trainer checks between
-// batches. Each train() ends in exactly one finished() or failed(); each
-// findLearningRate() in one lrFound() or failed(). Never throws.
+// pause(), resume() and cancel() of the TaskManager set the job's Feedback,
+// which the trainer checks between batches; a cancelled run returns the
+// epochs it completed (TrainResult::cancelled). Failures throw JobFailure
+// (TaskError.h) worded for the user: "Training stopped: …", the
+// out-of-memory advice, "The run cannot be resumed: …", "The learning-rate
+// finder stopped: …"; a stop before anything was written (ts::Cancelled)
+// is worded the same way, so each job ends in a result or a failure.
+//
+// Lifetimes: the events are called until the function returns, never after.
 #include "ui/models/ProbeBridge.h"
 #include "ui/models/TrainTypes.h"
 
-#include <QObject>
+#include <QString>
+#include <QStringList>
+#include <QVector>
 
-#include <atomic>
-#include <memory>
-#include <mutex>
+#include <functional>
 
-namespace ts { class Feedback; }
+namespace ts {
+class Feedback;
+}
 
 namespace ts::ui {
 
-class TrainingWorker : public QObject {
-    Q_OBJECT
-public:
-    explicit TrainingWorker(QObject* parent = nullptr);
-    ~TrainingWorker() override;
-
-    /// Thread-safe controls of the job in progress (no effect when idle).
-    void pause();
-    void resume();
-    void cancel();
-    bool isPaused() const;
-    /// Images to probe after each epoch besides the default ones (the first
-    /// validation image of each class); read when a run starts. Thread-safe.
-    void setPinnedProbes(const QStringList& files);
-    QStringList pinnedProbes() const;
-
-public Q_SLOTS:
-    /// Trains `config` into `runDir` (a new folder).
-    void train(const ts::train::TrainConfig& config, const QString& runDir);
-    /// Continues the run in `runDir` from its last complete epoch
-    /// (core's train::resumeRun), with the config stored there.
-    void resumeTraining(const QString& runDir);
-    /// Learning-rate range test over `steps` batches.
-    void findLearningRate(const ts::train::TrainConfig& config, int steps);
-
-Q_SIGNALS:
-    void batchDone(const ts::train::BatchEvent& event);
-    void epochDone(const ts::train::EpochMetrics& metrics);
-    void logLine(const QString& line);
+/// What a training job reports while it runs (each may be null).
+struct TrainingEvents {
+    std::function<void(const train::BatchEvent&)> batch;
+    std::function<void(const train::EpochMetrics&)> epoch;
+    std::function<void(const QString&)> log;
     /// After each epoch: the probe images' predictions and Grad-CAM.
-    void probesUpdated(int epoch, const QVector<ts::ui::ProbeResult>& probes);
-    void finished(const ts::train::TrainResult& result);
-    /// Each step of the range test as it is done: its rate and smoothed loss.
-    void lrStep(double lr, double loss);
-    void lrFound(const ts::train::LrFindResult& result);
-    void failed(const ts::ui::TaskError& error);
+    std::function<void(int epoch, const QVector<ProbeResult>&)> probes;
+};
 
-private:
-    std::shared_ptr<Feedback> startJob();
-    void runTraining(const ts::train::TrainConfig& config, const QString& runDir, bool resume);
-
-    mutable std::mutex m_mutex;
-    std::shared_ptr<Feedback> m_feedback;  // of the job in progress
-    QStringList m_pinned;
+class TrainingWorker {
+public:
+    /// Trains `config` into `runDir` (a new folder). `pinnedProbes`: images to
+    /// probe after each epoch besides the first validation image of each class.
+    static train::TrainResult train(const train::TrainConfig& config, const QString& runDir,
+                                    const QStringList& pinnedProbes, Feedback& feedback, const TrainingEvents& events);
+    /// Continues the run in `runDir` from its last complete epoch (core's
+    /// train::resumeRun), with the config stored there.
+    static train::TrainResult resume(const QString& runDir, const QStringList& pinnedProbes, Feedback& feedback,
+                                     const TrainingEvents& events);
+    /// Learning-rate range test over `steps` batches; `onStep` receives each
+    /// step's rate and smoothed loss as it is done.
+    static train::LrFindResult findLearningRate(const train::TrainConfig& config, int steps, Feedback& feedback,
+                                                const std::function<void(double lr, double loss)>& onStep);
 };
 
 } // namespace ts::ui

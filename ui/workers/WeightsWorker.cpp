@@ -1,78 +1,80 @@
 #include "ui/workers/WeightsWorker.h"
 
 #include "core/common/Error.h"
+#include "core/common/Feedback.h"
 #include "core/weights/Download.h"
 #include "core/weights/Pretrained.h"
-#include "ui/models/TrainTypes.h"
+#include "ui/models/TaskError.h"
 
 #include <c10/util/Exception.h>
 
+#include <QObject>
+
 #include <exception>
 #include <filesystem>
-#include <typeinfo>
 
 namespace ts::ui {
 namespace {
 
-// The type of error in words, for the details behind the readable message.
-QString kindOf(const std::exception& e) {
-    if (dynamic_cast<const DownloadError*>(&e)) return QStringLiteral("DownloadError");
-    if (dynamic_cast<const WeightsError*>(&e)) return QStringLiteral("WeightsError");
-    if (dynamic_cast<const ConfigError*>(&e)) return QStringLiteral("ConfigError");
-    if (dynamic_cast<const IoError*>(&e)) return QStringLiteral("IoError");
-    if (dynamic_cast<const ModelError*>(&e)) return QStringLiteral("ModelError");
-    if (dynamic_cast<const c10::Error*>(&e)) return QStringLiteral("c10::Error");
-    return QString::fromLatin1(typeid(e).name());
+// Rethrows the exception being handled as a JobFailure worded for the
+// Backbone page: ts::Error messages whole (they name the URL and the place
+// for a hand-fetched file), c10::Error without its backtrace.
+[[noreturn]] void rethrowWorded() {
+    try {
+        throw;
+    } catch (const c10::Error& e) {
+        throw JobFailure({userMessageOf(messageOf(e)), QString::fromStdString(e.what())});
+    } catch (const std::exception& e) {
+        const QString what = QString::fromStdString(e.what());
+        throw JobFailure({what, exceptionTypeName(e) + QStringLiteral(": ") + what});
+    } catch (...) {
+        throw JobFailure({QObject::tr("An unknown error stopped the job."), QStringLiteral("unknown exception")});
+    }
 }
 
 } // namespace
 
-WeightsWorker::WeightsWorker(QObject* parent) : QObject(parent) {}
-
-void WeightsWorker::reportFailure(const QString& arch) {
-    try {
-        throw;
-    } catch (const c10::Error& e) {
-        Q_EMIT failed(arch, userMessageOf(QString::fromStdString(e.what_without_backtrace())),
-                      QString::fromStdString(e.what()));
-    } catch (const std::exception& e) {
-        const QString what = QString::fromStdString(e.what());
-        Q_EMIT failed(arch, what, kindOf(e) + QStringLiteral(": ") + what);
-    } catch (...) {
-        Q_EMIT failed(arch, tr("An unknown error stopped the job."), QStringLiteral("unknown exception"));
-    }
-}
-
-void WeightsWorker::download(const QString& arch, const std::shared_ptr<ts::Feedback>& feedback) {
+WeightsOutcome WeightsWorker::download(const QString& arch, Feedback& feedback, const Progress& progress) {
     const std::string name = arch.toStdString();
     std::string dest;
     try {
         dest = weights::cachedWeightsPath(name);
         weights::DownloadOptions options;
         options.progressIntervalMs = 150;
-        options.onProgress = [this, arch](const weights::DownloadProgress& p) {
-            Q_EMIT progress(arch, p.bytes, p.totalBytes, p.bytesPerSecond);
+        options.onProgress = [progress](const weights::DownloadProgress& p) {
+            if (progress) progress(p.bytes, p.totalBytes, p.bytesPerSecond);
         };
-        const std::string path = weights::downloadOfficialWeights(name, feedback.get(), options);
-        Q_EMIT downloaded(arch, QString::fromStdString(path));
+        WeightsOutcome out;
+        out.kind = WeightsOutcome::Downloaded;
+        out.path = QString::fromStdString(weights::downloadOfficialWeights(name, &feedback, options));
+        return out;
     } catch (const Cancelled&) {
         const std::string partial = dest + ".partial";
         std::error_code ec;
         const auto size = std::filesystem::file_size(partial, ec);
-        Q_EMIT cancelled(arch, QString::fromStdString(partial), ec ? 0 : qint64(size));
+        WeightsOutcome out;
+        out.kind = WeightsOutcome::Cancelled;
+        out.path = QString::fromStdString(partial);
+        out.partialBytes = ec ? 0 : qint64(size);
+        return out;
     } catch (...) {
-        reportFailure(arch);
+        rethrowWorded();
     }
 }
 
-void WeightsWorker::importFile(const QString& file, const QString& arch, bool replace) {
+WeightsOutcome WeightsWorker::importFile(const QString& file, const QString& arch, bool replace) {
     // readStateDict/createModel/applyStateDict throw ts::Error, c10::Error or
-    // std::bad_alloc: all are std::exception, and none may leave the worker.
+    // std::bad_alloc: all are worded for the page.
     try {
         const weights::ImportResult result = weights::importWeightsIntoCache(file.toStdString(), arch.toStdString(), replace);
-        Q_EMIT imported(arch, QString::fromStdString(result.path), int(result.tensors), result.replaced);
+        WeightsOutcome out;
+        out.kind = WeightsOutcome::Imported;
+        out.path = QString::fromStdString(result.path);
+        out.tensors = int(result.tensors);
+        out.replaced = result.replaced;
+        return out;
     } catch (...) {
-        reportFailure(arch);
+        rethrowWorded();
     }
 }
 

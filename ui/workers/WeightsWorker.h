@@ -1,57 +1,52 @@
 #pragma once
-// WeightsWorker: fills the pretrained-weights cache off the UI thread. It
+// WeightsWorker: the job bodies that fill the pretrained-weights cache. One
 // downloads an architecture's official weights (weights::downloadOfficialWeights,
-// resumable, SHA-256 checked) or checks a weights file against an architecture
-// and copies it into the cache (weights::importWeightsIntoCache, which builds
-// the model: seconds for the large ones).
+// resumable, SHA-256 checked); the other checks a weights file against an
+// architecture and copies it into the cache (weights::importWeightsIntoCache,
+// which builds the model: seconds for the large ones).
 //
-// Lives on a QThread (see BackbonePage). Start a job with download() or
-// importFile() through a queued call (QMetaObject::invokeMethod with a lambda).
-// Each job ends in exactly one of downloaded(), imported(), cancelled() or
-// failed() for the same `arch`; a download sends progress() before that. All
-// signals carry plain values, for queued connections.
-//
-// Thread safety: download() and importFile() run on the worker's thread; a
-// download is cancelled through its ts::Feedback, whose cancel() may be called
-// from any thread (the page calls it from the UI thread). Never throws.
-#include "core/common/Feedback.h"
-
-#include <QObject>
+// They run on a TaskManager lane (see BackbonePage), synchronously on the
+// calling thread. A download is cancelled through the job's Feedback (any
+// thread); it then returns a Cancelled outcome with the bytes kept. Failures
+// throw JobFailure (TaskError.h): `userMessage` is what the user reads (it
+// names the URL, the HTTP status and where the file can be put by hand, or
+// the keys that do not fit); `details` adds the exception type.
 #include <QString>
 
-#include <memory>
+#include <functional>
+
+namespace ts {
+class Feedback;
+}
 
 namespace ts::ui {
 
-class WeightsWorker : public QObject {
-    Q_OBJECT
+/// How a weights job ended (failures are thrown, see above).
+struct WeightsOutcome {
+    enum Kind { Downloaded, Imported, Cancelled };
+    Kind kind = Cancelled;
+    /// The cached file (Downloaded, Imported) or the kept .partial file (Cancelled).
+    QString path;
+    /// Imported: tensors copied; whether cached weights were replaced.
+    int tensors = 0;
+    bool replaced = false;
+    /// Cancelled: bytes kept in `path` for a later resume (0 when nothing arrived).
+    qint64 partialBytes = 0;
+};
+
+class WeightsWorker {
 public:
-    explicit WeightsWorker(QObject* parent = nullptr);
+    /// Download progress: bytes present (resumed ones included), the file's
+    /// size (-1 while unknown), average speed.
+    using Progress = std::function<void(qint64 bytes, qint64 totalBytes, double bytesPerSecond)>;
 
     /// Downloads `arch`'s official weights into the cache (TS_WEIGHTS_MIRROR
-    /// applies). Cancel with feedback->cancel(); the .partial file is kept.
-    void download(const QString& arch, const std::shared_ptr<ts::Feedback>& feedback);
+    /// applies), reporting `progress` at most every 150 ms. Cancel with
+    /// feedback.cancel(); the .partial file is kept.
+    static WeightsOutcome download(const QString& arch, Feedback& feedback, const Progress& progress);
     /// Checks `file` against `arch` and copies it into the cache; replaces
     /// cached weights only when `replace` is true.
-    void importFile(const QString& file, const QString& arch, bool replace);
-
-Q_SIGNALS:
-    /// Download progress, at most every 150 ms: bytes present (resumed ones
-    /// included), the file's size (-1 while unknown), average speed.
-    void progress(const QString& arch, qint64 bytes, qint64 totalBytes, double bytesPerSecond);
-    void downloaded(const QString& arch, const QString& path);
-    void imported(const QString& arch, const QString& path, int tensors, bool replaced);
-    /// The download stopped at the user's request; `partialBytes` stay in
-    /// `partialPath` (0 when nothing arrived) for a later resume.
-    void cancelled(const QString& arch, const QString& partialPath, qint64 partialBytes);
-    /// `message` is what the user reads (it names the URL, the HTTP status and
-    /// where the file can be put by hand, or the keys that do not fit);
-    /// `details` adds the exception type.
-    void failed(const QString& arch, const QString& message, const QString& details);
-
-private:
-    /// Emits failed() for the exception being handled (call only from a catch block).
-    void reportFailure(const QString& arch);
+    static WeightsOutcome importFile(const QString& file, const QString& arch, bool replace);
 };
 
 } // namespace ts::ui
