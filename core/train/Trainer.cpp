@@ -91,7 +91,7 @@ struct Progress {
     bool hasBest = false;
     int bestEpoch = 0;
     int sinceImprovement = 0;
-    std::vector<json> history;
+    std::vector<EpochRecord> history;
 };
 
 class Run {
@@ -759,7 +759,7 @@ private:
         data.hasBest = m_progress.hasBest;
         data.bestEpoch = m_progress.bestEpoch;
         data.sinceImprovement = m_progress.sinceImprovement;
-        data.history = m_progress.history;
+        for (const auto& record : m_progress.history) data.history.push_back(record.toJson());
         writeCheckpoint(data, path);
     }
 
@@ -790,7 +790,9 @@ private:
         m_progress.hasBest = data.hasBest;
         m_progress.bestEpoch = data.bestEpoch;
         m_progress.sinceImprovement = data.sinceImprovement;
-        m_progress.history = std::move(data.history);  // non-finite metrics are NaN again
+        m_progress.history.clear();
+        for (const auto& row : data.history)  // non-finite metrics are NaN again
+            m_progress.history.push_back(EpochRecord::fromJson(row, "the history in checkpoint '" + path + "'"));
         writeMetricsFiles();  // drop any epoch logged after the checkpoint
         log("Resuming after epoch " + std::to_string(m_progress.epochsDone) + " of " + std::to_string(m_cfg.epochs) + ".");
     }
@@ -800,12 +802,10 @@ private:
         // has no NaN), metrics.csv "nan"/"inf".
         std::string jsonl, csv = "epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds\n";
         for (const auto& h : m_progress.history) {
-            jsonl += h.dump() + "\n";
+            jsonl += h.toJson().dump() + "\n";
             std::ostringstream row;
-            row << std::setprecision(8) << h["epoch"].get<int>() << ',' << h["train_loss"].get<double>() << ','
-                << h["train_accuracy"].get<double>() << ',' << h["val_loss"].get<double>() << ','
-                << h["val_accuracy"].get<double>() << ',' << h["lr"].get<double>() << ',' << h["seconds"].get<double>()
-                << '\n';
+            row << std::setprecision(8) << h.epoch << ',' << h.trainLoss << ',' << h.trainAccuracy << ',' << h.valLoss
+                << ',' << h.valAccuracy << ',' << h.lr << ',' << h.seconds << '\n';
             csv += row.str();
         }
         writeFileAtomic(m_dir + "/metrics.jsonl", jsonl);
@@ -868,7 +868,7 @@ private:
                 const auto epochStart = Clock::now();
                 const EpochStats st = m_useCache ? trainEpochCached(epoch, runStart, images) : trainEpochFull(epoch, runStart, images);
                 const ValStats val = validate(epoch);
-                EpochMetrics em;
+                EpochRecord em;
                 em.epoch = epoch;
                 em.trainLoss = st.seen ? st.lossSum / st.seen : 0.0;
                 em.trainAccuracy = st.seen ? static_cast<double>(st.correct) / st.seen : 0.0;
@@ -877,6 +877,7 @@ private:
                 em.lr = m_optimizer->param_groups().front().options().get_lr();
                 em.seconds = secondsSince(epochStart);
                 em.perClass = val.confusion.perClass();
+                em.classNames = m_index.classes;
                 em.confusion = val.confusion.counts();
                 const bool byLoss = m_cfg.earlyStoppingMetric == "val_loss";
                 const double metric = byLoss ? -em.valLoss : em.valAccuracy;
@@ -889,24 +890,7 @@ private:
                 } else {
                     ++m_progress.sinceImprovement;
                 }
-                json perClass = json::array();
-                for (size_t c = 0; c < em.perClass.size(); ++c)
-                    perClass.push_back({{"class", m_index.classes[c]},
-                                        {"precision", em.perClass[c].precision},
-                                        {"recall", em.perClass[c].recall},
-                                        {"f1", em.perClass[c].f1},
-                                        {"support", em.perClass[c].support}});
-                const json row = {{"epoch", epoch},
-                                  {"train_loss", em.trainLoss},
-                                  {"train_accuracy", em.trainAccuracy},
-                                  {"val_loss", em.valLoss},
-                                  {"val_accuracy", em.valAccuracy},
-                                  {"lr", em.lr},
-                                  {"seconds", em.seconds},
-                                  {"best", em.isBest},
-                                  {"per_class", perClass},
-                                  {"confusion", em.confusion}};
-                m_progress.history.push_back(row);
+                m_progress.history.push_back(em);
                 m_progress.epochsDone = epoch;
                 // Crash safety: last.ckpt is the commit record of an epoch,
                 // so it is written after everything it vouches for. A kill
@@ -923,7 +907,7 @@ private:
                 //     history on resume, so they may lag behind it.
                 if (em.isBest) {
                     saveCheckpoint(ckptPath(m_dir, "best.ckpt"));
-                    writeBundle(row);
+                    writeBundle(em.toJson());
                 }
                 saveCheckpoint(ckptPath(m_dir, "last.ckpt"));
                 writeMetricsFiles();
@@ -959,9 +943,9 @@ private:
         result.epochsRun = m_progress.epochsDone;
         result.bestEpoch = m_progress.bestEpoch;
         for (const auto& h : m_progress.history)
-            if (h["epoch"].get<int>() == m_progress.bestEpoch) {
-                result.bestValAccuracy = h["val_accuracy"].get<double>();
-                result.bestValLoss = h["val_loss"].get<double>();
+            if (h.epoch == m_progress.bestEpoch) {
+                result.bestValAccuracy = h.valAccuracy;
+                result.bestValLoss = h.valLoss;
             }
         if (fs::exists(m_dir + "/model.tsb")) result.bundlePath = m_dir + "/model.tsb";
         // A resumed run only sees the files of the epochs it runs itself
