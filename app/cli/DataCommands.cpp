@@ -35,7 +35,7 @@ void printTable(const data::DatasetIndex& index, const data::DoctorReport& r, bo
     const std::string root = data::quotedPath(r.root);
     std::printf("Dataset %s\n", root.substr(1, root.size() - 2).c_str());
     std::printf("Layout: %s\n\n",
-                index.splitSource == "folders"
+                index.splitSource == data::SplitSource::Folders
                     ? "train/val folders (used as given)"
                     : ("class folders, split " + std::to_string(static_cast<int>(100 * (1 - index.split.valFraction) + 0.5)) +
                        "/" + std::to_string(static_cast<int>(100 * index.split.valFraction + 0.5)) + " with seed " +

@@ -140,9 +140,17 @@ train::TrainConfig configFromArgs(const TrainArgs& a) {
     if (a.pretrained) c.pretrained = true;
     set("--head-hidden", "head_hidden_units", c.headHiddenUnits, a.headHidden);
     set("--head-dropout", "head_dropout", c.headDropout, a.headDropout);
-    set("--freeze", "freeze", c.freeze, a.freeze);
-    set("--batchnorm-policy", "batchnorm_policy", c.batchNormPolicy, a.batchNormPolicy);
-    set("--augment", "augment.preset", c.augment.preset, a.augment);
+    // A choice that was once kept as text: parsed through its name table, the
+    // message naming the flag as validate() did ("Invalid --freeze ...").
+    auto parse = [&](const char* flag, const char* key, auto& field, const auto& fromString, const std::string& text) {
+        if (!a.given(flag)) return;
+        field = fromString(text, flag);
+        names.fields[key] = flag;
+    };
+    parse("--freeze", "freeze", c.freeze, train::freezePresetFromString, a.freeze);
+    parse("--batchnorm-policy", "batchnorm_policy", c.batchNormPolicy, train::batchNormPolicyFromString,
+          a.batchNormPolicy);
+    parse("--augment", "augment.preset", c.augment.preset, train::augmentPresetFromString, a.augment);
     set("--epochs", "epochs", c.epochs, a.epochs);
     set("--batch-size", "batch_size", c.batchSize, a.batchSize);
     set("--lr", "lr", c.lr, a.lr);
@@ -157,7 +165,8 @@ train::TrainConfig configFromArgs(const TrainArgs& a) {
     set("--class-weights", "class_weights", c.classWeights, a.classWeights);
     set("--grad-clip", "grad_clip_norm", c.gradClipNorm, a.gradClip);
     set("--early-stopping-patience", "early_stopping_patience", c.earlyStoppingPatience, a.patience);
-    set("--early-stopping-metric", "early_stopping_metric", c.earlyStoppingMetric, a.earlyStoppingMetric);
+    parse("--early-stopping-metric", "early_stopping_metric", c.earlyStoppingMetric,
+          train::earlyStoppingMetricFromString, a.earlyStoppingMetric);
     choose("--device", "device", c.device, [&] { return train::deviceFromString(a.device); });
     choose("--precision", "precision", c.precision, [&] {
         if (a.precision != "float32" && a.precision != "mixed")

@@ -176,7 +176,7 @@ EvalReport evaluate(const exporting::LoadedModel& loaded, const std::string& run
         if (items.empty()) throw DataError("The run's manifest lists no validation images. Pass --data FOLDER.");
     } else {
         const data::DatasetIndex index = data::indexDataset(dataDir);
-        items = index.splitSource == "folders" ? index.val : index.all();
+        items = index.splitSource == data::SplitSource::Folders ? index.val : index.all();
         if (items.empty()) items = index.all();
         toModel = folderClassesToModel(index.classes, modelClasses, dataDir, "eval");
         report.source = EvalSource::Folder;

@@ -170,7 +170,7 @@ public:
         if (!m_useCache)
             loader = std::make_unique<data::Loader>(m_index.train, makeTrainSampleTransform(m_cfg.augment, m_transform), lo);
         for (int epoch = 1; step < steps; ++epoch) {
-            FreezePlan::setTrainMode(*m_model, m_cfg.batchNormPolicy == "all-eval");
+            FreezePlan::setTrainMode(*m_model, m_cfg.batchNormPolicy == BatchNormPolicy::AllEval);
             bool any = false;
             if (m_useCache) {
                 const auto order = epochOrder(m_trainCache.rowOfItem.size(), epoch);
@@ -398,7 +398,7 @@ private:
           << (m_useCache ? "; backbone frozen and no augmentation: features are computed once and cached" : "");
         log(s.str());
         if (m_cfg.precision == Precision::Mixed) log(m_amp.note + ".");
-        if (m_cfg.batchNormPolicy == "all-eval")
+        if (m_cfg.batchNormPolicy == BatchNormPolicy::AllEval)
             log("Every BatchNorm layer stays in eval mode (batchnorm_policy all-eval): running statistics are used "
                 "and not updated; trainable ones still learn their scale and shift.");
         else if (m_freeze.frozenParams > 0)
@@ -417,11 +417,7 @@ private:
                                   "\". Its stages are: " + stageList(stages) + ".");
         }
         auto stageMultiplier = [&](const std::string& param, bool isHead) {
-            for (const auto& stage : stages) {
-                const auto it = m_cfg.stageLrMultipliers.find(stage.name);
-                if (it != m_cfg.stageLrMultipliers.end() && inStage(param, stage)) return it->second;
-            }
-            return isHead ? 1.0 : m_cfg.backboneLrMultiplier;
+            return paramLrMultiplier(stages, m_cfg.stageLrMultipliers, m_cfg.backboneLrMultiplier, param, isHead);
         };
         std::vector<double> multipliers;            // one per group; [0] is the head's
         std::vector<std::vector<at::Tensor>> members;
@@ -508,7 +504,7 @@ private:
     /// the `none` preset, which is the eval transform) always decodes at full
     /// size, so its pixels equal torchvision's.
     int trainDecodeAtLeast() const {
-        if (m_cfg.augment.preset != "standard") return 0;
+        if (m_cfg.augment.preset != data::AugmentPreset::Standard) return 0;
         const data::AugmentOptions crop;  // the standard preset's RandomResizedCrop ranges
         const double smallestSideFraction = std::sqrt(crop.scaleMin * std::min(crop.ratioMin, 1.0));
         return static_cast<int>(std::ceil(m_transform.cropSize / std::max(smallestSideFraction, 1e-3)));
@@ -654,7 +650,7 @@ private:
 
     EpochStats trainEpochCached(int epoch, Clock::time_point runStart, int64_t& images) {
         EpochStats stats;
-        FreezePlan::setTrainMode(*m_model, m_cfg.batchNormPolicy == "all-eval");
+        FreezePlan::setTrainMode(*m_model, m_cfg.batchNormPolicy == BatchNormPolicy::AllEval);
         const auto& rowOf = m_trainCache.rowOfItem;
         const auto order = epochOrder(rowOf.size(), epoch);
         const size_t bs = static_cast<size_t>(m_cfg.batchSize);
@@ -675,7 +671,7 @@ private:
 
     EpochStats trainEpochFull(int epoch, Clock::time_point runStart, int64_t& images) {
         EpochStats stats;
-        FreezePlan::setTrainMode(*m_model, m_cfg.batchNormPolicy == "all-eval");
+        FreezePlan::setTrainMode(*m_model, m_cfg.batchNormPolicy == BatchNormPolicy::AllEval);
         m_trainLoader->startEpoch(epoch);
         const int numBatches = static_cast<int>(m_trainLoader->numBatches());
         int b = 0;
@@ -879,7 +875,7 @@ private:
                 em.perClass = val.confusion.perClass();
                 em.classNames = m_index.classes;
                 em.confusion = val.confusion.counts();
-                const bool byLoss = m_cfg.earlyStoppingMetric == "val_loss";
+                const bool byLoss = m_cfg.earlyStoppingMetric == EarlyStoppingMetric::ValLoss;
                 const double metric = byLoss ? -em.valLoss : em.valAccuracy;
                 em.isBest = !m_progress.hasBest || metric > m_progress.bestMetric;
                 if (em.isBest) {
@@ -922,11 +918,11 @@ private:
                     m_model->eval();
                     m_cb.onEpochModel(*m_model, em);
                     m_model->zero_grad();
-                    FreezePlan::setTrainMode(*m_model, m_cfg.batchNormPolicy == "all-eval");
+                    FreezePlan::setTrainMode(*m_model, m_cfg.batchNormPolicy == BatchNormPolicy::AllEval);
                 }
                 if (m_cfg.earlyStoppingPatience > 0 && m_progress.sinceImprovement >= m_cfg.earlyStoppingPatience &&
                     epoch < m_cfg.epochs) {
-                    log("Early stopping: no improvement of " + m_cfg.earlyStoppingMetric + " for " +
+                    log("Early stopping: no improvement of " + toString(m_cfg.earlyStoppingMetric) + " for " +
                         std::to_string(m_cfg.earlyStoppingPatience) + " epochs.");
                     result.stoppedEarly = true;
                     break;
