@@ -1,6 +1,7 @@
 // tstudio scan: index a dataset folder and run the dataset doctor on it.
 #include "app/cli/Cli.h"
 
+#include "app/cli/Interrupt.h"
 #include "core/common/Feedback.h"
 #include "core/data/Dataset.h"
 #include "core/data/Doctor.h"
@@ -113,6 +114,7 @@ void runScan(const ScanArgs& a) {
     options.limits.maxPixels = static_cast<int64_t>(a.maxMegapixels * 1e6);
     options.limits.maxFileBytes = static_cast<int64_t>(a.maxFileMiB * 1024 * 1024);
     Feedback feedback;
+    InterruptScope interrupts(feedback);
     const bool tty = isatty(STDERR_FILENO) != 0;
     if (tty)
         feedback.setProgressCallback([](double f, const std::string& what) {

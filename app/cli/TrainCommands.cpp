@@ -1,6 +1,7 @@
 // tstudio train | resume | eval
 #include "app/cli/Cli.h"
 #include "app/cli/EvalText.h"
+#include "app/cli/Interrupt.h"
 #include "app/cli/LrFindPlot.h"
 #include "app/cli/Progress.h"
 
@@ -17,7 +18,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <cstdio>
@@ -31,32 +31,11 @@ using nlohmann::json;
 namespace ts::cli {
 namespace {
 
-Feedback* g_activeFeedback = nullptr;
-
-void onInterrupt(int signal) {
-    if (g_activeFeedback) g_activeFeedback->cancel();  // atomic store: safe in a signal handler
-    // The run stops at the next batch; a second Ctrl-C ends the process at once.
-    std::signal(signal, SIG_DFL);
-}
-
+/// Runs `body` with a Feedback that Ctrl-C and SIGTERM cancel (InterruptScope).
 train::TrainResult runWithSignals(const std::function<train::TrainResult(Feedback&)>& body) {
     Feedback feedback;
-    g_activeFeedback = &feedback;
-    auto previous = std::signal(SIGINT, onInterrupt);
-    auto previousTerm = std::signal(SIGTERM, onInterrupt);
-    auto restore = [&] {
-        std::signal(SIGINT, previous);
-        std::signal(SIGTERM, previousTerm);
-        g_activeFeedback = nullptr;
-    };
-    try {
-        auto r = body(feedback);
-        restore();
-        return r;
-    } catch (...) {
-        restore();
-        throw;
-    }
+    InterruptScope interrupts(feedback);
+    return body(feedback);
 }
 
 /// A cancelled run (Ctrl-C, SIGTERM) exits 130, whether it stopped in an
@@ -365,7 +344,9 @@ void printPerClass(const train::ConfusionMatrix& cm, const std::vector<std::stri
 /// run's own validation split, with --data on a labelled folder.
 void runEval(const std::string& modelPath, const std::string& dataDir, bool asJson) {
     const auto loaded = exporting::loadTrainedModel(modelPath);
-    const train::EvalReport r = train::evaluate(loaded, train::runFolderOf(modelPath), dataDir);
+    Feedback feedback;
+    InterruptScope interrupts(feedback);
+    const train::EvalReport r = train::evaluate(loaded, train::runFolderOf(modelPath), dataDir, &feedback);
     const std::vector<std::string>& modelClasses = r.classes;
     if (asJson) {
         json skipped = json::array();

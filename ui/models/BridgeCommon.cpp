@@ -1,6 +1,7 @@
 #include "ui/models/BridgeCommon.h"
 
-#include <c10/util/Exception.h>
+#include "core/common/ErrorMessage.h"
+
 #include <opencv2/core/mat.hpp>
 
 namespace ts::ui {
@@ -11,9 +12,6 @@ QImage toQImage(const cv::Mat& rgb) {
     return QImage(c.data, c.cols, c.rows, int(c.step), QImage::Format_RGB888).copy();
 }
 
-QString whatOf(const std::exception& e) {
-    if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) return QString::fromStdString(c10->what_without_backtrace());
-    return QString::fromStdString(e.what());
-}
+QString whatOf(const std::exception& e) { return QString::fromStdString(ts::exceptionText(e)); }
 
 } // namespace ts::ui

@@ -1,5 +1,7 @@
 #include "ui/models/TrainTypes.h"
 
+#include "core/common/ErrorMessage.h"
+
 #include <QStringList>
 
 namespace ts::ui {
@@ -17,14 +19,6 @@ void registerTrainTypes() {
     (void)done;
 }
 
-QString userMessageOf(const QString& what) {
-    QString text = what;
-    const int backtrace = text.indexOf(QLatin1String("Exception raised from"));
-    if (backtrace >= 0) text.truncate(backtrace);
-    text = text.trimmed();
-    const QStringList lines = text.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
-    if (lines.size() > 3) return lines.mid(0, 3).join(QLatin1Char('\n'));
-    return text.isEmpty() ? what.left(300) : text;
-}
+QString userMessageOf(const QString& what) { return QString::fromStdString(ts::userMessage(what.toStdString())); }
 
 } // namespace ts::ui

@@ -20,7 +20,7 @@ struct TaskError {
 void registerTrainTypes();
 
 /// The user-facing part of an exception text (LibTorch appends a backtrace
-/// after "Exception raised from"; the first line is what matters).
+/// after "Exception raised from"): ts::userMessage (core/common/ErrorMessage.h).
 QString userMessageOf(const QString& what);
 
 } // namespace ts::ui
