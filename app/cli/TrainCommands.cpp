@@ -147,15 +147,20 @@ train::TrainConfig configFromArgs(const TrainArgs& a) {
     parse("--early-stopping-metric", "early_stopping_metric", c.earlyStoppingMetric,
           train::earlyStoppingMetricFromString, a.earlyStoppingMetric);
     choose("--device", "device", c.device, [&] { return train::deviceFromString(a.device); });
+    // Through the config's name tables, with the flags' own short message.
     choose("--precision", "precision", c.precision, [&] {
-        if (a.precision != "float32" && a.precision != "mixed")
+        try {
+            return train::precisionFromString(a.precision);
+        } catch (const ConfigError&) {
             throw ConfigError("use float32 or mixed (got \"" + printable(a.precision, 40) + "\").");
-        return a.precision == "mixed" ? train::Precision::Mixed : train::Precision::Float32;
+        }
     });
     choose("--feature-cache", "feature_cache", c.featureCache, [&] {
-        if (a.featureCache != "auto" && a.featureCache != "off")
+        try {
+            return train::featureCacheFromString(a.featureCache);
+        } catch (const ConfigError&) {
             throw ConfigError("use auto or off (got \"" + printable(a.featureCache, 40) + "\").");
-        return a.featureCache == "off" ? train::FeatureCache::Off : train::FeatureCache::Auto;
+        }
     });
     if (a.given("--seed")) c.seed = parseSeed(a.seed, "--seed");
     set("--workers", "workers", c.workers, a.workers);
