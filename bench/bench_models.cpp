@@ -75,7 +75,7 @@ int benchModel(const std::string& arch, int batch, int iterations, const std::st
 int benchLoader(const std::string& dir, int workers, int batch, const std::string& preset) {
     const auto index = ts::data::indexDataset(dir, {0.2, 0});
     ts::train::AugmentConfig augment;
-    augment.preset = preset;
+    augment.preset = ts::train::augmentPresetFromString(preset);
     const auto eval = ts::data::EvalTransform::forModel(ts::zoo::modelInfo("resnet18"));
     ts::data::LoaderOptions lo;
     lo.batchSize = batch;

@@ -1,6 +1,7 @@
 #include "app/cli/Cli.h"
 
 #include "core/common/Error.h"
+#include "core/common/ErrorMessage.h"
 #include "core/common/Version.h"
 
 #include <c10/util/Exception.h>
@@ -41,7 +42,7 @@ int run(int argc, char** argv) {
         std::cerr << "tstudio: error: " << e.what() << '\n';
         return 1;
     } catch (const c10::Error& e) {
-        std::cerr << "tstudio: error in LibTorch: " << e.what_without_backtrace() << '\n';
+        std::cerr << "tstudio: error in LibTorch: " << exceptionText(e) << '\n';
         return 1;
     } catch (const std::exception& e) {
         std::cerr << "tstudio: error: " << e.what() << '\n';

@@ -1,6 +1,7 @@
 // tstudio scan: index a dataset folder and run the dataset doctor on it.
 #include "app/cli/Cli.h"
 
+#include "app/cli/Interrupt.h"
 #include "core/common/Feedback.h"
 #include "core/data/Dataset.h"
 #include "core/data/Doctor.h"
@@ -35,7 +36,7 @@ void printTable(const data::DatasetIndex& index, const data::DoctorReport& r, bo
     const std::string root = data::quotedPath(r.root);
     std::printf("Dataset %s\n", root.substr(1, root.size() - 2).c_str());
     std::printf("Layout: %s\n\n",
-                index.splitSource == "folders"
+                index.splitSource == data::SplitSource::Folders
                     ? "train/val folders (used as given)"
                     : ("class folders, split " + std::to_string(static_cast<int>(100 * (1 - index.split.valFraction) + 0.5)) +
                        "/" + std::to_string(static_cast<int>(100 * index.split.valFraction + 0.5)) + " with seed " +
@@ -113,6 +114,7 @@ void runScan(const ScanArgs& a) {
     options.limits.maxPixels = static_cast<int64_t>(a.maxMegapixels * 1e6);
     options.limits.maxFileBytes = static_cast<int64_t>(a.maxFileMiB * 1024 * 1024);
     Feedback feedback;
+    InterruptScope interrupts(feedback);
     const bool tty = isatty(STDERR_FILENO) != 0;
     if (tty)
         feedback.setProgressCallback([](double f, const std::string& what) {

@@ -62,13 +62,6 @@ std::string confusionMatrixText(const std::vector<std::vector<int64_t>>& counts,
     return out;
 }
 
-void sortByLoss(std::vector<Misclassified>& wrong) {
-    std::stable_sort(wrong.begin(), wrong.end(), [](const Misclassified& a, const Misclassified& b) {
-        if (a.loss != b.loss) return a.loss > b.loss;
-        return a.path < b.path;
-    });
-}
-
 std::string misclassifiedText(const std::vector<Misclassified>& wrong, const std::vector<std::string>& classes,
                               size_t limit) {
     auto name = [&](int64_t c) {

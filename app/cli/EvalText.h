@@ -1,20 +1,16 @@
 #pragma once
 // The text parts of `tstudio eval`: the confusion matrix and the
 // misclassified files, for people (the --json output carries both as data).
+#include "core/train/Evaluate.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace ts::cli {
 
-/// One wrongly predicted image.
-struct Misclassified {
-    std::string path;
-    int64_t truth = 0;
-    int64_t predicted = 0;
-    double confidence = 0.0;  ///< softmax probability of the predicted class
-    double loss = 0.0;        ///< cross-entropy: -log p(true class)
-};
+/// One wrongly predicted image (train::evaluate reports them).
+using Misclassified = train::Misclassified;
 
 /// A name fit for a table cell: control characters as '?', at most
 /// `maxChars` bytes ("..." marks a cut, never inside a UTF-8 sequence).
@@ -26,8 +22,7 @@ std::string cellText(const std::string& name, size_t maxChars);
 /// number = name follows the table.
 std::string confusionMatrixText(const std::vector<std::vector<int64_t>>& counts, const std::vector<std::string>& classes);
 
-/// `wrong` sorted by loss, highest first (ties: by path).
-void sortByLoss(std::vector<Misclassified>& wrong);
+using train::sortByLoss;
 
 /// The first `limit` of `wrong` (sorted by sortByLoss) as a table: loss,
 /// confidence, true class, predicted class, file; and how many were left out.

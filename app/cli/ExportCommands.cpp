@@ -1,11 +1,11 @@
 // tstudio export: a trained model (run folder or bundle) to a bundle, ONNX or
 // torchvision .pth, with an optional round-trip check on a labelled folder.
 #include "app/cli/Cli.h"
-#include "app/cli/EvalSupport.h"
 
 #include "core/common/Error.h"
 #include "core/data/Dataset.h"
 #include "core/export/Export.h"
+#include "core/train/Evaluate.h"
 
 #include <nlohmann/json.hpp>
 
@@ -38,7 +38,7 @@ void runExport(const ExportArgs& a) {
         // The same check as eval, before anything is written: a folder of
         // other classes would score 0 % with "100 % agreement".
         const data::DatasetIndex checkIndex = data::indexDataset(a.check);
-        folderClassesToModel(checkIndex.classes, model.meta.classes, a.check, "export --check");
+        train::folderClassesToModel(checkIndex.classes, model.meta.classes, a.check, "export --check");
     }
     exporting::ExportOptions options;
     options.withPreprocessing = a.withPreprocessing;

@@ -75,7 +75,7 @@ train::TrainerCallbacks TrainEventPrinter::callbacks() {
     cb.batchIntervalMs = m_json ? 500 : 200;
     cb.onBatch = [this](const train::BatchEvent& e) { batch(e); };
     cb.onProgress = [this](const train::ProgressEvent& e) { progress(e); };
-    cb.onEpoch = [this](const train::EpochMetrics& e) { epoch(e); };
+    cb.onEpoch = [this](const train::EpochRecord& e) { epoch(e); };
     cb.onLog = [this](const std::string& line) { log(line); };
     return cb;
 }
@@ -143,24 +143,12 @@ void TrainEventPrinter::progress(const train::ProgressEvent& e) {
                      e.etaSeconds);
 }
 
-void TrainEventPrinter::epoch(const train::EpochMetrics& e) {
+void TrainEventPrinter::epoch(const train::EpochRecord& e) {
     if (!m_json) return;  // the trainer's log line says it for people
-    json perClass = json::array();
-    for (const auto& c : e.perClass)
-        perClass.push_back({{"precision", c.precision}, {"recall", c.recall}, {"f1", c.f1}, {"support", c.support}});
-    std::cout << json({{"event", "epoch"},
-                       {"epoch", e.epoch},
-                       {"train_loss", e.trainLoss},
-                       {"train_accuracy", e.trainAccuracy},
-                       {"val_loss", e.valLoss},
-                       {"val_accuracy", e.valAccuracy},
-                       {"lr", e.lr},
-                       {"seconds", e.seconds},
-                       {"best", e.isBest},
-                       {"per_class", perClass},
-                       {"confusion", e.confusion}})
-                     .dump()
-              << std::endl;
+    // The metrics.jsonl row itself, marked as an event.
+    json row = e.toJson();
+    row["event"] = "epoch";
+    std::cout << row.dump() << std::endl;
 }
 
 void TrainEventPrinter::log(const std::string& line) {

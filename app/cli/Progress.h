@@ -46,7 +46,7 @@ public:
 private:
     void batch(const train::BatchEvent& e);
     void progress(const train::ProgressEvent& e);
-    void epoch(const train::EpochMetrics& e);
+    void epoch(const train::EpochRecord& e);
     void log(const std::string& line);
 
     bool m_json;

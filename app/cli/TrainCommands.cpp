@@ -1,27 +1,23 @@
 // tstudio train | resume | eval
 #include "app/cli/Cli.h"
-#include "app/cli/EvalSupport.h"
 #include "app/cli/EvalText.h"
+#include "app/cli/Interrupt.h"
 #include "app/cli/LrFindPlot.h"
 #include "app/cli/Progress.h"
 
 #include "core/common/Error.h"
 #include "core/common/Json.h"
 #include "core/data/Dataset.h"
-#include "core/data/Loader.h"
 #include "core/export/Bundle.h"
+#include "core/train/Evaluate.h"
 #include "core/train/Metrics.h"
-#include "core/train/TrainTransforms.h"
 #include "core/train/Trainer.h"
 
-#include <ATen/Functions.h>
 #include <nlohmann/json.hpp>
-#include <torch/csrc/autograd/grad_mode.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <cstdio>
@@ -35,32 +31,11 @@ using nlohmann::json;
 namespace ts::cli {
 namespace {
 
-Feedback* g_activeFeedback = nullptr;
-
-void onInterrupt(int signal) {
-    if (g_activeFeedback) g_activeFeedback->cancel();  // atomic store: safe in a signal handler
-    // The run stops at the next batch; a second Ctrl-C ends the process at once.
-    std::signal(signal, SIG_DFL);
-}
-
+/// Runs `body` with a Feedback that Ctrl-C and SIGTERM cancel (InterruptScope).
 train::TrainResult runWithSignals(const std::function<train::TrainResult(Feedback&)>& body) {
     Feedback feedback;
-    g_activeFeedback = &feedback;
-    auto previous = std::signal(SIGINT, onInterrupt);
-    auto previousTerm = std::signal(SIGTERM, onInterrupt);
-    auto restore = [&] {
-        std::signal(SIGINT, previous);
-        std::signal(SIGTERM, previousTerm);
-        g_activeFeedback = nullptr;
-    };
-    try {
-        auto r = body(feedback);
-        restore();
-        return r;
-    } catch (...) {
-        restore();
-        throw;
-    }
+    InterruptScope interrupts(feedback);
+    return body(feedback);
 }
 
 /// A cancelled run (Ctrl-C, SIGTERM) exits 130, whether it stopped in an
@@ -144,9 +119,17 @@ train::TrainConfig configFromArgs(const TrainArgs& a) {
     if (a.pretrained) c.pretrained = true;
     set("--head-hidden", "head_hidden_units", c.headHiddenUnits, a.headHidden);
     set("--head-dropout", "head_dropout", c.headDropout, a.headDropout);
-    set("--freeze", "freeze", c.freeze, a.freeze);
-    set("--batchnorm-policy", "batchnorm_policy", c.batchNormPolicy, a.batchNormPolicy);
-    set("--augment", "augment.preset", c.augment.preset, a.augment);
+    // A choice that was once kept as text: parsed through its name table, the
+    // message naming the flag as validate() did ("Invalid --freeze ...").
+    auto parse = [&](const char* flag, const char* key, auto& field, const auto& fromString, const std::string& text) {
+        if (!a.given(flag)) return;
+        field = fromString(text, flag);
+        names.fields[key] = flag;
+    };
+    parse("--freeze", "freeze", c.freeze, train::freezePresetFromString, a.freeze);
+    parse("--batchnorm-policy", "batchnorm_policy", c.batchNormPolicy, train::batchNormPolicyFromString,
+          a.batchNormPolicy);
+    parse("--augment", "augment.preset", c.augment.preset, train::augmentPresetFromString, a.augment);
     set("--epochs", "epochs", c.epochs, a.epochs);
     set("--batch-size", "batch_size", c.batchSize, a.batchSize);
     set("--lr", "lr", c.lr, a.lr);
@@ -161,17 +144,23 @@ train::TrainConfig configFromArgs(const TrainArgs& a) {
     set("--class-weights", "class_weights", c.classWeights, a.classWeights);
     set("--grad-clip", "grad_clip_norm", c.gradClipNorm, a.gradClip);
     set("--early-stopping-patience", "early_stopping_patience", c.earlyStoppingPatience, a.patience);
-    set("--early-stopping-metric", "early_stopping_metric", c.earlyStoppingMetric, a.earlyStoppingMetric);
+    parse("--early-stopping-metric", "early_stopping_metric", c.earlyStoppingMetric,
+          train::earlyStoppingMetricFromString, a.earlyStoppingMetric);
     choose("--device", "device", c.device, [&] { return train::deviceFromString(a.device); });
+    // Through the config's name tables, with the flags' own short message.
     choose("--precision", "precision", c.precision, [&] {
-        if (a.precision != "float32" && a.precision != "mixed")
+        try {
+            return train::precisionFromString(a.precision);
+        } catch (const ConfigError&) {
             throw ConfigError("use float32 or mixed (got \"" + printable(a.precision, 40) + "\").");
-        return a.precision == "mixed" ? train::Precision::Mixed : train::Precision::Float32;
+        }
     });
     choose("--feature-cache", "feature_cache", c.featureCache, [&] {
-        if (a.featureCache != "auto" && a.featureCache != "off")
+        try {
+            return train::featureCacheFromString(a.featureCache);
+        } catch (const ConfigError&) {
             throw ConfigError("use auto or off (got \"" + printable(a.featureCache, 40) + "\").");
-        return a.featureCache == "off" ? train::FeatureCache::Off : train::FeatureCache::Auto;
+        }
     });
     if (a.given("--seed")) c.seed = parseSeed(a.seed, "--seed");
     set("--workers", "workers", c.workers, a.workers);
@@ -356,99 +345,30 @@ void printPerClass(const train::ConfusionMatrix& cm, const std::vector<std::stri
                     static_cast<long long>(per[c].support));
 }
 
-/// `tstudio eval`: by default the run's own validation split (from its
-/// manifest.json); with --data a labelled folder, whose images that the
-/// model was trained on (same content as a file of the run's training
-/// split) are scored apart from the held-out ones.
+/// `tstudio eval`: train::evaluate (Evaluate.h) printed, by default on the
+/// run's own validation split, with --data on a labelled folder.
 void runEval(const std::string& modelPath, const std::string& dataDir, bool asJson) {
-    auto loaded = exporting::loadTrainedModel(modelPath);
-    const std::vector<std::string>& modelClasses = loaded.meta.classes;
-    std::string noManifestWhy;
-    const auto manifest = runManifest(runFolderOf(modelPath), loaded.meta.manifestHash, &noManifestWhy);
-
-    std::vector<data::ImageItem> items;
-    std::vector<int64_t> toModel;
-    std::vector<bool> isTraining;
-    std::vector<std::string> warnings;
-    std::string source;
-    if (dataDir.empty()) {
-        if (!manifest)
-            throw ConfigError("eval without --data scores the run's own validation split, but " + noManifestWhy +
-                              ". Pass --data FOLDER (a labelled folder the model was not trained on), or --model RUN_DIR.");
-        items = manifest->val;
-        toModel = folderClassesToModel(manifest->classes, modelClasses, runFolderOf(modelPath) + "/manifest.json", "eval");
-        isTraining.assign(items.size(), false);
-        source = "manifest";
-        if (items.empty()) throw DataError("The run's manifest lists no validation images. Pass --data FOLDER.");
-    } else {
-        const data::DatasetIndex index = data::indexDataset(dataDir);
-        items = index.splitSource == "folders" ? index.val : index.all();
-        if (items.empty()) items = index.all();
-        toModel = folderClassesToModel(index.classes, modelClasses, dataDir, "eval");
-        source = "folder";
-        if (manifest) {
-            std::vector<std::string> files;
-            for (const auto& item : items) files.push_back(item.path);
-            size_t unreadable = 0;
-            isTraining = findTrainingImages(files, manifest->train, &unreadable);
-            if (unreadable > 0)
-                warnings.push_back(std::to_string(unreadable) + " file(s) of the run's training split could not be read "
-                                   "(moved or deleted since training): copies of them in '" + dataDir +
-                                   "' are not recognised as training images.");
-        } else {
-            isTraining.assign(items.size(), false);
-            warnings.push_back("cannot tell which images of '" + dataDir + "' the model was trained on (" + noManifestWhy +
-                               "): if the folder holds training images, the accuracy is optimistic. Evaluate with "
-                               "--model RUN_DIR to have them recognised.");
-        }
-    }
-    const size_t trainingCount = static_cast<size_t>(std::count(isTraining.begin(), isTraining.end(), true));
-    if (trainingCount > 0)
-        warnings.insert(warnings.begin(),
-                        std::to_string(trainingCount) + " of the " + std::to_string(items.size()) + " images in '" +
-                            dataDir + "' are training images of this model (the same content as files of its "
-                            "training split): they are scored separately, and the accuracy is that of the " +
-                            std::to_string(items.size() - trainingCount) + " held-out images.");
-
-    data::LoaderOptions lo;
-    lo.batchSize = 32;
-    data::Loader loader(items, train::makeEvalSampleTransform(loaded.meta.transform), lo);
-    loader.startEpoch(0);
-    const auto numClasses = static_cast<int64_t>(modelClasses.size());
-    train::ConfusionMatrix heldOut(numClasses), trained(numClasses);
-    std::vector<Misclassified> wrong;  // held-out images only
-    torch::NoGradGuard noGrad;
-    while (auto batch = loader.next()) {
-        // Log-probabilities: the loss of a confident mistake stays exact instead of underflowing.
-        const at::Tensor logp = loaded.model->forward(batch->images).to(at::kDouble).log_softmax(1).contiguous();
-        const at::Tensor pred = logp.argmax(1);
-        const auto lp = logp.accessor<double, 2>();
-        for (int64_t i = 0; i < pred.size(0); ++i) {
-            const auto item = static_cast<size_t>(batch->indices[static_cast<size_t>(i)]);
-            const int64_t truth = toModel[static_cast<size_t>(batch->labels[i].item<int64_t>())];
-            const int64_t predicted = pred[i].item<int64_t>();
-            (isTraining[item] ? trained : heldOut).add(truth, predicted);
-            if (!isTraining[item] && predicted != truth)
-                wrong.push_back({items[item].path, truth, predicted, std::exp(lp[i][predicted]), -lp[i][truth]});
-        }
-    }
-    sortByLoss(wrong);
+    const auto loaded = exporting::loadTrainedModel(modelPath);
+    Feedback feedback;
+    InterruptScope interrupts(feedback);
+    const train::EvalReport r = train::evaluate(loaded, train::runFolderOf(modelPath), dataDir, &feedback);
+    const std::vector<std::string>& modelClasses = r.classes;
     if (asJson) {
         json skipped = json::array();
-        for (const auto& s : loader.skipped()) skipped.push_back({{"path", s.path}, {"reason", s.reason}});
-        json out = {{"accuracy", heldOut.accuracy()},
-                    {"images", heldOut.total()},
-                    {"per_class", perClassJson(heldOut, modelClasses)},
-                    {"confusion", heldOut.counts()},
+        for (const auto& s : r.skipped) skipped.push_back({{"path", s.path}, {"reason", s.reason}});
+        json out = {{"accuracy", r.heldOut.accuracy()},
+                    {"images", r.heldOut.total()},
+                    {"per_class", perClassJson(r.heldOut, modelClasses)},
+                    {"confusion", r.heldOut.counts()},
                     {"classes", modelClasses},
-                    {"source", source},
-                    {"training_images_known", source == "manifest" || manifest.has_value()},
+                    {"source", train::toString(r.source)},
+                    {"training_images_known", r.trainingImagesKnown},
                     {"training_images",
-                     {{"images", trained.total()}, {"accuracy", trained.accuracy()}, {"confusion", trained.counts()}}},
-                    {"warnings", warnings},
+                     {{"images", r.trained.total()}, {"accuracy", r.trained.accuracy()}, {"confusion", r.trained.counts()}}},
+                    {"warnings", r.warnings},
                     {"skipped", skipped}};
         json misclassified = json::array();  // held-out images, highest loss first
-        for (const auto& w : wrong)
+        for (const auto& w : r.misclassified)
             misclassified.push_back({{"path", w.path},
                                      {"true", modelClasses[static_cast<size_t>(w.truth)]},
                                      {"predicted", modelClasses[static_cast<size_t>(w.predicted)]},
@@ -458,29 +378,30 @@ void runEval(const std::string& modelPath, const std::string& dataDir, bool asJs
         std::cout << out.dump(1) << '\n';
         return;
     }
-    for (const auto& w : warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    for (const auto& w : r.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
     std::fflush(stderr);
-    if (source == "manifest")
-        std::printf("The run's validation split (%zu images in its manifest.json)\n", items.size());
-    if (heldOut.total() > 0) {
-        std::printf("Accuracy %.4f on %lld %simages\n", heldOut.accuracy(), static_cast<long long>(heldOut.total()),
-                    trainingCount > 0 ? "held-out " : "");
-        printPerClass(heldOut, modelClasses);
+    if (r.source == train::EvalSource::Manifest)
+        std::printf("The run's validation split (%zu images in its manifest.json)\n", r.images);
+    if (r.heldOut.total() > 0) {
+        std::printf("Accuracy %.4f on %lld %simages\n", r.heldOut.accuracy(), static_cast<long long>(r.heldOut.total()),
+                    r.trainingImages > 0 ? "held-out " : "");
+        printPerClass(r.heldOut, modelClasses);
         std::printf("\nConfusion matrix (rows: true class, columns: predicted class)\n%s",
-                    confusionMatrixText(heldOut.counts(), modelClasses).c_str());
-        if (wrong.empty()) {
+                    confusionMatrixText(r.heldOut.counts(), modelClasses).c_str());
+        if (r.misclassified.empty()) {
             std::printf("\nNo misclassified image.\n");
         } else {
-            std::printf("\nMisclassified: %zu image(s), highest loss first\n%s", wrong.size(),
-                        misclassifiedText(wrong, modelClasses, 20).c_str());
+            std::printf("\nMisclassified: %zu image(s), highest loss first\n%s", r.misclassified.size(),
+                        misclassifiedText(r.misclassified, modelClasses, 20).c_str());
         }
     } else {
-        std::printf("No held-out image to score%s.\n", trainingCount > 0 ? ": every readable image is a training image" : "");
+        std::printf("No held-out image to score%s.\n",
+                    r.trainingImages > 0 ? ": every readable image is a training image" : "");
     }
-    if (trained.total() > 0)
+    if (r.trained.total() > 0)
         std::printf("\nTraining images (not a measure of generalisation): accuracy %.4f on %lld images\n",
-                    trained.accuracy(), static_cast<long long>(trained.total()));
-    for (const auto& s : loader.skipped()) std::printf("skipped %s: %s\n", s.path.c_str(), s.reason.c_str());
+                    r.trained.accuracy(), static_cast<long long>(r.trained.total()));
+    for (const auto& s : r.skipped) std::printf("skipped %s: %s\n", s.path.c_str(), s.reason.c_str());
 }
 
 } // namespace

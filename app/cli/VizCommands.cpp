@@ -1,6 +1,7 @@
 // `tstudio viz layers|filters|features|gradcam|saliency|maximize`: the views
 // of core/viz written as image files (the --out extension picks the format).
 #include "app/cli/Cli.h"
+#include "app/cli/Interrupt.h"
 #include "app/cli/ModelSource.h"
 
 #include "core/common/AtomicFile.h"
@@ -269,6 +270,7 @@ void runSaliency(const VizArgs& a) {
     o.samples = a.samples;
     o.seed = a.seed;
     Feedback fb;
+    InterruptScope interrupts(fb);
     attachProgress(fb);
     const viz::Heatmap h = viz::saliency(*src.model, img, o, &fb);
     std::printf("%s saliency: class %lld %s (p=%.3f)\n", o.method == viz::SaliencyMethod::Vanilla ? "vanilla" : "SmoothGrad",
@@ -292,6 +294,7 @@ void runMaximize(const VizArgs& a) {
     o.sizePx = a.sizePx;
     o.seed = a.seed;
     Feedback fb;
+    InterruptScope interrupts(fb);
     attachProgress(fb);
     const viz::MaximizeResult r = viz::maximizeActivation(*src.model, src.transform, o, &fb);
     const std::string what = o.target == viz::MaximizeTarget::Class

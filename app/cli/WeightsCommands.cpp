@@ -1,5 +1,6 @@
 // tstudio weights download | import: filling the weights cache.
 #include "app/cli/Cli.h"
+#include "app/cli/Interrupt.h"
 
 #include "core/common/Error.h"
 #include "core/common/Feedback.h"
@@ -7,8 +8,6 @@
 #include "core/weights/Pretrained.h"
 #include "core/zoo/Registry.h"
 
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -17,13 +16,6 @@ namespace fs = std::filesystem;
 
 namespace ts::cli {
 namespace {
-
-std::atomic<bool> g_interrupted{false};
-
-extern "C" void onInterrupt(int) {
-    g_interrupted.store(true);
-    std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
-}
 
 std::string megabytes(int64_t bytes) {
     char buf[32];
@@ -45,7 +37,6 @@ void download(const std::string& arch, bool force) {
     weights::DownloadOptions options;
     const std::string name = info.weightsUrl.substr(info.weightsUrl.rfind('/') + 1);
     options.onProgress = [&](const weights::DownloadProgress& p) {
-        if (g_interrupted.load()) feedback.cancel();
         std::string line = "\rDownloading " + name + ": " + megabytes(p.bytes);
         if (p.totalBytes > 0) {
             line += " / " + megabytes(p.totalBytes);
@@ -56,19 +47,15 @@ void download(const std::string& arch, bool force) {
         line += ", " + megabytes(static_cast<int64_t>(p.bytesPerSecond)) + "/s   ";
         std::cerr << line << std::flush;
     };
-    g_interrupted.store(false);
-    auto previous = std::signal(SIGINT, onInterrupt);
+    InterruptScope interrupts(feedback);
     try {
         const std::string path = weights::downloadOfficialWeights(arch, &feedback, options);
-        std::signal(SIGINT, previous);
         std::cerr << '\n';
         std::cout << arch << ": " << path << '\n';
     } catch (const Cancelled&) {
-        std::signal(SIGINT, previous);
         std::cerr << "\nDownload interrupted; run the same command again to resume it.\n";
         throw;
     } catch (...) {
-        std::signal(SIGINT, previous);
         std::cerr << '\n';
         throw;
     }

@@ -17,6 +17,7 @@
 // rounds once, so it is close to but not bit-exact with PIL.
 // Random erasing fills the erased box with the normalisation mean, which is
 // torchvision's RandomErasing(value=0) after Normalize.
+#include "core/data/AugmentPreset.h"
 #include "core/data/Loader.h"
 #include "core/data/Preprocess.h"
 
@@ -27,11 +28,6 @@
 #include <vector>
 
 namespace ts::data {
-
-enum class AugmentPreset {
-    None,      ///< the eval transform (resize + center crop); options below still apply
-    Standard,  ///< RandomResizedCrop + RandomHorizontalFlip, then the options below
-};
 
 /// torchvision ColorJitter: each factor is drawn uniformly from
 /// [max(0, 1 - v), 1 + v] (hue: [-v, v]); 0 switches that part off.

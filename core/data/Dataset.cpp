@@ -487,6 +487,8 @@ std::vector<int64_t> DatasetIndex::classCounts(const std::vector<ImageItem>& ite
     return counts;
 }
 
+std::string toString(SplitSource source) { return source == SplitSource::Folders ? "folders" : "split"; }
+
 std::vector<ImageItem> DatasetIndex::all() const {
     std::vector<ImageItem> out;
     out.reserve(train.size() + val.size() + test.size());
@@ -530,14 +532,14 @@ DatasetIndex indexDataset(const std::string& rootArg, const SplitOptions& split)
         };
         const fs::path flatRoot = train.empty() ? fs::path(root) : train;
         if (useFolders) {
-            index.splitSource = "folders";
+            index.splitSource = SplitSource::Folders;
             std::set<std::string> names;
             for (const fs::path& dir : {train, val, test})
                 if (!dir.empty())
                     for (auto& n : classFoldersOf(dir)) names.insert(n);
             index.classes.assign(names.begin(), names.end());
         } else {
-            index.splitSource = "split";
+            index.splitSource = SplitSource::Split;
             index.classes = classFoldersOf(flatRoot);
             if (!test.empty()) classFoldersOf(test);
         }
@@ -587,7 +589,7 @@ nlohmann::json toManifest(const DatasetIndex& index) {
     j["version"] = 1;
     j["root"] = index.root;
     j["classes"] = index.classes;
-    j["split_source"] = index.splitSource;
+    j["split_source"] = toString(index.splitSource);
     j["split"] = {{"val_fraction", index.split.valFraction}, {"seed", index.split.seed}};
     j["train"] = itemsToJson(index.train, index.root);
     j["val"] = itemsToJson(index.val, index.root);
@@ -627,11 +629,12 @@ DatasetIndex fromManifest(const nlohmann::json& j, const std::string& sourceName
         if (!seen.insert(name).second) fail("the class \"" + printable(name, 40) + "\" is listed twice");
         index.classes.push_back(std::move(name));
     }
-    index.splitSource = "split";
+    index.splitSource = SplitSource::Split;
     if (j.contains("split_source")) {
-        index.splitSource = text(j["split_source"], "split_source", 16);
-        if (index.splitSource != "split" && index.splitSource != "folders")
-            fail("\"split_source\" must be \"split\" or \"folders\" (got \"" + printable(index.splitSource, 16) + "\")");
+        const std::string source = text(j["split_source"], "split_source", 16);
+        if (source == toString(SplitSource::Folders)) index.splitSource = SplitSource::Folders;
+        else if (source != toString(SplitSource::Split))
+            fail("\"split_source\" must be \"split\" or \"folders\" (got \"" + printable(source, 16) + "\")");
     }
     if (j.contains("split") && !j["split"].is_null()) {
         const auto& split = j["split"];

@@ -68,6 +68,14 @@ struct SplitOptions {
     uint64_t seed = 42;
 };
 
+/// Where a dataset's train/val split came from.
+enum class SplitSource {
+    Split,    ///< "split": flat class folders, split by val_fraction and seed
+    Folders,  ///< "folders": the folder layout (train/ val/ [test/])
+};
+/// "split" or "folders", as manifest.json stores it.
+std::string toString(SplitSource source);
+
 struct DatasetIndex {
     std::string root;
     std::vector<std::string> classes;
@@ -80,8 +88,9 @@ struct DatasetIndex {
     /// Entries that are not regular files or not followed (see the top of
     /// this file), in scan order: not used; the doctor reports them.
     std::vector<SkippedEntry> skipped;
-    /// "folders" when train/val came from the folder layout, else "split".
-    std::string splitSource;
+    /// Where train/val came from: the folder layout (train/ val/) or a split
+    /// of flat class folders. Stored in manifest.json as "folders" / "split".
+    SplitSource splitSource = SplitSource::Split;
     SplitOptions split;
 
     /// Images per class in `items`.

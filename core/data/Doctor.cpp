@@ -268,7 +268,7 @@ SizeSummary summarise(std::vector<int> v) {
 }
 
 std::string classFolder(const DatasetIndex& index, const std::string& split, const std::string& cls) {
-    if (index.splitSource == "folders" && !split.empty()) {
+    if (index.splitSource == SplitSource::Folders && !split.empty()) {
         // The folder actually used for that split (train/ val/ valid/ ...).
         static const std::map<std::string, std::vector<std::string>> kAliases{
             {"train", {"train", "training"}}, {"val", {"val", "valid", "validation"}}, {"test", {"test", "testing"}}};
@@ -519,7 +519,7 @@ DoctorReport diagnose(const DatasetIndex& index, const DoctorOptions& options, F
     const SplitSummary* train = nullptr;
     for (const auto& s : report.splits)
         if (s.name == "train") train = &s;
-    const bool layoutSplit = index.splitSource != "folders";
+    const bool layoutSplit = index.splitSource != SplitSource::Folders;
     for (size_t c = 0; c < numClasses; ++c) {
         const std::string& cls = index.classes[c];
         if (layoutSplit) {

@@ -2,7 +2,7 @@
 // Value types that a training run reports; they cross threads (queued
 // signals in the GUI, a std::thread in the CLI), so they hold no tensors
 // (onEpochModel lends the model to a callback on the training thread only).
-#include "core/train/Metrics.h"
+#include "core/train/EpochRecord.h"
 
 #include <functional>
 #include <string>
@@ -36,23 +36,14 @@ struct ProgressEvent {
     double etaSeconds = 0.0;      ///< to the end of the phase (0 until it can be estimated)
 };
 
-struct EpochMetrics {
-    int epoch = 0;  ///< 1-based
-    double trainLoss = 0.0;
-    double trainAccuracy = 0.0;
-    double valLoss = 0.0;
-    double valAccuracy = 0.0;
-    double lr = 0.0;       ///< at the end of the epoch
-    double seconds = 0.0;  ///< wall time of the epoch (train + val)
-    bool isBest = false;
-    std::vector<ClassMetrics> perClass;           ///< on the validation set
-    std::vector<std::vector<int64_t>> confusion;  ///< validation, [true][predicted]
-};
+/// The per-epoch metrics (EpochRecord.h) under the name the event callbacks
+/// and the app's queued signals have always used: one type, not a copy.
+using EpochMetrics = EpochRecord;
 
 struct TrainerCallbacks {
     /// At most every `batchIntervalMs` (and for the last batch of an epoch).
     std::function<void(const BatchEvent&)> onBatch;
-    std::function<void(const EpochMetrics&)> onEpoch;
+    std::function<void(const EpochRecord&)> onEpoch;
     /// Caching and validation progress: at most every `batchIntervalMs`, and
     /// always for the first and the last batch of a phase.
     std::function<void(const ProgressEvent&)> onProgress;
@@ -61,7 +52,7 @@ struct TrainerCallbacks {
     /// device: for probes (predictions, Grad-CAM of pinned images) that need
     /// the current weights. The callback must not keep the reference, change
     /// the weights or leave gradients; the trainer restores training mode.
-    std::function<void(zoo::BackboneImpl& model, const EpochMetrics&)> onEpochModel;
+    std::function<void(zoo::BackboneImpl& model, const EpochRecord&)> onEpochModel;
     std::function<void(const std::string&)> onLog;
     int batchIntervalMs = 100;
 };

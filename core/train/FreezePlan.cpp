@@ -1,4 +1,5 @@
 #include "core/train/FreezePlan.h"
+#include "core/train/FreezePolicy.h"
 
 #include "core/common/Error.h"
 #include "core/common/Json.h"
@@ -27,6 +28,37 @@ const zoo::Stage* findStage(const std::vector<zoo::Stage>& stages, const std::st
 
 } // namespace
 
+double stageLrMultiplier(const std::map<std::string, double>& stageLrMultipliers, double backboneLrMultiplier,
+                         const std::string& stage, bool isHead) {
+    const auto it = stageLrMultipliers.find(stage);
+    if (it != stageLrMultipliers.end()) return it->second;
+    return isHead ? 1.0 : backboneLrMultiplier;
+}
+
+std::map<std::string, double> gradedStageLrMultipliers(const std::vector<StageTrainability>& stages, double factor) {
+    std::map<std::string, double> out;
+    double rate = 1.0;
+    for (auto it = stages.rbegin(); it != stages.rend(); ++it) {
+        if (it->isHead) {
+            out[it->name] = 1.0;
+            continue;
+        }
+        if (!it->trainable) continue;
+        rate *= factor;
+        out[it->name] = rate;
+    }
+    return out;
+}
+
+double paramLrMultiplier(const std::vector<zoo::Stage>& stages, const std::map<std::string, double>& stageLrMultipliers,
+                         double backboneLrMultiplier, const std::string& param, bool isHead) {
+    // The first stage that holds the parameter and has its own multiplier.
+    for (const auto& stage : stages)
+        if (stageLrMultipliers.count(stage.name) && inStage(param, stage))
+            return stageLrMultipliers.at(stage.name);
+    return isHead ? 1.0 : backboneLrMultiplier;
+}
+
 bool inStage(const std::string& param, const zoo::Stage& stage) {
     return std::any_of(stage.modules.begin(), stage.modules.end(),
                        [&](const std::string& m) { return underPath(param, m); });
@@ -43,11 +75,16 @@ FreezePlan::FreezePlan(const zoo::BackboneImpl& model, const FreezeSpec& spec) {
     const std::string& head = model.headPath();
     int trainLast = -1;  // number of non-head stages that train
     const int backboneStages = static_cast<int>(stages.size()) - 1;
-    if (spec.preset == "feature-extraction") trainLast = 0;
-    else if (spec.preset == "none") trainLast = backboneStages;
-    else if (const int n = parseFreezeLast(spec.preset); n >= 0) trainLast = std::min(n, backboneStages);
-    else
-        throw ConfigError("Invalid freeze preset \"" + printable(spec.preset, 40) +
+    switch (spec.preset.kind) {
+    case FreezePreset::Kind::FeatureExtraction: trainLast = 0; break;
+    case FreezePreset::Kind::LastStages:
+        if (spec.preset.lastStages >= 0 && spec.preset.lastStages <= kMaxFreezeLastStages)
+            trainLast = std::min(spec.preset.lastStages, backboneStages);
+        break;
+    case FreezePreset::Kind::None: trainLast = backboneStages; break;
+    }
+    if (trainLast < 0)
+        throw ConfigError("Invalid freeze preset \"" + printable(toString(spec.preset), 40) +
                           "\": use feature-extraction, last:N (N from 0 to " + std::to_string(kMaxFreezeLastStages) +
                           ") or none.");
 
@@ -62,7 +99,7 @@ FreezePlan::FreezePlan(const zoo::BackboneImpl& model, const FreezeSpec& spec) {
         bool trainable;
         if (underPath(name, head)) {
             trainable = true;
-        } else if (spec.preset == "none") {
+        } else if (spec.preset.kind == FreezePreset::Kind::None) {
             trainable = true;
         } else {
             trainable = false;

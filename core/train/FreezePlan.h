@@ -6,16 +6,19 @@
 // apply() sets requires_grad; setTrainMode() puts the model in train mode but
 // keeps every module whose parameters are all frozen (BatchNorm above all) in
 // eval mode, so frozen BatchNorm layers use and keep their running statistics.
+// The stage learning-rate policy (which multiplier a stage trains with,
+// graded rates) is in FreezePolicy.h, which the app's pages can include.
+#include "core/train/TrainConfig.h"
 #include "core/zoo/Backbone.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
 namespace ts::train {
 
 struct FreezeSpec {
-    /// "feature-extraction", "last:N" or "none".
-    std::string preset = "feature-extraction";
+    FreezePreset preset;  ///< feature extraction, the last N stages, or none
     std::vector<std::string> trainStages, freezeStages;
     std::vector<std::string> trainParams, freezeParams;  ///< parameter-name prefixes
 };
@@ -56,6 +59,12 @@ private:
 bool underPath(const std::string& name, const std::string& prefix);
 /// True when the parameter `param` lies under one of the stage's modules.
 bool inStage(const std::string& param, const zoo::Stage& stage);
+/// The learning-rate multiplier of the parameter `param` (the optimizer
+/// group it joins): the multiplier of the first of `stages` that holds it and
+/// has an entry in `stageLrMultipliers`, else stageLrMultiplier()'s default
+/// (1 for the head, `backboneLrMultiplier` for the backbone).
+double paramLrMultiplier(const std::vector<zoo::Stage>& stages, const std::map<std::string, double>& stageLrMultipliers,
+                         double backboneLrMultiplier, const std::string& param, bool isHead);
 /// The stages' names, comma-separated, for messages that list the valid ones.
 std::string stageList(const std::vector<zoo::Stage>& stages);
 

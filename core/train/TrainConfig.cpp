@@ -1,4 +1,5 @@
 #include "core/train/TrainConfig.h"
+#include "core/train/ConfigKeys.h"
 
 #include "core/common/AtomicFile.h"
 #include "core/common/Error.h"
@@ -26,10 +27,11 @@ std::string namesOf(const std::vector<std::pair<std::string, E>>& table) {
 }
 
 template <typename E>
-E parseEnum(const std::string& s, const std::vector<std::pair<std::string, E>>& table, const char* field) {
+E parseEnum(const std::string& s, const std::vector<std::pair<std::string, E>>& table, const std::string& field,
+            const char* lead = "one of ") {
     for (const auto& [name, value] : table)
         if (name == s) return value;
-    throw ConfigError(std::string("Invalid ") + field + " " + quoteText(s) + ": use one of " + namesOf(table) + ".");
+    throw ConfigError("Invalid " + field + " " + quoteText(s) + ": use " + lead + namesOf(table) + ".");
 }
 
 const std::vector<std::pair<std::string, OptimizerKind>> kOptimizers = {
@@ -52,15 +54,20 @@ std::string enumName(E value, const std::vector<std::pair<std::string, E>>& tabl
     return "?";
 }
 
-// The closed choices that are stored as strings.
-const std::vector<std::string> kAugmentPresets = {"none", "standard"};
-const std::vector<std::string> kBatchNormPolicies = {"frozen-eval", "all-eval"};
-const std::vector<std::string> kEarlyStoppingMetrics = {"val_accuracy", "val_loss"};
+const std::vector<std::pair<std::string, BatchNormPolicy>> kBatchNormPolicies = {
+    {"frozen-eval", BatchNormPolicy::FrozenEval}, {"all-eval", BatchNormPolicy::AllEval}};
+const std::vector<std::pair<std::string, EarlyStoppingMetric>> kEarlyStoppingMetrics = {
+    {"val_accuracy", EarlyStoppingMetric::ValAccuracy}, {"val_loss", EarlyStoppingMetric::ValLoss}};
+const std::vector<std::pair<std::string, data::AugmentPreset>> kAugmentPresets = {
+    {"none", data::AugmentPreset::None}, {"standard", data::AugmentPreset::Standard}};
 
-std::string joined(const std::vector<std::string>& names) {
-    std::string out;
-    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-    return out;
+/// The freeze presets' names; "last:N" is parsed by parseFreezeLast.
+const char* const kFeatureExtractionName = "feature-extraction";
+const char* const kFreezeNoneName = "none";
+
+std::string freezeMessage(const std::string& field, const std::string& value) {
+    return "Invalid " + field + " " + quoteText(value) + ": use feature-extraction, last:N (N from 0 to " +
+           std::to_string(kMaxFreezeLastStages) + ", e.g. last:2) or none.";
 }
 
 /// The range of one numeric field: what validate() and the reader accept.
@@ -149,64 +156,14 @@ std::string describeJson(const nlohmann::json& v) {
     return text;
 }
 
-// --- unknown keys: "did you mean" ---
-
-std::string normalizedKey(std::string_view key) {
-    std::string out;
-    for (char c : key.substr(0, 64)) out += c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
-size_t editDistance(const std::string& a, const std::string& b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-        size_t diagonal = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= b.size(); ++j) {
-            const size_t up = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diagonal = up;
-        }
-    }
-    return row[b.size()];
-}
-
-/// The known key a mistyped `key` most likely meant, or "".
-std::string suggestKey(const std::string& key, const std::vector<std::string>& known) {
-    static const std::vector<std::pair<std::string, std::string>> kAliases = {
-        {"learning_rate", "lr"},       {"num_epochs", "epochs"},          {"architecture", "arch"},
-        {"model", "arch"},             {"backbone", "arch"},              {"data", "data_dir"},
-        {"dataset", "data_dir"},       {"weights", "weights_file"},       {"val_split", "val_fraction"},
-        {"validation_split", "val_fraction"}, {"patience", "early_stopping_patience"},
-        {"head_hidden", "head_hidden_units"}, {"warmup", "warmup_epochs"}, {"gamma", "step_gamma"},
-        {"decay", "weight_decay"},     {"num_workers", "workers"},        {"num_threads", "threads"},
-        {"batchsize", "batch_size"},   {"augmentation", "augment"}};
-    const std::string k = normalizedKey(key);
-    auto isKnown = [&](const std::string& name) { return std::find(known.begin(), known.end(), name) != known.end(); };
-    for (const auto& [alias, target] : kAliases)
-        if (k == alias && isKnown(target)) return target;
-    std::string best;
-    size_t bestDistance = std::numeric_limits<size_t>::max();
-    for (const auto& name : known) {
-        const size_t d = editDistance(k, name);
-        if (d < bestDistance) bestDistance = d, best = name;
-    }
-    const size_t allowed = std::max<size_t>(1, std::min<size_t>(3, k.size() / 3));
-    if (bestDistance <= allowed) return best;
-    // A key cut short ("batch", "early_stopping").
-    if (k.size() >= 4)
-        for (const auto& name : known)
-            if (name.rfind(k, 0) == 0) return name;
-    return "";
-}
+// --- unknown keys: refused, with the nearest known key (ConfigKeys.h) ---
 
 void refuseUnknownKeys(const nlohmann::json& object, const nlohmann::json& known, const std::string& where) {
     std::vector<std::string> names;
     for (const auto& item : known.items()) names.push_back(item.key());
     for (const auto& item : object.items()) {
         if (known.contains(item.key())) continue;
-        const std::string suggestion = suggestKey(item.key(), names);
+        const std::string suggestion = suggestConfigKey(item.key(), names);
         throw ConfigError("Unknown " + where + "key " + quoteText(item.key()) +
                           (suggestion.empty() ? std::string() : " (did you mean \"" + suggestion + "\"?)") +
                           ". Every key and its meaning: docs/config.md (or a run's config.json).");
@@ -255,9 +212,17 @@ public:
         target = std::move(out);
     }
 
+    // The choices that were kept as text before they had an enum keep their
+    // message: "use a, b." (the others: "use one of a, b.").
+    static const char* lead(const std::vector<std::pair<std::string, BatchNormPolicy>>&) { return ""; }
+    static const char* lead(const std::vector<std::pair<std::string, EarlyStoppingMetric>>&) { return ""; }
+    static const char* lead(const std::vector<std::pair<std::string, data::AugmentPreset>>&) { return ""; }
+    template <typename E>
+    static const char* lead(const std::vector<std::pair<std::string, E>>&) { return "one of "; }
+
     template <typename E>
     void choice(const char* key, E& target, const std::vector<std::pair<std::string, E>>& table) const {
-        if (const auto* v = find(key)) target = parseEnum(textOf(*v, m_prefix + key, 64), table, key);
+        if (const auto* v = find(key)) target = parseEnum(textOf(*v, m_prefix + key, 64), table, m_prefix + key, lead(table));
     }
 
     static double numberOf(const nlohmann::json& v, const NumberSpec& s, const std::string& name) {
@@ -307,9 +272,40 @@ uint64_t seedOf(const nlohmann::json& v) {
 std::string toString(OptimizerKind k) { return enumName(k, kOptimizers); }
 std::string toString(ScheduleKind k) { return enumName(k, kSchedules); }
 std::string toString(DeviceChoice d) { return enumName(d, kDevices); }
+std::string toString(Precision p) { return enumName(p, kPrecisions); }
+std::string toString(FeatureCache f) { return enumName(f, kFeatureCaches); }
+std::string toString(BatchNormPolicy p) { return enumName(p, kBatchNormPolicies); }
+std::string toString(EarlyStoppingMetric m) { return enumName(m, kEarlyStoppingMetrics); }
+std::string toString(data::AugmentPreset p) { return enumName(p, kAugmentPresets); }
+std::string toString(const FreezePreset& f) {
+    switch (f.kind) {
+    case FreezePreset::Kind::FeatureExtraction: return kFeatureExtractionName;
+    case FreezePreset::Kind::LastStages: return "last:" + std::to_string(f.lastStages);
+    case FreezePreset::Kind::None: return kFreezeNoneName;
+    }
+    return "?";
+}
 OptimizerKind optimizerFromString(const std::string& s) { return parseEnum(s, kOptimizers, "optimizer"); }
 ScheduleKind scheduleFromString(const std::string& s) { return parseEnum(s, kSchedules, "schedule"); }
 DeviceChoice deviceFromString(const std::string& s) { return parseEnum(s, kDevices, "device"); }
+Precision precisionFromString(const std::string& s) { return parseEnum(s, kPrecisions, "precision"); }
+FeatureCache featureCacheFromString(const std::string& s) { return parseEnum(s, kFeatureCaches, "feature_cache"); }
+BatchNormPolicy batchNormPolicyFromString(const std::string& s, const std::string& field) {
+    return parseEnum(s, kBatchNormPolicies, field, "");
+}
+EarlyStoppingMetric earlyStoppingMetricFromString(const std::string& s, const std::string& field) {
+    return parseEnum(s, kEarlyStoppingMetrics, field, "");
+}
+data::AugmentPreset augmentPresetFromString(const std::string& s, const std::string& field) {
+    return parseEnum(s, kAugmentPresets, field, "");
+}
+FreezePreset freezePresetFromString(const std::string& s, const std::string& field) {
+    if (s == kFeatureExtractionName) return FreezePreset::featureExtraction();
+    if (s == kFreezeNoneName) return FreezePreset::none();
+    const int n = parseFreezeLast(s);
+    if (n < 0) throw ConfigError(freezeMessage(field, s));
+    return FreezePreset::last(n);
+}
 
 int parseFreezeLast(const std::string& preset) {
     static const std::string kPrefix = "last:";
@@ -350,9 +346,12 @@ void TrainConfig::validate(const ValidationNames& names) const {
                           std::to_string(maxItems) + " are allowed.");
         for (const auto& v : values) text(key, v, maxBytes);
     };
-    auto oneOf = [&](const char* key, const std::string& value, const std::vector<std::string>& allowed) {
-        if (std::find(allowed.begin(), allowed.end(), value) == allowed.end())
-            fail(key, "Invalid " + nameOf(key) + " " + quoteText(value) + ": use " + joined(allowed) + ".");
+    // A closed choice holds a value of its enum that is in its name table
+    // (one cast from an integer could hold another).
+    auto oneOf = [&](const char* key, auto value, const auto& table) {
+        if (enumName(value, table) == "?")
+            fail(key, "Invalid " + nameOf(key) + " (value " + std::to_string(static_cast<int>(value)) + "): use " +
+                          namesOf(table) + ".");
     };
 
     // data
@@ -369,10 +368,9 @@ void TrainConfig::validate(const ValidationNames& names) const {
     number("head_hidden_units", static_cast<double>(headHiddenUnits));
     number("head_dropout", headDropout);
     // freezing
-    if (freeze != "feature-extraction" && freeze != "none" && parseFreezeLast(freeze) < 0)
-        fail("freeze", "Invalid " + nameOf("freeze") + " " + quoteText(freeze) +
-                           ": use feature-extraction, last:N (N from 0 to " + std::to_string(kMaxFreezeLastStages) +
-                           ", e.g. last:2) or none.");
+    if (freeze.kind != FreezePreset::Kind::FeatureExtraction && freeze.kind != FreezePreset::Kind::None &&
+        (freeze.kind != FreezePreset::Kind::LastStages || freeze.lastStages < 0 || freeze.lastStages > kMaxFreezeLastStages))
+        fail("freeze", freezeMessage(nameOf("freeze"), toString(freeze)));
     textList("train_stages", trainStages, kMaxConfigNameItems, kMaxConfigNameBytes);
     textList("freeze_stages", freezeStages, kMaxConfigNameItems, kMaxConfigNameBytes);
     textList("train_params", trainParams, kMaxConfigNameItems, kMaxConfigNameBytes);
@@ -401,8 +399,10 @@ void TrainConfig::validate(const ValidationNames& names) const {
     number("epochs", epochs);
     number("batch_size", batchSize);
     number("lr", lr);
+    oneOf("optimizer", optimizer, kOptimizers);
     number("momentum", momentum);
     number("weight_decay", weightDecay);
+    oneOf("schedule", schedule, kSchedules);
     number("step_epochs", stepEpochs);
     number("step_gamma", stepGamma);
     number("warmup_epochs", warmupEpochs);
@@ -414,6 +414,9 @@ void TrainConfig::validate(const ValidationNames& names) const {
         fail("nesterov", nameOf("nesterov") + " needs a momentum above 0 (momentum is 0). Set momentum to e.g. 0.9, or "
                                               "turn nesterov off.");
     // runtime
+    oneOf("device", device, kDevices);
+    oneOf("precision", precision, kPrecisions);
+    oneOf("feature_cache", featureCache, kFeatureCaches);
     number("workers", workers);
     number("threads", threads);
 }
@@ -430,7 +433,7 @@ nlohmann::json toJson(const TrainConfig& c) {
         {"pretrained", c.pretrained},
         {"head_hidden_units", c.headHiddenUnits},
         {"head_dropout", c.headDropout},
-        {"freeze", c.freeze},
+        {"freeze", toString(c.freeze)},
         {"train_stages", c.trainStages},
         {"freeze_stages", c.freezeStages},
         {"train_params", c.trainParams},
@@ -438,9 +441,9 @@ nlohmann::json toJson(const TrainConfig& c) {
         {"backbone_lr_multiplier", c.backboneLrMultiplier},
         {"stage_lr_multipliers", nlohmann::json(c.stageLrMultipliers.empty() ? nlohmann::json::object()
                                                                              : nlohmann::json(c.stageLrMultipliers))},
-        {"batchnorm_policy", c.batchNormPolicy},
+        {"batchnorm_policy", toString(c.batchNormPolicy)},
         {"augment",
-         {{"preset", c.augment.preset},
+         {{"preset", toString(c.augment.preset)},
           {"rotation_degrees", c.augment.rotationDegrees},
           {"brightness", c.augment.brightness},
           {"contrast", c.augment.contrast},
@@ -463,10 +466,10 @@ nlohmann::json toJson(const TrainConfig& c) {
         {"class_weights", c.classWeights},
         {"grad_clip_norm", c.gradClipNorm},
         {"early_stopping_patience", c.earlyStoppingPatience},
-        {"early_stopping_metric", c.earlyStoppingMetric},
+        {"early_stopping_metric", toString(c.earlyStoppingMetric)},
         {"device", toString(c.device)},
-        {"precision", enumName(c.precision, kPrecisions)},
-        {"feature_cache", enumName(c.featureCache, kFeatureCaches)},
+        {"precision", toString(c.precision)},
+        {"feature_cache", toString(c.featureCache)},
         {"seed", c.seed},
         {"workers", c.workers},
         {"threads", c.threads},
@@ -489,7 +492,7 @@ TrainConfig trainConfigFromJson(const nlohmann::json& j) {
     r.boolean("pretrained", c.pretrained);
     r.number("head_hidden_units", c.headHiddenUnits);
     r.number("head_dropout", c.headDropout);
-    r.text("freeze", c.freeze, 64);
+    if (const auto* f = r.find("freeze")) c.freeze = freezePresetFromString(Reader::textOf(*f, "freeze", 64));
     r.textList("train_stages", c.trainStages, kMaxConfigNameItems, kMaxConfigNameBytes);
     r.textList("freeze_stages", c.freezeStages, kMaxConfigNameItems, kMaxConfigNameBytes);
     r.textList("train_params", c.trainParams, kMaxConfigNameItems, kMaxConfigNameBytes);
@@ -508,13 +511,13 @@ TrainConfig trainConfigFromJson(const nlohmann::json& j) {
                                                            "stage_lr_multipliers: the multiplier of " + quoteText(stage));
         }
     }
-    r.text("batchnorm_policy", c.batchNormPolicy, 64);
+    r.choice("batchnorm_policy", c.batchNormPolicy, kBatchNormPolicies);
     if (const auto* a = r.find("augment")) {
         if (!a->is_object()) throw ConfigError("augment must be an object (e.g. {\"preset\": \"standard\"}), not " +
                                                describeJson(*a) + ".");
         refuseUnknownKeys(*a, defaults.at("augment"), "augment ");
         const Reader ra(*a, "augment.");
-        ra.text("preset", c.augment.preset, 64);
+        ra.choice("preset", c.augment.preset, kAugmentPresets);
         ra.number("rotation_degrees", c.augment.rotationDegrees);
         ra.number("brightness", c.augment.brightness);
         ra.number("contrast", c.augment.contrast);
@@ -538,25 +541,13 @@ TrainConfig trainConfigFromJson(const nlohmann::json& j) {
     r.boolean("class_weights", c.classWeights);
     r.number("grad_clip_norm", c.gradClipNorm);
     r.number("early_stopping_patience", c.earlyStoppingPatience);
-    r.text("early_stopping_metric", c.earlyStoppingMetric, 64);
+    r.choice("early_stopping_metric", c.earlyStoppingMetric, kEarlyStoppingMetrics);
     r.choice("device", c.device, kDevices);
     r.choice("precision", c.precision, kPrecisions);
     r.choice("feature_cache", c.featureCache, kFeatureCaches);
     if (const auto* seed = r.find("seed")) c.seed = seedOf(*seed);
     r.number("workers", c.workers);
     r.number("threads", c.threads);
-    // The closed choices kept as text are checked here too, so a file with a
-    // wrong one is refused when it is read, naming the file.
-    if (parseFreezeLast(c.freeze) < 0 && c.freeze != "feature-extraction" && c.freeze != "none")
-        throw ConfigError("Invalid freeze " + quoteText(c.freeze) + ": use feature-extraction, last:N (N from 0 to " +
-                          std::to_string(kMaxFreezeLastStages) + ", e.g. last:2) or none.");
-    auto oneOf = [](const char* key, const std::string& value, const std::vector<std::string>& allowed) {
-        if (std::find(allowed.begin(), allowed.end(), value) == allowed.end())
-            throw ConfigError(std::string("Invalid ") + key + " " + quoteText(value) + ": use " + joined(allowed) + ".");
-    };
-    oneOf("batchnorm_policy", c.batchNormPolicy, kBatchNormPolicies);
-    oneOf("augment.preset", c.augment.preset, kAugmentPresets);
-    oneOf("early_stopping_metric", c.earlyStoppingMetric, kEarlyStoppingMetrics);
     return c;
 }
 

@@ -2,6 +2,8 @@
 // TrainConfig: the one description of a training run. The GUI edits it, the
 // CLI reads it from a file (and flags), and every run directory stores it as
 // config.json so the run can be reproduced and resumed.
+#include "core/data/AugmentPreset.h"
+
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstddef>
@@ -19,11 +21,43 @@ enum class DeviceChoice { Auto, CPU, CUDA };
 /// CPUs with native bfloat16 (float32 elsewhere).
 enum class Precision { Float32, Mixed };
 enum class FeatureCache { Auto, Off };    ///< Auto: used when the backbone is frozen and augmentation is none
+/// BatchNorm in training ("batchnorm_policy").
+enum class BatchNormPolicy {
+    FrozenEval,  ///< "frozen-eval": frozen BatchNorm layers run in eval mode, trainable ones update their statistics
+    AllEval,     ///< "all-eval": every BatchNorm layer keeps its pretrained statistics (its affine parameters still
+                 ///< train when its stage does); the usual choice for small batches
+};
+/// What early stopping and the best epoch follow ("early_stopping_metric").
+enum class EarlyStoppingMetric {
+    ValAccuracy,  ///< "val_accuracy": higher is better
+    ValLoss,      ///< "val_loss": lower is better
+};
+
+/// Which stages of the backbone train before the per-stage and per-parameter
+/// overrides ("freeze" in config.json: "feature-extraction", "last:N" or
+/// "none"). Parsed once, from config.json or a flag (freezePresetFromString).
+struct FreezePreset {
+    enum class Kind {
+        FeatureExtraction,  ///< only the head trains
+        LastStages,         ///< the last `lastStages` stages of the backbone and the head train
+        None,               ///< nothing is frozen
+    };
+    Kind kind = Kind::FeatureExtraction;
+    int lastStages = 0;  ///< for LastStages: N, from 0 to kMaxFreezeLastStages (more than the model has: all)
+
+    static FreezePreset featureExtraction() { return {}; }
+    static FreezePreset last(int n) { return {Kind::LastStages, n}; }
+    static FreezePreset none() { return {Kind::None, 0}; }
+    bool operator==(const FreezePreset& o) const {
+        return kind == o.kind && (kind != Kind::LastStages || lastStages == o.lastStages);
+    }
+    bool operator!=(const FreezePreset& o) const { return !(*this == o); }
+};
 
 /// Training-time augmentation, as stored in config.json.
 struct AugmentConfig {
-    /// "none" (the eval transform) or "standard" (RandomResizedCrop + horizontal flip).
-    std::string preset = "none";
+    /// "none" (the eval transform) or "standard" (RandomResizedCrop + horizontal flip). Default none.
+    data::AugmentPreset preset = data::AugmentPreset::None;
     double rotationDegrees = 0.0;  ///< Random rotation in [-d, d]. Default 0.
     double brightness = 0.0;       ///< Colour jitter strengths (torchvision ColorJitter). Default 0.
     double contrast = 0.0;
@@ -33,7 +67,7 @@ struct AugmentConfig {
     double randomErasing = 0.0;    ///< Probability of RandomErasing. Default 0.
 
     bool isNone() const {
-        return preset == "none" && rotationDegrees == 0 && brightness == 0 && contrast == 0 && saturation == 0 &&
+        return preset == data::AugmentPreset::None && rotationDegrees == 0 && brightness == 0 && contrast == 0 && saturation == 0 &&
                hue == 0 && !verticalFlip && randomErasing == 0;
     }
 };
@@ -78,7 +112,7 @@ struct TrainConfig {
     // --- freezing ---
     /// "feature-extraction" (only the head trains), "last:N" (the last N
     /// stages and the head), or "none" (everything trains). Default "feature-extraction".
-    std::string freeze = "feature-extraction";
+    FreezePreset freeze;
     /// Stage names to force trainable / frozen after the preset.
     std::vector<std::string> trainStages, freezeStages;
     /// Parameter-name prefixes to force trainable / frozen after the stages.
@@ -94,7 +128,7 @@ struct TrainConfig {
     /// eval mode, trainable ones update their statistics) or "all-eval"
     /// (every BatchNorm layer keeps its pretrained statistics; its affine
     /// parameters still train when its stage does). Default "frozen-eval".
-    std::string batchNormPolicy = "frozen-eval";
+    BatchNormPolicy batchNormPolicy = BatchNormPolicy::FrozenEval;
 
     // --- augmentation ---
     AugmentConfig augment;
@@ -115,7 +149,8 @@ struct TrainConfig {
     bool classWeights = false;  ///< Weight the loss by N/(C*n_c). Default false.
     double gradClipNorm = 0.0;  ///< Clip the gradient norm (0 = off). Default 0.
     int earlyStoppingPatience = 0;  ///< Epochs without val improvement before stopping (0 = off).
-    std::string earlyStoppingMetric = "val_accuracy";  ///< "val_accuracy" or "val_loss".
+    /// "val_accuracy" or "val_loss". Default val_accuracy.
+    EarlyStoppingMetric earlyStoppingMetric = EarlyStoppingMetric::ValAccuracy;
 
     // --- runtime ---
     DeviceChoice device = DeviceChoice::Auto;
@@ -162,11 +197,28 @@ TrainConfig trainConfigFromJson(const nlohmann::json& j);
 TrainConfig loadTrainConfig(const std::string& path);
 void saveTrainConfig(const TrainConfig& c, const std::string& path);
 
+// The name of each closed choice, as config.json and the flags write it, and
+// back: one name table per choice (TrainConfig.cpp). A name that is not in
+// the table is a ts::ConfigError that names `field` (a key or a flag) and
+// lists the allowed names.
 std::string toString(OptimizerKind k);
 std::string toString(ScheduleKind k);
 std::string toString(DeviceChoice d);
+std::string toString(Precision p);
+std::string toString(FeatureCache f);
+std::string toString(BatchNormPolicy p);
+std::string toString(EarlyStoppingMetric m);
+std::string toString(data::AugmentPreset p);
+std::string toString(const FreezePreset& f);  ///< "feature-extraction", "last:N" or "none"
 OptimizerKind optimizerFromString(const std::string& s);
 ScheduleKind scheduleFromString(const std::string& s);
 DeviceChoice deviceFromString(const std::string& s);
+Precision precisionFromString(const std::string& s);
+FeatureCache featureCacheFromString(const std::string& s);
+BatchNormPolicy batchNormPolicyFromString(const std::string& s, const std::string& field = "batchnorm_policy");
+EarlyStoppingMetric earlyStoppingMetricFromString(const std::string& s,
+                                                  const std::string& field = "early_stopping_metric");
+data::AugmentPreset augmentPresetFromString(const std::string& s, const std::string& field = "augment.preset");
+FreezePreset freezePresetFromString(const std::string& s, const std::string& field = "freeze");
 
 } // namespace ts::train

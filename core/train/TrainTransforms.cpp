@@ -6,7 +6,7 @@ namespace ts::train {
 
 data::AugmentOptions toAugmentOptions(const AugmentConfig& a) {
     data::AugmentOptions o;
-    o.preset = a.preset == "standard" ? data::AugmentPreset::Standard : data::AugmentPreset::None;
+    o.preset = a.preset;
     o.rotationDegrees = a.rotationDegrees;
     o.colorJitter.brightness = static_cast<float>(a.brightness);
     o.colorJitter.contrast = static_cast<float>(a.contrast);

@@ -13,7 +13,11 @@
 //
 // Flow: folder -> DatasetIndex -> Loader -> model (zoo + weights + FreezePlan)
 // -> events. Cancel and pause are checked between batches through Feedback.
-// Thread safety: run() blocks its calling thread; callbacks run on it.
+// Thread safety: trainRun(), resumeRun() and lrFind() block their calling
+// thread; every callback runs on it. Lifetimes: `callbacks` (and whatever
+// its functions capture) and `feedback` are referenced, not copied, for the
+// whole call: they must outlive it. Feedback::cancel() may come from any
+// thread (or a signal handler) while the call runs.
 #include "core/common/Error.h"
 #include "core/common/Feedback.h"
 #include "core/train/Events.h"
@@ -38,7 +42,8 @@ public:
 /// it was given). config.json records the data folder and weights file as
 /// absolute paths. Returns when done, stopped early or cancelled (then
 /// `cancelled` is set, also when the cancel came while features were cached:
-/// Cancelled is not thrown once the folder exists).
+/// Cancelled is not thrown once the folder exists). `callbacks` and
+/// `feedback` must outlive the call.
 TrainResult trainRun(const TrainConfig& config, const std::string& runDir, const TrainerCallbacks& callbacks,
                      Feedback& feedback);
 

@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
         train::TrainConfig cfg;
         cfg.dataDir = "data";
         cfg.arch = "tiny_cnn";
-        cfg.freeze = "last:2";
+        cfg.freeze = train::FreezePreset::last(2);
         const nlohmann::json config = train::toJson(cfg);
         put("fuzz_json", "config.json", config.dump(2));
         put("fuzz_json", "project.tsproj", nlohmann::json{{"format", 1}, {"dataset", "data"}, {"config", config}}.dump(1));
@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
         index.classes = {"ants", "bees"};
         index.train = {{"ants/a.jpg", 0}, {"bees/b.png", 1}};
         index.val = {{"bees/c.png", 1}};
-        index.splitSource = "split";
+        index.splitSource = ts::data::SplitSource::Split;
         put("fuzz_json", "manifest.json", data::toManifest(index).dump(1));
         put("fuzz_json", "bundle-meta.json", meta.toJson().dump());
         put("fuzz_json", "metrics.json", R"({"epoch":1,"train_loss":0.7,"val_loss":null,"lr":1e-3,"x":[1,2.5e10,-0,true]})");

@@ -262,8 +262,8 @@ TEST(FirstHour, TrainRunCleansUpFailuresAndReturnsCancelWhileCaching) {
     train::TrainConfig config;
     config.dataDir = tmp.file("data");
     config.arch = "tiny_cnn";
-    config.freeze = "feature-extraction";
-    config.augment.preset = "none";
+    config.freeze = train::FreezePreset::featureExtraction();
+    config.augment.preset = data::AugmentPreset::None;
     config.pretrained = false;  // TrainConfig{} asks for the official weights, which tiny_cnn has none of
     config.epochs = 1;
     train::TrainerCallbacks callbacks;

@@ -183,7 +183,7 @@ TEST_F(ConfigCli, NewFlagsReachTheRunsConfig) {
     EXPECT_EQ(c.warmupEpochs, 1);
     EXPECT_TRUE(c.classWeights);
     EXPECT_EQ(c.earlyStoppingPatience, 3);
-    EXPECT_EQ(c.earlyStoppingMetric, "val_loss");
+    EXPECT_EQ(c.earlyStoppingMetric, train::EarlyStoppingMetric::ValLoss);
     EXPECT_DOUBLE_EQ(c.momentum, 0.8);
     EXPECT_EQ(c.threads, 1);
     EXPECT_EQ(c.workers, 0);

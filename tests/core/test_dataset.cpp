@@ -64,7 +64,7 @@ TEST(Dataset, FlatFoldersGiveAStratifiedSeededSplit) {
     touch(dir.file(".cache/x.jpg"));  // hidden folder: not a class
 
     const auto index = data::indexDataset(dir.path());
-    EXPECT_EQ(index.splitSource, "split");
+    EXPECT_EQ(index.splitSource, data::SplitSource::Split);
     // Sorted as Python's sorted(): upper case before lower case.
     EXPECT_EQ(index.classes, (std::vector<std::string>{"Bee", "ant", "zebra"}));
     EXPECT_EQ(index.classCounts(index.val), (std::vector<int64_t>{4, 2, 10}));  // round(0.2 n)
@@ -111,7 +111,7 @@ TEST(Dataset, TrainValFoldersAreUsedAsGiven) {
     touch(dir.file("train/dogs/nested/deep.png"));
 
     const auto index = data::indexDataset(dir.path());
-    EXPECT_EQ(index.splitSource, "folders");
+    EXPECT_EQ(index.splitSource, data::SplitSource::Folders);
     EXPECT_EQ(index.classes, (std::vector<std::string>{"cats", "dogs", "owls"}));
     EXPECT_EQ(index.classCounts(index.train), (std::vector<int64_t>{5, 5, 0}));
     EXPECT_EQ(index.classCounts(index.val), (std::vector<int64_t>{2, 3, 0}));
@@ -294,7 +294,7 @@ TEST(Dataset, LinksNeverRelabelOrLeakBetweenSplits) {
     fs::create_directory_symlink("dogs/sub", root + "/train/puppies");      // a class inside a class
 
     const auto index = data::indexDataset(root);
-    EXPECT_EQ(index.splitSource, "folders");
+    EXPECT_EQ(index.splitSource, data::SplitSource::Folders);
     EXPECT_EQ(index.classes, (std::vector<std::string>{"cats", "dogs"}));
     EXPECT_EQ(index.classCounts(index.train), (std::vector<int64_t>{3, 4}));
     EXPECT_EQ(index.classCounts(index.val), (std::vector<int64_t>{0, 1}));

@@ -175,7 +175,7 @@ TEST(Doctor, HeaderInspection) {
 TEST(Doctor, ReportsEveryProblemOfTheCorpus) {
     Corpus c;
     const auto index = data::indexDataset(c.dir.path());
-    ASSERT_EQ(index.splitSource, "folders");
+    ASSERT_EQ(index.splitSource, data::SplitSource::Folders);
     ASSERT_EQ(index.classes, (std::vector<std::string>{"cats", "dogs", "empty_class"}));
 
     const auto report = data::diagnose(index);
@@ -499,7 +499,7 @@ TEST(Doctor, SpecialFilesAreNeverOpened) {
     data::DatasetIndex index;
     index.root = dir.path();
     index.classes = {"a", "b"};
-    index.splitSource = "folders";
+    index.splitSource = data::SplitSource::Folders;
     index.train = {{dir.file("a/ok.png"), 0}, {dir.file("a/pipe.jpg"), 0}, {dir.file("a/zero.png"), 0},
                    {dir.file("a/folder.jpg"), 0}, {dir.file("a/missing.jpg"), 0}, {dir.file("b/ok.png"), 1}};
     const auto report = data::diagnose(index);

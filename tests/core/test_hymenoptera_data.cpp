@@ -30,7 +30,7 @@ TEST(Hymenoptera, IndexMatchesImageFolder) {
     const std::string root = hymenopteraDir();
     TS_REQUIRE_SHARED(root);
     const auto index = data::indexDataset(root);
-    EXPECT_EQ(index.splitSource, "folders");
+    EXPECT_EQ(index.splitSource, data::SplitSource::Folders);
     EXPECT_EQ(index.classes, (std::vector<std::string>{"ants", "bees"}));
     EXPECT_EQ(index.classCounts(index.train), (std::vector<int64_t>{124, 121}));  // incl. the GIF
     EXPECT_EQ(index.classCounts(index.val), (std::vector<int64_t>{70, 83}));

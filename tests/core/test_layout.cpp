@@ -1,4 +1,5 @@
-// Code-layout rules from DESIGN.md, checked on the source tree itself.
+// The code-layout rules of README.md ("Layout of the sources"), checked on the
+// source tree itself.
 #include <gtest/gtest.h>
 
 #include <filesystem>

@@ -34,8 +34,8 @@ train::TrainConfig tinyFineTuning(const std::string& data) {
     c.dataDir = data;
     c.arch = "tiny_cnn";
     c.pretrained = false;
-    c.freeze = "none";
-    c.augment.preset = "none";
+    c.freeze = train::FreezePreset::none();
+    c.augment.preset = data::AugmentPreset::None;
     c.epochs = 6;
     c.batchSize = 16;
     c.lr = 1e-2;

@@ -37,7 +37,7 @@ protected:
         c.dataDir = s_data->path();
         c.arch = "tiny_cnn";
         c.pretrained = false;
-        c.freeze = "none";
+        c.freeze = train::FreezePreset::none();
         c.epochs = 3;
         c.batchSize = 8;
         c.lr = 1e-2;

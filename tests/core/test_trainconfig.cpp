@@ -6,6 +6,7 @@
 #include "core/data/Dataset.h"
 #include "core/export/Bundle.h"
 #include "core/train/FreezePlan.h"
+#include "core/train/FreezePolicy.h"
 #include "core/train/TrainConfig.h"
 #include "core/zoo/Registry.h"
 #include "tests/support/TestSupport.h"
@@ -17,6 +18,7 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <limits>
 
 using namespace ts;
@@ -71,25 +73,25 @@ TEST(FreezePreset, LastNIsParsedByHandAndBounded) {
         EXPECT_EQ(train::parseFreezeLast(bad), -1) << bad;
 
     // `freeze: "last:" + 2 million digits` overflowed std::regex's recursion.
-    auto c = validConfig();
-    c.freeze = "last:" + std::string(2000000, '7');
+    const std::string longPreset = "last:" + std::string(2000000, '7');
     const auto start = std::chrono::steady_clock::now();
-    const std::string message = errorOf([&] { c.validate(); });
+    const std::string message = errorOf([&] { train::freezePresetFromString(longPreset, "--freeze"); });
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
-    EXPECT_HAS(message, "freeze");
+    EXPECT_HAS(message, "--freeze");
     EXPECT_HAS(message, "last:N");
     EXPECT_LT(message.size(), 400u) << "the value must be cut in the message";
 
     zoo::Backbone model = zoo::createModel("tiny_cnn", {2});
-    const std::string planMessage = errorOf([&] { train::FreezePlan(*model, {c.freeze}); });
+    const std::string planMessage =
+        errorOf([&] { train::FreezePlan(*model, {train::FreezePreset::last(train::kMaxFreezeLastStages + 1)}); });
     EXPECT_HAS(planMessage, "freeze preset");
-    EXPECT_LT(planMessage.size(), 400u);
-    EXPECT_EQ(train::FreezePlan(*model, {"last:999"}).apply(*model).frozenParams, 0);
-    EXPECT_TRUE(train::FreezePlan(*model, {"last:0"}).apply(*model).backboneFrozen);
+    EXPECT_HAS(planMessage, "last:1001");
+    EXPECT_EQ(train::FreezePlan(*model, {train::FreezePreset::last(999)}).apply(*model).frozenParams, 0);
+    EXPECT_TRUE(train::FreezePlan(*model, {train::FreezePreset::last(0)}).apply(*model).backboneFrozen);
 
     // From a file: refused while reading, bounded.
     auto j = train::toJson(validConfig());
-    j["freeze"] = c.freeze;
+    j["freeze"] = longPreset;
     const std::string fromFile = readConfigError(j);
     EXPECT_HAS(fromFile, "freeze");
     EXPECT_LT(fromFile.size(), 400u);
@@ -153,10 +155,12 @@ TEST(TrainConfigValidate, EveryNumericFieldHasARange) {
         EXPECT_HAS(message, k.shown);
         EXPECT_HAS(message, "must be");
     }
-    // The closed choices kept as text, and bounded names.
+    // Closed choices outside their name tables, and bounded names.
     for (const auto& set : std::vector<std::function<void(train::TrainConfig&)>>{
-             [](auto& c) { c.batchNormPolicy = "eval"; }, [](auto& c) { c.augment.preset = "heavy"; },
-             [](auto& c) { c.earlyStoppingMetric = "accuracy"; }, [](auto& c) { c.arch = std::string(300, 'a'); },
+             [](auto& c) { c.batchNormPolicy = static_cast<train::BatchNormPolicy>(9); },
+             [](auto& c) { c.augment.preset = static_cast<data::AugmentPreset>(9); },
+             [](auto& c) { c.earlyStoppingMetric = static_cast<train::EarlyStoppingMetric>(9); },
+             [](auto& c) { c.freeze = train::FreezePreset::last(-1); }, [](auto& c) { c.arch = std::string(300, 'a'); },
              [](auto& c) { c.dataDir = std::string(5000, 'd'); }, [](auto& c) { c.trainStages = {std::string(300, 's')}; },
              [](auto& c) { c.dataDir.clear(); }, [](auto& c) { c.arch.clear(); },
              [](auto& c) { c.optimizer = train::OptimizerKind::SGD, c.nesterov = true, c.momentum = 0; }}) {
@@ -422,4 +426,133 @@ TEST(ManifestReader, ValidatesTypesAndNamesTheFile) {
         EXPECT_LT(message.size(), 500u) << message;
         EXPECT_TRUE(isPrintable(message)) << message;
     }
+}
+
+// A config.json as the version before the closed choices had enums wrote it
+// (every choice away from its default): it loads into the enums and is
+// written back byte for byte.
+TEST(TrainConfigChoices, AConfigWrittenBeforeTheEnumsLoadsAndIsWrittenBackUnchanged) {
+    const std::string before =
+    "{\n"
+    "  \"arch\": \"resnet18\",\n"
+    "  \"augment\": {\n"
+    "    \"brightness\": 0.2,\n"
+    "    \"contrast\": 0.0,\n"
+    "    \"hue\": 0.0,\n"
+    "    \"preset\": \"standard\",\n"
+    "    \"random_erasing\": 0.0,\n"
+    "    \"rotation_degrees\": 0.0,\n"
+    "    \"saturation\": 0.0,\n"
+    "    \"vertical_flip\": false\n"
+    "  },\n"
+    "  \"backbone_lr_multiplier\": 0.1,\n"
+    "  \"batch_size\": 16,\n"
+    "  \"batchnorm_policy\": \"all-eval\",\n"
+    "  \"class_weights\": false,\n"
+    "  \"data_dir\": \"/data/flowers\",\n"
+    "  \"device\": \"cpu\",\n"
+    "  \"early_stopping_metric\": \"val_loss\",\n"
+    "  \"early_stopping_patience\": 3,\n"
+    "  \"epochs\": 12,\n"
+    "  \"exclude_files\": [\n"
+    "    \"/data/flowers/a/bad.jpg\"\n"
+    "  ],\n"
+    "  \"feature_cache\": \"off\",\n"
+    "  \"freeze\": \"last:2\",\n"
+    "  \"freeze_params\": [],\n"
+    "  \"freeze_stages\": [\n"
+    "    \"layer1\"\n"
+    "  ],\n"
+    "  \"grad_clip_norm\": 0.0,\n"
+    "  \"head_dropout\": 0.2,\n"
+    "  \"head_hidden_units\": 0,\n"
+    "  \"label_smoothing\": 0.1,\n"
+    "  \"lr\": 0.001,\n"
+    "  \"max_image_file_mib\": 512,\n"
+    "  \"max_image_megapixels\": 100.0,\n"
+    "  \"momentum\": 0.9,\n"
+    "  \"nesterov\": true,\n"
+    "  \"optimizer\": \"sgd\",\n"
+    "  \"precision\": \"mixed\",\n"
+    "  \"pretrained\": true,\n"
+    "  \"schedule\": \"cosine\",\n"
+    "  \"seed\": 7,\n"
+    "  \"stage_lr_multipliers\": {\n"
+    "    \"layer4\": 0.3\n"
+    "  },\n"
+    "  \"step_epochs\": 7,\n"
+    "  \"step_gamma\": 0.1,\n"
+    "  \"threads\": 0,\n"
+    "  \"train_params\": [],\n"
+    "  \"train_stages\": [],\n"
+    "  \"val_fraction\": 0.25,\n"
+    "  \"warmup_epochs\": 1,\n"
+    "  \"weight_decay\": 0.0001,\n"
+    "  \"weights_file\": \"\",\n"
+    "  \"workers\": 2\n"
+    "}\n";
+    test::TempDir dir;
+    writeText(dir.file("config.json"), before);
+    const train::TrainConfig c = train::loadTrainConfig(dir.file("config.json"));
+    EXPECT_EQ(c.freeze, train::FreezePreset::last(2));
+    EXPECT_EQ(c.batchNormPolicy, train::BatchNormPolicy::AllEval);
+    EXPECT_EQ(c.augment.preset, data::AugmentPreset::Standard);
+    EXPECT_EQ(c.earlyStoppingMetric, train::EarlyStoppingMetric::ValLoss);
+    EXPECT_EQ(c.precision, train::Precision::Mixed);
+    EXPECT_EQ(c.featureCache, train::FeatureCache::Off);
+    train::saveTrainConfig(c, dir.file("again.json"));
+    std::ifstream in(dir.file("again.json"), std::ios::binary);
+    const std::string after((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(after, before);
+    // A desktop project holding it opens the same way.
+    writeText(dir.file("p.tsproj"), "{\"format\": \"transfer-studio-project\", \"version\": 2, \"config\": " + before + "}");
+    EXPECT_EQ(train::toJson(train::loadTrainConfig(dir.file("p.tsproj"))), train::toJson(c));
+}
+
+TEST(TrainConfigChoices, EveryNameRoundTripsThroughItsTableAndOthersAreRefused) {
+    for (const char* name : {"feature-extraction", "none", "last:0", "last:3", "last:1000"})
+        EXPECT_EQ(train::toString(train::freezePresetFromString(name)), name);
+    for (const char* name : {"frozen-eval", "all-eval"})
+        EXPECT_EQ(train::toString(train::batchNormPolicyFromString(name)), name);
+    for (const char* name : {"val_accuracy", "val_loss"})
+        EXPECT_EQ(train::toString(train::earlyStoppingMetricFromString(name)), name);
+    for (const char* name : {"none", "standard"}) EXPECT_EQ(train::toString(train::augmentPresetFromString(name)), name);
+    for (const char* name : {"float32", "mixed"}) EXPECT_EQ(train::toString(train::precisionFromString(name)), name);
+    for (const char* name : {"auto", "off"}) EXPECT_EQ(train::toString(train::featureCacheFromString(name)), name);
+    // The messages name the field (a key, or a flag when one is given) and the allowed names.
+    const std::string bn = errorOf([] { train::batchNormPolicyFromString("eval", "--batchnorm-policy"); });
+    EXPECT_EQ(bn, "Invalid --batchnorm-policy \"eval\": use frozen-eval, all-eval.");
+    EXPECT_EQ(errorOf([] { train::augmentPresetFromString("heavy"); }), "Invalid augment.preset \"heavy\": use none, standard.");
+    EXPECT_EQ(errorOf([] { train::earlyStoppingMetricFromString("acc"); }),
+              "Invalid early_stopping_metric \"acc\": use val_accuracy, val_loss.");
+    EXPECT_EQ(errorOf([] { train::freezePresetFromString("last:x"); }),
+              "Invalid freeze \"last:x\": use feature-extraction, last:N (N from 0 to 1000, e.g. last:2) or none.");
+    // An enum value outside its table (a cast) fails validate(), naming the field.
+    auto c = validConfig();
+    c.featureCache = static_cast<train::FeatureCache>(5);
+    EXPECT_HAS(errorOf([&] { c.validate(); }), "feature_cache");
+    c = validConfig();
+    c.optimizer = static_cast<train::OptimizerKind>(5);
+    EXPECT_HAS(errorOf([&] { c.validate(); }), "optimizer");
+}
+
+TEST(FreezePolicy, StageMultipliersAndGradedRates) {
+    const std::map<std::string, double> own = {{"layer3", 0.3}};
+    EXPECT_EQ(train::stageLrMultiplier(own, 0.1, "layer3", false), 0.3);
+    EXPECT_EQ(train::stageLrMultiplier(own, 0.1, "layer2", false), 0.1) << "the backbone multiplier";
+    EXPECT_EQ(train::stageLrMultiplier(own, 0.1, "head", true), 1.0) << "the head trains at the configured rate";
+    EXPECT_EQ(train::stageLrMultiplier({{"head", 2.0}}, 0.1, "head", true), 2.0);
+
+    // Graded: from the last trainable backbone stage backwards, frozen ones skipped.
+    const std::vector<train::StageTrainability> stages = {
+        {"stem", false, false}, {"layer1", false, true}, {"layer2", false, false}, {"layer3", false, true}, {"head", true, true}};
+    const auto graded = train::gradedStageLrMultipliers(stages, 0.5);
+    EXPECT_EQ(graded, (std::map<std::string, double>{{"head", 1.0}, {"layer3", 0.5}, {"layer1", 0.25}}));
+
+    // The trainer's optimizer groups follow the same policy per parameter.
+    zoo::Backbone model = zoo::createModel("resnet18", {2});
+    const auto& st = model->stages();
+    EXPECT_EQ(train::paramLrMultiplier(st, {{"layer4", 0.3}}, 0.1, "layer4.1.conv2.weight", false), 0.3);
+    EXPECT_EQ(train::paramLrMultiplier(st, {{"layer4", 0.3}}, 0.1, "layer3.0.conv1.weight", false), 0.1);
+    EXPECT_EQ(train::paramLrMultiplier(st, {{"layer4", 0.3}}, 0.1, "fc.weight", true), 1.0);
 }

@@ -110,8 +110,8 @@ TEST_F(TrainerTest, FineTuningEverythingLearns) {
     test::TempDir runs;
     Feedback fb;
     auto c = tinyConfig(s_data->path());
-    c.freeze = "none";
-    c.augment.preset = "none";
+    c.freeze = train::FreezePreset::none();
+    c.augment.preset = data::AugmentPreset::None;
     const auto r = train::trainRun(c, runs.file("run"), {}, fb);
     EXPECT_FALSE(r.usedFeatureCache);
     EXPECT_GT(r.bestValAccuracy, 0.8);
@@ -122,7 +122,7 @@ TEST_F(TrainerTest, FrozenWeightsAndBatchNormStatisticsStayBitIdentical) {
     test::TempDir runs;
     Feedback fb;
     auto c = tinyConfig(s_data->path());
-    c.freeze = "last:1";
+    c.freeze = train::FreezePreset::last(1);
     c.epochs = 2;
     torch::manual_seed(c.seed);
     zoo::Backbone reference = zoo::createModel("tiny_cnn", {3});
@@ -148,7 +148,7 @@ TEST_F(TrainerTest, StageLearningRateMultipliersScaleEachStagesStep) {
     // its multiplier times the update it gets at x1, and a stage at x0 does
     // not move; what lies after it gets the same gradient either way.
     auto c = tinyConfig(s_data->path());
-    c.freeze = "none";
+    c.freeze = train::FreezePreset::none();
     c.epochs = 1;
     c.batchSize = 1000;
     c.optimizer = train::OptimizerKind::SGD;
@@ -217,9 +217,9 @@ TEST_F(TrainerTest, AllEvalBatchNormPolicyKeepsStatisticsButTrainsTheRest) {
     test::TempDir runs;
     Feedback fb;
     auto c = tinyConfig(s_data->path());
-    c.freeze = "none";
+    c.freeze = train::FreezePreset::none();
     c.epochs = 2;
-    c.batchNormPolicy = "all-eval";
+    c.batchNormPolicy = train::BatchNormPolicy::AllEval;
     torch::manual_seed(c.seed);
     const auto before = stateOf(*zoo::createModel("tiny_cnn", {3}));
     train::trainRun(c, runs.file("run"), {}, fb);
@@ -237,11 +237,12 @@ TEST_F(TrainerTest, AllEvalBatchNormPolicyKeepsStatisticsButTrainsTheRest) {
     EXPECT_EQ(statsKept, 8);
     EXPECT_EQ(affineMoved, 4);
     // The default policy updates the statistics of trainable BatchNorm layers.
-    c.batchNormPolicy = "frozen-eval";
+    c.batchNormPolicy = train::BatchNormPolicy::FrozenEval;
     train::trainRun(c, runs.file("default"), {}, fb);
     const auto byDefault = stateOf(*exporting::loadTrainedModel(runs.file("default")).model);
     EXPECT_FALSE(before.at("features.0.1.running_mean").equal(byDefault.at("features.0.1.running_mean")));
-    c.batchNormPolicy = "eval";
+    EXPECT_THROW(train::batchNormPolicyFromString("eval"), ConfigError);
+    c.batchNormPolicy = static_cast<train::BatchNormPolicy>(7);  // not in the name table
     EXPECT_THROW(c.validate(), ConfigError);
 }
 
@@ -267,7 +268,7 @@ TEST_F(TrainerTest, CancelStopsBetweenBatchesAndResumeFinishes) {
     test::TempDir runs;
     const std::string dir = runs.file("run");
     auto c = tinyConfig(s_data->path());
-    c.freeze = "none";
+    c.freeze = train::FreezePreset::none();
     c.epochs = 3;
     Feedback fb;
     train::TrainerCallbacks cb;
@@ -288,7 +289,7 @@ TEST_F(TrainerTest, EachEpochLendsTheCurrentModelInEvalModeAndTrainingGoesOn) {
     // and the head train: after the probe the trainer must restore exactly that.
     test::TempDir runs;
     auto c = tinyConfig(s_data->path());
-    c.freeze = "last:1";
+    c.freeze = train::FreezePreset::last(1);
     c.epochs = 3;
     Feedback fb;
     train::TrainerCallbacks cb;
@@ -339,7 +340,7 @@ TEST_F(TrainerTest, ImagesOverThePixelBudgetAreSkippedAndReported) {
 TEST_F(TrainerTest, NonFiniteLossStopsWithAdvice) {
     test::TempDir runs;
     auto c = tinyConfig(s_data->path());
-    c.freeze = "none";
+    c.freeze = train::FreezePreset::none();
     // Pretrained weights holding a NaN (a damaged file) make the first loss NaN.
     zoo::Backbone damaged = zoo::createModel("tiny_cnn");
     {
@@ -362,9 +363,9 @@ TEST(TrainConfig, JsonRoundTripAndUnknownKeys) {
     train::TrainConfig c;
     c.dataDir = "/data";
     c.arch = "resnet50";
-    c.freeze = "last:2";
+    c.freeze = train::FreezePreset::last(2);
     c.schedule = train::ScheduleKind::Cosine;
-    c.augment.preset = "standard";
+    c.augment.preset = data::AugmentPreset::Standard;
     c.augment.hue = 0.1;
     EXPECT_TRUE(train::toJson(c).at("stage_lr_multipliers").is_object());
     EXPECT_EQ(train::toJson(train::trainConfigFromJson(train::toJson(c))), train::toJson(c));
@@ -375,7 +376,8 @@ TEST(TrainConfig, JsonRoundTripAndUnknownKeys) {
     auto j = train::toJson(c);
     j["learning_rate"] = 0.1;
     EXPECT_THROW(train::trainConfigFromJson(j), ConfigError);
-    c.freeze = "last";
+    EXPECT_THROW(train::freezePresetFromString("last"), ConfigError);
+    c.freeze = train::FreezePreset::last(train::kMaxFreezeLastStages + 1);
     EXPECT_THROW(c.validate(), ConfigError);
 }
 
@@ -438,24 +440,24 @@ TEST(Metrics, PerClassPrecisionRecall) {
 
 TEST(FreezePlan, PresetsAndUnknownStage) {
     zoo::Backbone m = zoo::createModel("mobilenet_v2", {4});
-    const auto fe = train::FreezePlan(*m, {"feature-extraction"}).apply(*m);
+    const auto fe = train::FreezePlan(*m, {train::FreezePreset::featureExtraction()}).apply(*m);
     EXPECT_TRUE(fe.backboneFrozen);
     EXPECT_EQ(fe.trainableParams, 1280 * 4 + 4);
-    const auto last2 = train::FreezePlan(*m, {"last:2"}).apply(*m);
+    const auto last2 = train::FreezePlan(*m, {train::FreezePreset::last(2)}).apply(*m);
     EXPECT_FALSE(last2.backboneFrozen);
     EXPECT_GT(last2.trainableParams, fe.trainableParams);
-    const auto all = train::FreezePlan(*m, {"none"}).apply(*m);
+    const auto all = train::FreezePlan(*m, {train::FreezePreset::none()}).apply(*m);
     EXPECT_EQ(all.frozenParams, 0);
-    train::FreezeSpec spec{"feature-extraction"};
+    train::FreezeSpec spec{train::FreezePreset::featureExtraction()};
     spec.trainStages = {"features.99"};
     EXPECT_THROW(train::FreezePlan(*m, spec), ConfigError);
     // Frozen BatchNorm stays in eval mode in train mode.
-    train::FreezePlan(*m, {"last:1"}).apply(*m);
+    train::FreezePlan(*m, {train::FreezePreset::last(1)}).apply(*m);
     train::FreezePlan::setTrainMode(*m);
     EXPECT_FALSE(m->moduleAt("features.0.1")->is_training());
     EXPECT_TRUE(m->moduleAt("features.18.1")->is_training());
     // all-eval: trainable BatchNorm layers too, and nothing else changes.
-    train::FreezePlan(*m, {"none"}).apply(*m);
+    train::FreezePlan(*m, {train::FreezePreset::none()}).apply(*m);
     train::FreezePlan::setTrainMode(*m, /*allBatchNormEval=*/true);
     EXPECT_FALSE(m->moduleAt("features.18.1")->is_training());
     EXPECT_TRUE(m->moduleAt("features.18.0")->is_training());

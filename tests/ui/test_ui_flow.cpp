@@ -96,7 +96,7 @@ private Q_SLOTS:
         if (QTest::currentTestFailed()) return;
         const ts::train::TrainConfig config = window.currentConfig();
         QCOMPARE(QString::fromStdString(config.arch), QStringLiteral("tiny_cnn"));
-        QCOMPARE(QString::fromStdString(config.freeze), QStringLiteral("none"));
+        QCOMPARE(QString::fromStdString(ts::train::toString(config.freeze)), QStringLiteral("none"));
         QCOMPARE(QString::fromStdString(config.dataDir), m_data);
         QCOMPARE(config.epochs, 2);
 

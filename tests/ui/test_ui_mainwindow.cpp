@@ -249,7 +249,7 @@ private Q_SLOTS:
         training.lr = 0.002;
         training.weightDecay = 0.001;
         training.labelSmoothing = 0.1;
-        training.augment.preset = "standard";
+        training.augment.preset = ts::data::AugmentPreset::Standard;
         training.augment.rotationDegrees = 12;
         first.trainingPage()->loadFrom(training);
         first.trainingPage()->epochsBox()->setValue(19);
@@ -258,10 +258,10 @@ private Q_SLOTS:
         const ts::train::TrainConfig before = first.currentConfig();
         QCOMPARE(before.epochs, 19);
         QCOMPARE(before.batchSize, 24);
-        QCOMPARE(QString::fromStdString(before.freeze), QStringLiteral("last:3"));
+        QCOMPARE(QString::fromStdString(ts::train::toString(before.freeze)), QStringLiteral("last:3"));
         QVERIFY(before.trainStages == std::vector<std::string>{"layer1"});
         QCOMPARE(QString::fromStdString(before.weightsFile), weights);
-        QCOMPARE(QString::fromStdString(before.augment.preset), QStringLiteral("standard"));
+        QCOMPARE(QString::fromStdString(ts::train::toString(before.augment.preset)), QStringLiteral("standard"));
         QCOMPARE(before.augment.rotationDegrees, 12.0);
 
         const QString path = dir.filePath(QStringLiteral("project.tsproj"));

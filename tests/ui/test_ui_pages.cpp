@@ -74,15 +74,15 @@ private Q_SLOTS:
         QVERIFY(page.trainableParams() > headOnly);
         ts::train::TrainConfig config;
         page.applyTo(config);
-        QCOMPARE(QString::fromStdString(config.freeze), QStringLiteral("feature-extraction"));
+        QCOMPARE(QString::fromStdString(ts::train::toString(config.freeze)), QStringLiteral("feature-extraction"));
         QVERIFY(config.trainStages == std::vector<std::string>{"features.2"});
         QVERIFY(!page.setStageTrainable(QStringLiteral("no.such.stage"), true));
 
         // Round trip through a config.
-        config.freeze = "last:2";
+        config.freeze = ts::train::FreezePreset::last(2);
         config.trainStages.clear();
         config.backboneLrMultiplier = 0.1;
-        config.batchNormPolicy = "all-eval";
+        config.batchNormPolicy = ts::train::BatchNormPolicy::AllEval;
         LayersPage other;
         other.setModel(QStringLiteral("tiny_cnn"), 3);
         other.loadFrom(config);
@@ -90,12 +90,12 @@ private Q_SLOTS:
         QCOMPARE(other.preset(), LayersPage::FineTuneLast);
         ts::train::TrainConfig back;
         other.applyTo(back);
-        QCOMPARE(QString::fromStdString(back.freeze), QStringLiteral("last:2"));
+        QCOMPARE(QString::fromStdString(ts::train::toString(back.freeze)), QStringLiteral("last:2"));
         QCOMPARE(back.backboneLrMultiplier, 0.1);
-        QCOMPARE(QString::fromStdString(back.batchNormPolicy), QStringLiteral("all-eval"));
+        QCOMPARE(QString::fromStdString(ts::train::toString(back.batchNormPolicy)), QStringLiteral("all-eval"));
         ts::train::TrainConfig defaults;
         page.applyTo(defaults);
-        QCOMPARE(QString::fromStdString(defaults.batchNormPolicy), QStringLiteral("frozen-eval"));
+        QCOMPARE(QString::fromStdString(ts::train::toString(defaults.batchNormPolicy)), QStringLiteral("frozen-eval"));
     }
 
     void layersBuildsLargeModelsOffTheUiThread() {
@@ -186,7 +186,7 @@ private Q_SLOTS:
         QCOMPARE(config.epochs, 3);
         QCOMPARE(config.lr, 0.01);
         QVERIFY(config.schedule == ts::train::ScheduleKind::Cosine);
-        QCOMPARE(QString::fromStdString(config.augment.preset), QStringLiteral("standard"));
+        QCOMPARE(QString::fromStdString(ts::train::toString(config.augment.preset)), QStringLiteral("standard"));
         TrainingPage other;
         other.loadFrom(config);
         ts::train::TrainConfig back;

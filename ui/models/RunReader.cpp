@@ -18,32 +18,12 @@ namespace {
 
 using nlohmann::json;
 
-// One row of metrics.jsonl (or a bundle's metrics) as the trainer wrote it.
-train::EpochMetrics epochFromJson(const json& row, QStringList* classes) {
-    train::EpochMetrics m;
-    m.epoch = row.value("epoch", 0);
-    m.trainLoss = row.value("train_loss", 0.0);
-    m.trainAccuracy = row.value("train_accuracy", 0.0);
-    m.valLoss = row.value("val_loss", 0.0);
-    m.valAccuracy = row.value("val_accuracy", 0.0);
-    m.lr = row.value("lr", 0.0);
-    m.seconds = row.value("seconds", 0.0);
-    m.isBest = row.value("best", false);
-    QStringList names;
-    if (row.contains("per_class") && row["per_class"].is_array()) {
-        for (const json& c : row["per_class"]) {
-            train::ClassMetrics cm;
-            cm.precision = c.value("precision", 0.0);
-            cm.recall = c.value("recall", 0.0);
-            cm.f1 = c.value("f1", 0.0);
-            cm.support = c.value("support", int64_t(0));
-            m.perClass.push_back(cm);
-            names << QString::fromStdString(c.value("class", std::string()));
-        }
-    }
-    if (row.contains("confusion") && row["confusion"].is_array())
-        m.confusion = row["confusion"].get<std::vector<std::vector<int64_t>>>();
-    if (classes && classes->isEmpty()) *classes = names;
+// One row of metrics.jsonl (or a bundle's metrics) as the trainer wrote it;
+// the class names of its per-class rows fill `classes` when that is empty.
+train::EpochMetrics epochFromJson(const json& row, const std::string& source, QStringList* classes) {
+    train::EpochRecord m = train::EpochRecord::fromJson(row, source);
+    if (classes && classes->isEmpty())
+        for (const std::string& name : m.classNames) *classes << QString::fromStdString(name);
     return m;
 }
 
@@ -73,7 +53,7 @@ bool readRunOrBundle(const QString& path, OpenedRun* run, QString* error) {
             }
             if (model.meta.metrics.is_object()) {
                 QStringList ignored;
-                r.best = epochFromJson(model.meta.metrics, &ignored);
+                r.best = epochFromJson(model.meta.metrics, "the bundle '" + r.bundlePath.toStdString() + "'", &ignored);
             }
             r.epochsDone = r.epochsPlanned;
             *run = r;
@@ -105,7 +85,7 @@ bool readRunOrBundle(const QString& path, OpenedRun* run, QString* error) {
                 try {
                     row = parseJson(line.toStdString(), metricsPath.toStdString());
                     if (!row.is_object()) continue;
-                    m = epochFromJson(row, &r.classes);
+                    m = epochFromJson(row, "'" + metricsPath.toStdString() + "'", &r.classes);
                 } catch (const std::exception&) {
                     continue;  // a torn or damaged line: the epochs before it count
                 }

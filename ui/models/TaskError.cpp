@@ -1,6 +1,7 @@
 #include "ui/models/TaskError.h"
 
 #include "core/common/Error.h"
+#include "core/common/ErrorMessage.h"
 
 #include <c10/util/Exception.h>
 
@@ -33,20 +34,9 @@ QString withContext(const QString& context, const QString& message) {
 
 } // namespace
 
-QString messageOf(const std::exception& e) {
-    if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) return QString::fromStdString(c10->what_without_backtrace());
-    return QString::fromStdString(e.what());
-}
+QString messageOf(const std::exception& e) { return QString::fromStdString(ts::exceptionText(e)); }
 
-QString userMessageOf(const QString& what) {
-    QString text = what;
-    const int backtrace = text.indexOf(QLatin1String("Exception raised from"));
-    if (backtrace >= 0) text.truncate(backtrace);
-    text = text.trimmed();
-    const QStringList lines = text.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
-    if (lines.size() > 3) return lines.mid(0, 3).join(QLatin1Char('\n'));
-    return text.isEmpty() ? what.left(300) : text;
-}
+QString userMessageOf(const QString& what) { return QString::fromStdString(ts::userMessage(what.toStdString())); }
 
 TaskError describeException(std::exception_ptr error, const QString& context) {
     TaskError out;

@@ -31,11 +31,11 @@ private:
 };
 
 /// The user-facing part of an exception text (LibTorch appends a backtrace
-/// after "Exception raised from"; the first lines are what matters).
+/// after "Exception raised from"): ts::userMessage (core/common/ErrorMessage.h).
 QString userMessageOf(const QString& what);
 
-/// The readable text of an exception: a c10::Error without its C++
-/// backtrace, any other as what() says it (whole; no context added).
+/// The readable text of an exception: ts::exceptionText (a c10::Error without
+/// its C++ backtrace, any other as what() says it; no context added).
 QString messageOf(const std::exception& e);
 
 /// The exception's type in words ("WeightsError", "c10::Error", ...), for details.

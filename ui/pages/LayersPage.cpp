@@ -5,6 +5,8 @@
 #include "ui/widgets/PageHeader.h"
 #include "ui/workers/TaskManager.h"
 
+#include "core/train/FreezePolicy.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
@@ -311,18 +313,12 @@ void LayersPage::onLrChanged() {
 double LayersPage::stageLrMultiplier(const QString& stage) const { return m_stageLr.value(stage, -1.0); }
 
 void LayersPage::gradeStageLrMultipliers(double factor) {
+    std::vector<train::StageTrainability> stages;
+    for (const FreezeStageRow& stage : m_report.stages)
+        stages.push_back({stage.name.toStdString(), stage.name == QLatin1String("head"), stage.trainable != 0});
     m_stageLr.clear();
-    double rate = 1.0;
-    for (int i = int(m_report.stages.size()) - 1; i >= 0; --i) {
-        const FreezeStageRow& stage = m_report.stages[i];
-        if (stage.name == QLatin1String("head")) {
-            m_stageLr.insert(stage.name, 1.0);
-            continue;
-        }
-        if (stage.trainable == 0) continue;
-        rate *= factor;
-        m_stageLr.insert(stage.name, rate);
-    }
+    for (const auto& [name, rate] : train::gradedStageLrMultipliers(stages, factor))
+        m_stageLr.insert(QString::fromStdString(name), rate);
     onLrChanged();
 }
 
@@ -332,8 +328,10 @@ void LayersPage::clearStageLrMultipliers() {
 }
 
 double LayersPage::effectiveLrMultiplier(const FreezeStageRow& stage) const {
-    if (m_stageLr.contains(stage.name)) return m_stageLr.value(stage.name);
-    return stage.name == QLatin1String("head") ? 1.0 : m_lrMultiplier->value();
+    std::map<std::string, double> own;
+    if (m_stageLr.contains(stage.name)) own[stage.name.toStdString()] = m_stageLr.value(stage.name);
+    return train::stageLrMultiplier(own, m_lrMultiplier->value(), stage.name.toStdString(),
+                                    stage.name == QLatin1String("head"));
 }
 
 void LayersPage::setWeightsSource(WeightsSource source, const QString& file) {
@@ -346,16 +344,16 @@ LayersPage::WeightsSource LayersPage::weightsSource() const { return WeightsSour
 
 void LayersPage::applyTo(train::TrainConfig& config) const {
     switch (preset()) {
-    case FeatureExtraction: config.freeze = "feature-extraction"; break;
-    case FineTuneLast: config.freeze = "last:" + std::to_string(m_lastN->value()); break;
-    case TrainEverything: config.freeze = "none"; break;
+    case FeatureExtraction: config.freeze = train::FreezePreset::featureExtraction(); break;
+    case FineTuneLast: config.freeze = train::FreezePreset::last(m_lastN->value()); break;
+    case TrainEverything: config.freeze = train::FreezePreset::none(); break;
     }
     config.trainStages.clear();
     config.freezeStages.clear();
     for (auto it = m_overrides.constBegin(); it != m_overrides.constEnd(); ++it)
         (it.value() ? config.trainStages : config.freezeStages).push_back(it.key().toStdString());
     config.backboneLrMultiplier = m_lrMultiplier->value();
-    config.batchNormPolicy = m_bnPolicy->currentData().toString().toStdString();
+    config.batchNormPolicy = train::batchNormPolicyFromString(m_bnPolicy->currentData().toString().toStdString());
     config.stageLrMultipliers.clear();
     for (auto it = m_stageLr.constBegin(); it != m_stageLr.constEnd(); ++it)
         config.stageLrMultipliers[it.key().toStdString()] = it.value();
@@ -379,18 +377,20 @@ void LayersPage::applyTo(train::TrainConfig& config) const {
 
 void LayersPage::loadFrom(const train::TrainConfig& config) {
     m_updating = true;
-    const QString freeze = QString::fromStdString(config.freeze);
-    if (freeze.startsWith(QLatin1String("last:"))) {
-        m_lastN->setValue(freeze.mid(5).toInt());
+    switch (config.freeze.kind) {
+    case train::FreezePreset::Kind::LastStages:
+        m_lastN->setValue(config.freeze.lastStages);
         m_preset->setCurrentIndex(FineTuneLast);
-    } else {
-        m_preset->setCurrentIndex(freeze == QLatin1String("none") ? TrainEverything : FeatureExtraction);
+        break;
+    case train::FreezePreset::Kind::None: m_preset->setCurrentIndex(TrainEverything); break;
+    case train::FreezePreset::Kind::FeatureExtraction: m_preset->setCurrentIndex(FeatureExtraction); break;
     }
     m_overrides.clear();
     for (const auto& s : config.trainStages) m_overrides.insert(QString::fromStdString(s), true);
     for (const auto& s : config.freezeStages) m_overrides.insert(QString::fromStdString(s), false);
     m_lrMultiplier->setValue(config.backboneLrMultiplier);
-    m_bnPolicy->setCurrentIndex(qMax(0, m_bnPolicy->findData(QString::fromStdString(config.batchNormPolicy))));
+    m_bnPolicy->setCurrentIndex(
+        qMax(0, m_bnPolicy->findData(QString::fromStdString(train::toString(config.batchNormPolicy)))));
     m_stageLr.clear();
     for (const auto& [stage, multiplier] : config.stageLrMultipliers) m_stageLr.insert(QString::fromStdString(stage), multiplier);
     m_hidden->setValue(int(config.headHiddenUnits));

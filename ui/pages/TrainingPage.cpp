@@ -283,7 +283,7 @@ void TrainingPage::applyTo(train::TrainConfig& c) const {
     c.classWeights = m_classWeights->isChecked();
     c.earlyStoppingPatience = m_patience->value();
     c.seed = uint64_t(m_seed->value());
-    c.augment.preset = m_augment->currentData().toString().toStdString();
+    c.augment.preset = train::augmentPresetFromString(m_augment->currentData().toString().toStdString());
     c.augment.rotationDegrees = m_rotation->value();
     c.augment.brightness = m_brightness->value();
     c.augment.contrast = m_contrast->value();
@@ -309,7 +309,7 @@ void TrainingPage::loadFrom(const train::TrainConfig& c) {
     m_classWeights->setChecked(c.classWeights);
     m_patience->setValue(c.earlyStoppingPatience);
     m_seed->setValue(int(c.seed));
-    m_augment->setCurrentIndex(qMax(0, m_augment->findData(QString::fromStdString(c.augment.preset))));
+    m_augment->setCurrentIndex(qMax(0, m_augment->findData(QString::fromStdString(train::toString(c.augment.preset)))));
     m_rotation->setValue(c.augment.rotationDegrees);
     m_brightness->setValue(c.augment.brightness);
     m_contrast->setValue(c.augment.contrast);

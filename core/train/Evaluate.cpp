@@ -1,10 +1,17 @@
-#include "app/cli/EvalSupport.h"
+#include "core/train/Evaluate.h"
 
 #include "core/common/Error.h"
 #include "core/common/Json.h"
 #include "core/data/ContentHash.h"
 #include "core/data/ImageLimits.h"
+#include "core/export/Bundle.h"
+#include "core/train/TrainTransforms.h"
 
+#include <ATen/Functions.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -13,7 +20,7 @@
 
 namespace fs = std::filesystem;
 
-namespace ts::cli {
+namespace ts::train {
 namespace {
 
 std::string nameList(const std::vector<std::string>& names, size_t most = 12) {
@@ -137,4 +144,104 @@ std::vector<bool> findTrainingImages(const std::vector<std::string>& files, cons
     return flags;
 }
 
-} // namespace ts::cli
+void sortByLoss(std::vector<Misclassified>& wrong) {
+    std::stable_sort(wrong.begin(), wrong.end(), [](const Misclassified& a, const Misclassified& b) {
+        if (a.loss != b.loss) return a.loss > b.loss;
+        return a.path < b.path;
+    });
+}
+
+std::string toString(EvalSource source) { return source == EvalSource::Manifest ? "manifest" : "folder"; }
+
+EvalReport evaluate(const exporting::LoadedModel& loaded, const std::string& runDir, const std::string& dataDir,
+                    Feedback* feedback) {
+    EvalReport report;
+    report.classes = loaded.meta.classes;
+    const std::vector<std::string>& modelClasses = report.classes;
+    std::string noManifestWhy;
+    const auto manifest = runManifest(runDir, loaded.meta.manifestHash, &noManifestWhy);
+
+    std::vector<data::ImageItem> items;
+    std::vector<int64_t> toModel;
+    std::vector<bool> isTraining;
+    if (dataDir.empty()) {
+        if (!manifest)
+            throw ConfigError("eval without --data scores the run's own validation split, but " + noManifestWhy +
+                              ". Pass --data FOLDER (a labelled folder the model was not trained on), or --model RUN_DIR.");
+        items = manifest->val;
+        toModel = folderClassesToModel(manifest->classes, modelClasses, runDir + "/manifest.json", "eval");
+        isTraining.assign(items.size(), false);
+        report.source = EvalSource::Manifest;
+        report.trainingImagesKnown = true;
+        if (items.empty()) throw DataError("The run's manifest lists no validation images. Pass --data FOLDER.");
+    } else {
+        const data::DatasetIndex index = data::indexDataset(dataDir);
+        items = index.splitSource == data::SplitSource::Folders ? index.val : index.all();
+        if (items.empty()) items = index.all();
+        toModel = folderClassesToModel(index.classes, modelClasses, dataDir, "eval");
+        report.source = EvalSource::Folder;
+        report.trainingImagesKnown = manifest.has_value();
+        if (manifest) {
+            std::vector<std::string> files;
+            for (const auto& item : items) files.push_back(item.path);
+            size_t unreadable = 0;
+            isTraining = findTrainingImages(files, manifest->train, &unreadable);
+            if (unreadable > 0)
+                report.warnings.push_back(std::to_string(unreadable) + " file(s) of the run's training split could not be read "
+                                          "(moved or deleted since training): copies of them in '" + dataDir +
+                                          "' are not recognised as training images.");
+        } else {
+            isTraining.assign(items.size(), false);
+            report.warnings.push_back("cannot tell which images of '" + dataDir + "' the model was trained on (" +
+                                      noManifestWhy +
+                                      "): if the folder holds training images, the accuracy is optimistic. Evaluate "
+                                      "with --model RUN_DIR to have them recognised.");
+        }
+    }
+    report.images = items.size();
+    report.trainingImages = static_cast<size_t>(std::count(isTraining.begin(), isTraining.end(), true));
+    if (report.trainingImages > 0)
+        report.warnings.insert(report.warnings.begin(),
+                               std::to_string(report.trainingImages) + " of the " + std::to_string(items.size()) +
+                                   " images in '" + dataDir + "' are training images of this model (the same content "
+                                   "as files of its training split): they are scored separately, and the accuracy is "
+                                   "that of the " + std::to_string(items.size() - report.trainingImages) +
+                                   " held-out images.");
+
+    data::LoaderOptions lo;
+    lo.batchSize = 32;
+    data::Loader loader(items, makeEvalSampleTransform(loaded.meta.transform), lo);
+    loader.startEpoch(0);
+    const auto numClasses = static_cast<int64_t>(modelClasses.size());
+    report.heldOut = ConfusionMatrix(numClasses);
+    report.trained = ConfusionMatrix(numClasses);
+    double heldOutLossSum = 0.0;
+    torch::NoGradGuard noGrad;
+    const zoo::Backbone& model = loaded.model;  // in eval mode (loadTrainedModel)
+    size_t done = 0;
+    while (auto batch = loader.next()) {
+        if (feedback && feedback->isCancelled()) throw Cancelled();
+        // Log-probabilities: the loss of a confident mistake stays exact instead of underflowing.
+        const at::Tensor logp = model->forward(batch->images).to(at::kDouble).log_softmax(1).contiguous();
+        const at::Tensor pred = logp.argmax(1);
+        const auto lp = logp.accessor<double, 2>();
+        for (int64_t i = 0; i < pred.size(0); ++i) {
+            const auto item = static_cast<size_t>(batch->indices[static_cast<size_t>(i)]);
+            const int64_t truth = toModel[static_cast<size_t>(batch->labels[i].item<int64_t>())];
+            const int64_t predicted = pred[i].item<int64_t>();
+            (isTraining[item] ? report.trained : report.heldOut).add(truth, predicted);
+            if (isTraining[item]) continue;
+            heldOutLossSum += -lp[i][truth];
+            if (predicted != truth)
+                report.misclassified.push_back({items[item].path, truth, predicted, std::exp(lp[i][predicted]), -lp[i][truth]});
+        }
+        done += batch->indices.size();
+        if (feedback) feedback->reportProgress(static_cast<double>(done) / std::max<size_t>(1, items.size()), "evaluating");
+    }
+    sortByLoss(report.misclassified);
+    if (report.heldOut.total() > 0) report.heldOutLoss = heldOutLossSum / static_cast<double>(report.heldOut.total());
+    report.skipped = loader.skipped();
+    return report;
+}
+
+} // namespace ts::train
