@@ -168,7 +168,7 @@ private Q_SLOTS:
         const auto& summary = page.summary();
         QVERIFY2(summary.isValid(), qPrintable(summary.error));
         QCOMPARE(summary.classes, QStringList({"cat", "dog", "fox"}));
-        QCOMPARE(summary.splitSource, QStringLiteral("split"));
+        QVERIFY(summary.splitSource == ts::ui::DatasetSummary::SplitSource::Split);
 
         ClassCountsModel* model = page.countsModel();
         QCOMPARE(model->rowCount(), 3);
@@ -203,7 +203,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(changed.count(), 1, 30000);
         const auto& summary = page.summary();
         QVERIFY2(summary.isValid(), qPrintable(summary.error));
-        QCOMPARE(summary.splitSource, QStringLiteral("folders"));
+        QVERIFY(summary.splitSource == ts::ui::DatasetSummary::SplitSource::Folders);
         QCOMPARE(summary.trainCounts, QVector<qint64>({6, 4}));
         QCOMPARE(summary.valCounts, QVector<qint64>({2, 3}));
         QVERIFY2(!page.findChild<QSpinBox*>(QStringLiteral("valFraction"))->isEnabled(),

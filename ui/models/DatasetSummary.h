@@ -18,9 +18,12 @@ struct DatasetSummary {
     QVector<qint64> trainCounts;
     QVector<qint64> valCounts;
     QVector<qint64> testCounts;
-    /// "folders" when the split came from train/ val/ folders, "split" when
-    /// it was drawn (stratified, seeded) from flat class folders.
-    QString splitSource;
+    /// Where the train/val split came from (data::SplitSource, as a ui value).
+    enum class SplitSource {
+        Split,    ///< drawn (stratified, seeded) from flat class folders
+        Folders,  ///< the folder layout: train/ val/ [test/]
+    };
+    SplitSource splitSource = SplitSource::Split;
     /// Files in class folders that are not images (not used).
     qint64 ignoredFiles = 0;
     /// Per class (same length as `classes`): the first kListedFilesPerClass

@@ -235,7 +235,7 @@ void DataPage::onScanFinished(const JobResult<DatasetSummary>& result) {
     const DatasetSummary& summary = result.value;
     if (summary.root != m_requested) return;
     m_summary = summary;
-    const bool givenSplit = summary.splitSource == QLatin1String("folders");
+    const bool givenSplit = summary.splitSource == DatasetSummary::SplitSource::Folders;
     m_valBox->setEnabled(!givenSplit);
     m_valBox->setToolTip(givenSplit ? tr("This dataset brings its own split (train/ and val/ folders).")
                                     : splitToolTip());
@@ -403,7 +403,7 @@ void DataPage::showStatus() {
                    .arg(train)
                    .arg(val);
         if (test > 0) text += tr(", %1 test").arg(test);
-        text += m_summary.splitSource == QLatin1String("folders")
+        text += m_summary.splitSource == DatasetSummary::SplitSource::Folders
                     ? tr(" (split given by the train/ and val/ folders).")
                     : tr(" (validation: %1 % of each class, seed %2).").arg(std::lround(m_valFraction * 100.0)).arg(m_seed);
         if (m_summary.ignoredFiles > 0)

@@ -25,7 +25,8 @@ DatasetSummary ScanWorker::scanFolder(const QString& root, double valFraction, q
         summary.trainCounts = toQVector(index.classCounts(index.train));
         summary.valCounts = toQVector(index.classCounts(index.val));
         summary.testCounts = toQVector(index.classCounts(index.test));
-        summary.splitSource = QString::fromStdString(data::toString(index.splitSource));
+        summary.splitSource = index.splitSource == data::SplitSource::Folders ? DatasetSummary::SplitSource::Folders
+                                                                              : DatasetSummary::SplitSource::Split;
         summary.ignoredFiles = qint64(index.ignoredFiles.size());
         // The first files of each class by path (for the Data page's thumbnails).
         std::vector<std::vector<const std::string*>> perClass(index.classes.size());
