@@ -6,15 +6,11 @@
 #include <c10/util/Exception.h>
 
 #include <QObject>
-#include <QStringList>
 
 #include <new>
 #include <typeinfo>
 
 namespace ts::ui {
-namespace {
-
-} // namespace
 
 QString exceptionTypeName(const std::exception& e) {
     if (dynamic_cast<const DownloadError*>(&e)) return QStringLiteral("DownloadError");

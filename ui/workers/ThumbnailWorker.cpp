@@ -28,16 +28,17 @@ Thumbnail ThumbnailWorker::readThumbnail(const QString& path, int sidePx, const 
     // The same checks as training: a regular file only (a FIFO or a device is
     // never opened), within the file budget, read once; the header's size
     // within the pixel budget before anything is decoded.
-    QByteArray bytes;
+    std::string file;
     try {
-        const std::string file = data::readImageFile(path.toStdString(), limits);
+        file = data::readImageFile(path.toStdString(), limits);
         const data::ImageHeader header = data::inspectImageHeader(file);
         if (header.width > 0 && header.height > 0) data::checkImageSize(header, path.toStdString(), limits);
-        bytes = QByteArray(file.data(), qsizetype(file.size()));
     } catch (const std::exception& e) {
         t.error = QString::fromStdString(e.what());
         return t;
     }
+    // Qt decodes the bytes read above (no copy: `file` outlives the reader).
+    QByteArray bytes = QByteArray::fromRawData(file.data(), qsizetype(file.size()));
     QBuffer buffer(&bytes);
     buffer.open(QIODevice::ReadOnly);
     QImageReader reader(&buffer);
