@@ -1,4 +1,5 @@
 #include "core/data/Dataset.h"
+#include "core/data/DatasetFolder.h"
 
 #include "core/common/Error.h"
 #include "core/data/PathText.h"
@@ -440,16 +441,24 @@ std::vector<ImageItem> DatasetIndex::all() const {
     return out;
 }
 
-DatasetIndex indexDataset(const std::string& rootArg, const SplitOptions& split) {
-    if (rootArg.empty()) throw DataError("No dataset folder given. Pass the folder that holds one sub-folder per class.");
-    try {
-        std::error_code ec;
-        if (!fs::exists(rootArg, ec))
-            throw DataError("The dataset folder " + quotedPath(rootArg) + " does not exist. Check the path.");
-        if (!fs::is_directory(rootArg, ec))
-            throw DataError(quotedPath(rootArg) +
-                            " is a file, not a dataset folder. Pass the folder that holds one sub-folder per class.");
+void checkDatasetFolder(const std::string& root) {
+    if (root.empty()) throw DataError("No dataset folder given. Pass the folder that holds one sub-folder per class.");
+    struct stat st {};
+    if (::stat(root.c_str(), &st) != 0) {
+        const int err = errno;
+        if (err == ENOENT || err == ENOTDIR)
+            throw DataError("The dataset folder " + quotedPath(root) + " does not exist. Check the path.");
+        throw DataError("Cannot open the dataset folder " + quotedPath(root) + ": " + std::strerror(err) +
+                        ". Check the path and its permissions.");
+    }
+    if (!S_ISDIR(st.st_mode))
+        throw DataError(quotedPath(root) + " is " + (S_ISREG(st.st_mode) ? "a file" : specialKind(st.st_mode)) +
+                        ", not a dataset folder. Pass the folder that holds one sub-folder per class.");
+}
 
+DatasetIndex indexDataset(const std::string& rootArg, const SplitOptions& split) {
+    checkDatasetFolder(rootArg);
+    try {
         DatasetIndex index;
         std::string root = fs::path(rootArg).lexically_normal().generic_string();
         while (root.size() > 1 && root.back() == '/') root.pop_back();
