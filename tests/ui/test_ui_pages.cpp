@@ -209,6 +209,15 @@ private Q_SLOTS:
         QVERIFY(page.augmentPreview()->item(0)->icon().pixmap(96).toImage() !=
                 page.augmentPreview()->item(1)->icon().pixmap(96).toImage());
 
+        // Typing: each value is in the session as it is typed, and the box's text is left alone.
+        page.show();
+        page.lrBox()->setFocus();
+        page.lrBox()->selectAll();
+        QTest::keyClicks(page.lrBox(), QStringLiteral("0.0025"));
+        QCOMPARE(session.config().lr, 0.0025);
+        auto* lrEdit = page.lrBox()->findChild<QLineEdit*>();
+        QCOMPARE(lrEdit->text(), QStringLiteral("0.0025"));
+        QCOMPARE(lrEdit->cursorPosition(), 6);
         page.epochsBox()->setValue(3);
         page.lrBox()->setValue(0.01);
         // Each change is in the session at once.

@@ -287,6 +287,50 @@ private Q_SLOTS:
         QSettings().clear();
     }
 
+    // The backbone: chosen once, a different one drops the stage choices (they
+    // name the old one's stages), a version-1 project without one keeps it;
+    // resetting the training settings keeps the backbone and its layers.
+    void theChosenBackboneAndItsLayers() {
+        ProjectSession session;
+        QSignalSpy backbone(&session, &ProjectSession::backboneChanged);
+        QVERIFY(session.backbone().isEmpty());
+        session.chooseBackbone(QStringLiteral("tiny_cnn"), false);
+        QCOMPARE(backbone.count(), 1);
+        QCOMPARE(session.backbone(), QStringLiteral("tiny_cnn"));
+        QVERIFY(!session.config().pretrained);  // no official weights: random initialisation
+        session.editConfig([](ts::train::TrainConfig& c) {
+            c.trainStages = {"features.1"};
+            c.stageLrMultipliers = {{"features.2", 0.5}};
+            c.headHiddenUnits = 32;
+            c.epochs = 3;
+            c.seed = 9;
+            c.valFraction = 0.4;
+        });
+        session.chooseBackbone(QStringLiteral("tiny_cnn"), false);  // the same: nothing changes
+        QCOMPARE(backbone.count(), 1);
+        QCOMPARE(session.config().trainStages, std::vector<std::string>({"features.1"}));
+        session.resetTrainingSettings();
+        QCOMPARE(session.config().epochs, ts::train::TrainConfig{}.epochs);
+        QCOMPARE(session.config().seed, ts::train::TrainConfig{}.seed);
+        QCOMPARE(session.config().valFraction, ts::train::TrainConfig{}.valFraction);
+        QCOMPARE(session.config().trainStages, std::vector<std::string>({"features.1"}));
+        QCOMPARE(session.config().headHiddenUnits, int64_t(32));
+        QCOMPARE(session.config().arch, std::string("tiny_cnn"));
+        ts::ui::ProjectFile v1;
+        v1.version = 1;
+        v1.hasFullConfig = false;
+        v1.hasBackbone = false;
+        v1.config.dataDir = "/data/flowers";
+        session.loadProjectFile(v1, QStringLiteral("/projects/old.tsproj"));
+        QCOMPARE(session.backbone(), QStringLiteral("tiny_cnn"));
+        QCOMPARE(session.config().dataDir, std::string("/data/flowers"));
+        session.editConfig([](ts::train::TrainConfig& c) { c.trainStages = {"features.1"}; });
+        session.chooseBackbone(QStringLiteral("resnet18"), true);
+        QCOMPARE(backbone.count(), 2);
+        QCOMPARE(session.config().arch, std::string("resnet18"));
+        QVERIFY(session.config().trainStages.empty() && session.config().stageLrMultipliers.empty());
+    }
+
     void runsAreRecorded() {
         ProjectSession session;
         QSignalSpy changed(&session, &ProjectSession::runChanged);

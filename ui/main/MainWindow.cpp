@@ -9,7 +9,6 @@
 #include "ui/pages/BackbonePage.h"
 #include "ui/pages/DataPage.h"
 #include "ui/pages/ExportPage.h"
-#include "ui/pages/InsidePanel.h"
 #include "ui/pages/InspectPage.h"
 #include "ui/pages/LayersPage.h"
 #include "ui/pages/TrainPage.h"

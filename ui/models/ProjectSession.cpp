@@ -115,6 +115,7 @@ void ProjectSession::loadProjectFile(const ProjectFile& project, const QString& 
     train::TrainConfig config = project.hasFullConfig ? project.config : train::TrainConfig();
     config.dataDir = project.config.dataDir;
     if (project.hasBackbone) config.arch = project.config.arch;
+    else if (m_backboneChosen) config.arch = m_config.arch;  // a version-1 file without one: the chosen one stays
     setProjectPath(path);
     m_dataset = {};
     m_doctor = {};

@@ -145,14 +145,14 @@ LayersPage::LayersPage(ProjectSession& session, QWidget* parent) : QWidget(paren
     m_lastN = new QSpinBox(planBox);
     m_lastN->setObjectName(QStringLiteral("lastStages"));
     m_lastN->setRange(1, 50);
-    m_lastN->setValue(2);
+    m_lastN->setValue(2);  // what "fine-tune the last N" starts from (the config's preset is feature extraction)
     m_lastN->setToolTip(tr("How many stages before the head train when fine-tuning."));
     m_lrMultiplier = new QDoubleSpinBox(planBox);
     m_lrMultiplier->setObjectName(QStringLiteral("lrMultiplier"));
     m_lrMultiplier->setDecimals(3);
     m_lrMultiplier->setRange(0.001, 10.0);
     m_lrMultiplier->setSingleStep(0.1);
-    m_lrMultiplier->setValue(1.0);
+    m_lrMultiplier->setValue(train::TrainConfig{}.backboneLrMultiplier);
     m_lrMultiplier->setToolTip(tr("Learning rate of the trainable backbone stages relative to the head's. Values "
                                   "such as 0.1 keep pretrained features from being destroyed early."));
     planForm->addRow(tr("&Preset:"), m_preset);
@@ -209,7 +209,7 @@ LayersPage::LayersPage(ProjectSession& session, QWidget* parent) : QWidget(paren
     m_dropout->setObjectName(QStringLiteral("headDropout"));
     m_dropout->setRange(0.0, 0.9);
     m_dropout->setSingleStep(0.05);
-    m_dropout->setValue(0.2);
+    m_dropout->setValue(train::TrainConfig{}.headDropout);
     m_dropout->setToolTip(tr("Dropout after the hidden layer (used only with a hidden layer)."));
     headForm->addRow(tr("&Hidden units:"), m_hidden);
     headForm->addRow(tr("&Dropout:"), m_dropout);
