@@ -167,8 +167,14 @@ private Q_SLOTS:
         QCOMPARE(window.layersPage()->numClasses(), 2);
         window.layersPage()->setPreset(ts::ui::LayersPage::FeatureExtraction);
         QVERIFY(window.waitUntilIdle(60000));
+        QSignalSpy once(session, &ProjectSession::configChanged);
         child<QSpinBox>(*window.trainingPage(), "epochs")->setValue(4);
         QCOMPARE(session->config().epochs, 4);
+        QCOMPARE(once.count(), 1);  // one write; no page writes its widgets back
+        child<QSpinBox>(*window.layersPage(), "headHidden")->setValue(64);
+        QCOMPARE(once.count(), 2);
+        QCOMPARE(session->config().headHiddenUnits, int64_t(64));
+        child<QSpinBox>(*window.layersPage(), "headHidden")->setValue(0);
         QLabel* count = child<QLabel>(*window.layersPage(), "trainableCount");
         QVERIFY2(count->text().contains("cached") && !count->text().contains("not cached"), qPrintable(count->text()));
         child<QComboBox>(*window.trainingPage(), "augmentPreset")->setCurrentIndex(1);

@@ -4,6 +4,7 @@
 #include "ui/models/ProjectSession.h"
 #include "ui/models/WeightsAdvice.h"
 #include "ui/models/ZooFacts.h"
+#include "ui/widgets/ConfigBinding.h"
 #include "ui/widgets/PageHeader.h"
 #include "ui/workers/TaskManager.h"
 
@@ -31,7 +32,6 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
-#include <cmath>
 
 namespace ts::ui {
 namespace {
@@ -73,26 +73,6 @@ QString pageKey(const train::TrainConfig& c, const QString& arch, int numClasses
           << QString::number(int(c.pretrained)) << QString::fromStdString(c.weightsFile)
           << QString::number(int(c.augment.isNone())) << QString::number(int(c.featureCache == train::FeatureCache::Off));
     return parts.join(QLatin1Char('|'));
-}
-
-template <typename Box, typename Value>
-void showValue(Box* box, Value value) {
-    if (box->value() == value) return;
-    const QSignalBlocker block(box);
-    box->setValue(value);
-}
-
-void showValue(QDoubleSpinBox* box, double value) {
-    // Equal as the box shows them (it rounds to its decimals).
-    if (std::abs(box->value() - value) <= 0.5 * std::pow(10.0, -box->decimals())) return;
-    const QSignalBlocker block(box);
-    box->setValue(value);
-}
-
-void showIndex(QComboBox* box, int index) {
-    if (box->currentIndex() == index) return;
-    const QSignalBlocker block(box);
-    box->setCurrentIndex(index);
 }
 
 constexpr int kLrColumn = 3;

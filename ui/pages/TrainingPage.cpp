@@ -4,6 +4,7 @@
 #include "core/train/Schedule.h"
 #include "ui/models/ModelBridge.h"
 #include "ui/models/ProjectSession.h"
+#include "ui/widgets/ConfigBinding.h"
 #include "ui/widgets/CurvePlot.h"
 #include "ui/widgets/PageHeader.h"
 #include "ui/workers/TaskManager.h"
@@ -52,82 +53,6 @@ QSpinBox* intBox(QWidget* parent, int lo, int hi, int value, const QString& tip)
 }
 
 using Config = train::TrainConfig;
-using Shows = std::vector<std::function<void(const Config&)>>;
-using Copies = std::vector<std::function<void(const Config&, Config&)>>;
-
-// Binds a widget to one field of the session's config: a change of the
-// widget writes the field at once; show(config) sets the widget only when
-// it shows another value (with its signals blocked: no write back); copy
-// moves the field from one config to another (reset to defaults).
-// get(config) reads the field as the widget's value type, set(config, value) writes it.
-struct Binder {
-    QObject* context;
-    ProjectSession& session;
-    Shows& shows;
-    Copies& copies;
-
-    template <typename Get, typename Set>
-    void copyOf(Get get, Set set) {
-        copies.push_back([get, set](const Config& from, Config& to) { set(to, get(from)); });
-    }
-    template <typename Value, typename Set>
-    auto writer(Set set) {
-        ProjectSession* s = &session;
-        return [s, set](Value v) { s->editConfig([&](Config& c) { set(c, v); }); };
-    }
-
-    template <typename Get, typename Set>
-    void spin(QSpinBox* box, Get get, Set set) {
-        shows.push_back([box, get](const Config& c) {
-            const int v = int(get(c));
-            if (box->value() == v) return;
-            const QSignalBlocker block(box);
-            box->setValue(v);
-        });
-        copyOf(get, set);
-        QObject::connect(box, qOverload<int>(&QSpinBox::valueChanged), context, writer<int>(set));
-    }
-    template <typename Get, typename Set>
-    void spin(QDoubleSpinBox* box, Get get, Set set) {
-        shows.push_back([box, get](const Config& c) {
-            const double v = double(get(c));
-            // Equal as the box shows them (it rounds to its decimals).
-            if (std::abs(box->value() - v) <= 0.5 * std::pow(10.0, -box->decimals())) return;
-            const QSignalBlocker block(box);
-            box->setValue(v);
-        });
-        copyOf(get, set);
-        QObject::connect(box, qOverload<double>(&QDoubleSpinBox::valueChanged), context, writer<double>(set));
-    }
-    template <typename Get, typename Set>
-    void check(QCheckBox* box, Get get, Set set) {
-        shows.push_back([box, get](const Config& c) {
-            const bool v = get(c);
-            if (box->isChecked() == v) return;
-            const QSignalBlocker block(box);
-            box->setChecked(v);
-        });
-        copyOf(get, set);
-        QObject::connect(box, &QCheckBox::toggled, context, writer<bool>(set));
-    }
-    /// A combo box whose item data are the names of an enum's values
-    /// (toString / fromString of TrainConfig.h).
-    template <typename Get, typename Set>
-    void choice(QComboBox* box, Get get, Set set) {
-        shows.push_back([box, get](const Config& c) {
-            const int i = qMax(0, box->findData(QString::fromStdString(get(c)), Qt::UserRole, Qt::MatchFixedString));
-            if (box->currentIndex() == i) return;
-            const QSignalBlocker block(box);
-            box->setCurrentIndex(i);
-        });
-        copyOf(get, set);
-        ProjectSession* s = &session;
-        QObject::connect(box, qOverload<int>(&QComboBox::currentIndexChanged), context, [s, box, set](int i) {
-            const std::string name = box->itemData(i).toString().toStdString();
-            s->editConfig([&](Config& c) { set(c, name); });
-        });
-    }
-};
 
 } // namespace
 
@@ -300,7 +225,8 @@ TrainingPage::TrainingPage(ProjectSession& session, QWidget* parent) : QWidget(p
     m_debounce.setInterval(200);
     connect(&m_debounce, &QTimer::timeout, this, &TrainingPage::updatePreviews);
     // Each widget writes its field of the session's config.
-    Binder bind{this, m_session, m_show, m_copy};
+    m_binder = std::make_unique<ConfigBinder>(m_session, this);
+    ConfigBinder& bind = *m_binder;
     bind.spin(m_epochs, [](const Config& c) { return c.epochs; }, [](Config& c, int v) { c.epochs = v; });
     bind.spin(m_batch, [](const Config& c) { return c.batchSize; }, [](Config& c, int v) { c.batchSize = v; });
     bind.spin(m_lr, [](const Config& c) { return c.lr; }, [](Config& c, double v) { c.lr = v; });
@@ -351,14 +277,11 @@ TrainingPage::TrainingPage(ProjectSession& session, QWidget* parent) : QWidget(p
 
 void TrainingPage::resetToDefaults() {
     const train::TrainConfig defaults;
-    m_session.editConfig([&](train::TrainConfig& c) {
-        for (const auto& copy : m_copy) copy(defaults, c);
-    });
+    m_session.editConfig([&](train::TrainConfig& c) { m_binder->copyAll(defaults, c); });
 }
 
 void TrainingPage::showSessionConfig() {
-    const train::TrainConfig& c = m_session.config();
-    for (const auto& show : m_show) show(c);
+    m_binder->showAll(m_session.config());
     updateApplicability();
 }
 

@@ -21,7 +21,7 @@
 #include <QWidget>
 
 #include <functional>
-#include <vector>
+#include <memory>
 
 class QCheckBox;
 class QComboBox;
@@ -33,6 +33,7 @@ class QSpinBox;
 
 namespace ts::ui {
 
+class ConfigBinder;
 class CurvePlot;
 class ProjectSession;
 class TaskManager;
@@ -94,10 +95,7 @@ private:
 
     ProjectSession& m_session;
     QString m_previewImage;
-    /// Per field shown: config -> widget (when it differs), and the copy of
-    /// the field from one config into another (the reset to defaults).
-    std::vector<std::function<void(const train::TrainConfig&)>> m_show;
-    std::vector<std::function<void(const train::TrainConfig&, train::TrainConfig&)>> m_copy;
+    std::unique_ptr<ConfigBinder> m_binder;  ///< every field's widget, bound to the session's config
 
     QSpinBox* m_epochs = nullptr;
     QSpinBox* m_batch = nullptr;
