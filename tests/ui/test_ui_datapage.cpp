@@ -31,6 +31,8 @@
 #include <QTimer>
 #include <QtTest>
 
+#include "UiTestSupport.h"
+
 #include <set>
 
 #include <sys/stat.h>
@@ -44,14 +46,7 @@ namespace {
 
 // ROOT/<class>/<n>.png with `counts[class]` small images each.
 void writeDataset(const QString& root, const QMap<QString, int>& counts) {
-    for (auto it = counts.begin(); it != counts.end(); ++it) {
-        QDir().mkpath(root + "/" + it.key());
-        for (int i = 0; i < it.value(); ++i) {
-            QImage image(8, 8, QImage::Format_RGB32);
-            image.fill(QColor(i * 20 % 256, 100, 50));
-            QVERIFY(image.save(QStringLiteral("%1/%2/%3.png").arg(root, it.key()).arg(i)));
-        }
-    }
+    QVERIFY(ts::uitest::writeDataset(root, counts, 8));
 }
 
 // A `side` x `side` image of seeded noise: every seed gives different bytes.

@@ -21,6 +21,8 @@
 #include <QThread>
 #include <QtTest>
 
+#include "UiTestSupport.h"
+
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -51,15 +53,7 @@ JobSpec laneSpec(const QString& lane, const QString& replaceKey = {}) {
 
 // ROOT/<a|b>/<n>.png: enough noise images that the doctor runs for a while.
 void writeDataset(const QString& root, int perClass) {
-    for (const char* name : {"a", "b"}) {
-        QDir().mkpath(root + "/" + name);
-        for (int i = 0; i < perClass; ++i) {
-            QImage image(96, 96, QImage::Format_RGB32);
-            for (int y = 0; y < image.height(); ++y)
-                for (int x = 0; x < image.width(); ++x) image.setPixel(x, y, qRgb((x * 7 + i) % 256, (y * 3 + i * 5) % 256, (x ^ y ^ i) % 256));
-            QVERIFY(image.save(QStringLiteral("%1/%2/%3.png").arg(root, name).arg(i)));
-        }
-    }
+    QVERIFY(ts::uitest::writeDataset(root, {"a", "b"}, perClass, 96, ts::uitest::Pattern::Noise));
 }
 
 } // namespace

@@ -30,6 +30,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "UiTestSupport.h"
+#include "ui/models/ProjectSession.h"
+
 #include <nlohmann/json.hpp>
 
 using ts::ui::LayersPage;
@@ -39,23 +42,8 @@ namespace {
 
 // ROOT/a, ROOT/b with 6 good PNGs each, plus an empty and a text file in a/.
 QStringList writeDatasetWithBadFiles(const QString& root) {
-    for (const char* cls : {"a", "b"}) {
-        QDir().mkpath(root + "/" + cls);
-        for (int i = 0; i < 6; ++i) {
-            QImage image(40, 40, QImage::Format_RGB32);
-            image.fill(QColor(cls[0] == 'a' ? 200 : 20, i * 40, 90));
-            image.setPixel(i, 0, qRgb(i, 1, 2));
-            image.save(QStringLiteral("%1/%2/%3.png").arg(root, cls).arg(i));
-        }
-    }
-    QFile empty(root + "/a/empty.jpg");
-    empty.open(QIODevice::WriteOnly);
-    empty.close();
-    QFile text(root + "/a/readme.png");
-    text.open(QIODevice::WriteOnly);
-    text.write("not an image\n");
-    text.close();
-    return {QDir(root).absoluteFilePath("a/empty.jpg"), QDir(root).absoluteFilePath("a/readme.png")};
+    if (!ts::uitest::writeDataset(root, {"a", "b"}, 6, 40)) qFatal("cannot write the dataset under %s", qPrintable(root));
+    return {ts::uitest::writeEmptyFile(root, "a/empty.jpg"), ts::uitest::writeTextFile(root, "a/readme.png")};
 }
 
 QSet<QString> toSet(const QStringList& list) { return QSet<QString>(list.begin(), list.end()); }
@@ -251,7 +239,7 @@ private Q_SLOTS:
         training.labelSmoothing = 0.1;
         training.augment.preset = ts::data::AugmentPreset::Standard;
         training.augment.rotationDegrees = 12;
-        first.trainingPage()->loadFrom(training);
+        first.session()->setConfig(training);  // the pages follow the session
         first.trainingPage()->epochsBox()->setValue(19);
         first.trainPage()->pinProbe(probe);
         first.setCurrentStep(MainWindow::TrainingStep);

@@ -38,6 +38,9 @@
 #include <QWheelEvent>
 #include <QtTest>
 
+#include "UiTestSupport.h"
+#include "ui/models/ProjectSession.h"
+
 using ts::ui::LayersPage;
 using ts::ui::MainWindow;
 
@@ -45,15 +48,7 @@ namespace {
 
 // ROOT/<class>/<i>.png, small and valid.
 void writeDataset(const QString& root, const QStringList& classes, int perClass = 6) {
-    for (int c = 0; c < classes.size(); ++c) {
-        QDir().mkpath(root + "/" + classes[c]);
-        for (int i = 0; i < perClass; ++i) {
-            QImage image(40, 40, QImage::Format_RGB32);
-            image.fill(QColor(40 + 60 * c, i * 30, 90));
-            image.setPixel(i, c, qRgb(i, c, 2));
-            image.save(QStringLiteral("%1/%2/%3.png").arg(root, classes[c]).arg(i));
-        }
-    }
+    QVERIFY(ts::uitest::writeDataset(root, classes, perClass, 40));
 }
 
 // A wheel notch (up) over the middle of `widget`, delivered as Qt delivers one.
@@ -214,8 +209,12 @@ private Q_SLOTS:
     void settingsStartFromTheDefaults() {
         const ts::train::TrainConfig defaults;
         const auto expectDefaults = [&](MainWindow& window, const char* when) {
-            ts::train::TrainConfig c;
-            window.trainingPage()->applyTo(c);
+            // The session holds the defaults, and the page shows them.
+            const ts::train::TrainConfig c = window.session()->config();
+            ts::ui::TrainingPage* page = window.trainingPage();
+            QVERIFY2(page->epochsBox()->value() == defaults.epochs && page->batchBox()->value() == defaults.batchSize &&
+                         qFuzzyCompare(page->lrBox()->value(), defaults.lr) && page->seedBox()->value() == int(defaults.seed),
+                     when);
             QVERIFY2(qFuzzyCompare(c.lr, defaults.lr), when);
             QVERIFY2(c.batchSize == defaults.batchSize, when);
             QVERIFY2(c.epochs == defaults.epochs, when);
@@ -505,14 +504,10 @@ private Q_SLOTS:
     // Item 12: a .pth export is not offered for tiny_cnn (it would fail after the click).
     void pthExportOnlyForTorchvisionModels() {
         for (const char* arch : {"tiny_cnn", "resnet18"}) {
+            // The architecture comes with the run (RunReader read it from the bundle or the run's config).
             const QString run = m_home.filePath(QStringLiteral("run-%1").arg(arch));
-            QDir().mkpath(run);
-            QFile config(run + "/config.json");
-            QVERIFY(config.open(QIODevice::WriteOnly));
-            config.write(QStringLiteral("{\"arch\": \"%1\"}").arg(arch).toUtf8());
-            config.close();
             ts::ui::ExportPage page;
-            page.setRun(run, run + "/model.tsb", QString());
+            page.setRun(run, run + "/model.tsb", QString(), QLatin1String(arch));
             QCheckBox* pth = nullptr;
             for (QCheckBox* box : page.findChildren<QCheckBox*>())
                 if (box->text().contains(".pth")) pth = box;
@@ -554,19 +549,17 @@ private Q_SLOTS:
         ts::train::TrainConfig c;
         c.optimizer = ts::train::OptimizerKind::Adam;
         c.schedule = ts::train::ScheduleKind::Cosine;
-        page->loadFrom(c);
+        window.session()->setConfig(c);
         QVERIFY(!page->momentumBox()->isEnabled());
         QVERIFY(!page->stepEpochsBox()->isEnabled());
         QVERIFY(!page->gammaBox()->isEnabled());
         c.optimizer = ts::train::OptimizerKind::SGD;
         c.schedule = ts::train::ScheduleKind::Step;
-        page->loadFrom(c);
+        window.session()->setConfig(c);
         QVERIFY(page->momentumBox()->isEnabled());
         QVERIFY(page->stepEpochsBox()->isEnabled());
         QVERIFY(page->gammaBox()->isEnabled());
-        ts::train::TrainConfig back;
-        page->applyTo(back);
-        QVERIFY(back.optimizer == ts::train::OptimizerKind::SGD);
+        QVERIFY(window.session()->config().optimizer == ts::train::OptimizerKind::SGD);
     }
 };
 

@@ -4,6 +4,7 @@
 // confusion-matrix heatmap and the Export page before a run.
 #include "ui/main/Application.h"
 #include "ui/main/DemoProject.h"
+#include "ui/models/ProjectSession.h"
 #include "ui/pages/ExportPage.h"
 #include "ui/pages/InspectPage.h"
 #include "ui/pages/LayersPage.h"
@@ -16,6 +17,8 @@
 #include <QDoubleSpinBox>
 #include <QDir>
 #include <QLabel>
+#include <QLineEdit>
+#include <QSpinBox>
 #include <QListWidget>
 #include <QPushButton>
 #include <QSettings>
@@ -29,7 +32,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "UiTestSupport.h"
+
 using namespace ts::ui;
+using ts::uitest::useModel;
 
 class TestPages : public QObject {
     Q_OBJECT
@@ -41,8 +47,9 @@ private Q_SLOTS:
     }
 
     void layersPresetsChangeTheTrainableCount() {
-        LayersPage page;
-        page.setModel(QStringLiteral("tiny_cnn"), 3);
+        ProjectSession session;
+        LayersPage page(session);
+        useModel(session, QStringLiteral("tiny_cnn"), 3);
         QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy(), 60000);
         QVERIFY2(page.report().error.isEmpty(), qPrintable(page.report().error));
         QCOMPARE(page.tree()->topLevelItemCount(), 5);  // features.0-3 and the head
@@ -72,8 +79,8 @@ private Q_SLOTS:
         QVERIFY(page.setStageTrainable(QStringLiteral("features.2"), true));
         QVERIFY(changed.count() >= 2);
         QVERIFY(page.trainableParams() > headOnly);
-        ts::train::TrainConfig config;
-        page.applyTo(config);
+        // Every choice is in the session at once.
+        ts::train::TrainConfig config = session.config();
         QCOMPARE(QString::fromStdString(ts::train::toString(config.freeze)), QStringLiteral("feature-extraction"));
         QVERIFY(config.trainStages == std::vector<std::string>{"features.2"});
         QVERIFY(!page.setStageTrainable(QStringLiteral("no.such.stage"), true));
@@ -83,31 +90,37 @@ private Q_SLOTS:
         config.trainStages.clear();
         config.backboneLrMultiplier = 0.1;
         config.batchNormPolicy = ts::train::BatchNormPolicy::AllEval;
-        LayersPage other;
-        other.setModel(QStringLiteral("tiny_cnn"), 3);
-        other.loadFrom(config);
+        ProjectSession otherSession;
+        LayersPage other(otherSession);
+        useModel(otherSession, QStringLiteral("tiny_cnn"), 3);
+        otherSession.setConfig(config);
         QTRY_VERIFY_WITH_TIMEOUT(!other.isBusy(), 60000);
+        // The widgets show the session's config...
         QCOMPARE(other.preset(), LayersPage::FineTuneLast);
-        ts::train::TrainConfig back;
-        other.applyTo(back);
+        QCOMPARE(other.findChild<QSpinBox*>(QStringLiteral("lastStages"))->value(), 2);
+        QCOMPARE(other.findChild<QDoubleSpinBox*>(QStringLiteral("lrMultiplier"))->value(), 0.1);
+        QCOMPARE(other.findChild<QComboBox*>(QStringLiteral("batchNormPolicy"))->currentIndex(), 1);
+        QCOMPARE(other.tree()->topLevelItem(2)->checkState(0), Qt::Checked);  // last 2: features.2, features.3
+        // ...and showing it wrote nothing back.
+        const ts::train::TrainConfig back = otherSession.config();
         QCOMPARE(QString::fromStdString(ts::train::toString(back.freeze)), QStringLiteral("last:2"));
         QCOMPARE(back.backboneLrMultiplier, 0.1);
         QCOMPARE(QString::fromStdString(ts::train::toString(back.batchNormPolicy)), QStringLiteral("all-eval"));
-        ts::train::TrainConfig defaults;
-        page.applyTo(defaults);
-        QCOMPARE(QString::fromStdString(ts::train::toString(defaults.batchNormPolicy)), QStringLiteral("frozen-eval"));
+        QCOMPARE(QString::fromStdString(ts::train::toJson(back).dump()), QString::fromStdString(ts::train::toJson(config).dump()));
+        QCOMPARE(QString::fromStdString(ts::train::toString(session.config().batchNormPolicy)), QStringLiteral("frozen-eval"));
     }
 
     void layersBuildsLargeModelsOffTheUiThread() {
-        LayersPage page;
+        ProjectSession session;
+        LayersPage page(session);
         page.show();
-        page.setModel(QStringLiteral("tiny_cnn"), 2);
+        useModel(session, QStringLiteral("tiny_cnn"), 2);
         QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy(), 60000);
         // A large backbone is built on the worker: setModel returns at once
         // with a busy indicator, and the tree follows when it is built.
         QElapsedTimer timer;
         timer.start();
-        page.setModel(QStringLiteral("resnet50"), 2);
+        useModel(session, QStringLiteral("resnet50"), 2);
         QVERIFY2(timer.elapsed() < 250, qPrintable(QString::number(timer.elapsed())));
         QVERIFY(page.isBusy());
         QVERIFY(page.busyIndicator()->isVisible());
@@ -119,29 +132,39 @@ private Q_SLOTS:
         const qint64 resnetTotal = page.report().trainable + page.report().frozen;
         QVERIFY(resnetTotal > 20000000);
         // Each architecture stays cached: going back and forth builds nothing.
-        page.setModel(QStringLiteral("tiny_cnn"), 2);
+        useModel(session, QStringLiteral("tiny_cnn"), 2);
         QVERIFY(!page.isBusy());
         QCOMPARE(page.report().arch, QStringLiteral("tiny_cnn"));
-        page.setModel(QStringLiteral("resnet50"), 2);
+        useModel(session, QStringLiteral("resnet50"), 2);
         QVERIFY(!page.isBusy());
         QCOMPARE(page.report().trainable + page.report().frozen, resnetTotal);
     }
 
     void layersExplainsWeights() {
-        LayersPage page;
-        page.setModel(QStringLiteral("tiny_cnn"), 2);
+        ProjectSession session;
+        LayersPage page(session);
+        useModel(session, QStringLiteral("tiny_cnn"), 2);
         // tiny_cnn has no official weights: random initialisation is chosen.
         QCOMPARE(page.weightsSource(), LayersPage::RandomInit);
-        page.setModel(QStringLiteral("resnet18"), 2);
+        QVERIFY(!session.config().pretrained);
+        useModel(session, QStringLiteral("resnet18"), 2);
         page.setWeightsSource(LayersPage::OfficialWeights);
         bool explained = false;
         for (QLabel* label : page.findChildren<QLabel*>())
             explained |= label->text().contains(QStringLiteral("download")) || label->text().contains(QStringLiteral("Cached"));
         QVERIFY(explained);
-        ts::train::TrainConfig config;
         page.setWeightsSource(LayersPage::WeightsFile, QStringLiteral("/tmp/w.pth"));
-        page.applyTo(config);
-        QCOMPARE(QString::fromStdString(config.weightsFile), QStringLiteral("/tmp/w.pth"));
+        QCOMPARE(QString::fromStdString(session.config().weightsFile), QStringLiteral("/tmp/w.pth"));
+        QVERIFY(session.config().pretrained);
+        // Typing a file name writes it as it is typed; "a weights file" with
+        // no name yet stays chosen on the page (the config says official weights).
+        auto* file = page.findChild<QLineEdit*>(QStringLiteral("weightsFile"));
+        file->clear();
+        QCOMPARE(page.weightsSource(), LayersPage::WeightsFile);
+        QVERIFY(session.config().weightsFile.empty() && session.config().pretrained);
+        QTest::keyClicks(file, QStringLiteral("/tmp/v.pth"));
+        QCOMPARE(QString::fromStdString(session.config().weightsFile), QStringLiteral("/tmp/v.pth"));
+        QCOMPARE(file->text(), QStringLiteral("/tmp/v.pth"));
     }
 
     void trainingPageEditsTheConfigAndPreviews() {
@@ -150,13 +173,20 @@ private Q_SLOTS:
         DemoOptions options;
         options.imagesPerClass = 2;
         QVERIFY2(generateDemoDataset(dir.path(), options, &error), qPrintable(error));
-        TrainingPage page;
-        page.setConfigSource([] {
-            ts::train::TrainConfig c;
-            c.arch = "tiny_cnn";
-            return c;
-        });
-        page.setTrainImages(100);
+        ProjectSession session;
+        session.editConfig([](ts::train::TrainConfig& c) { c.arch = "tiny_cnn"; });
+        TrainingPage page(session);
+        // 100 training images (the session's dataset: 2 classes x 50).
+        ts::ui::DatasetSummary summary;
+        summary.root = dir.path();
+        summary.classes = QStringList{"circle", "square"};
+        summary.trainCounts = {50, 50};
+        summary.valCounts = {0, 0};
+        summary.testCounts = {0, 0};
+        session.setDataset(summary);
+        // The page looks for a preview image of the dataset itself.
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy(), 30000);
+        QVERIFY2(page.previewImage().startsWith(dir.path()), qPrintable(page.previewImage()));
         page.setPreviewImage(QDir(dir.path()).filePath(QStringLiteral("circle/circle-000.png")));
         page.updatePreviews();
         // Schedule preview: constant by default, one point per step (4 steps x 10 epochs) and the end.
@@ -179,19 +209,39 @@ private Q_SLOTS:
         QVERIFY(page.augmentPreview()->item(0)->icon().pixmap(96).toImage() !=
                 page.augmentPreview()->item(1)->icon().pixmap(96).toImage());
 
+        // Typing: each value is in the session as it is typed, and the box's text is left alone.
+        page.show();
+        page.lrBox()->setFocus();
+        page.lrBox()->selectAll();
+        QTest::keyClicks(page.lrBox(), QStringLiteral("0.0025"));
+        QCOMPARE(session.config().lr, 0.0025);
+        auto* lrEdit = page.lrBox()->findChild<QLineEdit*>();
+        QCOMPARE(lrEdit->text(), QStringLiteral("0.0025"));
+        QCOMPARE(lrEdit->cursorPosition(), 6);
         page.epochsBox()->setValue(3);
         page.lrBox()->setValue(0.01);
-        ts::train::TrainConfig config;
-        page.applyTo(config);
+        // Each change is in the session at once.
+        const ts::train::TrainConfig config = session.config();
         QCOMPARE(config.epochs, 3);
         QCOMPARE(config.lr, 0.01);
         QVERIFY(config.schedule == ts::train::ScheduleKind::Cosine);
         QCOMPARE(QString::fromStdString(ts::train::toString(config.augment.preset)), QStringLiteral("standard"));
-        TrainingPage other;
-        other.loadFrom(config);
-        ts::train::TrainConfig back;
-        other.applyTo(back);
-        QCOMPARE(QString::fromStdString(ts::train::toJson(back).dump()), QString::fromStdString(ts::train::toJson(config).dump()));
+        // Another session's config shows on a page over it, and showing it writes nothing back.
+        ProjectSession otherSession;
+        TrainingPage other(otherSession);
+        otherSession.setConfig(config);
+        QCOMPARE(other.epochsBox()->value(), 3);
+        QCOMPARE(other.lrBox()->value(), 0.01);
+        QCOMPARE(other.findChild<QComboBox*>(QStringLiteral("schedule"))->currentData().toString(), QStringLiteral("cosine"));
+        QCOMPARE(other.augmentBox()->currentIndex(), 1);
+        QCOMPARE(QString::fromStdString(ts::train::toJson(otherSession.config()).dump()),
+                 QString::fromStdString(ts::train::toJson(config).dump()));
+        // Reset to defaults: this page's fields, from TrainConfig{}.
+        other.resetButton()->click();
+        QCOMPARE(other.epochsBox()->value(), ts::train::TrainConfig{}.epochs);
+        QCOMPARE(otherSession.config().epochs, ts::train::TrainConfig{}.epochs);
+        QCOMPARE(otherSession.config().lr, ts::train::TrainConfig{}.lr);
+        QCOMPARE(otherSession.config().arch, std::string("tiny_cnn"));  // not this page's
         // Every field explains itself.
         for (QWidget* w : page.findChildren<QAbstractSpinBox*>()) QVERIFY2(!w->toolTip().isEmpty(), qPrintable(w->objectName()));
     }
@@ -202,16 +252,15 @@ private Q_SLOTS:
         DemoOptions options;
         options.imagesPerClass = 12;
         QVERIFY2(generateDemoDataset(dir.path(), options, &error), qPrintable(error));
-        TrainingPage page;
+        ProjectSession session;
         const QString data = dir.path();
-        page.setConfigSource([data] {
-            ts::train::TrainConfig c;
+        session.editConfig([data](ts::train::TrainConfig& c) {
             c.arch = "tiny_cnn";
             c.pretrained = false;
             c.dataDir = data.toStdString();
             c.batchSize = 4;
-            return c;
         });
+        TrainingPage page(session);
         int whileBusy = 0;
         QVector<double> rates;
         connect(&page, &TrainingPage::lrFinderStep, &page, [&](int step, double lr, double) {
@@ -232,13 +281,13 @@ private Q_SLOTS:
     }
 
     void layersStageLearningRates() {
-        LayersPage page;
-        page.setModel(QStringLiteral("tiny_cnn"), 3);
+        ProjectSession session;
+        LayersPage page(session);
+        useModel(session, QStringLiteral("tiny_cnn"), 3);
         QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy(), 60000);
         page.setPreset(LayersPage::TrainEverything);
         page.gradeStageLrMultipliers(0.5);
-        ts::train::TrainConfig config;
-        page.applyTo(config);
+        ts::train::TrainConfig config = session.config();
         const std::map<std::string, double> graded{
             {"head", 1.0}, {"features.3", 0.5}, {"features.2", 0.25}, {"features.1", 0.125}, {"features.0", 0.0625}};
         QVERIFY(config.stageLrMultipliers == graded);
@@ -249,7 +298,7 @@ private Q_SLOTS:
         // Only trainable stages are graded.
         page.setPreset(LayersPage::FineTuneLast, 1);
         page.gradeStageLrMultipliers(0.1);
-        page.applyTo(config);
+        config = session.config();
         QVERIFY((config.stageLrMultipliers == std::map<std::string, double>{{"head", 1.0}, {"features.3", 0.1}}));
         QCOMPARE(page.tree()->topLevelItem(0)->text(3), QStringLiteral("–"));
 
@@ -264,20 +313,20 @@ private Q_SLOTS:
         page.findChild<QDoubleSpinBox*>(QStringLiteral("lrMultiplier"))->setValue(0.2);
         QCOMPARE(page.tree()->topLevelItem(3)->text(3), QStringLiteral("0.2"));
         QCOMPARE(page.tree()->topLevelItem(4)->text(3), QStringLiteral("1"));
-        page.applyTo(config);
+        config = session.config();
         QVERIFY(config.stageLrMultipliers.empty());
 
         // Round trip through a config.
         QVERIFY(page.setStageLrMultiplier(QStringLiteral("features.3"), 0.05));
-        page.applyTo(config);
-        LayersPage other;
-        other.setModel(QStringLiteral("tiny_cnn"), 3);
-        other.loadFrom(config);
+        config = session.config();
+        ProjectSession otherSession;
+        LayersPage other(otherSession);
+        useModel(otherSession, QStringLiteral("tiny_cnn"), 3);
+        otherSession.setConfig(config);
         QTRY_VERIFY_WITH_TIMEOUT(!other.isBusy(), 60000);
         QCOMPARE(other.stageLrMultiplier(QStringLiteral("features.3")), 0.05);
-        ts::train::TrainConfig back;
-        other.applyTo(back);
-        QVERIFY(back.stageLrMultipliers == config.stageLrMultipliers);
+        QCOMPARE(other.tree()->topLevelItem(3)->text(3), QStringLiteral("0.05"));
+        QVERIFY(otherSession.config().stageLrMultipliers == config.stageLrMultipliers);
     }
 
     void curvePlotDrawsInBatches() {

@@ -9,6 +9,9 @@
 #include "ui/models/ProjectFile.h"
 #include "ui/models/ProjectSession.h"
 #include "ui/pages/DataPage.h"
+#include "ui/pages/BackbonePage.h"
+#include "ui/pages/LayersPage.h"
+#include "ui/pages/TrainPage.h"
 #include "ui/pages/TrainingPage.h"
 
 #include <nlohmann/json.hpp>
@@ -17,10 +20,17 @@
 #include <QImage>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QLabel>
+#include <QPushButton>
+#include <QTreeWidget>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include "UiTestSupport.h"
 
 using ts::ui::MainWindow;
 using ts::ui::ProjectSession;
@@ -29,18 +39,8 @@ namespace {
 
 // ROOT/<a|b>/<n>.png, and one empty file the doctor calls unusable.
 QString writeDataset(const QString& root) {
-    for (const char* name : {"a", "b"}) {
-        QDir().mkpath(root + "/" + name);
-        for (int i = 0; i < 6; ++i) {
-            QImage image(12, 12, QImage::Format_RGB32);
-            image.fill(QColor(i * 30, name[0] == 'a' ? 40 : 200, 90));
-            image.save(QStringLiteral("%1/%2/%3.png").arg(root, name).arg(i));
-        }
-    }
-    const QString empty = root + "/a/empty.png";
-    QFile file(empty);
-    file.open(QIODevice::WriteOnly);
-    return empty;
+    if (!ts::uitest::writeDataset(root, {"a", "b"}, 6, 12)) return {};
+    return ts::uitest::writeEmptyFile(root, "a/empty.png");
 }
 
 template <typename T>
@@ -149,6 +149,192 @@ private Q_SLOTS:
         QCOMPARE(second.session()->config().batchSize, ts::train::TrainConfig{}.batchSize);
         QVERIFY(second.session()->exclusions().isEmpty());
         QSettings().clear();
+    }
+
+    // A change on the Training page is in the session at once and reaches the
+    // Layers page (its feature-cache statement); a change on the Layers page
+    // reaches the Train page's readiness.
+    void trainingAndLayersPagesMeetInTheSession() {
+        QTemporaryDir dir;
+        writeDataset(dir.path());
+        MainWindow window;
+        ProjectSession* session = window.session();
+        window.dataPage()->setFolder(dir.path());
+        QVERIFY(window.backbonePage()->selectBackbone(QStringLiteral("tiny_cnn")));
+        QVERIFY(window.waitUntilIdle(60000));
+        QCOMPARE(session->backbone(), QStringLiteral("tiny_cnn"));
+        QCOMPARE(window.layersPage()->arch(), QStringLiteral("tiny_cnn"));
+        QCOMPARE(window.layersPage()->numClasses(), 2);
+        window.layersPage()->setPreset(ts::ui::LayersPage::FeatureExtraction);
+        QVERIFY(window.waitUntilIdle(60000));
+        QSignalSpy once(session, &ProjectSession::configChanged);
+        child<QSpinBox>(*window.trainingPage(), "epochs")->setValue(4);
+        QCOMPARE(session->config().epochs, 4);
+        QCOMPARE(once.count(), 1);  // one write; no page writes its widgets back
+        child<QSpinBox>(*window.layersPage(), "headHidden")->setValue(64);
+        QCOMPARE(once.count(), 2);
+        QCOMPARE(session->config().headHiddenUnits, int64_t(64));
+        child<QSpinBox>(*window.layersPage(), "headHidden")->setValue(0);
+        QLabel* count = child<QLabel>(*window.layersPage(), "trainableCount");
+        QVERIFY2(count->text().contains("cached") && !count->text().contains("not cached"), qPrintable(count->text()));
+        child<QComboBox>(*window.trainingPage(), "augmentPreset")->setCurrentIndex(1);
+        QVERIFY(!session->config().augment.isNone());
+        QVERIFY2(count->text().contains("not cached"), qPrintable(count->text()));
+        // tiny_cnn chose random weights: ready; a weights file that does not exist: not.
+        QVERIFY2(window.trainPage()->notReadyReason().isEmpty(), qPrintable(window.trainPage()->notReadyReason()));
+        const QString missing = dir.filePath(QStringLiteral("missing.pth"));
+        window.layersPage()->setWeightsSource(ts::ui::LayersPage::WeightsFile, missing);
+        QCOMPARE(QString::fromStdString(session->config().weightsFile), missing);
+        QVERIFY2(window.trainPage()->notReadyReason().contains("missing.pth"), qPrintable(window.trainPage()->notReadyReason()));
+        QVERIFY(!window.trainPage()->startButton()->isEnabled());
+        window.layersPage()->setWeightsSource(ts::ui::LayersPage::RandomInit);
+        QVERIFY(window.trainPage()->notReadyReason().isEmpty());
+    }
+
+    // A change made through the session (a project opened) shows in both pages' widgets.
+    void aProjectOpenedShowsOnBothPages() {
+        QTemporaryDir dir;
+        const QString data = dir.filePath(QStringLiteral("data"));
+        writeDataset(data);
+        ts::ui::ProjectFile project;
+        ts::train::TrainConfig& c = project.config;
+        c.dataDir = data.toStdString();
+        c.arch = "tiny_cnn";
+        c.pretrained = false;
+        c.epochs = 23;
+        c.lr = 0.004;
+        c.seed = 5;
+        c.augment.preset = ts::data::AugmentPreset::Standard;
+        c.freeze = ts::train::FreezePreset::last(1);
+        c.headHiddenUnits = 128;
+        c.headDropout = 0.3;
+        c.batchNormPolicy = ts::train::BatchNormPolicy::AllEval;
+        c.stageLrMultipliers = {{"features.3", 0.25}};
+        const QString path = dir.filePath(QStringLiteral("p.tsproj"));
+        QString error;
+        QVERIFY2(project.save(path, &error), qPrintable(error));
+        MainWindow window;
+        QVERIFY(window.openPath(path));
+        QVERIFY(window.waitUntilIdle(60000));
+        QCOMPARE(child<QSpinBox>(*window.trainingPage(), "epochs")->value(), 23);
+        QCOMPARE(child<QDoubleSpinBox>(*window.trainingPage(), "learningRate")->value(), 0.004);
+        QCOMPARE(child<QSpinBox>(*window.trainingPage(), "seed")->value(), 5);
+        QCOMPARE(child<QComboBox>(*window.trainingPage(), "augmentPreset")->currentData().toString(), QStringLiteral("standard"));
+        ts::ui::LayersPage* layers = window.layersPage();
+        QCOMPARE(layers->arch(), QStringLiteral("tiny_cnn"));
+        QCOMPARE(layers->preset(), ts::ui::LayersPage::FineTuneLast);
+        QCOMPARE(child<QSpinBox>(*layers, "lastStages")->value(), 1);
+        QCOMPARE(child<QSpinBox>(*layers, "headHidden")->value(), 128);
+        QCOMPARE(child<QDoubleSpinBox>(*layers, "headDropout")->value(), 0.3);
+        QCOMPARE(child<QComboBox>(*layers, "batchNormPolicy")->currentData().toString(), QStringLiteral("all-eval"));
+        QCOMPARE(layers->weightsSource(), ts::ui::LayersPage::RandomInit);
+        QCOMPARE(layers->stageLrMultiplier(QStringLiteral("features.3")), 0.25);
+        QVERIFY(layers->tree()->topLevelItemCount() == 5);
+        QCOMPARE(layers->tree()->topLevelItem(3)->checkState(0), Qt::Checked);
+        QCOMPARE(layers->tree()->topLevelItem(2)->checkState(0), Qt::Unchecked);
+        // Showing the project changed nothing in it.
+        ts::train::TrainConfig expected = c;
+        QCOMPARE(ts::train::toJson(window.session()->config()).dump(), ts::train::toJson(expected).dump());
+        QSettings().clear();
+    }
+
+    // Every field edited on the Layers and Training pages survives save and open.
+    void pagesEditsSurviveSaveAndOpen() {
+        QTemporaryDir dir;
+        const QString data = dir.filePath(QStringLiteral("data"));
+        writeDataset(data);
+        const QString path = dir.filePath(QStringLiteral("edited.tsproj"));
+        std::string saved;
+        {
+            MainWindow first;
+            first.dataPage()->setFolder(data);
+            QVERIFY(first.backbonePage()->selectBackbone(QStringLiteral("tiny_cnn")));
+            QVERIFY(first.waitUntilIdle(60000));
+            ts::ui::LayersPage* layers = first.layersPage();
+            layers->setPreset(ts::ui::LayersPage::FineTuneLast, 2);
+            QVERIFY(first.waitUntilIdle(60000));
+            QVERIFY(layers->setStageTrainable(QStringLiteral("features.0"), true));
+            QVERIFY(layers->setStageLrMultiplier(QStringLiteral("features.2"), 0.3));
+            child<QDoubleSpinBox>(*layers, "lrMultiplier")->setValue(0.5);
+            child<QSpinBox>(*layers, "headHidden")->setValue(64);
+            child<QDoubleSpinBox>(*layers, "headDropout")->setValue(0.35);
+            child<QComboBox>(*layers, "batchNormPolicy")->setCurrentIndex(1);
+            ts::ui::TrainingPage* training = first.trainingPage();
+            child<QSpinBox>(*training, "epochs")->setValue(13);
+            child<QSpinBox>(*training, "batchSize")->setValue(12);
+            child<QDoubleSpinBox>(*training, "learningRate")->setValue(0.0025);
+            child<QComboBox>(*training, "optimizer")->setCurrentIndex(2);
+            child<QComboBox>(*training, "schedule")->setCurrentIndex(1);
+            child<QComboBox>(*training, "augmentPreset")->setCurrentIndex(1);
+            child<QSpinBox>(*training, "seed")->setValue(99);
+            QVERIFY(first.waitUntilIdle(60000));
+            const ts::train::TrainConfig& c = first.session()->config();
+            QCOMPARE(QString::fromStdString(ts::train::toString(c.freeze)), QStringLiteral("last:2"));
+            QVERIFY(c.trainStages == std::vector<std::string>{"features.0"});
+            QCOMPARE(c.stageLrMultipliers.at("features.2"), 0.3);
+            QCOMPARE(c.headHiddenUnits, int64_t(64));
+            QVERIFY(c.optimizer == ts::train::OptimizerKind::SGD);
+            QVERIFY(c.schedule == ts::train::ScheduleKind::Step);
+            QCOMPARE(c.seed, quint64(99));
+            QString error;
+            QVERIFY2(first.saveProjectTo(path, &error), qPrintable(error));
+            saved = ts::train::toJson(c).dump();
+        }
+        MainWindow second;
+        QVERIFY(second.openPath(path));
+        QVERIFY(second.waitUntilIdle(60000));
+        QCOMPARE(ts::train::toJson(second.session()->config()).dump(), saved);
+        QCOMPARE(child<QSpinBox>(*second.trainingPage(), "batchSize")->value(), 12);
+        QCOMPARE(child<QComboBox>(*second.trainingPage(), "optimizer")->currentIndex(), 2);
+        QCOMPARE(child<QSpinBox>(*second.layersPage(), "headHidden")->value(), 64);
+        QCOMPARE(second.layersPage()->tree()->topLevelItem(0)->checkState(0), Qt::Checked);  // the override
+        QCOMPARE(second.layersPage()->tree()->topLevelItem(1)->checkState(0), Qt::Unchecked);
+        QCOMPARE(second.dataPage()->splitSeed(), quint64(99));
+        QSettings().clear();
+    }
+
+    // The backbone: chosen once, a different one drops the stage choices (they
+    // name the old one's stages), a version-1 project without one keeps it;
+    // resetting the training settings keeps the backbone and its layers.
+    void theChosenBackboneAndItsLayers() {
+        ProjectSession session;
+        QSignalSpy backbone(&session, &ProjectSession::backboneChanged);
+        QVERIFY(session.backbone().isEmpty());
+        session.chooseBackbone(QStringLiteral("tiny_cnn"), false);
+        QCOMPARE(backbone.count(), 1);
+        QCOMPARE(session.backbone(), QStringLiteral("tiny_cnn"));
+        QVERIFY(!session.config().pretrained);  // no official weights: random initialisation
+        session.editConfig([](ts::train::TrainConfig& c) {
+            c.trainStages = {"features.1"};
+            c.stageLrMultipliers = {{"features.2", 0.5}};
+            c.headHiddenUnits = 32;
+            c.epochs = 3;
+            c.seed = 9;
+            c.valFraction = 0.4;
+        });
+        session.chooseBackbone(QStringLiteral("tiny_cnn"), false);  // the same: nothing changes
+        QCOMPARE(backbone.count(), 1);
+        QCOMPARE(session.config().trainStages, std::vector<std::string>({"features.1"}));
+        session.resetTrainingSettings();
+        QCOMPARE(session.config().epochs, ts::train::TrainConfig{}.epochs);
+        QCOMPARE(session.config().seed, ts::train::TrainConfig{}.seed);
+        QCOMPARE(session.config().valFraction, ts::train::TrainConfig{}.valFraction);
+        QCOMPARE(session.config().trainStages, std::vector<std::string>({"features.1"}));
+        QCOMPARE(session.config().headHiddenUnits, int64_t(32));
+        QCOMPARE(session.config().arch, std::string("tiny_cnn"));
+        ts::ui::ProjectFile v1;
+        v1.version = 1;
+        v1.hasFullConfig = false;
+        v1.hasBackbone = false;
+        v1.config.dataDir = "/data/flowers";
+        session.loadProjectFile(v1, QStringLiteral("/projects/old.tsproj"));
+        QCOMPARE(session.backbone(), QStringLiteral("tiny_cnn"));
+        QCOMPARE(session.config().dataDir, std::string("/data/flowers"));
+        session.editConfig([](ts::train::TrainConfig& c) { c.trainStages = {"features.1"}; });
+        session.chooseBackbone(QStringLiteral("resnet18"), true);
+        QCOMPARE(backbone.count(), 2);
+        QCOMPARE(session.config().arch, std::string("resnet18"));
+        QVERIFY(session.config().trainStages.empty() && session.config().stageLrMultipliers.empty());
     }
 
     void runsAreRecorded() {

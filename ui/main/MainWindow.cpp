@@ -2,40 +2,29 @@
 #include "ui/main/ProjectController.h"
 #include "ui/main/ScreenshotTour.h"
 #include "ui/models/ProjectSession.h"
-#include "ui/workers/TaskManager.h"
 
-#include "core/common/Paths.h"
 #include "core/common/Version.h"
 #include "ui/main/Application.h"
-#include "ui/main/DemoProject.h"
 #include "ui/models/DatasetSummary.h"
-#include "ui/models/ProjectFile.h"
-#include "ui/models/RunReader.h"
 #include "ui/pages/BackbonePage.h"
 #include "ui/pages/DataPage.h"
 #include "ui/pages/ExportPage.h"
-#include "ui/pages/InsidePanel.h"
 #include "ui/pages/InspectPage.h"
 #include "ui/pages/LayersPage.h"
 #include "ui/pages/TrainPage.h"
 #include "ui/pages/TrainingPage.h"
 #include "ui/widgets/ErrorDialog.h"
 #include "ui/widgets/Fitting.h"
-#include "ui/widgets/CurvePlot.h"
 
 #include <QAction>
-#include <QComboBox>
-#include <QTabWidget>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDeadlineTimer>
 #include <QDir>
-#include <QDirIterator>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QMimeData>
 #include <QUrl>
-#include <QTemporaryDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -48,8 +37,6 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QThread>
-
-#include <nlohmann/json.hpp>
 
 namespace ts::ui {
 namespace {
@@ -80,7 +67,7 @@ QString MainWindow::stepTitle(int step) {
 }
 
 MainWindow::MainWindow(QWidget* parent)
-    : QMainWindow(parent), m_tasks(new TaskManager(this)), m_session(new ProjectSession(this)) {
+    : QMainWindow(parent), m_session(new ProjectSession(this)) {
     installWheelGuard();  // before the pages exist: their fields are polished with it
     setWindowIcon(applicationIcon());  // every standard size (see Application.h)
 
@@ -100,9 +87,9 @@ MainWindow::MainWindow(QWidget* parent)
 
     m_dataPage = new DataPage(m_stack);
     m_backbonePage = new BackbonePage(m_stack);
-    m_layersPage = new LayersPage(m_stack);
-    m_trainingPage = new TrainingPage(m_stack);
-    m_trainPage = new TrainPage(m_stack);
+    m_layersPage = new LayersPage(*m_session, m_stack);
+    m_trainingPage = new TrainingPage(*m_session, m_stack);
+    m_trainPage = new TrainPage(*m_session, m_stack);
     m_inspectPage = new InspectPage(m_stack);
     m_exportPage = new ExportPage(m_stack);
     QWidget* pages[StepCount] = {m_dataPage, m_backbonePage, m_layersPage, m_trainingPage,
@@ -124,46 +111,23 @@ MainWindow::MainWindow(QWidget* parent)
     m_statusDataset->setMaximumWidth(420);  // a long folder name is elided (full text in the tooltip)
     statusBar()->addPermanentWidget(m_statusDataset);
 
+    // The pages are views over the session; the window only shows what happened.
+    m_dataPage->setSession(m_session);
+    m_backbonePage->setSession(m_session);
+    m_projects = new ProjectController(*this, *m_session);
     connect(m_sidebar, &QListWidget::currentRowChanged, this, &MainWindow::onStepChanged);
-    connect(m_dataPage, &DataPage::datasetChanged, this, &MainWindow::onDatasetChanged);
     connect(m_dataPage, &DataPage::demoRequested, this, &MainWindow::openDemo);
+    connect(m_session, &ProjectSession::datasetChanged, this, &MainWindow::updateDatasetStatus);
     connect(m_backbonePage, &BackbonePage::backboneChanged, this,
-            [this](const QString& name) {
-                statusBar()->showMessage(tr("Backbone: %1").arg(name), 4000);
-                updateModelContext();
-                m_trainPage->updateReadiness();
-            });
+            [this](const QString& name) { statusBar()->showMessage(tr("Backbone: %1").arg(name), 4000); });
+    // A download or an import changes what the weights notes and the Start button say.
     connect(m_backbonePage, &BackbonePage::weightsCached, m_layersPage, &LayersPage::refreshWeightsNote);
     connect(m_backbonePage, &BackbonePage::weightsCached, m_trainPage, &TrainPage::updateReadiness);
-    connect(m_layersPage, &LayersPage::planChanged, m_trainPage, &TrainPage::updateReadiness);
-    // Start waits for a backbone with usable weights (and says what to click).
-    m_trainPage->setReadinessCheck([this] { return m_layersPage->weightsProblem(); });
-    // The Layers page says whether features will be cached: that depends on the Training page.
-    connect(m_trainingPage, &TrainingPage::configChanged, this, &MainWindow::updateFeatureCacheContext);
-    const auto source = [this] { return currentConfig(); };
-    m_trainingPage->setConfigSource(source);
-    m_trainPage->setConfigSource(source);
-    connect(m_trainPage, &TrainPage::runFinished, this, &MainWindow::onRunFinished);
+    connect(m_trainPage, &TrainPage::runFinished, m_projects, &ProjectController::showFinishedRun);
     connect(m_trainPage, &TrainPage::runStarted, this,
             [this](const QString& dir) { statusBar()->showMessage(tr("Training into %1").arg(QDir::toNativeSeparators(dir))); });
     connect(m_trainingPage, &TrainingPage::errorOccurred, this,
             [this](const TaskError& error) { showErrorDialog(this, tr("Learning-rate finder"), error); });
-
-    // The pages write their part of the project through the session.
-    const auto pull = [this] { pullFromPages(); };
-    connect(m_trainingPage, &TrainingPage::configChanged, this, pull);
-    connect(m_layersPage, &LayersPage::planChanged, this, pull);
-    connect(m_backbonePage, &BackbonePage::backboneChanged, this, pull);
-    connect(m_dataPage, &DataPage::exclusionsChanged, this, pull);
-    connect(m_dataPage, &DataPage::datasetChanged, this, [this](const DatasetSummary& summary) {
-        pullFromPages();
-        m_session->setDataset(summary);
-    });
-    connect(m_dataPage, &DataPage::doctorFinished, m_session, &ProjectSession::setDoctorResult);
-    connect(m_trainPage, &TrainPage::runStarted, this, [this](const QString& dir) { m_session->setCurrentRun(dir, {}); });
-    m_dataPage->setSession(m_session);
-    pullFromPages();
-    m_projects = new ProjectController(*this, *m_session);
     connect(m_projects, &ProjectController::recentChanged, this, &MainWindow::updateRecentMenu);
     connect(m_session, &ProjectSession::projectPathChanged, this, &MainWindow::updateTitle);
 
@@ -178,7 +142,6 @@ MainWindow::MainWindow(QWidget* parent)
     // computer: a new project starts from the documented defaults. Older
     // versions kept the last session's settings here; they are dropped.
     settings.remove(QLatin1String(kTrainingKey));
-    updateFeatureCacheContext();
     setCurrentStep(qBound(0, settings.value(QLatin1String(kStepKey), 0).toInt(), StepCount - 1));
     updateTitle();
 }
@@ -191,7 +154,7 @@ void MainWindow::buildMenus() {
     file->addAction(tr("&Open project…"), QKeySequence::Open, this, &MainWindow::openProjectDialog);
     m_recentMenu = file->addMenu(tr("Recent projects"));
     file->addAction(tr("Open &demo project"), this, &MainWindow::openDemo);
-    file->addAction(tr("Open &run or bundle…"), this, &MainWindow::openRunDialog);
+    file->addAction(tr("Open &run or bundle…"), m_projects, &ProjectController::openRunDialog);
     file->addAction(tr("Res&ume run…"), this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Resume run"), m_trainPage->runsRoot());
         if (!dir.isEmpty()) resumeRunFolder(dir);
@@ -221,44 +184,17 @@ void MainWindow::setCurrentStep(int step) {
 }
 
 bool MainWindow::isBusy() const {
-    return m_tasks->isBusy() || m_dataPage->isBusy() || m_backbonePage->isBusy() || m_layersPage->isBusy() ||
+    return m_dataPage->isBusy() || m_backbonePage->isBusy() || m_layersPage->isBusy() ||
            m_trainingPage->isBusy() || m_inspectPage->isBusy() || m_exportPage->isBusy();
 }
 
 bool MainWindow::isTraining() const { return m_trainPage->isRunning(); }
 
-void MainWindow::pullFromPages() const {
-    m_session->editConfig([this](train::TrainConfig& config) {
-        config.dataDir = m_dataPage->folder().toStdString();
-        // The Data page edits the exclusions (the project's list was loaded into it).
-        config.excludeFiles.clear();
-        for (const QString& file : m_dataPage->excludedFiles()) config.excludeFiles.push_back(file.toStdString());
-        config.valFraction = m_dataPage->valFraction();
-        if (!m_backbonePage->selectedBackbone().isEmpty()) config.arch = m_backbonePage->selectedBackbone().toStdString();
-        m_layersPage->applyTo(config);
-        m_trainingPage->applyTo(config);
-    });
-}
-
-train::TrainConfig MainWindow::currentConfig() const {
-    pullFromPages();
-    return m_session->config();
-}
+train::TrainConfig MainWindow::currentConfig() const { return m_session->config(); }
 
 QString MainWindow::projectPath() const { return m_session->projectPath(); }
 
-void MainWindow::applyDemoSettings(int epochs) {
-    m_backbonePage->selectBackbone(QStringLiteral("tiny_cnn"));
-    updateModelContext();
-    m_layersPage->setWeightsSource(LayersPage::RandomInit);
-    m_layersPage->setPreset(LayersPage::TrainEverything);
-    train::TrainConfig config = currentConfig();
-    config.epochs = epochs;
-    config.batchSize = 16;
-    config.lr = 3e-3;
-    config.augment = {};
-    m_trainingPage->loadFrom(config);
-}
+void MainWindow::applyDemoSettings(int epochs) { m_projects->applyDemoSettings(epochs); }
 
 bool MainWindow::trainAndWait(int timeoutMs) {
     QDeadlineTimer deadline(timeoutMs);
@@ -276,12 +212,6 @@ bool MainWindow::trainAndWait(int timeoutMs) {
     return waitUntilIdle(int(qMax<qint64>(1000, deadline.remainingTime())));
 }
 
-void MainWindow::updateModelContext() {
-    const DatasetSummary& summary = m_dataPage->summary();
-    const QString arch = m_backbonePage->selectedBackbone();
-    if (!arch.isEmpty()) m_layersPage->setModel(arch, summary.isValid() ? int(summary.classes.size()) : 2);
-}
-
 void MainWindow::onStepChanged(int step) {
     if (m_shownStep == TrainStep && step != TrainStep && m_trainPage->isRunning() &&
         confirmStopTraining(tr("Training is running. Stop it before leaving the Train page?\n\n"
@@ -290,11 +220,6 @@ void MainWindow::onStepChanged(int step) {
     }
     m_shownStep = step;
     m_stack->setCurrentIndex(step);
-    if (step == DataStep) {
-        // The split shown is the one training will use (the session's seed, set on the Training page).
-        pullFromPages();
-        m_dataPage->applySessionSplit();
-    }
     if (step == TrainingStep) m_trainingPage->updatePreviews();
 }
 
@@ -302,28 +227,6 @@ bool MainWindow::confirmStopTraining(const QString& question) {
     if (m_confirmStop) return m_confirmStop(question);
     return QMessageBox::question(this, tr("Training is running"), question, QMessageBox::Yes | QMessageBox::No,
                                  QMessageBox::No) == QMessageBox::Yes;
-}
-
-void MainWindow::onRunFinished(const QString& runDir, const QString& bundlePath) {
-    // The bundle holds the best epoch's model: show that epoch's metrics.
-    const auto& epochs = m_trainPage->epochs();
-    train::EpochMetrics best = epochs.isEmpty() ? train::EpochMetrics() : epochs.last();
-    for (const auto& e : epochs)
-        if (e.isBest) best = e;
-    // The run's own classes and dataset (a resumed run need not be the Data page's).
-    QStringList classes = m_dataPage->summary().classes;
-    QString dataDir = m_dataPage->folder();
-    OpenedRun run;
-    if (readRunOrBundle(runDir, &run, nullptr)) {
-        if (!run.classes.isEmpty()) classes = run.classes;
-        if (!run.dataDir.isEmpty()) dataDir = run.dataDir;
-        if (best.confusion.empty()) best = run.best;
-        m_trainPage->setResumableRun(run.resumable() ? runDir : QString());
-    }
-    m_session->setCurrentRun(runDir, bundlePath);
-    m_inspectPage->setRun(runDir, bundlePath, classes, best);
-    m_exportPage->setRun(runDir, bundlePath, dataDir);
-    statusBar()->showMessage(tr("Training finished: %1").arg(QDir::toNativeSeparators(runDir)), 8000);
 }
 
 bool MainWindow::waitUntilIdle(int timeoutMs) {
@@ -359,127 +262,12 @@ void MainWindow::updateTitle() {
     setWindowTitle(tr("%1 – Transfer Studio").arg(name));
 }
 
-bool MainWindow::openDemo() {
-    QString error;
-    const QString folder = ensureDemoDataset(&error);
-    if (folder.isEmpty()) {
-        QMessageBox::warning(this, tr("Demo project"), error);
-        return false;
-    }
-    newProject();
-    m_dataPage->setFolder(folder);
-    applyDemoSettings();
-    setCurrentStep(DataStep);
-    return true;
-}
-
-bool MainWindow::openPath(const QString& path) {
-    const QFileInfo info(path);
-    if (info.isDir()) {
-        newProject();
-        m_dataPage->setFolder(info.absoluteFilePath());
-        setCurrentStep(DataStep);
-        return true;
-    }
-    return m_projects->open(path);
-}
-
-void MainWindow::updateFeatureCacheContext() {
-    const train::TrainConfig config = currentConfig();
-    m_layersPage->setFeatureCacheContext(!config.augment.isNone(), config.featureCache == train::FeatureCache::Off);
-}
-
-void MainWindow::resetSettingsToDefaults() {
-    const train::TrainConfig defaults;
-    m_session->setConfig(defaults);
-    m_trainingPage->loadFrom(defaults);
-    m_dataPage->setSplit(defaults.valFraction, defaults.seed);
-    pullFromPages();  // the folder, backbone, layers and exclusions stay
-    updateFeatureCacheContext();
-}
-
-bool MainWindow::openRunOrBundle(const QString& path, QString* error) {
-    OpenedRun run;
-    QString message;
-    if (!readRunOrBundle(path, &run, &message)) {
-        if (error) *error = message;
-        else QMessageBox::warning(this, tr("Open run or bundle"), message);
-        return false;
-    }
-    m_trainPage->setResumableRun(run.resumable() ? run.runDir : QString());
-    if (run.bundlePath.isEmpty()) {
-        // No complete epoch yet: nothing to inspect, but it can be resumed.
-        setCurrentStep(TrainStep);
-        statusBar()->showMessage(tr("%1 has no complete epoch yet: Resume run continues it.")
-                                     .arg(QDir::toNativeSeparators(run.runDir)),
-                                 10000);
-        return true;
-    }
-    m_session->setCurrentRun(run.runDir, run.bundlePath);
-    m_inspectPage->setRun(run.runDir, run.bundlePath, run.classes, run.best);
-    m_exportPage->setRun(run.runDir, run.bundlePath, run.dataDir);
-    setCurrentStep(InspectStep);
-    statusBar()->showMessage(
-        run.resumable() ? tr("Opened %1 (%2 of %3 epochs): Resume run on the Train page continues it.")
-                              .arg(QDir::toNativeSeparators(run.runDir.isEmpty() ? run.bundlePath : run.runDir))
-                              .arg(run.epochsDone)
-                              .arg(run.epochsPlanned)
-                        : tr("Opened %1.").arg(QDir::toNativeSeparators(run.runDir.isEmpty() ? run.bundlePath : run.runDir)),
-        10000);
-    return true;
-}
-
-void MainWindow::openRunDialog() {
-    QFileDialog dialog(this, tr("Open run or bundle"), m_trainPage->runsRoot());
-    dialog.setFileMode(QFileDialog::ExistingFile);
-    dialog.setNameFilters({tr("Model bundles (*.tsb)"), tr("Run configuration (config.json)")});
-    dialog.setLabelText(QFileDialog::Accept, tr("Open"));
-    if (dialog.exec() != QDialog::Accepted || dialog.selectedFiles().isEmpty()) return;
-    QString path = dialog.selectedFiles().first();
-    // A run is opened through its config.json (or model.tsb, the same run).
-    const QFileInfo info(path);
-    if (info.fileName() == QLatin1String("config.json") ||
-        (info.fileName() == QLatin1String("model.tsb") && QFileInfo::exists(info.dir().filePath(QStringLiteral("config.json")))))
-        path = info.absolutePath();
-    openRunOrBundle(path);
-}
-
-bool MainWindow::resumeRunFolder(const QString& runDir, QString* error) {
-    OpenedRun run;
-    QString message;
-    if (!readRunOrBundle(runDir, &run, &message) || run.runDir.isEmpty()) {
-        if (message.isEmpty()) message = tr("%1 is a bundle, not a run folder: only a run can be resumed.")
-                                             .arg(QDir::toNativeSeparators(runDir));
-        if (error) *error = message;
-        else QMessageBox::warning(this, tr("Resume run"), message);
-        return false;
-    }
-    if (!run.resumable()) {
-        message = tr("%1 has trained all its %2 epochs: there is nothing to resume. Open it to inspect or export it.")
-                      .arg(QDir::toNativeSeparators(run.runDir))
-                      .arg(run.epochsPlanned);
-        if (error) *error = message;
-        else QMessageBox::information(this, tr("Resume run"), message);
-        return false;
-    }
-    m_trainPage->setResumableRun(run.runDir);
-    setCurrentStep(TrainStep);
-    if (!m_trainPage->resumeRun(run.runDir)) {
-        if (error) *error = tr("A training is already running.");
-        return false;
-    }
-    return true;
-}
-
-void MainWindow::newProject() {
-    m_session->setProjectPath({});
-    m_settingsFolder.clear();
-    resetSettingsToDefaults();
-    m_dataPage->setExcludedFiles({});
-    updateTitle();
-    setCurrentStep(DataStep);
-}
-
+bool MainWindow::openDemo() { return m_projects->openDemo(); }
+bool MainWindow::openPath(const QString& path) { return m_projects->openPath(path); }
+void MainWindow::newProject() { m_projects->newProject(); }
+bool MainWindow::openRunOrBundle(const QString& path, QString* error) { return m_projects->openRunOrBundle(path, error); }
+void MainWindow::openRunDialog() { m_projects->openRunDialog(); }
+bool MainWindow::resumeRunFolder(const QString& runDir, QString* error) { return m_projects->resumeRunFolder(runDir, error); }
 void MainWindow::openProjectDialog() { m_projects->openDialog(); }
 
 bool MainWindow::saveProjectTo(const QString& path, QString* error) { return m_projects->saveTo(path, error); }
@@ -499,40 +287,8 @@ void MainWindow::showAbout() {
     box.exec();
 }
 
-void MainWindow::onDatasetChanged(const DatasetSummary& summary) {
-    // Another dataset in an unsaved project (the demo, then your own folder):
-    // the settings made for the first do not carry over to it.
-    const QString folder = m_dataPage->folder();
-    if (!folder.isEmpty() && folder != m_settingsFolder) {
-        const bool reset = !m_settingsFolder.isEmpty() && m_session->projectPath().isEmpty();
-        m_settingsFolder = folder;
-        if (reset) {
-            resetSettingsToDefaults();
-            statusBar()->showMessage(tr("A new dataset: the training settings start from the defaults."), 8000);
-        }
-    }
-    updateModelContext();
-    qint64 trainImages = 0;
-    for (qint64 n : summary.trainCounts) trainImages += n;
-    m_trainingPage->setTrainImages(trainImages);
-    // The augmentation preview's image: the first one found under the folder,
-    // looked for in a job (a large dataset is not walked on the UI thread).
-    if (summary.isValid()) {
-        JobSpec spec;
-        spec.lane = QStringLiteral("MainWindow preview");
-        spec.replaceKey = spec.lane;
-        const QString root = summary.root;
-        m_tasks->submit<QString>(this, spec, [root](JobContext& job) {
-            QDirIterator it(root, {QStringLiteral("*.jpg"), QStringLiteral("*.jpeg"), QStringLiteral("*.png")},
-                            QDir::Files, QDirIterator::Subdirectories);
-            return !job.isCancelled() && it.hasNext() ? it.next() : QString();
-        }, [this](const JobResult<QString>& r) {
-            if (r.ok()) m_trainingPage->setPreviewImage(r.value);
-        });
-    } else {
-        m_tasks->supersede(QStringLiteral("MainWindow preview"));
-        m_trainingPage->setPreviewImage(QString());
-    }
+void MainWindow::updateDatasetStatus() {
+    const DatasetSummary& summary = m_session->dataset();
     const QString status = summary.isValid() ? tr("%1: %n class(es), %2 images", nullptr, int(summary.classes.size()))
                                                    .arg(QFileInfo(summary.root).fileName())
                                                    .arg(summary.totalImages())

@@ -5,8 +5,9 @@
 // quit; Help menu: about (the same report as `--version`). A folder dropped
 // onto the window becomes the dataset of the Data page.
 // The window is chrome over the project: the state is the ProjectSession
-// (session()), which the pages write into through their change signals;
-// opening and saving the .tsproj and the recent list are a ProjectController;
+// (session()), over which the pages are views (each reads and writes it;
+// the window copies nothing between them); opening and saving projects,
+// runs and the demo and the recent list are a ProjectController;
 // saveScreenshots() is a ScreenshotTour. The window geometry is kept in
 // QSettings.
 //
@@ -34,10 +35,8 @@ class InspectPage;
 class LayersPage;
 class ProjectController;
 class ProjectSession;
-class TaskManager;
 class TrainPage;
 class TrainingPage;
-struct DatasetSummary;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -65,7 +64,7 @@ public:
     ExportPage* exportPage() const { return m_exportPage; }
 
     /// The run the wizard describes now: dataset, backbone, freeze plan and
-    /// training settings (core/train/TrainConfig.h).
+    /// training settings (core/train/TrainConfig.h): the session's config.
     train::TrainConfig currentConfig() const;
     /// Settings that suit the demo project (tiny_cnn from random weights,
     /// everything trains, a few quick epochs).
@@ -134,16 +133,10 @@ private:
     void buildMenus();
     void updateRecentMenu();
     void updateTitle();
-    void onDatasetChanged(const DatasetSummary& summary);
+    /// The status bar's note on the session's dataset.
+    void updateDatasetStatus();
     void onStepChanged(int step);
-    void onRunFinished(const QString& runDir, const QString& bundlePath);
     bool confirmStopTraining(const QString& question);
-    void updateModelContext();
-    void updateFeatureCacheContext();
-    /// The training settings and the split back to train::TrainConfig{} (a new project, a new dataset).
-    void resetSettingsToDefaults();
-    /// The dataset folder the current training settings were made for.
-    QString m_settingsFolder;
 
     QListWidget* m_sidebar = nullptr;
     QStackedWidget* m_stack = nullptr;
@@ -158,13 +151,8 @@ private:
     int m_shownStep = 0;
     QMenu* m_recentMenu = nullptr;
     QLabel* m_statusDataset = nullptr;
-    TaskManager* m_tasks = nullptr;  ///< the window's own jobs (the preview image lookup)
-    /// The config of the open project: the fields no page edits (seed,
-    /// validation fraction, threads...) come from it, so they survive a save.
-    ProjectSession* m_session = nullptr;
-    ProjectController* m_projects = nullptr;  ///< open/save of the .tsproj, the recent list
-    /// Writes every page's part of the config into the session.
-    void pullFromPages() const;
+    ProjectSession* m_session = nullptr;      ///< the project's state, which every page reads and writes
+    ProjectController* m_projects = nullptr;  ///< opening and saving projects and runs, the recent list
 };
 
 } // namespace ts::ui

@@ -28,6 +28,42 @@ void ProjectSession::editConfig(const std::function<void(train::TrainConfig&)>& 
     setConfig(copy);
 }
 
+void ProjectSession::resetTrainingSettings() {
+    editConfig([](train::TrainConfig& c) {
+        train::TrainConfig d;
+        d.dataDir = c.dataDir;
+        d.excludeFiles = c.excludeFiles;
+        d.arch = c.arch;
+        // The Layers page's part: the freeze plan, the head and the weights.
+        d.freeze = c.freeze;
+        d.trainStages = c.trainStages;
+        d.freezeStages = c.freezeStages;
+        d.backboneLrMultiplier = c.backboneLrMultiplier;
+        d.stageLrMultipliers = c.stageLrMultipliers;
+        d.batchNormPolicy = c.batchNormPolicy;
+        d.headHiddenUnits = c.headHiddenUnits;
+        d.headDropout = c.headDropout;
+        d.pretrained = c.pretrained;
+        d.weightsFile = c.weightsFile;
+        c = d;
+    });
+}
+
+void ProjectSession::chooseBackbone(const QString& arch, bool hasOfficialWeights) {
+    const QString before = backbone();
+    if (arch == before) return;
+    m_backboneChosen = !arch.isEmpty();
+    editConfig([&](train::TrainConfig& c) {
+        if (!arch.isEmpty()) c.arch = arch.toStdString();
+        c.trainStages.clear();
+        c.freezeStages.clear();
+        c.stageLrMultipliers.clear();
+        // Models without official weights (tiny_cnn) start from random weights.
+        if (!hasOfficialWeights && c.pretrained && c.weightsFile.empty()) c.pretrained = false;
+    });
+    if (backbone() != before) Q_EMIT backboneChanged();
+}
+
 void ProjectSession::setDataset(const DatasetSummary& summary) {
     m_dataset = summary;  // a rescan of the same folder is news too (counts, split)
     Q_EMIT datasetChanged();
@@ -79,10 +115,14 @@ void ProjectSession::loadProjectFile(const ProjectFile& project, const QString& 
     train::TrainConfig config = project.hasFullConfig ? project.config : train::TrainConfig();
     config.dataDir = project.config.dataDir;
     if (project.hasBackbone) config.arch = project.config.arch;
+    else if (m_backboneChosen) config.arch = m_config.arch;  // a version-1 file without one: the chosen one stays
     setProjectPath(path);
     m_dataset = {};
     m_doctor = {};
+    const QString before = backbone();
+    if (project.hasBackbone && !project.config.arch.empty()) m_backboneChosen = true;
     setConfig(config);
+    if (backbone() != before) Q_EMIT backboneChanged();
     Q_EMIT datasetChanged();
     Q_EMIT doctorResultChanged();
 }

@@ -8,10 +8,12 @@
 //   - the files excluded from training (config().excludeFiles),
 //   - the current run (folder and bundle) and the runs started in this window,
 //   - the project file's path (empty for an unsaved project),
-// and says when each changes. Pages write their part through it (MainWindow
-// connects their change signals to the session; the Data page also reads its
-// split from it) and read the config from it; the project file is written
-// from it and read into it (toProjectFile / loadProjectFile).
+//   - the backbone chosen (config().arch once one was chosen),
+// and says when each changes. The pages are views over it: each writes its
+// widgets' changes through editConfig() (or a setter) at once, and refreshes
+// its widgets from config() on configChanged(); none keeps a copy of the
+// config. The project file is written from it and read into it
+// (toProjectFile / loadProjectFile).
 //
 // Thread safety: UI thread only. Every setter emits its signal only when the
 // value changed.
@@ -41,6 +43,21 @@ public:
     /// Changes the config in place: `edit` receives a copy, which replaces
     /// the config when it differs.
     void editConfig(const std::function<void(train::TrainConfig&)>& edit);
+    /// The training settings and the split back to TrainConfig{} (a new
+    /// project, a new dataset): the folder, the backbone and its layers
+    /// (freeze plan, head, weights) and the exclusions stay.
+    void resetTrainingSettings();
+
+    // --- the backbone ---
+    /// The architecture chosen (on the Backbone page or by the project
+    /// opened); empty until one is (config().arch then holds TrainConfig's
+    /// default, which no page shows as chosen).
+    QString backbone() const { return m_backboneChosen ? QString::fromStdString(m_config.arch) : QString(); }
+    /// Chooses `arch` (config().arch). Another architecture than the one
+    /// chosen before drops the per-stage choices (stage overrides and
+    /// learning rates name the old one's stages), and, when `arch` has no
+    /// official weights, "official weights" becomes random initialisation.
+    void chooseBackbone(const QString& arch, bool hasOfficialWeights);
 
     // --- the dataset ---
     const DatasetSummary& dataset() const { return m_dataset; }
@@ -65,12 +82,15 @@ public:
     /// The project as it is saved: the config and the UI-only state `ui`.
     ProjectFile toProjectFile(const QJsonObject& ui = {}) const;
     /// Takes a project's config (a version-1 file only brings its folder and
-    /// backbone; the rest starts from TrainConfig{}); drops the dataset,
+    /// backbone; the rest starts from TrainConfig{}) and its backbone as the
+    /// chosen one (its stage choices stay); drops the dataset,
     /// doctor result and current run, which belong to the old folder.
     void loadProjectFile(const ProjectFile& project, const QString& path);
 
 Q_SIGNALS:
     void configChanged();
+    /// backbone() changed (also when the chosen name equals config().arch already).
+    void backboneChanged();
     void datasetChanged();
     void doctorResultChanged();
     void exclusionsChanged(const QStringList& files);
@@ -79,6 +99,7 @@ Q_SIGNALS:
 
 private:
     train::TrainConfig m_config;
+    bool m_backboneChosen = false;
     DatasetSummary m_dataset;
     DoctorResult m_doctor;
     QString m_runDir;

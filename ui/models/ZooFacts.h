@@ -2,10 +2,10 @@
 // ZooFacts: the model registry (core/zoo/Registry.h) as Qt value types.
 //
 // ZooFacts.cpp includes LibTorch; this header does not. The ui/ files that
-// include LibTorch are the bridges and job bodies in ui/models and
-// ui/workers (ZooFacts, ModelBridge, ProbeBridge, VizBridge, ExportBridge,
-// BundleCache, BridgeCommon, RunReader, TaskError, WeightsWorker), all .cpp
-// files: no ui/ header includes LibTorch (tests/core/test_layout.cpp).
+// include LibTorch or OpenCV are the bridges and job bodies of the
+// ts_ui_bridges library (ui/CMakeLists.txt), all .cpp files: no ui/ header
+// includes LibTorch, and ts_ui (pages, widgets, main) is compiled without it
+// (tests/core/test_layout.cpp).
 #include <QMetaType>
 #include <QString>
 #include <QStringList>

@@ -1,6 +1,7 @@
 #include "ui/pages/BackbonePage.h"
 #include "ui/widgets/Fitting.h"
 
+#include "ui/models/ProjectSession.h"
 #include "ui/models/TrainTypes.h"
 #include "ui/models/ZooTableModel.h"
 #include "ui/widgets/ErrorDialog.h"
@@ -275,6 +276,7 @@ void BackbonePage::onSelectionChanged() {
             if (r.ok()) onStagesReady(arch, r.value);
             else if (r.failed()) onStagesFailed(arch, r.error.userMessage);
         });
+    if (m_session) m_session->chooseBackbone(row.name, row.hasOfficialWeights);
     Q_EMIT backboneChanged(row.name);
 }
 

@@ -34,6 +34,8 @@ class QTreeWidget;
 
 namespace ts::ui {
 
+class ProjectSession;
+
 class JobContext;
 
 class TaskManager;
@@ -50,6 +52,9 @@ public:
     void setFilterText(const QString& text);
     /// Names of the rows shown now, in display order.
     QStringList visibleModelNames() const;
+    /// Writes the selection into `session` (not owned; may be null) as its
+    /// chosen backbone (ProjectSession::chooseBackbone).
+    void setSession(ProjectSession* session) { m_session = session; }
     /// Selects `name`; returns false when it is not shown.
     bool selectBackbone(const QString& name);
     /// The selected architecture; empty when none.
@@ -129,6 +134,7 @@ private:
     WeightsJob m_job = WeightsJob::None;
     QString m_jobArch;
     quint64 m_weightsJob = 0;  ///< the running download or import
+    ProjectSession* m_session = nullptr;
 };
 
 } // namespace ts::ui

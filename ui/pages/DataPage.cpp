@@ -189,6 +189,7 @@ void DataPage::setFolder(const QString& folder) {
         if (kept != m_excluded) setExcludedFiles(kept);
     }
     m_requested = absolute;
+    if (m_session) m_session->editConfig([this](train::TrainConfig& c) { c.dataDir = m_requested.toStdString(); });
     m_folderEdit->setText(QDir::toNativeSeparators(m_requested));
     // Whatever runs for the previous request is obsolete now.
     m_tasks->supersede(kDoctorLane);
@@ -208,10 +209,35 @@ void DataPage::setFolder(const QString& folder) {
 
 QString DataPage::folder() const { return m_requested; }
 
-void DataPage::setSession(ProjectSession* session) { m_session = session; }
+void DataPage::setSession(ProjectSession* session) {
+    if (m_session) disconnect(m_session, nullptr, this, nullptr);
+    m_session = session;
+    if (!m_session) return;
+    // The session's split: the validation share at once, the seed (set on
+    // the Training page) when this page is shown: a rescan per keystroke
+    // in the seed box would be wasted.
+    connect(m_session, &ProjectSession::configChanged, this, [this] {
+        const train::TrainConfig& c = m_session->config();
+        if (!qFuzzyCompare(c.valFraction, m_valFraction) || isVisibleTo(window())) setSplit(c.valFraction, c.seed);
+    });
+    connect(m_session, &ProjectSession::exclusionsChanged, this, [this](const QStringList& files) {
+        if (files != m_excluded) setExcludedFiles(files);
+    });
+    m_session->editConfig([this](train::TrainConfig& c) {
+        c.dataDir = m_requested.toStdString();
+        c.valFraction = m_valFraction;
+    });
+    m_session->setExclusions(m_excluded);
+}
 
 void DataPage::applySessionSplit() {
-    if (m_session) setSplit(m_valFraction, m_session->config().seed);
+    if (m_session) setSplit(m_session->config().valFraction, m_session->config().seed);
+}
+
+bool DataPage::event(QEvent* event) {
+    // Shown in the window (also when the window itself is not on screen, as in tests).
+    if (event->type() == QEvent::ShowToParent) applySessionSplit();
+    return QWidget::event(event);
 }
 
 void DataPage::setSplit(double valFraction, quint64 seed) {
@@ -219,6 +245,7 @@ void DataPage::setSplit(double valFraction, quint64 seed) {
     if (qFuzzyCompare(valFraction, m_valFraction) && seed == m_seed) return;
     m_valFraction = valFraction;
     m_seed = seed;
+    if (m_session) m_session->editConfig([valFraction](train::TrainConfig& c) { c.valFraction = valFraction; });
     const QSignalBlocker block(m_valBox);
     m_valBox->setValue(int(std::lround(valFraction * 100.0)));
     if (!m_requested.isEmpty()) setFolder(m_requested);  // the same folder: exclusions stay
@@ -248,6 +275,7 @@ void DataPage::onScanFinished(const JobResult<DatasetSummary>& result) {
     if (summary.isValid()) startDoctor();
     showStatus();
     updateDoctorSummary();
+    if (m_session) m_session->setDataset(summary);
     Q_EMIT datasetChanged(summary);
 }
 
@@ -280,6 +308,7 @@ void DataPage::onDoctorFinished(const JobResult<DoctorResult>& job) {
     updateDoctorSummary();
     // Nothing to fix: the images say more than an empty table.
     if (result.problems.isEmpty() && m_tabs->currentWidget() == m_problemsTab) m_tabs->setCurrentWidget(m_imagesTab);
+    if (m_session) m_session->setDoctorResult(result);
     Q_EMIT doctorFinished(result);
 }
 
@@ -354,6 +383,7 @@ void DataPage::exclusionsUpdated() {
     m_problems->setExcluded(m_excludedSet);
     m_thumbnails->refreshMarks();
     m_problemsPanel->showExclusions(m_excluded);
+    if (m_session) m_session->setExclusions(m_excluded);
     Q_EMIT exclusionsChanged(m_excluded);
 }
 

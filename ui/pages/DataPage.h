@@ -67,12 +67,14 @@ public:
     /// a change rescans the folder, keeping the exclusions.
     void setSplit(double valFraction, quint64 seed);
     double valFraction() const { return m_valFraction; }
-    /// Reads the split's seed from `session` (not owned; may be null): the
-    /// seed is set on the Training page, and the split shown is the one the
-    /// training will use. The Data page's own part of the project (folder,
-    /// validation share, exclusions) reaches the session through its signals.
+    /// Makes the page a view over `session` (not owned; may be null): its
+    /// part of the project (folder, validation share, exclusions, the scan
+    /// and the doctor's result) is written into the session at once; the
+    /// split follows the session's config (the seed is set on the Training
+    /// page: it is taken when this page is shown, so the split shown is the
+    /// one the training will use), and so do the exclusions.
     void setSession(ProjectSession* session);
-    /// Takes the session's seed now (the window calls it when the page is shown).
+    /// Takes the session's split now.
     void applySessionSplit();
     quint64 splitSeed() const { return m_seed; }
     /// The last scan's result (invalid until a scan finished).
@@ -137,6 +139,9 @@ Q_SIGNALS:
     void thumbnailsLoaded(int classIndex, int count);
     /// The user asked for the built-in demo dataset.
     void demoRequested();
+
+protected:
+    bool event(QEvent* event) override;
 
 private:
     void onScanFinished(const JobResult<DatasetSummary>& result);

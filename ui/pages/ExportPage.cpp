@@ -1,5 +1,4 @@
 #include "ui/pages/ExportPage.h"
-#include "core/common/Json.h"
 #include "ui/widgets/Fitting.h"
 
 #include "ui/widgets/PageHeader.h"
@@ -109,7 +108,7 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent), m_tasks(new TaskManag
 
 ExportPage::~ExportPage() = default;
 
-void ExportPage::setRun(const QString& runDir, const QString& bundlePath, const QString& dataDir) {
+void ExportPage::setRun(const QString& runDir, const QString& bundlePath, const QString& dataDir, const QString& arch) {
     m_runDir = runDir;
     m_bundle = bundlePath;
     m_dataDir = dataDir;
@@ -117,16 +116,6 @@ void ExportPage::setRun(const QString& runDir, const QString& bundlePath, const 
     m_status->setText(tr("Model: %1").arg(QDir::toNativeSeparators(bundlePath)));
     // A torchvision .pth needs a torchvision builder: not offered for the
     // app's own test network (the export would refuse it after the click).
-    QString arch;
-    try {
-        // The bounded reader: a regular file only, with the JSON depth and size limits.
-        const nlohmann::json config =
-            readJsonFile(QDir(runDir).filePath(QStringLiteral("config.json")).toStdString(), JsonLimits{64, 1 << 20});
-        if (config.is_object() && config.contains("arch") && config["arch"].is_string())
-            arch = QString::fromStdString(config["arch"].get<std::string>());
-    } catch (const std::exception&) {
-        // No readable config: the run's bundle decides what can be exported.
-    }
     if (availableExportFormats().contains(QLatin1String("pth"))) {
         const bool torchvision = arch != QLatin1String("tiny_cnn");
         m_pthBox->setEnabled(torchvision);

@@ -27,8 +27,10 @@ public:
     explicit ExportPage(QWidget* parent = nullptr);
     ~ExportPage() override;
 
-    /// The trained model and the dataset its round-trip check uses.
-    void setRun(const QString& runDir, const QString& bundlePath, const QString& dataDir);
+    /// The trained model, the dataset its round-trip check uses and its
+    /// architecture (the bundle's or run's, as RunReader read it: a .pth
+    /// export is offered for torchvision models only).
+    void setRun(const QString& runDir, const QString& bundlePath, const QString& dataDir, const QString& arch);
     void setTargetFolder(const QString& folder);
     QString targetFolder() const;
     /// Ticks a format ("bundle", "onnx", "pth"); false when unavailable.

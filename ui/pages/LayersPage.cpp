@@ -1,7 +1,10 @@
 #include "ui/pages/LayersPage.h"
 #include "ui/widgets/Fitting.h"
 
+#include "ui/models/ProjectSession.h"
+#include "ui/models/WeightsAdvice.h"
 #include "ui/models/ZooFacts.h"
+#include "ui/widgets/ConfigBinding.h"
 #include "ui/widgets/PageHeader.h"
 #include "ui/workers/TaskManager.h"
 
@@ -28,10 +31,49 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace ts::ui {
 namespace {
 
 QString count(qint64 n) { return QLocale().toString(n); }
+
+LayersPage::Preset presetOf(const train::FreezePreset& freeze) {
+    switch (freeze.kind) {
+    case train::FreezePreset::Kind::LastStages: return LayersPage::FineTuneLast;
+    case train::FreezePreset::Kind::None: return LayersPage::TrainEverything;
+    case train::FreezePreset::Kind::FeatureExtraction: break;
+    }
+    return LayersPage::FeatureExtraction;
+}
+
+train::FreezePreset freezeOf(int preset, int lastStages) {
+    switch (preset) {
+    case LayersPage::FineTuneLast: return train::FreezePreset::last(lastStages);
+    case LayersPage::TrainEverything: return train::FreezePreset::none();
+    default: return train::FreezePreset::featureExtraction();
+    }
+}
+
+void clearOverrides(train::TrainConfig& c) {
+    c.trainStages.clear();
+    c.freezeStages.clear();
+}
+
+// Everything of the session the page shows: the model, the plan, the head,
+// the weights and what decides whether features are cached.
+QString pageKey(const train::TrainConfig& c, const QString& arch, int numClasses) {
+    QStringList parts{arch, QString::number(numClasses), QString::fromStdString(train::toString(c.freeze))};
+    for (const auto& s : c.trainStages) parts << QStringLiteral("+") + QString::fromStdString(s);
+    for (const auto& s : c.freezeStages) parts << QStringLiteral("-") + QString::fromStdString(s);
+    for (const auto& [stage, rate] : c.stageLrMultipliers)
+        parts << QStringLiteral("%1=%2").arg(QString::fromStdString(stage)).arg(rate, 0, 'g', 17);
+    parts << QString::number(c.backboneLrMultiplier, 'g', 17) << QString::fromStdString(train::toString(c.batchNormPolicy))
+          << QString::number(c.headHiddenUnits) << QString::number(c.headDropout, 'g', 17)
+          << QString::number(int(c.pretrained)) << QString::fromStdString(c.weightsFile)
+          << QString::number(int(c.augment.isNone())) << QString::number(int(c.featureCache == train::FeatureCache::Off));
+    return parts.join(QLatin1Char('|'));
+}
 
 constexpr int kLrColumn = 3;
 
@@ -59,7 +101,7 @@ public:
 
 } // namespace
 
-LayersPage::LayersPage(QWidget* parent) : QWidget(parent) {
+LayersPage::LayersPage(ProjectSession& session, QWidget* parent) : QWidget(parent), m_session(session) {
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(new PageHeader(
         tr("Layers"),
@@ -83,14 +125,14 @@ LayersPage::LayersPage(QWidget* parent) : QWidget(parent) {
     m_lastN = new QSpinBox(planBox);
     m_lastN->setObjectName(QStringLiteral("lastStages"));
     m_lastN->setRange(1, 50);
-    m_lastN->setValue(2);
+    m_lastN->setValue(2);  // what "fine-tune the last N" starts from (the config's preset is feature extraction)
     m_lastN->setToolTip(tr("How many stages before the head train when fine-tuning."));
     m_lrMultiplier = new QDoubleSpinBox(planBox);
     m_lrMultiplier->setObjectName(QStringLiteral("lrMultiplier"));
     m_lrMultiplier->setDecimals(3);
     m_lrMultiplier->setRange(0.001, 10.0);
     m_lrMultiplier->setSingleStep(0.1);
-    m_lrMultiplier->setValue(1.0);
+    m_lrMultiplier->setValue(train::TrainConfig{}.backboneLrMultiplier);
     m_lrMultiplier->setToolTip(tr("Learning rate of the trainable backbone stages relative to the head's. Values "
                                   "such as 0.1 keep pretrained features from being destroyed early."));
     planForm->addRow(tr("&Preset:"), m_preset);
@@ -147,7 +189,7 @@ LayersPage::LayersPage(QWidget* parent) : QWidget(parent) {
     m_dropout->setObjectName(QStringLiteral("headDropout"));
     m_dropout->setRange(0.0, 0.9);
     m_dropout->setSingleStep(0.05);
-    m_dropout->setValue(0.2);
+    m_dropout->setValue(train::TrainConfig{}.headDropout);
     m_dropout->setToolTip(tr("Dropout after the hidden layer (used only with a hidden layer)."));
     headForm->addRow(tr("&Hidden units:"), m_hidden);
     headForm->addRow(tr("&Dropout:"), m_dropout);
@@ -223,25 +265,40 @@ LayersPage::LayersPage(QWidget* parent) : QWidget(parent) {
     body->addLayout(right, 3);
     layout->addLayout(body, 1);
 
-    connect(m_preset, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
-        m_overrides.clear();
-        m_lastN->setEnabled(m_preset->currentIndex() == FineTuneLast);
-        refresh();
+    // Each widget writes its part of the session's config.
+    connect(m_preset, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int preset) {
+        m_lastN->setEnabled(preset == FineTuneLast);
+        write([&](train::TrainConfig& c) {
+            c.freeze = freezeOf(preset, m_lastN->value());
+            clearOverrides(c);
+        });
     });
-    connect(m_lastN, qOverload<int>(&QSpinBox::valueChanged), this, [this] {
-        m_overrides.clear();
-        refresh();
+    connect(m_lastN, qOverload<int>(&QSpinBox::valueChanged), this, [this](int n) {
+        if (preset() != FineTuneLast) return;
+        write([n](train::TrainConfig& c) {
+            c.freeze = train::FreezePreset::last(n);
+            clearOverrides(c);
+        });
     });
-    connect(m_hidden, qOverload<int>(&QSpinBox::valueChanged), this, [this] { refresh(); });
-    connect(m_lrMultiplier, qOverload<double>(&QDoubleSpinBox::valueChanged), this, &LayersPage::onLrChanged);
-    connect(m_dropout, qOverload<double>(&QDoubleSpinBox::valueChanged), this, &LayersPage::planChanged);
-    connect(m_bnPolicy, qOverload<int>(&QComboBox::currentIndexChanged), this, &LayersPage::planChanged);
+    connect(m_hidden, qOverload<int>(&QSpinBox::valueChanged), this,
+            [this](int units) { write([units](train::TrainConfig& c) { c.headHiddenUnits = units; }); });
+    connect(m_lrMultiplier, qOverload<double>(&QDoubleSpinBox::valueChanged), this,
+            [this](double m) { write([m](train::TrainConfig& c) { c.backboneLrMultiplier = m; }); });
+    connect(m_dropout, qOverload<double>(&QDoubleSpinBox::valueChanged), this,
+            [this](double p) { write([p](train::TrainConfig& c) { c.headDropout = p; }); });
+    connect(m_bnPolicy, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int i) {
+        const std::string policy = m_bnPolicy->itemData(i).toString().toStdString();
+        write([&](train::TrainConfig& c) { c.batchNormPolicy = train::batchNormPolicyFromString(policy); });
+    });
     connect(m_tree, &QTreeWidget::itemChanged, this, &LayersPage::onItemChanged);
     connect(m_weights, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
         updateWeightsNote();
-        Q_EMIT planChanged();
+        write([this](train::TrainConfig& c) { writeWeights(c); });
     });
-    connect(m_weightsFile, &QLineEdit::textChanged, this, [this] { updateWeightsNote(); });
+    connect(m_weightsFile, &QLineEdit::textChanged, this, [this] {
+        updateWeightsNote();
+        if (weightsSource() == WeightsFile) write([this](train::TrainConfig& c) { writeWeights(c); });
+    });
     connect(m_browse, &QPushButton::clicked, this, [this] {
         QSettings settings;
         const QString start = settings.value(QStringLiteral("layers/lastWeightsDir"), QDir::homePath()).toString();
@@ -252,44 +309,85 @@ LayersPage::LayersPage(QWidget* parent) : QWidget(parent) {
         setWeightsSource(WeightsFile, file);
     });
     m_lastN->setEnabled(false);
-    updateWeightsNote();
-    refresh();
+    for (auto signal : {&ProjectSession::configChanged, &ProjectSession::backboneChanged, &ProjectSession::datasetChanged})
+        connect(&m_session, signal, this, &LayersPage::showSessionConfig);
+    showSessionConfig();
 }
 
-void LayersPage::setModel(const QString& arch, int numClasses) {
-    if (arch == m_arch && numClasses == m_numClasses) return;
-    const bool archChanged = arch != m_arch;
+void LayersPage::write(const std::function<void(train::TrainConfig&)>& edit) {
+    if (m_updating) return;
+    m_writing = true;
+    m_session.editConfig(edit);
+    m_writing = false;
+}
+
+void LayersPage::writeWeights(train::TrainConfig& config) const {
+    config.pretrained = weightsSource() != RandomInit;
+    config.weightsFile = weightsSource() == WeightsFile ? m_weightsFile->text().trimmed().toStdString() : std::string();
+}
+
+void LayersPage::showSessionConfig() {
+    const train::TrainConfig& c = m_session.config();
+    const QString arch = m_session.backbone();
+    const int numClasses = m_session.dataset().isValid() ? qMax(1, int(m_session.dataset().classes.size())) : 2;
+    const QString key = pageKey(c, arch, numClasses);
+    if (key == m_shownKey) return;
+    m_shownKey = key;
     m_arch = arch;
-    m_numClasses = qMax(1, numClasses);
-    if (archChanged) {
-        m_overrides.clear();
-        m_stageLr.clear();
-        // Models without official weights (tiny_cnn) start from random weights.
-        bool official = false;
-        for (const ZooRow& row : zooRows())
-            if (row.name == arch) official = row.hasOfficialWeights;
-        if (!official && weightsSource() == OfficialWeights) m_weights->setCurrentIndex(RandomInit);
+    m_numClasses = numClasses;
+    m_updating = true;
+    const Preset p = presetOf(c.freeze);
+    if (p == FineTuneLast) showValue(m_lastN, c.freeze.lastStages);
+    showIndex(m_preset, p);
+    m_lastN->setEnabled(p == FineTuneLast);
+    showValue(m_lrMultiplier, c.backboneLrMultiplier);
+    showIndex(m_bnPolicy, qMax(0, m_bnPolicy->findData(QString::fromStdString(train::toString(c.batchNormPolicy)))));
+    showValue(m_hidden, int(c.headHiddenUnits));
+    showValue(m_dropout, c.headDropout);
+    // The weights: "a weights file" with no file yet is the official weights
+    // in the config; the widgets keep it while the change is the page's own.
+    train::TrainConfig shown = c;
+    writeWeights(shown);
+    const WeightsSource source = !c.weightsFile.empty() ? WeightsFile : c.pretrained ? OfficialWeights : RandomInit;
+    if (shown.pretrained != c.pretrained || shown.weightsFile != c.weightsFile || (!m_writing && source != weightsSource())) {
+        const QSignalBlocker block(m_weightsFile);
+        if (source == WeightsFile && m_weightsFile->text().trimmed().toStdString() != c.weightsFile)
+            m_weightsFile->setText(QString::fromStdString(c.weightsFile));
+        showIndex(m_weights, source);
     }
+    m_updating = false;
     updateWeightsNote();
     refresh();
 }
 
 void LayersPage::setPreset(Preset preset, int lastStages) {
-    m_lastN->setValue(lastStages);
-    m_preset->setCurrentIndex(preset);
-    m_overrides.clear();
-    refresh();
+    {
+        const QSignalBlocker block(m_lastN);
+        m_lastN->setValue(lastStages);
+    }
+    showIndex(m_preset, preset);
+    m_lastN->setEnabled(preset == FineTuneLast);
+    write([&](train::TrainConfig& c) {
+        c.freeze = freezeOf(preset, m_lastN->value());
+        clearOverrides(c);
+    });
 }
 
 LayersPage::Preset LayersPage::preset() const { return Preset(m_preset->currentIndex()); }
 
 bool LayersPage::setStageTrainable(const QString& stage, bool trainable) {
     for (int i = 0; i < m_tree->topLevelItemCount(); ++i) {
-        if (m_tree->topLevelItem(i)->data(0, Qt::UserRole).toString() == stage) {
-            m_overrides.insert(stage, trainable);
-            refresh();
-            return true;
-        }
+        if (m_tree->topLevelItem(i)->data(0, Qt::UserRole).toString() != stage) continue;
+        const std::string name = stage.toStdString();
+        write([&](train::TrainConfig& c) {
+            for (auto* list : {&c.trainStages, &c.freezeStages}) {
+                list->erase(std::remove(list->begin(), list->end(), name), list->end());
+            }
+            auto& list = trainable ? c.trainStages : c.freezeStages;
+            list.push_back(name);
+            std::sort(list.begin(), list.end());
+        });
+        return true;
     }
     return false;
 }
@@ -297,109 +395,53 @@ bool LayersPage::setStageTrainable(const QString& stage, bool trainable) {
 bool LayersPage::setStageLrMultiplier(const QString& stage, double multiplier) {
     for (int i = 0; i < m_tree->topLevelItemCount(); ++i) {
         if (m_tree->topLevelItem(i)->data(0, Qt::UserRole).toString() != stage) continue;
-        if (multiplier < 0) m_stageLr.remove(stage);
-        else m_stageLr.insert(stage, multiplier);
-        onLrChanged();
+        write([&](train::TrainConfig& c) {
+            if (multiplier < 0) c.stageLrMultipliers.erase(stage.toStdString());
+            else c.stageLrMultipliers[stage.toStdString()] = multiplier;
+        });
         return true;
     }
     return false;
 }
 
-void LayersPage::onLrChanged() {
-    rebuildTree();  // the "LR ×" column shows the effective multipliers
-    Q_EMIT planChanged();
+double LayersPage::stageLrMultiplier(const QString& stage) const {
+    const auto& own = m_session.config().stageLrMultipliers;
+    const auto it = own.find(stage.toStdString());
+    return it == own.end() ? -1.0 : it->second;
 }
-
-double LayersPage::stageLrMultiplier(const QString& stage) const { return m_stageLr.value(stage, -1.0); }
 
 void LayersPage::gradeStageLrMultipliers(double factor) {
     std::vector<train::StageTrainability> stages;
     for (const FreezeStageRow& stage : m_report.stages)
         stages.push_back({stage.name.toStdString(), stage.name == QLatin1String("head"), stage.trainable != 0});
-    m_stageLr.clear();
-    for (const auto& [name, rate] : train::gradedStageLrMultipliers(stages, factor))
-        m_stageLr.insert(QString::fromStdString(name), rate);
-    onLrChanged();
+    const std::map<std::string, double> graded = train::gradedStageLrMultipliers(stages, factor);
+    write([&](train::TrainConfig& c) { c.stageLrMultipliers = graded; });
 }
 
 void LayersPage::clearStageLrMultipliers() {
-    m_stageLr.clear();
-    onLrChanged();
+    write([](train::TrainConfig& c) { c.stageLrMultipliers.clear(); });
 }
 
 double LayersPage::effectiveLrMultiplier(const FreezeStageRow& stage) const {
+    const train::TrainConfig& c = m_session.config();
     std::map<std::string, double> own;
-    if (m_stageLr.contains(stage.name)) own[stage.name.toStdString()] = m_stageLr.value(stage.name);
-    return train::stageLrMultiplier(own, m_lrMultiplier->value(), stage.name.toStdString(),
+    const auto it = c.stageLrMultipliers.find(stage.name.toStdString());
+    if (it != c.stageLrMultipliers.end()) own.insert(*it);
+    return train::stageLrMultiplier(own, c.backboneLrMultiplier, stage.name.toStdString(),
                                     stage.name == QLatin1String("head"));
 }
 
 void LayersPage::setWeightsSource(WeightsSource source, const QString& file) {
-    if (!file.isEmpty()) m_weightsFile->setText(file);
-    m_weights->setCurrentIndex(source);
+    if (!file.isEmpty()) {
+        const QSignalBlocker block(m_weightsFile);
+        m_weightsFile->setText(file);
+    }
+    showIndex(m_weights, source);
     updateWeightsNote();
+    write([this](train::TrainConfig& c) { writeWeights(c); });
 }
 
 LayersPage::WeightsSource LayersPage::weightsSource() const { return WeightsSource(m_weights->currentIndex()); }
-
-void LayersPage::applyTo(train::TrainConfig& config) const {
-    switch (preset()) {
-    case FeatureExtraction: config.freeze = train::FreezePreset::featureExtraction(); break;
-    case FineTuneLast: config.freeze = train::FreezePreset::last(m_lastN->value()); break;
-    case TrainEverything: config.freeze = train::FreezePreset::none(); break;
-    }
-    config.trainStages.clear();
-    config.freezeStages.clear();
-    for (auto it = m_overrides.constBegin(); it != m_overrides.constEnd(); ++it)
-        (it.value() ? config.trainStages : config.freezeStages).push_back(it.key().toStdString());
-    config.backboneLrMultiplier = m_lrMultiplier->value();
-    config.batchNormPolicy = train::batchNormPolicyFromString(m_bnPolicy->currentData().toString().toStdString());
-    config.stageLrMultipliers.clear();
-    for (auto it = m_stageLr.constBegin(); it != m_stageLr.constEnd(); ++it)
-        config.stageLrMultipliers[it.key().toStdString()] = it.value();
-    config.headHiddenUnits = m_hidden->value();
-    config.headDropout = m_dropout->value();
-    switch (weightsSource()) {
-    case OfficialWeights:
-        config.pretrained = true;
-        config.weightsFile.clear();
-        break;
-    case WeightsFile:
-        config.pretrained = true;
-        config.weightsFile = m_weightsFile->text().trimmed().toStdString();
-        break;
-    case RandomInit:
-        config.pretrained = false;
-        config.weightsFile.clear();
-        break;
-    }
-}
-
-void LayersPage::loadFrom(const train::TrainConfig& config) {
-    m_updating = true;
-    switch (config.freeze.kind) {
-    case train::FreezePreset::Kind::LastStages:
-        m_lastN->setValue(config.freeze.lastStages);
-        m_preset->setCurrentIndex(FineTuneLast);
-        break;
-    case train::FreezePreset::Kind::None: m_preset->setCurrentIndex(TrainEverything); break;
-    case train::FreezePreset::Kind::FeatureExtraction: m_preset->setCurrentIndex(FeatureExtraction); break;
-    }
-    m_overrides.clear();
-    for (const auto& s : config.trainStages) m_overrides.insert(QString::fromStdString(s), true);
-    for (const auto& s : config.freezeStages) m_overrides.insert(QString::fromStdString(s), false);
-    m_lrMultiplier->setValue(config.backboneLrMultiplier);
-    m_bnPolicy->setCurrentIndex(
-        qMax(0, m_bnPolicy->findData(QString::fromStdString(train::toString(config.batchNormPolicy)))));
-    m_stageLr.clear();
-    for (const auto& [stage, multiplier] : config.stageLrMultipliers) m_stageLr.insert(QString::fromStdString(stage), multiplier);
-    m_hidden->setValue(int(config.headHiddenUnits));
-    m_dropout->setValue(config.headDropout);
-    if (!config.weightsFile.empty()) setWeightsSource(WeightsFile, QString::fromStdString(config.weightsFile));
-    else setWeightsSource(config.pretrained ? OfficialWeights : RandomInit);
-    m_updating = false;
-    refresh();
-}
 
 void LayersPage::refresh() {
     if (m_updating) return;
@@ -408,9 +450,8 @@ void LayersPage::refresh() {
         m_tree->clear();
         return;
     }
-    train::TrainConfig config;
+    train::TrainConfig config = m_session.config();
     config.arch = m_arch.toStdString();
-    applyTo(config);
     if (!freezeModelCached(config, m_numClasses)) {
         // Build it on the worker; refresh() runs again when it is cached.
         const QString key = QStringLiteral("%1/%2/%3").arg(m_arch).arg(m_numClasses).arg(config.headHiddenUnits);
@@ -455,9 +496,9 @@ void LayersPage::refresh() {
                          .arg(count(m_report.trainable), count(total))
                          .arg(total > 0 ? 100.0 * double(m_report.trainable) / double(total) : 0.0, 0, 'f', 1)
                          .arg(m_report.backboneFrozen
-                                  ? (m_cacheOff ? tr(" — the backbone is frozen; the feature cache is turned off, so "
+                                  ? (config.featureCache == train::FeatureCache::Off ? tr(" — the backbone is frozen; the feature cache is turned off, so "
                                                      "every epoch runs the whole network")
-                                     : m_augmentation
+                                     : !config.augment.isNone()
                                          ? tr(" — the backbone is frozen, but augmentation is on (Training page): every "
                                               "epoch runs the whole network on new variants, so features are not cached")
                                          : tr(" — the backbone is frozen: its features are computed once and cached"))
@@ -492,7 +533,7 @@ void LayersPage::rebuildTree() {
         item->setTextAlignment(kLrColumn, Qt::AlignRight | Qt::AlignVCenter);
         item->setToolTip(kLrColumn, stage.trainable ? tr("Learns at %1 × the peak rate. Double-click to change.").arg(lr, 0, 'g', 3)
                                                     : tr("Frozen: does not learn."));
-        if (m_stageLr.contains(stage.name)) {
+        if (m_session.config().stageLrMultipliers.count(stage.name.toStdString())) {
             QFont own = item->font(kLrColumn);
             own.setBold(true);
             item->setFont(kLrColumn, own);
@@ -520,84 +561,18 @@ void LayersPage::onItemChanged(QTreeWidgetItem* item, int column) {
     if (column != 0) return;
     const QString stage = item->data(0, Qt::UserRole).toString();
     const bool trainable = item->checkState(0) != Qt::Unchecked;
-    m_overrides.insert(stage, trainable);
-    // Not now: refresh() rebuilds the tree, and `item` is still inside its setData().
-    QMetaObject::invokeMethod(this, [this] { refresh(); }, Qt::QueuedConnection);
-}
-
-void LayersPage::setFeatureCacheContext(bool augmentation, bool cacheOff) {
-    if (augmentation == m_augmentation && cacheOff == m_cacheOff) return;
-    m_augmentation = augmentation;
-    m_cacheOff = cacheOff;
-    refresh();
+    // Not now: the session's change rebuilds the tree, and `item` is still inside its setData().
+    QMetaObject::invokeMethod(this, [this, stage, trainable] { setStageTrainable(stage, trainable); }, Qt::QueuedConnection);
 }
 
 QString LayersPage::weightsProblem() const {
-    if (m_arch.isEmpty())
-        return tr("Choose a backbone on the Backbone page (step 2) first.");
-    switch (weightsSource()) {
-    case OfficialWeights: {
-        for (const ZooRow& row : zooRows()) {
-            if (row.name != m_arch) continue;
-            if (!row.hasOfficialWeights)
-                return tr("%1 has no official weights: on the Layers page (step 3) choose a weights file, or "
-                          "random weights.").arg(m_arch);
-            if (!row.weightsCached)
-                return tr("The official weights of %1 are not on this computer yet: click Download weights on the "
-                          "Backbone page (step 2), or Import weights file… there if you already have the .pth file.")
-                    .arg(m_arch);
-            return {};
-        }
-        return tr("%1 is not a known backbone: choose one on the Backbone page (step 2).").arg(m_arch);
-    }
-    case WeightsFile: {
-        const QString file = m_weightsFile->text().trimmed();
-        if (file.isEmpty())
-            return tr("Choose the weights file of %1 on the Layers page (step 3) (Import…).").arg(m_arch);
-        if (!QFileInfo(file).isFile())
-            return tr("The weights file %1 does not exist: choose another one on the Layers page (step 3).")
-                .arg(QDir::toNativeSeparators(file));
-        return {};
-    }
-    case RandomInit: return {};
-    }
-    return {};
+    return ts::ui::weightsProblem(m_arch, WeightsChoice(weightsSource()), m_weightsFile->text().trimmed());
 }
 
 void LayersPage::updateWeightsNote() {
-    const bool file = weightsSource() == WeightsFile;
-    m_weightsFile->setEnabled(file);
+    m_weightsFile->setEnabled(weightsSource() == WeightsFile);
     m_browse->setEnabled(true);
-    QString note;
-    if (m_arch.isEmpty()) {
-        m_weightsNote->setText(tr("Choose a backbone on the Backbone page (step 2) first."));
-        return;
-    }
-    switch (weightsSource()) {
-    case OfficialWeights: {
-        note = tr("No official weights exist for %1: choose a weights file above or start from random weights.").arg(m_arch);
-        for (const ZooRow& row : zooRows()) {
-            if (row.name != m_arch || !row.hasOfficialWeights) continue;
-            note = row.weightsCached
-                       ? tr("Cached: %1").arg(QDir::toNativeSeparators(row.weightsPath))
-                       : tr("Not downloaded yet. Official weights need a download (once, about the size of the "
-                            "model): click <b>Download weights</b> on the Backbone page (step 2), or <b>Import "
-                            "weights file…</b> there if you already have the .pth file.");
-        }
-        break;
-    }
-    case WeightsFile:
-        note = m_weightsFile->text().isEmpty() ? tr("Choose a torchvision .pth file of %1.").arg(m_arch)
-               : QFileInfo::exists(m_weightsFile->text()) ? tr("The file's keys are checked against %1 when training "
-                                                               "starts.").arg(m_arch)
-                                                          : tr("The file does not exist.");
-        break;
-    case RandomInit:
-        note = tr("The backbone starts from random weights: fine for the demo, but real data needs pretrained "
-                  "weights (and far more epochs otherwise).");
-        break;
-    }
-    m_weightsNote->setText(note);
+    m_weightsNote->setText(weightsNote(m_arch, WeightsChoice(weightsSource()), m_weightsFile->text()));
 }
 
 } // namespace ts::ui

@@ -17,10 +17,18 @@
 // page builds it in a TaskManager job and shows a busy bar meanwhile; the last few
 // architectures stay cached, so the presets and boxes then answer at once.
 //
-// Thread safety: UI thread only.
+// A view over the window's ProjectSession: the model is session.backbone()
+// with the classes of session.dataset() (2 until a dataset is scanned);
+// every choice is written into session.config() at once (freeze preset,
+// stage overrides, learning-rate multipliers, BatchNorm policy, head,
+// weights), and the widgets and the tree follow configChanged() (a widget is
+// set only when its value differs). Whether the frozen backbone's features
+// will be cached follows the config's augmentation and feature cache.
+//
+// Thread safety: UI thread only. Lifetimes: the session must outlive the page.
 #include "ui/models/ModelBridge.h"
 
-#include <QMap>
+#include <functional>
 #include <QWidget>
 
 class QCheckBox;
@@ -36,6 +44,7 @@ class QTreeWidgetItem;
 
 namespace ts::ui {
 
+class ProjectSession;
 class TaskManager;
 
 class LayersPage : public QWidget {
@@ -44,12 +53,14 @@ public:
     enum Preset { FeatureExtraction, FineTuneLast, TrainEverything };
     enum WeightsSource { OfficialWeights, WeightsFile, RandomInit };
 
-    explicit LayersPage(QWidget* parent = nullptr);
+    explicit LayersPage(ProjectSession& session, QWidget* parent = nullptr);
 
-    /// The backbone and the number of classes of the dataset; rebuilds the tree.
-    void setModel(const QString& arch, int numClasses);
+    /// The model shown: the session's chosen backbone (empty when none) and
+    /// the class count of its dataset.
     QString arch() const { return m_arch; }
+    int numClasses() const { return m_numClasses; }
 
+    /// Chooses a preset (dropping the stage overrides), in the session.
     void setPreset(Preset preset, int lastStages = 2);
     Preset preset() const;
     /// Overrides one stage (true = trains); false when there is no such stage.
@@ -68,20 +79,11 @@ public:
     void setWeightsSource(WeightsSource source, const QString& file = {});
     WeightsSource weightsSource() const;
 
-    /// Writes the page's choices into `config` (freeze, overrides, lr
-    /// multiplier, head, weights).
-    void applyTo(train::TrainConfig& config) const;
     /// Re-reads whether the official weights are cached (after a download or an import).
     void refreshWeightsNote() { updateWeightsNote(); }
     /// Why training cannot start with the chosen backbone and weights, in the
     /// app's words (what to click where); empty when it can.
     QString weightsProblem() const;
-    /// What the Training page chose that decides whether the frozen
-    /// backbone's features can be cached (they are not with augmentation or
-    /// with the cache turned off): the stage count's statement follows it.
-    void setFeatureCacheContext(bool augmentation, bool cacheOff);
-    /// Reads them back (a project or run's config).
-    void loadFrom(const train::TrainConfig& config);
 
     /// True while the backbone is being built on the worker (report() is then
     /// that of the previous model, or empty).
@@ -94,18 +96,26 @@ public:
     QLabel* countLabel() const { return m_count; }
 
 Q_SIGNALS:
+    /// The plan shown changed (after the session's config or model did).
     void planChanged();
 
 private:
+    /// The widgets show session.config() and the tree its plan.
+    void showSessionConfig();
+    /// Writes one change into the session's config.
+    void write(const std::function<void(train::TrainConfig&)>& edit);
+    /// The weights choice of the widgets, into `config`.
+    void writeWeights(train::TrainConfig& config) const;
     void refresh();
     void rebuildTree();
     void onItemChanged(QTreeWidgetItem* item, int column);
     void updateWeightsNote();
     double effectiveLrMultiplier(const FreezeStageRow& stage) const;
-    void onLrChanged();
 
-    QString m_arch;
-    int m_numClasses = 2;
+    ProjectSession& m_session;
+    QString m_arch;        ///< the model the tree shows (the session's backbone)
+    int m_numClasses = 2;  ///< and its classes (the session's dataset)
+    QString m_shownKey;    ///< the session's page state last shown
     QComboBox* m_preset = nullptr;
     QSpinBox* m_lastN = nullptr;
     QDoubleSpinBox* m_lrMultiplier = nullptr;
@@ -122,14 +132,11 @@ private:
     QLabel* m_busyLabel = nullptr;
     TaskManager* m_tasks = nullptr;
     QString m_building;  // key of the model being built, empty when none
-    QMap<QString, bool> m_overrides;
-    QMap<QString, double> m_stageLr;
     QDoubleSpinBox* m_gradeFactor = nullptr;
     QComboBox* m_bnPolicy = nullptr;
     FreezeReport m_report;
     bool m_updating = false;
-    bool m_augmentation = false;
-    bool m_cacheOff = false;
+    bool m_writing = false;  ///< inside write(): the widgets already show the change
 };
 
 } // namespace ts::ui

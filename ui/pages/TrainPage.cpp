@@ -2,6 +2,8 @@
 #include "ui/widgets/Fitting.h"
 
 #include "core/common/Paths.h"
+#include "ui/models/ProjectSession.h"
+#include "ui/models/WeightsAdvice.h"
 #include "ui/widgets/CurvePlot.h"
 #include "ui/widgets/ErrorDialog.h"
 #include "ui/widgets/PageHeader.h"
@@ -43,7 +45,7 @@ QString durationText(double seconds) {
 
 } // namespace
 
-TrainPage::TrainPage(QWidget* parent) : QWidget(parent) {
+TrainPage::TrainPage(ProjectSession& session, QWidget* parent) : QWidget(parent), m_session(session) {
     registerTrainTypes();
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(new PageHeader(
@@ -179,6 +181,10 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent) {
     layout->addWidget(splitter, 1);
 
     m_tasks = new TaskManager(this);
+    connect(&m_session, &ProjectSession::configChanged, this, &TrainPage::updateReadiness);
+    connect(&m_session, &ProjectSession::backboneChanged, this, &TrainPage::updateReadiness);
+    connect(this, &TrainPage::runStarted, &m_session, [this](const QString& dir) { m_session.setCurrentRun(dir, {}); });
+    updateReadiness();
 
     connect(m_start, &QPushButton::clicked, this, [this] { start(); });
     connect(m_resumeRun, &QPushButton::clicked, this, [this] {
@@ -196,14 +202,14 @@ QString TrainPage::runsRoot() const {
 }
 
 bool TrainPage::start() {
-    if (!m_source) return false;
     updateReadiness();
     if (!m_notReady.isEmpty()) return false;
-    return start(m_source());
+    return start(m_session.config());
 }
 
 void TrainPage::updateReadiness() {
-    m_notReady = m_readiness ? m_readiness() : QString();
+    if (!m_readyNote) return;  // still being built
+    m_notReady = weightsProblem(m_session.backbone(), m_session.config());
     m_readyNote->setText(m_notReady);
     m_readyNote->setVisible(!m_notReady.isEmpty());
     m_start->setEnabled(!m_running && m_notReady.isEmpty());

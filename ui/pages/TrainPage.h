@@ -15,7 +15,13 @@
 // image of each class (up to 12); pinProbe() (the "Pin image…" button or a
 // drop on the page) adds the user's own.
 //
+// The run's config is the window's ProjectSession's; the page says what is
+// missing before Start (the backbone, its weights: WeightsAdvice) whenever
+// the session changes, and records each run it starts as the session's
+// current run.
+//
 // Thread safety: UI thread only; the destructor cancels the run and waits for it.
+// Lifetimes: the session must outlive the page.
 #include "ui/models/ProbeBridge.h"
 #include "ui/models/TrainTypes.h"
 
@@ -36,28 +42,23 @@ class QShowEvent;
 namespace ts::ui {
 
 class CurvePlot;
+class ProjectSession;
 class TaskManager;
 
 class TrainPage : public QWidget {
     Q_OBJECT
 public:
-    explicit TrainPage(QWidget* parent = nullptr);
+    explicit TrainPage(ProjectSession& session, QWidget* parent = nullptr);
     ~TrainPage() override;
 
-    /// Where the page gets the config to run; in the window, the ProjectSession's
-    /// config (MainWindow::currentConfig), which every page writes into.
-    void setConfigSource(std::function<train::TrainConfig()> source) { m_source = std::move(source); }
     /// Folder under which each run gets its own folder (default: core's runs folder).
     void setRunsRoot(const QString& folder) { m_runsRoot = folder; }
     QString runsRoot() const;
-    /// What must be done before a run can start (no backbone chosen, its
-    /// weights not on this computer...), in the app's words; empty when
-    /// ready. While it says something, Start is disabled and the page shows it.
-    void setReadinessCheck(std::function<QString()> check) {
-        m_readiness = std::move(check);
-        updateReadiness();
-    }
-    /// Asks the check again (the wizard calls it when the backbone or weights change).
+    /// Asks again what must be done before a run can start (no backbone
+    /// chosen, its weights not on this computer...: weightsProblem() of the
+    /// session's config); while something is, Start is disabled and the page
+    /// says it. Done on every change of the session; the window calls it
+    /// after a download.
     void updateReadiness();
     /// What the readiness check said last; empty when ready.
     QString notReadyReason() const { return m_notReady; }
@@ -65,7 +66,7 @@ public:
     /// Starts a run with `config` (validated first; an invalid config shows
     /// an error and returns false).
     bool start(const train::TrainConfig& config);
-    /// Starts a run with the config from the source; refused (false) while
+    /// Starts a run with the session's config; refused (false) while
     /// the readiness check says something.
     bool start();
     /// Continues the run folder `runDir` from its last complete epoch, with
@@ -136,8 +137,7 @@ private:
     void onFailed(const TaskError& error);
     void setRunning(bool running);
 
-    std::function<train::TrainConfig()> m_source;
-    std::function<QString()> m_readiness;
+    ProjectSession& m_session;
     QString m_notReady;
     QLabel* m_readyNote = nullptr;
     QString m_runsRoot;

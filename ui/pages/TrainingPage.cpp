@@ -3,12 +3,15 @@
 
 #include "core/train/Schedule.h"
 #include "ui/models/ModelBridge.h"
+#include "ui/models/ProjectSession.h"
+#include "ui/widgets/ConfigBinding.h"
 #include "ui/widgets/CurvePlot.h"
 #include "ui/widgets/PageHeader.h"
 #include "ui/workers/TaskManager.h"
 #include "ui/workers/TrainingWorker.h"
 
 #include <QCheckBox>
+#include <QDirIterator>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFileInfo>
@@ -49,9 +52,11 @@ QSpinBox* intBox(QWidget* parent, int lo, int hi, int value, const QString& tip)
     return box;
 }
 
+using Config = train::TrainConfig;
+
 } // namespace
 
-TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
+TrainingPage::TrainingPage(ProjectSession& session, QWidget* parent) : QWidget(parent), m_session(session) {
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(new PageHeader(
         tr("Training"),
@@ -67,7 +72,7 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
 
     auto* hyper = new QGroupBox(tr("Hyper-parameters"), leftWidget);
     auto* form = new QFormLayout(hyper);
-    // Every field starts at TrainConfig's documented default (loadFrom() below sets them again).
+    // Every field starts at TrainConfig's documented default; the session's values follow below.
     const train::TrainConfig d;
     m_epochs = intBox(hyper, 1, 1000, d.epochs, tr("Passes over the training images. 5–15 is typical with a frozen backbone."));
     m_epochs->setObjectName(QStringLiteral("epochs"));
@@ -79,7 +84,9 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
     m_lr->setObjectName(QStringLiteral("learningRate"));
     m_optimizer = new QComboBox(hyper);
     m_optimizer->setObjectName(QStringLiteral("optimizer"));
-    m_optimizer->addItems({QStringLiteral("Adam"), QStringLiteral("AdamW"), QStringLiteral("SGD")});
+    m_optimizer->addItem(QStringLiteral("Adam"), QStringLiteral("adam"));
+    m_optimizer->addItem(QStringLiteral("AdamW"), QStringLiteral("adamw"));
+    m_optimizer->addItem(QStringLiteral("SGD"), QStringLiteral("sgd"));
     m_optimizer->setToolTip(tr("Adam adapts the step per parameter and is forgiving; SGD with momentum can "
                                "generalise slightly better with a tuned schedule."));
     m_momentum = doubleBox(hyper, 0, 0.999, 0.01, 3, d.momentum, tr("SGD momentum (ignored by Adam)."));
@@ -217,15 +224,40 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
     m_debounce.setSingleShot(true);
     m_debounce.setInterval(200);
     connect(&m_debounce, &QTimer::timeout, this, &TrainingPage::updatePreviews);
-    const auto changed = [this] { scheduleUpdate(); };
-    for (QSpinBox* box : {m_epochs, m_batch, m_warmup, m_stepEpochs, m_patience, m_seed})
-        connect(box, qOverload<int>(&QSpinBox::valueChanged), this, changed);
-    for (QDoubleSpinBox* box : {m_lr, m_momentum, m_weightDecay, m_gamma, m_labelSmoothing, m_rotation, m_brightness,
-                                m_contrast, m_saturation, m_erasing})
-        connect(box, qOverload<double>(&QDoubleSpinBox::valueChanged), this, changed);
-    for (QComboBox* box : {m_optimizer, m_schedule, m_augment})
-        connect(box, qOverload<int>(&QComboBox::currentIndexChanged), this, changed);
-    for (QCheckBox* box : {m_classWeights, m_vflip}) connect(box, &QCheckBox::toggled, this, changed);
+    // Each widget writes its field of the session's config.
+    m_binder = std::make_unique<ConfigBinder>(m_session, this);
+    ConfigBinder& bind = *m_binder;
+    bind.spin(m_epochs, [](const Config& c) { return c.epochs; }, [](Config& c, int v) { c.epochs = v; });
+    bind.spin(m_batch, [](const Config& c) { return c.batchSize; }, [](Config& c, int v) { c.batchSize = v; });
+    bind.spin(m_lr, [](const Config& c) { return c.lr; }, [](Config& c, double v) { c.lr = v; });
+    bind.choice(m_optimizer, [](const Config& c) { return train::toString(c.optimizer); },
+                [](Config& c, const std::string& v) { c.optimizer = train::optimizerFromString(v); });
+    bind.spin(m_momentum, [](const Config& c) { return c.momentum; }, [](Config& c, double v) { c.momentum = v; });
+    bind.spin(m_weightDecay, [](const Config& c) { return c.weightDecay; }, [](Config& c, double v) { c.weightDecay = v; });
+    bind.choice(m_schedule, [](const Config& c) { return train::toString(c.schedule); },
+                [](Config& c, const std::string& v) { c.schedule = train::scheduleFromString(v); });
+    bind.spin(m_warmup, [](const Config& c) { return c.warmupEpochs; }, [](Config& c, int v) { c.warmupEpochs = v; });
+    bind.spin(m_stepEpochs, [](const Config& c) { return c.stepEpochs; }, [](Config& c, int v) { c.stepEpochs = v; });
+    bind.spin(m_gamma, [](const Config& c) { return c.stepGamma; }, [](Config& c, double v) { c.stepGamma = v; });
+    bind.spin(m_labelSmoothing, [](const Config& c) { return c.labelSmoothing; }, [](Config& c, double v) { c.labelSmoothing = v; });
+    bind.check(m_classWeights, [](const Config& c) { return c.classWeights; }, [](Config& c, bool v) { c.classWeights = v; });
+    bind.spin(m_patience, [](const Config& c) { return c.earlyStoppingPatience; },
+              [](Config& c, int v) { c.earlyStoppingPatience = v; });
+    bind.spin(m_seed, [](const Config& c) { return c.seed; }, [](Config& c, int v) { c.seed = uint64_t(v); });
+    bind.choice(m_augment, [](const Config& c) { return train::toString(c.augment.preset); },
+                [](Config& c, const std::string& v) { c.augment.preset = train::augmentPresetFromString(v); });
+    bind.spin(m_rotation, [](const Config& c) { return c.augment.rotationDegrees; },
+              [](Config& c, double v) { c.augment.rotationDegrees = v; });
+    bind.spin(m_brightness, [](const Config& c) { return c.augment.brightness; }, [](Config& c, double v) { c.augment.brightness = v; });
+    bind.spin(m_contrast, [](const Config& c) { return c.augment.contrast; }, [](Config& c, double v) { c.augment.contrast = v; });
+    bind.spin(m_saturation, [](const Config& c) { return c.augment.saturation; }, [](Config& c, double v) { c.augment.saturation = v; });
+    bind.check(m_vflip, [](const Config& c) { return c.augment.verticalFlip; }, [](Config& c, bool v) { c.augment.verticalFlip = v; });
+    bind.spin(m_erasing, [](const Config& c) { return c.augment.randomErasing; }, [](Config& c, double v) { c.augment.randomErasing = v; });
+    connect(&m_session, &ProjectSession::configChanged, this, [this] {
+        showSessionConfig();
+        scheduleUpdate();
+    });
+    connect(&m_session, &ProjectSession::datasetChanged, this, &TrainingPage::onDatasetChanged);
 
     m_tasks = new TaskManager(this);
     connect(m_findButton, &QPushButton::clicked, this, [this] {
@@ -238,17 +270,50 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent) {
     connect(m_resetButton, &QPushButton::clicked, this, &TrainingPage::resetToDefaults);
     for (QComboBox* box : {m_optimizer, m_schedule})
         connect(box, qOverload<int>(&QComboBox::currentIndexChanged), this, &TrainingPage::updateApplicability);
-    // The fields start at the documented defaults, whatever the boxes were built with.
-    loadFrom(train::TrainConfig());
-    updateApplicability();
+    showSessionConfig();
+    onDatasetChanged();
     updatePreviews();
 }
 
-void TrainingPage::resetToDefaults() { loadFrom(train::TrainConfig()); }
+void TrainingPage::resetToDefaults() {
+    const train::TrainConfig defaults;
+    m_session.editConfig([&](train::TrainConfig& c) { m_binder->copyAll(defaults, c); });
+}
+
+void TrainingPage::showSessionConfig() {
+    m_binder->showAll(m_session.config());
+    updateApplicability();
+}
+
+bool TrainingPage::isBusy() const { return m_tasks->isBusy(); }
+
+void TrainingPage::onDatasetChanged() {
+    scheduleUpdate();  // the schedule's steps per epoch follow the training images
+    // The augmentation preview's image: the first one found under the folder,
+    // looked for in a job (a large dataset is not walked on the UI thread).
+    const QString lane = QStringLiteral("TrainingPage preview");
+    const DatasetSummary& summary = m_session.dataset();
+    if (!summary.isValid()) {
+        m_tasks->supersede(lane);
+        setPreviewImage(QString());
+        return;
+    }
+    JobSpec spec;
+    spec.lane = lane;
+    spec.replaceKey = lane;
+    const QString root = summary.root;
+    m_tasks->submit<QString>(this, spec, [root](JobContext& job) {
+        QDirIterator it(root, {QStringLiteral("*.jpg"), QStringLiteral("*.jpeg"), QStringLiteral("*.png")},
+                        QDir::Files, QDirIterator::Subdirectories);
+        return !job.isCancelled() && it.hasNext() ? it.next() : QString();
+    }, [this](const JobResult<QString>& r) {
+        if (r.ok()) setPreviewImage(r.value);
+    });
+}
 
 void TrainingPage::updateApplicability() {
     // Fields that the chosen optimizer or schedule ignores are disabled (their value is kept).
-    const bool sgd = m_optimizer->currentText().compare(QLatin1String("SGD"), Qt::CaseInsensitive) == 0;
+    const bool sgd = m_optimizer->currentData().toString() == QLatin1String("sgd");
     m_momentum->setEnabled(sgd);
     const QString schedule = m_schedule->currentData().toString();
     m_stepEpochs->setEnabled(schedule == QLatin1String("step"));
@@ -258,75 +323,19 @@ void TrainingPage::updateApplicability() {
 
 TrainingPage::~TrainingPage() = default;  // m_tasks cancels the finder and waits for it
 
-void TrainingPage::setTrainImages(qint64 n) {
-    m_trainImages = n;
-    scheduleUpdate();
-}
-
 void TrainingPage::setPreviewImage(const QString& path) {
     m_previewImage = path;
     scheduleUpdate();
 }
 
-void TrainingPage::applyTo(train::TrainConfig& c) const {
-    c.epochs = m_epochs->value();
-    c.batchSize = m_batch->value();
-    c.lr = m_lr->value();
-    c.optimizer = train::optimizerFromString(m_optimizer->currentText().toLower().toStdString());
-    c.momentum = m_momentum->value();
-    c.weightDecay = m_weightDecay->value();
-    c.schedule = train::scheduleFromString(m_schedule->currentData().toString().toStdString());
-    c.warmupEpochs = m_warmup->value();
-    c.stepEpochs = m_stepEpochs->value();
-    c.stepGamma = m_gamma->value();
-    c.labelSmoothing = m_labelSmoothing->value();
-    c.classWeights = m_classWeights->isChecked();
-    c.earlyStoppingPatience = m_patience->value();
-    c.seed = uint64_t(m_seed->value());
-    c.augment.preset = train::augmentPresetFromString(m_augment->currentData().toString().toStdString());
-    c.augment.rotationDegrees = m_rotation->value();
-    c.augment.brightness = m_brightness->value();
-    c.augment.contrast = m_contrast->value();
-    c.augment.saturation = m_saturation->value();
-    c.augment.verticalFlip = m_vflip->isChecked();
-    c.augment.randomErasing = m_erasing->value();
-}
-
-void TrainingPage::loadFrom(const train::TrainConfig& c) {
-    m_epochs->setValue(c.epochs);
-    m_batch->setValue(c.batchSize);
-    m_lr->setValue(c.lr);
-    const QString opt = QString::fromStdString(train::toString(c.optimizer));
-    for (int i = 0; i < m_optimizer->count(); ++i)
-        if (m_optimizer->itemText(i).compare(opt, Qt::CaseInsensitive) == 0) m_optimizer->setCurrentIndex(i);
-    m_momentum->setValue(c.momentum);
-    m_weightDecay->setValue(c.weightDecay);
-    m_schedule->setCurrentIndex(qMax(0, m_schedule->findData(QString::fromStdString(train::toString(c.schedule)))));
-    m_warmup->setValue(c.warmupEpochs);
-    m_stepEpochs->setValue(c.stepEpochs);
-    m_gamma->setValue(c.stepGamma);
-    m_labelSmoothing->setValue(c.labelSmoothing);
-    m_classWeights->setChecked(c.classWeights);
-    m_patience->setValue(c.earlyStoppingPatience);
-    m_seed->setValue(int(c.seed));
-    m_augment->setCurrentIndex(qMax(0, m_augment->findData(QString::fromStdString(train::toString(c.augment.preset)))));
-    m_rotation->setValue(c.augment.rotationDegrees);
-    m_brightness->setValue(c.augment.brightness);
-    m_contrast->setValue(c.augment.contrast);
-    m_saturation->setValue(c.augment.saturation);
-    m_vflip->setChecked(c.augment.verticalFlip);
-    m_erasing->setValue(c.augment.randomErasing);
-}
-
-void TrainingPage::scheduleUpdate() {
-    m_debounce.start();
-    Q_EMIT configChanged();
-}
+void TrainingPage::scheduleUpdate() { m_debounce.start(); }
 
 void TrainingPage::updatePreviews() {
-    train::TrainConfig c = m_source ? m_source() : train::TrainConfig();
-    applyTo(c);
-    const int64_t steps = qMax<int64_t>(1, (m_trainImages + c.batchSize - 1) / qMax(1, c.batchSize));
+    const train::TrainConfig& c = m_session.config();
+    qint64 trainImages = 0;
+    if (m_session.dataset().isValid())
+        for (qint64 n : m_session.dataset().trainCounts) trainImages += n;
+    const int64_t steps = qMax<int64_t>(1, (trainImages + c.batchSize - 1) / qMax(1, c.batchSize));
     QVector<QPointF> points;
     try {
         const std::vector<double> curve = train::scheduleCurve(c, steps);
@@ -345,10 +354,9 @@ void TrainingPage::updateAugmentPreview() {
         m_previewNote->setText(tr("Open a dataset (step 1) to see its images here."));
         return;
     }
-    train::TrainConfig c = m_source ? m_source() : train::TrainConfig();
-    applyTo(c);
+    const train::TrainConfig& c = m_session.config();
     QString error;
-    const QVector<QImage> images = augmentationPreview(m_previewImage, c, 8, quint64(m_seed->value()), &error);
+    const QVector<QImage> images = augmentationPreview(m_previewImage, c, 8, c.seed, &error);
     for (int i = 0; i < images.size(); ++i) {
         auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(images[i])), QString(), m_preview);
         item->setToolTip(tr("Sample %1 of %2").arg(i + 1).arg(QFileInfo(m_previewImage).fileName()));
@@ -360,8 +368,7 @@ void TrainingPage::updateAugmentPreview() {
 
 void TrainingPage::startLrFinder(int steps) {
     if (m_finderRunning) return;
-    train::TrainConfig c = m_source ? m_source() : train::TrainConfig();
-    applyTo(c);
+    const train::TrainConfig c = m_session.config();
     m_finderRunning = true;
     m_finderSteps = 0;
     m_finderTotal = steps;

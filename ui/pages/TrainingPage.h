@@ -6,14 +6,22 @@
 // on the page's TaskManager) plotting loss against learning rate with its
 // suggestion.
 //
+// A view over the window's ProjectSession: every widget change is written
+// into session.config() at once (only the field it shows), and the widgets
+// follow configChanged() (a widget is written only when its value differs,
+// so typing is never disturbed). The training images per epoch and the
+// preview image come from session.dataset() (the first image of the folder
+// is looked for in a job).
+//
 // Thread safety: UI thread only; the destructor cancels the finder and waits
-// for it (TaskManager).
+// for it (TaskManager). Lifetimes: the session must outlive the page.
 #include "ui/models/TrainTypes.h"
 
 #include <QTimer>
 #include <QWidget>
 
 #include <functional>
+#include <memory>
 
 class QCheckBox;
 class QComboBox;
@@ -25,32 +33,27 @@ class QSpinBox;
 
 namespace ts::ui {
 
+class ConfigBinder;
 class CurvePlot;
+class ProjectSession;
 class TaskManager;
 
 class TrainingPage : public QWidget {
     Q_OBJECT
 public:
-    explicit TrainingPage(QWidget* parent = nullptr);
+    explicit TrainingPage(ProjectSession& session, QWidget* parent = nullptr);
     ~TrainingPage() override;
 
-    /// Where the page gets the rest of the config (data folder, backbone,
-    /// freeze plan) for the finder and the previews; in the window, the
-    /// ProjectSession's config (MainWindow::currentConfig).
-    void setConfigSource(std::function<train::TrainConfig()> source) { m_source = std::move(source); }
-    /// Training images per epoch (for the schedule preview's steps).
-    void setTrainImages(qint64 n);
-    /// An image of the training set for the augmentation preview.
+    /// The image of the augmentation preview (normally the first image
+    /// found under the session's dataset folder, looked for after each scan).
     void setPreviewImage(const QString& path);
-
-    /// Writes the page's values into `config`.
-    void applyTo(train::TrainConfig& config) const;
-    void loadFrom(const train::TrainConfig& config);
+    QString previewImage() const { return m_previewImage; }
 
     /// Starts the learning-rate finder (lrFinderDone or an error follows).
     void startLrFinder(int steps = 60);
     void cancelLrFinder();
-    bool isBusy() const { return m_finderRunning; }
+    /// True while the finder or the preview image lookup runs.
+    bool isBusy() const;
     bool hasLrSuggestion() const { return m_suggestedLr > 0; }
     double suggestedLr() const { return m_suggestedLr; }
 
@@ -61,8 +64,8 @@ public:
     QDoubleSpinBox* lrBox() const { return m_lr; }
     QComboBox* augmentBox() const { return m_augment; }
 
-    /// Sets every field to the documented defaults (train::TrainConfig{}),
-    /// what the "Reset to defaults" button does.
+    /// Sets every field of this page to the documented defaults
+    /// (train::TrainConfig{}) in the session, what the "Reset to defaults" button does.
     void resetToDefaults();
     QPushButton* resetButton() const { return m_resetButton; }
     QDoubleSpinBox* momentumBox() const { return m_momentum; }
@@ -75,22 +78,24 @@ public:
     void updatePreviews();
 
 Q_SIGNALS:
-    void configChanged();
     void lrFinderDone();
     /// A step of the finder in progress, plotted as it arrives.
     void lrFinderStep(int step, double lr, double loss);
     void errorOccurred(const ts::ui::TaskError& error);
 
 private:
+    /// The widgets show session.config() (those whose value differs are set).
+    void showSessionConfig();
+    void onDatasetChanged();
     void scheduleUpdate();
     void updateAugmentPreview();
     void onLrStep(double lr, double loss);
     void onLrFound(const train::LrFindResult& result);
     void onLrFailed(const TaskError& error);
 
-    std::function<train::TrainConfig()> m_source;
-    qint64 m_trainImages = 0;
+    ProjectSession& m_session;
     QString m_previewImage;
+    std::unique_ptr<ConfigBinder> m_binder;  ///< every field's widget, bound to the session's config
 
     QSpinBox* m_epochs = nullptr;
     QSpinBox* m_batch = nullptr;
