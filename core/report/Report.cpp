@@ -73,7 +73,9 @@ std::string nowText() {
 std::string duration(double seconds) {
     if (!std::isfinite(seconds) || seconds < 0) return "-";
     char buf[48];
-    if (seconds < 120)
+    if (seconds < 1)
+        std::snprintf(buf, sizeof buf, "%.2f s", seconds);
+    else if (seconds < 120)
         std::snprintf(buf, sizeof buf, "%.1f s", seconds);
     else if (seconds < 7200)
         std::snprintf(buf, sizeof buf, "%.1f min", seconds / 60);
@@ -114,6 +116,12 @@ std::string shownPath(const std::string& path, const std::string& root) {
     return path;
 }
 
+// "2026-12-01T21:30:00Z" as "2026-12-01 21:30 UTC"; anything else as it is.
+std::string shownTime(const std::string& iso) {
+    if (iso.size() == 20 && iso[10] == 'T' && iso[19] == 'Z') return iso.substr(0, 10) + " " + iso.substr(11, 5) + " UTC";
+    return iso;
+}
+
 std::string id(const ReportOptions& o, const char* name) { return h(o.idPrefix + name, 80); }
 
 // --- the parts of a run section ---------------------------------------------
@@ -128,7 +136,12 @@ std::string summaryPart(const RunSummary& s, const ReportOptions& o) {
         out += "<tr><th>" + key + "</th><td" + attrs + ">" + escapedValue + "</td></tr>\n";
     };
     row("Run folder", "<code>" + h(fs::path(s.runDir).filename().string()) + "</code> (" + h(s.runDir) + ")");
-    row("Architecture", h(arch) + (c.value("pretrained", true) ? " (pretrained)" : " (from scratch)"));
+    std::string weights = " (from scratch)";
+    if (c.contains("weights_file") && c["weights_file"].is_string() && !c["weights_file"].get<std::string>().empty())
+        weights = " with the weights of <code>" + h(fs::path(c["weights_file"].get<std::string>()).filename().string(), 120) + "</code>";
+    else if (c.value("pretrained", false))
+        weights = " with the official ImageNet weights";
+    row("Architecture", h(arch) + weights);
     row("Freeze", h(c.contains("freeze") ? valueText(c["freeze"]) : "-"));
     row("Data folder", h(c.contains("data_dir") ? valueText(c["data_dir"]) : "-"));
     row("Started", h(fileTime(fs::path(s.runDir) / "config.json")));
@@ -146,7 +159,7 @@ std::string summaryPart(const RunSummary& s, const ReportOptions& o) {
     } else {
         row("Best validation accuracy", "no complete epoch yet");
     }
-    row("Training time", h(duration(s.seconds)));
+    row("Time in the epochs", h(duration(s.seconds)) + " (training and validation, added up; a feature cache is computed before the first epoch)");
     {
         std::map<std::string, json> values, defaults;
         flatten(c, "", values);
@@ -171,20 +184,24 @@ std::string configPart(const json& config, const ReportOptions& o) {
     flatten(config, "", values);
     flatten(train::toJson(train::TrainConfig{}), "", defaults);
     size_t changed = 0;
-    std::string rows;
+    std::string rows, changedRows;
     for (const auto& [key, value] : values) {
         const auto d = defaults.find(key);
         const bool isDefault = d != defaults.end() && d->second == value;
         changed += !isDefault;
-        rows += std::string("<tr") + (isDefault ? "" : " class=\"changed\"") + "><td><code>" + h(key, 120) + "</code></td><td>" +
-                h(valueText(value), 200) + "</td><td>" +
-                (d == defaults.end() ? std::string("-") : h(valueText(d->second), 200)) + "</td><td>" +
-                (isDefault ? "" : "changed") + "</td></tr>\n";
+        const std::string row = std::string("<tr") + (isDefault ? "" : " class=\"changed\"") + "><td><code>" + h(key, 120) +
+                                "</code></td><td>" + h(valueText(value), 200) + "</td><td>" +
+                                (d == defaults.end() ? std::string("-") : h(valueText(d->second), 200)) + "</td><td>" +
+                                (isDefault ? "" : "changed") + "</td></tr>\n";
+        rows += row;
+        if (!isDefault) changedRows += row;
     }
+    const std::string header = "<table class=\"data config\">\n<tr><th>key</th><th>value</th><th>default</th><th></th></tr>\n";
     std::string out = "<h3 id=\"" + id(o, "config") + "\">Configuration</h3>\n";
-    out += note(std::to_string(values.size()) + " keys from config.json; the " + std::to_string(changed) +
-                " that differ from the defaults are highlighted.");
-    out += "<table class=\"data config\">\n<tr><th>key</th><th>value</th><th>default</th><th></th></tr>\n" + rows + "</table>\n";
+    out += note("The " + std::to_string(changed) + " of the " + std::to_string(values.size()) +
+                " keys of config.json that differ from the defaults:");
+    if (changed > 0) out += header + changedRows + "</table>\n";
+    out += "<details><summary>Every key of config.json</summary>\n" + header + rows + "</table>\n</details>\n";
     return out;
 }
 
@@ -243,9 +260,10 @@ std::string datasetPart(const RunSummary& s, const ReportOptions& o, DatasetStat
     }
     checkCancel(o);
     const data::DoctorReport d = data::diagnose(index, data::DoctorOptions{}, o.feedback);
-    out += note(std::to_string(d.filesChecked) + " files checked: " + std::to_string(d.count(data::Severity::Error)) +
-                " errors, " + std::to_string(d.count(data::Severity::Warning)) + " warnings, " +
-                std::to_string(d.count(data::Severity::Info)) + " notes. Image sizes " + std::to_string(d.width.min) + "-" +
+    auto counted = [](size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); };
+    out += note(counted(size_t(d.filesChecked), "file") + " checked: " + counted(d.count(data::Severity::Error), "error") + ", " +
+                counted(d.count(data::Severity::Warning), "warning") + ", " + counted(d.count(data::Severity::Info), "note") +
+                ". Image sizes " + std::to_string(d.width.min) + "-" +
                 std::to_string(d.width.max) + " x " + std::to_string(d.height.min) + "-" + std::to_string(d.height.max) +
                 " px (median " + std::to_string(d.width.median) + " x " + std::to_string(d.height.median) + ").");
     const auto notes = data::summariseNotes(d);
@@ -279,8 +297,8 @@ std::string datasetPart(const RunSummary& s, const ReportOptions& o, DatasetStat
 std::string curvesPart(const RunSummary& s, const ReportOptions& o) {
     std::string out = "<h3 id=\"" + id(o, "curves") + "\">Training curves</h3>\n";
     if (s.epochs.empty()) return out + note("No complete epoch yet: metrics.jsonl is empty.");
-    PlotSeries trainLoss{"train loss", {}, {}, 0, true}, valLoss{"validation loss", {}, {}, 1, false};
-    PlotSeries trainAcc{"train accuracy", {}, {}, 0, true}, valAcc{"validation accuracy", {}, {}, 1, false};
+    PlotSeries trainLoss{"training", {}, {}, 0, true}, valLoss{"validation", {}, {}, 1, false};
+    PlotSeries trainAcc{"training", {}, {}, 0, true}, valAcc{"validation", {}, {}, 1, false};
     PlotSeries lr{"learning rate (end of epoch)", {}, {}, 2, false};
     for (const auto& e : s.epochs) {
         for (PlotSeries* p : {&trainLoss, &valLoss, &trainAcc, &valAcc, &lr}) p->x.push_back(e.epoch);
@@ -292,6 +310,8 @@ std::string curvesPart(const RunSummary& s, const ReportOptions& o) {
     }
     LinePlotOptions lo;
     lo.xLabel = "epoch";
+    lo.widthPx = 360;  // three side by side in a 1200 px wide window
+    lo.heightPx = 300;
     out += "<div class=\"row\">\n";
     lo.title = "Loss";
     lo.yLabel = "cross-entropy";
@@ -325,7 +345,7 @@ std::string metricsTables(const std::vector<std::string>& classes, const std::ve
                formatPercent(m.precision) + "</td><td class=\"num\">" + formatPercent(m.recall) + "</td><td class=\"num\">" +
                formatPercent(m.f1) + "</td><td class=\"num\">" + std::to_string(m.support) + "</td></tr>\n";
     }
-    out += "</table>\n</div>\n";
+    out += "</table>\n";
     if (!perClass.empty() && perClass.size() <= 40) {
         BarSeries p{"precision", {}}, r{"recall", {}}, f{"F1", {}};
         for (const auto& m : perClass) {
@@ -335,8 +355,9 @@ std::string metricsTables(const std::vector<std::string>& classes, const std::ve
         }
         std::vector<std::string> names(classes.begin(), classes.begin() + std::min(classes.size(), perClass.size()));
         while (names.size() < perClass.size()) names.push_back(std::to_string(names.size()));
-        out += "<div class=\"plot\">" + svgBarChart(names, {p, r, f}, "Per-class precision, recall and F1", true, 620) + "</div>\n";
+        out += "<div class=\"plot\">" + svgBarChart(names, {p, r, f}, "Per-class precision, recall and F1", true, 460) + "</div>\n";
     }
+    out += "</div>\n";
     return out;
 }
 
@@ -461,7 +482,7 @@ std::string exportsPart(const std::string& runDir, const ReportOptions& o) {
            "<th>top-1 agreement</th><th>max |&Delta;p|</th><th>max |&Delta;logit|</th><th>accuracy model / export</th></tr>\n";
     for (const auto& r : records) {
         out += "<tr><td><code>" + h(fs::path(r.path).filename().string(), 80) + "</code></td><td>" +
-               h(exporting::formatName(r.format)) + "</td><td class=\"num\">" + bytesText(r.bytes) + "</td><td>" + h(r.time, 40) +
+               h(exporting::formatName(r.format)) + "</td><td class=\"num\">" + bytesText(r.bytes) + "</td><td>" + h(shownTime(r.time), 40) +
                "</td>";
         if (r.roundTrip) {
             const auto& t = *r.roundTrip;
@@ -601,7 +622,7 @@ p.sub { color: #555555; margin: 0 0 12px; }
 p.note { margin: 6px 0; }
 p.warn { margin: 6px 0; padding: 6px 10px; background: #fff4e5; border-left: 4px solid #E69F00; }
 p.good { margin: 6px 0; padding: 6px 10px; background: #e8f6ef; border-left: 4px solid #009E73; }
-code { font-family: "DejaVu Sans Mono", monospace; font-size: 13px; word-break: break-all; }
+code { font-family: "DejaVu Sans Mono", monospace; font-size: 13px; overflow-wrap: anywhere; }
 table { border-collapse: collapse; margin: 6px 0 10px; }
 th, td { border: 1px solid #d0d0d0; padding: 4px 8px; text-align: left; vertical-align: top; font-size: 13px; }
 th { background: #eef3f7; }
@@ -618,9 +639,9 @@ div.plot { margin: 4px 0; }
 svg.plot { border: 1px solid #e0e0e0; background: #ffffff; max-width: 100%; height: auto; }
 nav.toc a { margin-right: 12px; color: #0072B2; }
 .mistakes { display: flex; flex-wrap: wrap; gap: 14px; }
-figure.mistake { margin: 0; padding: 8px; border: 1px solid #d8d8d8; background: #fcfcfc; max-width: 390px; }
+figure.mistake { margin: 0; padding: 8px; border: 1px solid #d8d8d8; background: #fcfcfc; width: 350px; }
 figure.mistake .pair { display: flex; gap: 6px; }
-figure.mistake img { display: block; max-width: 180px; height: auto; }
+figure.mistake img { display: block; max-width: 170px; max-height: 170px; }
 figcaption { font-size: 13px; margin-top: 6px; }
 details summary { cursor: pointer; color: #0072B2; margin: 6px 0; }
 footer { margin-top: 30px; color: #666666; font-size: 12px; }

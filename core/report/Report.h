@@ -50,8 +50,8 @@ struct ReportOptions {
     int maxMistakes = 12;
     /// Doctor problems listed one by one (all are counted). Default 20.
     int maxDoctorProblems = 20;
-    /// Longer side of a mistake's thumbnails, in pixels. Default 180.
-    int thumbnailPx = 180;
+    /// Longer side of a mistake's thumbnails, in pixels. Default 170.
+    int thumbnailPx = 170;
     /// Run the doctor on the run's split when its data folder exists. Default true.
     bool runDoctor = true;
     /// Evaluate the best model on its validation split (confusion matrix,
