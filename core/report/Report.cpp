@@ -325,19 +325,32 @@ std::string curvesPart(const RunSummary& s, const ReportOptions& o) {
     out += "</div>\n";
     out += "<details><summary>Every epoch</summary>\n<table class=\"data\">\n<tr><th>epoch</th><th>train loss</th><th>train "
            "acc.</th><th>val loss</th><th>val acc.</th><th>lr</th><th>time</th></tr>\n";
-    for (const auto& e : s.epochs)
+    constexpr size_t kMaxEpochRows = 1000;
+    for (size_t i = 0; i < s.epochs.size() && i < kMaxEpochRows; ++i) {
+        const auto& e = s.epochs[i];
         out += std::string("<tr") + (e.epoch == s.bestEpoch ? " class=\"best\"" : "") + "><td class=\"num\">" +
                std::to_string(e.epoch) + (e.epoch == s.bestEpoch ? " (best)" : "") + "</td><td class=\"num\">" +
                formatNumber(e.trainLoss) + "</td><td class=\"num\">" + formatPercent(e.trainAccuracy) + "</td><td class=\"num\">" +
                formatNumber(e.valLoss) + "</td><td class=\"num\">" + formatPercent(e.valAccuracy) + "</td><td class=\"num\">" +
                formatNumber(e.lr, 3) + "</td><td class=\"num\">" + duration(e.seconds) + "</td></tr>\n";
-    out += "</table>\n</details>\n";
+    }
+    out += "</table>\n";
+    if (s.epochs.size() > kMaxEpochRows)
+        out += note("and " + std::to_string(s.epochs.size() - kMaxEpochRows) + " more epochs (metrics.csv lists them all).");
+    out += "</details>\n";
     return out;
 }
 
 std::string metricsTables(const std::vector<std::string>& classes, const std::vector<std::vector<int64_t>>& confusion,
                           const std::vector<train::ClassMetrics>& perClass, const std::string& title) {
-    std::string out = "<div class=\"row\">\n<div class=\"plot\">" + svgConfusionMatrix(classes, confusion, title) + "</div>\n";
+    // A heat map of more classes than this would be a huge, unreadable file.
+    constexpr size_t kMaxMatrixClasses = 100;
+    std::string out = "<div class=\"row\">\n";
+    if (classes.size() <= kMaxMatrixClasses)
+        out += "<div class=\"plot\">" + svgConfusionMatrix(classes, confusion, title) + "</div>\n";
+    else
+        out += note("The confusion matrix of " + std::to_string(classes.size()) + " classes is not drawn (more than " +
+                    std::to_string(kMaxMatrixClasses) + "); <code>tstudio eval --json</code> prints it.");
     out += "<table class=\"data perclass\">\n<tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>\n";
     for (size_t c = 0; c < perClass.size() && c < kMaxClassRows; ++c) {
         const auto& m = perClass[c];

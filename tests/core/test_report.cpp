@@ -407,6 +407,36 @@ TEST_F(ReportTest, WithoutItsDataFolderTheReportShowsTheRecordedNumbersAndEscape
     EXPECT_EQ(html.find('\x1b'), std::string::npos);
 }
 
+TEST_F(ReportTest, ARunBeforeItsFirstEpochStillGetsAReport) {
+    const std::string run = s_tmp->file("run-young");
+    fs::create_directories(run);
+    for (const char* f : {"config.json", "manifest.json"}) fs::copy_file(s_tmp->file("run") + "/" + f, run + "/" + f);
+    report::ReportOptions o;
+    o.runDoctor = false;
+    const std::string html = report::renderRunSection(run, o);
+    EXPECT_NE(html.find("No complete epoch yet"), std::string::npos);
+    EXPECT_NE(html.find("the run has no model.tsb yet"), std::string::npos);
+    EXPECT_NE(html.find("no complete epoch yet"), std::string::npos) << "instead of a best accuracy";
+}
+
+TEST_F(ReportTest, TheCommandLineSaysWhatIsWrong) {
+    const std::string tstudio = test::shellQuote(test::binaryPath("tstudio"));
+    const std::string empty = s_tmp->file("cli-not-a-run");
+    fs::create_directories(empty);
+    std::string output;
+    EXPECT_EQ(test::runCommand(tstudio + " report " + test::shellQuote(empty) + " --out " + test::shellQuote(s_tmp->file("c.html")),
+                               &output),
+              1);
+    EXPECT_NE(output.find("tstudio: error: "), std::string::npos) << output;
+    EXPECT_NE(output.find("cli-not-a-run' is not a run folder"), std::string::npos) << output;
+    EXPECT_EQ(test::runCommand(tstudio + " report " + test::shellQuote(s_tmp->file("run")) + " --max-mistakes -1 --out " +
+                                   test::shellQuote(s_tmp->file("c.html")),
+                               &output),
+              1);
+    EXPECT_NE(output.find("--max-mistakes -1"), std::string::npos) << output;
+    EXPECT_FALSE(fs::exists(s_tmp->file("c.html")));
+}
+
 // --- the experiment report --------------------------------------------------
 
 TEST_F(ReportTest, ExperimentReportComparesTrialsOverlaysCurvesAndShowsTheBestRun) {
