@@ -5,6 +5,7 @@
 
 #include "core/common/Error.h"
 #include "core/common/Feedback.h"
+#include "core/common/Json.h"
 #include "core/report/Report.h"
 
 #include <nlohmann/json.hpp>
@@ -36,6 +37,12 @@ void runReport(const ReportArgs& a) {
     Feedback feedback;
     InterruptScope interrupts(feedback);
     options.feedback = &feedback;
+    // What it waits for, on stderr (stdout stays the result; --json keeps stderr quiet).
+    if (!a.json)
+        options.onStep = [](const std::string& what) {
+            std::fprintf(stderr, "%s...\n", printable(what, 300).c_str());  // may name a folder from a file
+            std::fflush(stderr);
+        };
     const report::ReportKind kind = report::writeReport(a.dir, a.out, options);
     std::error_code ec;
     const auto bytes = std::filesystem::file_size(a.out, ec);

@@ -112,6 +112,7 @@ std::string pct(double v) { return std::isfinite(v) ? formatPercent(v) : "-"; }
 
 std::string renderExperimentSection(const std::string& expDir, const ReportOptions& options) {
     std::vector<Trial> trials = readTrials(expDir);
+    if (options.onStep) options.onStep("Reading the " + std::to_string(trials.size()) + " trials of the experiment");
     std::error_code ec;
     for (auto& t : trials) {
         if (options.feedback && options.feedback->isCancelled()) throw Cancelled();
@@ -219,6 +220,7 @@ std::string renderExperimentSection(const std::string& expDir, const ReportOptio
     if (!best) return out + "<p class=\"warn\">No trial has finished an epoch yet: there is no best run to show.</p>\n";
     ReportOptions o = options;
     o.idPrefix = "best-";
+    if (o.onStep) o.onStep("The best run: " + best->runDirText);
     out += "<p class=\"note\">The best trial: <strong>" + escapeHtml(label(*best), 300) + "</strong>.</p>\n";
     out += renderRunSection(best->runDir, o);
     return out;

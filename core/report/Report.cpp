@@ -43,6 +43,11 @@ void checkCancel(const ReportOptions& o) {
     if (o.feedback && o.feedback->isCancelled()) throw Cancelled();
 }
 
+void step(const ReportOptions& o, const std::string& what) {
+    checkCancel(o);
+    if (o.onStep) o.onStep(what);
+}
+
 std::string note(const std::string& escapedText, const char* kind = "note") {
     return std::string("<p class=\"") + kind + "\">" + escapedText + "</p>\n";
 }
@@ -258,7 +263,8 @@ std::string datasetPart(const RunSummary& s, const ReportOptions& o, DatasetStat
         out += note("The doctor was not run for this report.");
         return out;
     }
-    checkCancel(o);
+    step(o, "Running the doctor on the " + std::to_string(index.train.size() + index.val.size() + index.test.size()) +
+                " files of the run's split");
     const data::DoctorReport d = data::diagnose(index, data::DoctorOptions{}, o.feedback);
     auto counted = [](size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); };
     out += note(counted(size_t(d.filesChecked), "file") + " checked: " + counted(d.count(data::Severity::Error), "error") + ", " +
@@ -432,7 +438,7 @@ std::string evaluationPart(const RunSummary& s, const DatasetState& data, const 
     if (!why.empty())
         return out + note("Not evaluated now (" + h(why) + ").") + recordedEvaluation(s) + mistakes +
                note("Skipped: " + h(why) + ".");
-    checkCancel(o);
+    step(o, "Evaluating model.tsb on the " + std::to_string(data.index.val.size()) + " validation images");
     exporting::LoadedModel model;
     train::EvalReport r;
     try {
@@ -461,6 +467,7 @@ std::string evaluationPart(const RunSummary& s, const DatasetState& data, const 
                      std::to_string(std::min(limit, wrong.size())) +
                      " the model was surest about are shown, each with its Grad-CAM for the predicted class "
                      "(red: what drove the prediction).");
+    if (limit > 0) step(o, "Grad-CAM of the " + std::to_string(std::min(limit, wrong.size())) + " worst mistakes");
     mistakes += "<div class=\"mistakes\">\n";
     size_t failed = 0;
     std::string firstProblem;

@@ -35,6 +35,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -60,8 +61,12 @@ struct ReportOptions {
     /// Prefix of the element ids (#anchors) of a section, so that several
     /// sections fit in one page. Default "run-".
     std::string idPrefix = "run-";
-    /// Cancel and progress (optional).
+    /// Cancel (optional); checked between the parts and inside the doctor and the evaluation.
     Feedback* feedback = nullptr;
+    /// Told, on the calling thread, before each long part starts ("Running
+    /// the doctor on 398 files"), so a command line can say what it waits for
+    /// (optional).
+    std::function<void(const std::string& what)> onStep;
 };
 
 /// A run's epochs as metrics.jsonl holds them (EpochRecord.h), in file
