@@ -261,6 +261,53 @@ TEST(ReportSvg, ConfusionMatrixWritesEveryCount) {
     EXPECT_NE(report::svgConfusionMatrix({"a"}, {{1, 2}}).find("malformed"), std::string::npos);
 }
 
+TEST(ReportExportLog, OneEntryPerPathBoundedAndRebuiltWhenDamaged) {
+    test::TempDir tmp("ts-export-log");
+    EXPECT_TRUE(exporting::readExportLog(tmp.path()).empty()) << "no exports.json: no exports";
+    exporting::ExportRecord r;
+    r.path = "/x/model.onnx";
+    r.format = exporting::ExportFormat::Onnx;
+    r.bytes = 1234;
+    r.time = exporting::utcTimestamp();
+    exporting::recordExport(tmp.path(), r);
+    exporting::RoundTripReport t;
+    t.format = exporting::ExportFormat::Onnx;
+    t.runtime = "OpenCV DNN";
+    t.images = 10;
+    t.top1Agreements = 9;
+    t.top1AgreementRate = 0.9;
+    t.maxLogitDiff = 1e-6;
+    r.roundTrip = t;
+    r.bytes = 999;
+    exporting::recordExport(tmp.path(), r);  // the same path: replaced
+    auto records = exporting::readExportLog(tmp.path());
+    ASSERT_EQ(records.size(), 1u);
+    EXPECT_EQ(records[0].bytes, 999);
+    ASSERT_TRUE(records[0].roundTrip.has_value());
+    EXPECT_EQ(records[0].roundTrip->top1Agreements, 9);
+    EXPECT_DOUBLE_EQ(records[0].roundTrip->maxLogitDiff, 1e-6);
+    for (size_t i = 0; i < exporting::kMaxExportRecords + 5; ++i) {
+        r.path = "/x/m" + std::to_string(i) + ".pth";
+        r.format = exporting::ExportFormat::Pth;
+        r.roundTrip.reset();
+        exporting::recordExport(tmp.path(), r);
+    }
+    records = exporting::readExportLog(tmp.path());
+    ASSERT_EQ(records.size(), exporting::kMaxExportRecords);
+    EXPECT_EQ(records.back().path, "/x/m" + std::to_string(exporting::kMaxExportRecords + 4) + ".pth") << "newest last";
+    // Damaged: reading names the file; recording starts it again.
+    spit(tmp.file("exports.json"), "{\"format\": \"transfer-studio-exports\", \"exports\": [{\"path\": \"a\", \"format\": \"gif\"}]}");
+    try {
+        exporting::readExportLog(tmp.path());
+        FAIL() << "no error for an unknown format";
+    } catch (const IoError& e) {
+        EXPECT_NE(std::string(e.what()).find("exports.json"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("export 1"), std::string::npos) << e.what();
+    }
+    exporting::recordExport(tmp.path(), r);
+    EXPECT_EQ(exporting::readExportLog(tmp.path()).size(), 1u);
+}
+
 // --- the run report -------------------------------------------------------
 
 TEST_F(ReportTest, RunReportIsSelfContainedHasEverySectionAndTheRunsNumbers) {
@@ -486,8 +533,16 @@ TEST_F(ReportTest, ExperimentReportComparesTrialsOverlaysCurvesAndShowsTheBestRu
     EXPECT_NE(html.find("out of &lt;memory&gt;"), std::string::npos);
     EXPECT_EQ(html.find("<i>1</i>"), std::string::npos);
 
+    spit(exp + "/trials.json", "{\"trials\": 7}");
+    try {
+        report::writeReport(exp, s_tmp->file("exp2.html"));
+        FAIL() << "no error for a trials index without a list";
+    } catch (const IoError& e) {
+        EXPECT_NE(std::string(e.what()).find("trials.json"), std::string::npos) << e.what();
+    }
     spit(exp + "/experiment.json", "{\"format\": \"something-else\"}");
     EXPECT_THROW(report::writeReport(exp, s_tmp->file("exp2.html")), IoError);
+    EXPECT_FALSE(fs::exists(s_tmp->file("exp2.html")));
 }
 
 // --- a real browser -------------------------------------------------------
