@@ -104,6 +104,14 @@ std::string valueText(const json& v) {
     return v.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+// A config key as text whatever its type ("?" when absent): config.json is
+// shown as stored, not validated, so a hostile "arch": 5 must not throw.
+std::string configText(const json& c, const char* key) {
+    const auto it = c.find(key);
+    if (it == c.end() || it->is_null()) return "?";
+    return valueText(*it);
+}
+
 void flatten(const json& j, const std::string& prefix, std::map<std::string, json>& out) {
     if (j.is_object() && !j.empty()) {
         for (auto it = j.begin(); it != j.end() && out.size() < kMaxConfigRows; ++it)
@@ -133,8 +141,8 @@ std::string id(const ReportOptions& o, const char* name) { return h(o.idPrefix +
 
 std::string summaryPart(const RunSummary& s, const ReportOptions& o) {
     const json& c = s.config;
-    const std::string arch = c.value("arch", std::string("?"));
-    const int planned = c.contains("epochs") && c["epochs"].is_number_integer() ? c["epochs"].get<int>() : 0;
+    const std::string arch = configText(c, "arch");
+    const int64_t planned = c.contains("epochs") && c["epochs"].is_number_integer() ? c["epochs"].get<int64_t>() : 0;
     const int done = s.epochs.empty() ? 0 : s.epochs.back().epoch;
     std::string out = "<table class=\"facts\">\n";
     auto row = [&](const std::string& key, const std::string& escapedValue, const std::string& attrs = {}) {
@@ -144,7 +152,7 @@ std::string summaryPart(const RunSummary& s, const ReportOptions& o) {
     std::string weights = " (from scratch)";
     if (c.contains("weights_file") && c["weights_file"].is_string() && !c["weights_file"].get<std::string>().empty())
         weights = " with the weights of <code>" + h(fs::path(c["weights_file"].get<std::string>()).filename().string(), 120) + "</code>";
-    else if (c.value("pretrained", false))
+    else if (c.contains("pretrained") && c["pretrained"].is_boolean() && c["pretrained"].get<bool>())
         weights = " with the official ImageNet weights";
     row("Architecture", h(arch) + weights);
     row("Freeze", h(c.contains("freeze") ? valueText(c["freeze"]) : "-"));
@@ -463,11 +471,14 @@ std::string evaluationPart(const RunSummary& s, const DatasetState& data, const 
     });
     if (wrong.empty()) return out + mistakes + note("No mistakes on the validation split.", "good");
     const size_t limit = static_cast<size_t>(std::max(0, o.maxMistakes));
+    if (limit == 0)
+        return out + mistakes +
+               note(std::to_string(wrong.size()) + " validation images are wrong (no thumbnails were asked for: --max-mistakes 0).");
     mistakes += note(std::to_string(wrong.size()) + " validation images are wrong; the " +
                      std::to_string(std::min(limit, wrong.size())) +
                      " the model was surest about are shown, each with its Grad-CAM for the predicted class "
                      "(red: what drove the prediction).");
-    if (limit > 0) step(o, "Grad-CAM of the " + std::to_string(std::min(limit, wrong.size())) + " worst mistakes");
+    step(o, "Grad-CAM of the " + std::to_string(std::min(limit, wrong.size())) + " worst mistakes");
     mistakes += "<div class=\"mistakes\">\n";
     size_t failed = 0;
     std::string firstProblem;
@@ -695,7 +706,7 @@ ReportKind writeReport(const std::string& dir, const std::string& outPath, const
     } else {
         const RunSummary s = readRunSummary(dir);  // the clear "not a run folder" error before anything runs
         title = "Run " + fs::path(s.runDir).filename().string() + " - Transfer Studio report";
-        body = "<h1>" + h(title, 200) + "</h1>\n<p class=\"sub\">" + h(s.config.value("arch", std::string("?"))) + " on " +
+        body = "<h1>" + h(title, 200) + "</h1>\n<p class=\"sub\">" + h(configText(s.config, "arch")) + " on " +
                h(s.config.contains("data_dir") ? valueText(s.config["data_dir"]) : std::string("?"), 300) +
                "; report written " + nowText() + ".</p>\n" + renderRunSection(dir, options);
     }
