@@ -8,6 +8,8 @@
 #include "core/common/Error.h"
 #include "core/common/Json.h"
 #include "core/data/Dataset.h"
+#include "core/data/DatasetFolder.h"
+#include "core/data/PathText.h"
 #include "core/export/Bundle.h"
 #include "core/train/Evaluate.h"
 #include "core/train/Metrics.h"
@@ -23,7 +25,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <sys/stat.h>
 #include <unistd.h>
 
 using nlohmann::json;
@@ -100,15 +101,20 @@ train::TrainConfig configFromArgs(const TrainArgs& a) {
         field = value;
         names.fields[key] = flag;
     };
-    // A closed choice: the config's own parser, its message naming the flag.
+    // A closed choice, parsed through the config's name tables: `parse(flag)`
+    // returns the value, its message naming the flag.
     auto choose = [&](const char* flag, const char* key, auto& field, const auto& parse) {
         if (!a.given(flag)) return;
+        field = parse(flag);
+        names.fields[key] = flag;
+    };
+    // For the parsers that cannot name the field themselves: "--flag: message".
+    auto prefixed = [](const char* flag, const auto& parse) {
         try {
-            field = parse();
+            return parse();
         } catch (const ConfigError& e) {
             throw ConfigError(std::string(flag) + ": " + e.what());
         }
-        names.fields[key] = flag;
     };
     set("--data", "data_dir", c.dataDir, a.data);
     set("--val-fraction", "val_fraction", c.valFraction, a.valFraction);
@@ -119,24 +125,20 @@ train::TrainConfig configFromArgs(const TrainArgs& a) {
     if (a.pretrained) c.pretrained = true;
     set("--head-hidden", "head_hidden_units", c.headHiddenUnits, a.headHidden);
     set("--head-dropout", "head_dropout", c.headDropout, a.headDropout);
-    // A choice that was once kept as text: parsed through its name table, the
-    // message naming the flag as validate() did ("Invalid --freeze ...").
-    auto parse = [&](const char* flag, const char* key, auto& field, const auto& fromString, const std::string& text) {
-        if (!a.given(flag)) return;
-        field = fromString(text, flag);
-        names.fields[key] = flag;
-    };
-    parse("--freeze", "freeze", c.freeze, train::freezePresetFromString, a.freeze);
-    parse("--batchnorm-policy", "batchnorm_policy", c.batchNormPolicy, train::batchNormPolicyFromString,
-          a.batchNormPolicy);
-    parse("--augment", "augment.preset", c.augment.preset, train::augmentPresetFromString, a.augment);
+    choose("--freeze", "freeze", c.freeze, [&](const char* f) { return train::freezePresetFromString(a.freeze, f); });
+    choose("--batchnorm-policy", "batchnorm_policy", c.batchNormPolicy,
+           [&](const char* f) { return train::batchNormPolicyFromString(a.batchNormPolicy, f); });
+    choose("--augment", "augment.preset", c.augment.preset,
+           [&](const char* f) { return train::augmentPresetFromString(a.augment, f); });
     set("--epochs", "epochs", c.epochs, a.epochs);
     set("--batch-size", "batch_size", c.batchSize, a.batchSize);
     set("--lr", "lr", c.lr, a.lr);
-    choose("--optimizer", "optimizer", c.optimizer, [&] { return train::optimizerFromString(a.optimizer); });
+    choose("--optimizer", "optimizer", c.optimizer,
+           [&](const char* f) { return prefixed(f, [&] { return train::optimizerFromString(a.optimizer); }); });
     set("--momentum", "momentum", c.momentum, a.momentum);
     set("--weight-decay", "weight_decay", c.weightDecay, a.weightDecay);
-    choose("--schedule", "schedule", c.schedule, [&] { return train::scheduleFromString(a.schedule); });
+    choose("--schedule", "schedule", c.schedule,
+           [&](const char* f) { return prefixed(f, [&] { return train::scheduleFromString(a.schedule); }); });
     set("--step-epochs", "step_epochs", c.stepEpochs, a.stepEpochs);
     set("--step-gamma", "step_gamma", c.stepGamma, a.stepGamma);
     set("--warmup-epochs", "warmup_epochs", c.warmupEpochs, a.warmupEpochs);
@@ -144,22 +146,23 @@ train::TrainConfig configFromArgs(const TrainArgs& a) {
     set("--class-weights", "class_weights", c.classWeights, a.classWeights);
     set("--grad-clip", "grad_clip_norm", c.gradClipNorm, a.gradClip);
     set("--early-stopping-patience", "early_stopping_patience", c.earlyStoppingPatience, a.patience);
-    parse("--early-stopping-metric", "early_stopping_metric", c.earlyStoppingMetric,
-          train::earlyStoppingMetricFromString, a.earlyStoppingMetric);
-    choose("--device", "device", c.device, [&] { return train::deviceFromString(a.device); });
+    choose("--early-stopping-metric", "early_stopping_metric", c.earlyStoppingMetric,
+           [&](const char* f) { return train::earlyStoppingMetricFromString(a.earlyStoppingMetric, f); });
+    choose("--device", "device", c.device,
+           [&](const char* f) { return prefixed(f, [&] { return train::deviceFromString(a.device); }); });
     // Through the config's name tables, with the flags' own short message.
-    choose("--precision", "precision", c.precision, [&] {
+    choose("--precision", "precision", c.precision, [&](const char* f) {
         try {
             return train::precisionFromString(a.precision);
         } catch (const ConfigError&) {
-            throw ConfigError("use float32 or mixed (got \"" + printable(a.precision, 40) + "\").");
+            throw ConfigError(std::string(f) + ": use float32 or mixed (got \"" + printable(a.precision, 40) + "\").");
         }
     });
-    choose("--feature-cache", "feature_cache", c.featureCache, [&] {
+    choose("--feature-cache", "feature_cache", c.featureCache, [&](const char* f) {
         try {
             return train::featureCacheFromString(a.featureCache);
         } catch (const ConfigError&) {
-            throw ConfigError("use auto or off (got \"" + printable(a.featureCache, 40) + "\").");
+            throw ConfigError(std::string(f) + ": use auto or off (got \"" + printable(a.featureCache, 40) + "\").");
         }
     });
     if (a.given("--seed")) c.seed = parseSeed(a.seed, "--seed");
@@ -292,19 +295,16 @@ void runLrFind(const TrainArgs& a, const LrFindOutput& o) {
 }
 
 /// The dataset folder a config file names must be a folder; the message
-/// says which config and which key, so the user knows what to edit (the
-/// trainer's own message names only the path).
+/// also says which config and which key, so the user knows what to edit (the
+/// scan's own message names only the path).
 void checkConfigDataDir(const TrainArgs& a, const train::TrainConfig& c) {
     if (a.configFile.empty() || a.given("--data") || c.dataDir.empty()) return;
-    struct stat st {};
-    const std::string where = "data_dir in '" + a.configFile + "'";
-    if (::stat(c.dataDir.c_str(), &st) != 0)
-        throw DataError(where + " is '" + printable(c.dataDir, 200) +
-                        "', which does not exist. Fix data_dir in the config or pass --data FOLDER.");
-    if (!S_ISDIR(st.st_mode))
-        throw DataError(where + " is '" + printable(c.dataDir, 200) +
-                        "', which is not a folder. Set data_dir to the folder that holds one sub-folder per class, "
-                        "or pass --data FOLDER.");
+    try {
+        data::checkDatasetFolder(c.dataDir);
+    } catch (const DataError& e) {
+        throw DataError("data_dir in " + data::quotedPath(a.configFile) + ": " + e.what() +
+                        " Fix data_dir in the config or pass --data FOLDER.");
+    }
 }
 
 void runTrain(const TrainArgs& a) {

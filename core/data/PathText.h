@@ -1,9 +1,12 @@
 #pragma once
-// A path as it may appear in a message: names in a dataset come from
+// Paths as text. quotedPath: a path as it may appear in a message: names in a dataset come from
 // strangers, so control characters (a newline, an escape sequence that would
 // repaint the terminal) are written as \xNN and very long names are shortened
 // in the middle. UTF-8 (e.g. "café") is kept as it is.
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 namespace ts::data {
@@ -31,6 +34,14 @@ inline std::string quotedPath(const std::string& path, size_t maxChars = 400) {
         safe = safe.substr(0, head) + "..." + safe.substr(tail);
     }
     return "'" + safe + "'";
+}
+
+/// The extension of `path`'s file name, lower-cased, with its dot (".jpg"; ""
+/// when it has none), as std::filesystem::path::extension() finds it.
+inline std::string lowerExtension(const std::string& path) {
+    std::string ext = std::filesystem::path(path).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return ext;
 }
 
 } // namespace ts::data

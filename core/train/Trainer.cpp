@@ -4,6 +4,8 @@
 #include "core/train/Trainer.h"
 #include "core/train/TrainRun.h"
 
+#include "core/data/PathText.h"
+
 #include <torch/cuda.h>
 
 #include <filesystem>
@@ -250,8 +252,7 @@ TrainResult Run::loop() {
         lo.decodeAtLeast = trainDecodeAtLeast();
         // Only JPEGs can be decoded at reduced size: say so only when there are some.
         const bool anyJpeg = std::any_of(m_index.train.begin(), m_index.train.end(), [](const data::ImageItem& item) {
-            std::string ext = fs::path(item.path).extension().string();
-            for (auto& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            const std::string ext = data::lowerExtension(item.path);
             return ext == ".jpg" || ext == ".jpeg";
         });
         if (lo.decodeAtLeast > 0 && anyJpeg)

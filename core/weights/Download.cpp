@@ -1,4 +1,5 @@
 #include "core/weights/Download.h"
+#include "core/weights/DownloadPartial.h"
 
 #include "core/common/AtomicFile.h"
 #include "core/common/Error.h"
@@ -19,9 +20,6 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef TS_VERSION
@@ -32,6 +30,8 @@ namespace fs = std::filesystem;
 
 namespace ts::weights {
 namespace {
+
+using namespace detail;
 
 using Clock = std::chrono::steady_clock;
 
@@ -61,163 +61,6 @@ std::string reasonPhrase(long status) {
 std::string placeByHand(const std::string& dest) {
     return "Or download the file another way (e.g. with a browser) and place it at '" + dest + "'.";
 }
-
-// What identifies the version of the file on the server, from the first
-// response of a download; kept beside the .partial for If-Range.
-struct Validator {
-    std::string etag;          // strong ETag, quotes included; empty when none
-    std::string lastModified;  // HTTP date; empty when none
-    int64_t length = -1;       // the whole file's size, when announced
-
-    bool empty() const { return etag.empty() && lastModified.empty(); }
-    // RFC 9110 13.1.5: If-Range takes a strong ETag or a date.
-    std::string ifRange() const { return !etag.empty() ? etag : lastModified; }
-};
-
-std::string validatorPath(const std::string& partial) { return partial + ".validator"; }
-
-// A header value as a validator may hold it: visible ASCII and spaces, not
-// too long; anything else is dropped (never sent back to a server).
-std::string cleanValue(std::string v) {
-    while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ' || v.back() == '\t')) v.pop_back();
-    size_t b = 0;
-    while (b < v.size() && (v[b] == ' ' || v[b] == '\t')) ++b;
-    v.erase(0, b);
-    if (v.size() > 200) return {};
-    for (unsigned char c : v)
-        if (c < 0x20 || c > 0x7e) return {};
-    return v;
-}
-
-// Reads "<partial>.validator"; an absent, oversized or garbled one yields an
-// empty validator, which makes the next attempt start over.
-Validator readValidator(const std::string& partial) {
-    Validator v;
-    std::FILE* f = std::fopen(validatorPath(partial).c_str(), "rb");
-    if (!f) return v;
-    char buf[1024];
-    const size_t n = std::fread(buf, 1, sizeof buf, f);
-    const bool tooBig = n == sizeof buf;
-    std::fclose(f);
-    if (tooBig) return v;
-    std::string text(buf, n), line;
-    size_t pos = 0;
-    while (pos < text.size()) {
-        const size_t nl = text.find('\n', pos);
-        if (nl == std::string::npos) return Validator{};  // cut short: not trusted
-        line = text.substr(pos, nl - pos);
-        pos = nl + 1;
-        const size_t colon = line.find(':');
-        if (colon == std::string::npos) return Validator{};
-        const std::string key = line.substr(0, colon), value = cleanValue(line.substr(colon + 1));
-        if (key == "etag") v.etag = value;
-        else if (key == "last-modified") v.lastModified = value;
-        else if (key == "length") {
-            char* e = nullptr;
-            const long long len = std::strtoll(value.c_str(), &e, 10);
-            v.length = (e && *e == '\0' && !value.empty() && len >= 0) ? len : -1;
-        }
-    }
-    return v;
-}
-
-// Writes the validator beside the .partial: temporary file, fsync, rename
-// (no exception: called from a libcurl callback). Returns false on failure.
-bool writeValidator(const std::string& partial, const Validator& v) noexcept {
-    try {
-        const std::string path = validatorPath(partial), tmp = path + ".tmp";
-        const std::string text = "etag: " + v.etag + "\nlast-modified: " + v.lastModified +
-                                 "\nlength: " + std::to_string(v.length) + "\n";
-        std::FILE* f = std::fopen(tmp.c_str(), "wb");
-        if (!f) return false;
-        bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0 &&
-                  ::fsync(fileno(f)) == 0;
-        ok = std::fclose(f) == 0 && ok;
-        if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-            std::remove(tmp.c_str());
-            return false;
-        }
-        return true;
-    } catch (...) {
-        return false;
-    }
-}
-
-void removeValidator(const std::string& partial) {
-    std::error_code ec;
-    fs::remove(validatorPath(partial), ec);
-}
-
-// The .partial, open and locked (flock, exclusive) for one download.
-class PartialFile {
-public:
-    PartialFile(const std::string& partial, const std::string& dest) : m_path(partial) {
-        // Another download may rename or delete the file between our open()
-        // and our flock(): then the lock is on a file no longer at that
-        // path, and we open again.
-        for (int tries = 0; tries < 10; ++tries) {
-            const int fd = ::open(partial.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-            if (fd < 0)
-                throw IoError("Cannot write '" + partial + "': " + std::strerror(errno) +
-                              ". Check the permissions and free space of that folder.");
-            if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-                const int err = errno;
-                ::close(fd);
-                if (err == EWOULDBLOCK)
-                    throw DownloadError("'" + dest + "' is already being downloaded (its partial file '" + partial +
-                                        "' is locked by another download, in this or another program). Wait for "
-                                        "that download to finish or cancel it, then try again.");
-                throw IoError("Cannot lock '" + partial + "': " + std::strerror(err) + ".");
-            }
-            struct stat opened{}, named{};
-            if (::fstat(fd, &opened) == 0 && ::stat(partial.c_str(), &named) == 0 && opened.st_dev == named.st_dev &&
-                opened.st_ino == named.st_ino) {
-                m_fd = fd;
-                return;
-            }
-            ::close(fd);
-        }
-        throw DownloadError("Cannot download to '" + dest + "': its partial file '" + partial +
-                            "' keeps being replaced by another program. Try again later.");
-    }
-    ~PartialFile() {
-        if (m_fd >= 0) ::close(m_fd);  // releases the lock
-    }
-    PartialFile(const PartialFile&) = delete;
-    PartialFile& operator=(const PartialFile&) = delete;
-
-    int fd() const { return m_fd; }
-    int64_t size() const {
-        struct stat st{};
-        return ::fstat(m_fd, &st) == 0 ? static_cast<int64_t>(st.st_size) : -1;
-    }
-    // Empties the file (a fresh start); errno is kept on failure.
-    bool truncate() { return ::ftruncate(m_fd, 0) == 0 && ::lseek(m_fd, 0, SEEK_SET) == 0; }
-    bool seekToEnd() { return ::lseek(m_fd, 0, SEEK_END) >= 0; }
-    bool writeAll(const char* data, size_t n) {
-        while (n > 0) {
-            const ssize_t w = ::write(m_fd, data, n);
-            if (w < 0) {
-                if (errno == EINTR) continue;
-                return false;
-            }
-            data += w;
-            n -= static_cast<size_t>(w);
-        }
-        return true;
-    }
-    // Deletes the file while it is still locked; a download waiting to open
-    // it sees that the path no longer names the file it locked.
-    void removeFromDisk() {
-        std::error_code ec;
-        fs::remove(m_path, ec);
-        removeValidator(m_path);
-    }
-
-private:
-    std::string m_path;
-    int m_fd = -1;
-};
 
 // One HTTP attempt: state shared with libcurl's callbacks.
 struct Transfer {

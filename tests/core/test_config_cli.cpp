@@ -123,6 +123,27 @@ TEST_F(ConfigCli, ConfigFileValuesAreCheckedWithTheFileAndKeyNamed) {
               0);
     EXPECT_HAS(out, noData);
     EXPECT_HAS(out, "data_dir");
+
+    // A data_dir that is missing, a file or a device: the message names the
+    // config file, the key and what the path is, and nothing is created.
+    const std::string aFile = write("afile.json", train::toJson(c));
+    struct Bad {
+        std::string dataDir, what;
+    };
+    for (const Bad& bad : {Bad{tmp.file("no-such-folder"), "does not exist"}, Bad{aFile, "is a file"},
+                           Bad{"/dev/zero", "is a character device"}}) {
+        j = train::toJson(c);
+        j["data_dir"] = bad.dataDir;
+        const std::string cfg = write("baddata.json", j);
+        const std::string runDir = tmp.file("r5");
+        EXPECT_NE(test::runCommand(tstudio() + " train --config " + shellQuote(cfg) + " --out " + shellQuote(runDir), &out),
+                  0);
+        EXPECT_HAS(out, "data_dir in '" + cfg + "'");
+        EXPECT_HAS(out, bad.dataDir);
+        EXPECT_HAS(out, bad.what);
+        EXPECT_HAS(out, "pass --data FOLDER");
+        EXPECT_FALSE(fs::exists(runDir));
+    }
 }
 
 TEST_F(ConfigCli, ResumeRefusesADamagedManifestNamingIt) {
