@@ -19,6 +19,8 @@ PACKAGES=(
   # tests: GoogleTest, the torchvision reference, a virtual display, screenshots
   libgtest-dev googletest python3-torch python3-torchvision python3-pil python3-numpy
   xvfb xauth imagemagick
+  # the HTML report rendered in a real browser (tstudio report; the test skips without it)
+  chromium fonts-dejavu-core
   # tests of the .deb: lintian, desktop entry and MIME checks, man pages, X window properties
   lintian desktop-file-utils shared-mime-info libglib2.0-bin man-db x11-utils
   # the AtomicFile test that watches fsync and rename calls

@@ -5,13 +5,16 @@
 #include "core/common/Error.h"
 #include "core/data/Dataset.h"
 #include "core/export/Export.h"
+#include "core/export/ExportLog.h"
 #include "core/train/Evaluate.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 namespace ts::cli {
 namespace {
@@ -28,6 +31,32 @@ struct ExportArgs {
     std::string python = "/usr/bin/python3";
     bool json = false;
 };
+
+/// Records the export in its run's exports.json (when the model is a run, or
+/// a bundle inside one), so `tstudio report` can show it. The export itself
+/// has succeeded: a record that cannot be written is a warning, not an error.
+void recordInRun(const ExportArgs& a, const exporting::ExportResult& result,
+                 const std::optional<exporting::RoundTripReport>& roundTrip) {
+    const std::string runDir = train::runFolderOf(a.model);
+    if (runDir.empty()) return;
+    std::error_code ec;
+    exporting::ExportRecord record;
+    const std::filesystem::path absolute = std::filesystem::absolute(result.path, ec);
+    record.path = ec ? result.path : absolute.lexically_normal().string();
+    record.format = result.format;
+    record.bytes = result.bytes;
+    record.time = exporting::utcTimestamp();
+    if (!a.check.empty()) {
+        const std::filesystem::path checked = std::filesystem::absolute(a.check, ec);
+        record.checkedOn = ec ? a.check : checked.lexically_normal().string();
+        if (roundTrip) record.roundTrip = *roundTrip;
+    }
+    try {
+        exporting::recordExport(runDir, record);
+    } catch (const Error& e) {
+        std::fprintf(stderr, "tstudio: warning: the export is written, but it could not be recorded in the run: %s\n", e.what());
+    }
+}
 
 void runExport(const ExportArgs& a) {
     const exporting::ExportFormat format = exporting::parseFormat(a.format);
@@ -63,6 +92,7 @@ void runExport(const ExportArgs& a) {
         }
         std::fflush(stdout);
     }
+    std::optional<exporting::RoundTripReport> roundTrip;
     if (!a.check.empty()) {
         exporting::RoundTripOptions rt;
         rt.maxImages = a.maxImages;
@@ -70,12 +100,14 @@ void runExport(const ExportArgs& a) {
         const exporting::RoundTripReport r =
             exporting::roundTripCheck(model, format, result.path, options, a.check, rt);
         report["round_trip"] = r.toJson();
+        roundTrip = r;
         if (!a.json) {
             std::printf("Round trip: %s\n", r.summary().c_str());
             std::printf("  accuracy on the labelled images: model %.2f%%, export %.2f%%\n", r.modelAccuracy * 100.0,
                         r.exportAccuracy * 100.0);
         }
     }
+    recordInRun(a, result, roundTrip);
     if (a.json) std::cout << report.dump(1) << '\n';
 }
 

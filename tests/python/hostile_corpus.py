@@ -540,11 +540,22 @@ def gen_run_json(out, run):
     cfg = json.load(open(os.path.join(run, "config.json")))
     man = json.load(open(os.path.join(run, "manifest.json")))
 
+    BASELINES["report"] = ["report", copy_run(out, run, "baseline_report"), "--out",
+                           os.path.join(out, "runs", "baseline_report", "report.html")]
+
     def add(group, which, name, text, expect="error"):
         dst = copy_run(out, run, f"{group}_{name}")
         data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
         write(os.path.join(dst, which), data)
         case(f"{group}.{name}", group, "resume", ["resume", dst], [which, f"{group}_{name}"], expect, len(data))
+        # The same folder through `report` (its own copy: resume rewrites the run). The report shows
+        # config.json as stored (escaped and cut, not validated: a valid object with hostile values is
+        # shown), a broken manifest as a note in the page, and refuses what is not JSON: "any", with
+        # the harness's checks (no hang, bounded memory, the file named, no raw control characters).
+        rdst = copy_run(out, run, f"{group}_{name}_report")
+        write(os.path.join(rdst, which), data)
+        case(f"{group}.{name}.report", group, "report", ["report", rdst, "--out", os.path.join(rdst, "report.html")],
+             [which, f"{group}_{name}_report"], "any", len(data))
 
     for name, text in json_bombs(SHORT_BOMBS).items():
         add("runconfig", "config.json", name, text)
