@@ -22,6 +22,9 @@
 #include <filesystem>
 #include <map>
 #include <new>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace fs = std::filesystem;
 

@@ -9,7 +9,12 @@
 #include "core/common/Json.h"
 
 #include <cstring>
+#include <exception>
 #include <limits>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace ts::weights::pickle {
 namespace {
