@@ -23,6 +23,7 @@ int run(int argc, char** argv) {
     addTrainCommands(app);
     addVizCommands(app);
     addExportCommands(app);
+    addExperimentCommands(app);
     try {
         configureThreads();
         app.parse(argc, argv);

@@ -29,5 +29,6 @@ void addDataCommands(CLI::App& app);     // scan
 void addTrainCommands(CLI::App& app);    // train, resume, eval, lr-find
 void addVizCommands(CLI::App& app);      // viz ...
 void addExportCommands(CLI::App& app);   // export
+void addExperimentCommands(CLI::App& app);  // experiment run|resume|compare
 
 } // namespace ts::cli
