@@ -144,6 +144,22 @@ Score scoreOf(const std::vector<train::EpochRecord>& rows, int untilEpoch) {
     return s;
 }
 
+/// True when `dir` holds only what createExperiment() writes before
+/// experiment.json: trials.json (or its temporary file), empty runs/ and cache/.
+bool unfinishedCreation(const std::string& dir) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        const std::string name = e.path().filename().string();
+        if (name == "runs" || name == "cache") {
+            if (!e.is_directory(ec) || !fs::is_empty(e.path(), ec)) return false;
+        } else if (name != "trials.json" && name.rfind("trials.json.tmp-", 0) != 0 &&
+                   name.rfind("experiment.json.tmp-", 0) != 0) {
+            return false;
+        }
+    }
+    return !ec;
+}
+
 } // namespace
 
 namespace detail {
@@ -265,6 +281,12 @@ Experiment createExperiment(const ExperimentSpec& specIn, const std::vector<Tria
     const std::string shown = printable(expDir, 300);
     if (fs::exists(expDir, ec) && !fs::is_directory(expDir, ec))
         throw ConfigError("The experiment folder '" + shown + "' is a file. Choose a new folder with --out.");
+    if (fs::exists(expDir, ec) && !fs::is_empty(expDir, ec) && !fs::exists(expDir + "/experiment.json", ec) &&
+        unfinishedCreation(expDir)) {
+        // Interrupted while it was being created (experiment.json comes
+        // last): nothing was trained, so it is created again.
+        for (const char* name : {"trials.json", "runs", "cache"}) fs::remove_all(expDir + "/" + name, ec);
+    }
     if (fs::exists(expDir, ec) && !fs::is_empty(expDir, ec)) {
         if (!fs::exists(expDir + "/experiment.json", ec))
             throw ConfigError("The experiment folder '" + shown + "' is not empty and holds no experiment. Choose a new "
