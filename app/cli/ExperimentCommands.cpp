@@ -28,6 +28,12 @@ std::string paramsText(const json& params) {
     return printable(out, 200);
 }
 
+std::string fixed4(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4f", v);
+    return buf;
+}
+
 uint64_t parseSearchSeed(const std::string& text) {
     uint64_t v = 0;
     bool ok = !text.empty() && text.size() <= 20;
@@ -160,10 +166,10 @@ private:
             break;
         case Kind::Paused:
             line = std::string(head) + ": reached epoch " + std::to_string(e.result.epochsRun) +
-                   " (best val accuracy so far " + std::to_string(e.result.bestValAccuracy) + "); ranked when the rung ends";
+                   " (best val accuracy so far " + fixed4(e.result.bestValAccuracy) + "); ranked when the rung ends";
             break;
         case Kind::Finished:
-            line = std::string(head) + ": finished, best val accuracy " + std::to_string(e.result.bestValAccuracy) +
+            line = std::string(head) + ": finished, best val accuracy " + fixed4(e.result.bestValAccuracy) +
                    " (epoch " + std::to_string(e.result.bestEpoch) + ")";
             break;
         case Kind::Stopped: line = std::string(head) + ": stopped after epoch " + std::to_string(t.stoppedAtEpoch) + ", " + t.reason; break;
@@ -190,7 +196,7 @@ void printTable(const std::vector<experiment::CompareRow>& rows) {
     std::printf("%-6s %-9s %9s %6s %8s %9s %9s %11s  %s\n", "trial", "status", "best acc", "epoch", "epochs", "seconds",
                 "img/s", "trainable", "params");
     for (const auto& r : rows) {
-        const std::string acc = r.hasMetrics ? std::to_string(r.bestValAccuracy).substr(0, 6) : "-";
+        const std::string acc = r.hasMetrics ? fixed4(r.bestValAccuracy) : "-";
         const std::string epoch = r.hasMetrics ? std::to_string(r.bestEpoch) : "-";
         const std::string epochs = std::to_string(r.epochsDone) + "/" + std::to_string(r.epochs);
         std::printf("%-6s %-9s %9s %6s %8s %9.1f %9.1f %11lld  %s\n", r.id.c_str(), experiment::toString(r.status).c_str(),

@@ -282,6 +282,71 @@ TEST_F(Experiments, FolderChecksComeBeforeAnythingIsCreated) {
     }
 }
 
+// experiment.json, trials.json and a trial's metrics.jsonl are read as
+// hostile files: each damage is refused with a message that names the file
+// and never echoes control characters.
+TEST_F(Experiments, DamagedExperimentFilesAreRefusedNamingTheFile) {
+    test::TempDir tmp("ts-exp-hostile");
+    const std::string dir = tmp.file("exp");
+    const auto spec = grid({"lr=0.01,0.001"});
+    experiment::createExperiment(spec, experiment::expandTrials(spec), dir);
+    const std::string goodTrials = textOf(dir + "/trials.json");
+    const std::string goodSpec = textOf(dir + "/experiment.json");
+    auto expectRefused = [&](const std::string& file, const std::string& text, const std::string& message) {
+        SCOPED_TRACE(file + ": " + text.substr(0, 80));
+        std::ofstream(dir + "/" + file, std::ios::binary | std::ios::trunc) << text;
+        try {
+            experiment::loadExperiment(dir);
+            ADD_FAILURE() << "accepted";
+        } catch (const Error& e) {
+            const std::string m = e.what();
+            EXPECT_TRUE(contains(m, file)) << m;
+            EXPECT_TRUE(contains(m, message)) << m;
+            EXPECT_FALSE(contains(m, "\x1b")) << m;
+            EXPECT_LT(m.size(), 1200u) << m;
+        }
+        std::ofstream(dir + "/trials.json", std::ios::binary | std::ios::trunc) << goodTrials;
+        std::ofstream(dir + "/experiment.json", std::ios::binary | std::ios::trunc) << goodSpec;
+    };
+    auto trialsWith = [&](const std::string& from, const std::string& to) {
+        std::string t = goodTrials;
+        const auto at = t.find(from);
+        EXPECT_NE(at, std::string::npos) << from;
+        return at == std::string::npos ? t : t.replace(at, from.size(), to);
+    };
+    expectRefused("trials.json", "{\"trials\": [", "");
+    expectRefused("trials.json", std::string(100000, '[') + std::string(100000, ']'), "");
+    expectRefused("trials.json", "{\"trials\": \"all\"}", "no \"trials\" list");
+    expectRefused("trials.json", "{\"trials\": []}", "lists 0 trials");
+    expectRefused("trials.json", trialsWith("\"pending\"", "\"exploded\""), "unknown trial status \"exploded\"");
+    expectRefused("trials.json", trialsWith("\"lr\": 0.01", "\"lr\": [0.01]"), "bad value for lr");
+    expectRefused("trials.json", trialsWith("\"lr\": 0.01", "\"nope\": 0.01"), "not a config key");
+    expectRefused("trials.json", trialsWith("\"id\": \"t000\"", "\"id\": \"t\\u001b[2J\""), "is not t followed by digits");
+    expectRefused("trials.json", trialsWith("\"id\": \"t001\"", "\"id\": \"t000\""), "");
+    expectRefused("trials.json", trialsWith("\"seconds\": 0.0", "\"seconds\": -5"), "bad seconds");
+    expectRefused("trials.json", trialsWith("\"feature_cache\": \"\"", "\"feature_cache\": \"cache/../../x\""),
+                  "outside the experiment's cache/ folder");
+    std::string spec2 = goodSpec;
+    expectRefused("experiment.json", "[]", "not a Transfer Studio experiment");
+    expectRefused("experiment.json", spec2.replace(spec2.find("\"mode\": \"grid\""), 14, "\"mode\": \"wild\""),
+                  "\"mode\" must be grid, random or preset");
+    spec2 = goodSpec;
+    expectRefused("experiment.json", spec2.replace(spec2.find("\"arch\": \"tiny_cnn\""), 18, "\"arch\": \"tiny_cnn\", \"lrr\": 1"),
+                  "Unknown config key \"lrr\"");
+    spec2 = goodSpec;
+    expectRefused("experiment.json", spec2.replace(spec2.find("\"key\": \"lr\""), 11, "\"key\": \"l\\u001br\""),
+                  "Unknown axis key");
+    // A trial's damaged metrics.jsonl: compare names it.
+    fs::create_directories(dir + "/runs/t000");
+    std::ofstream(dir + "/runs/t000/metrics.jsonl") << "{\"epoch\": 1, \"val_accuracy\": \"high\"}\n";
+    try {
+        experiment::compareExperiment(dir);
+        ADD_FAILURE() << "a damaged metrics.jsonl was accepted";
+    } catch (const IoError& e) {
+        EXPECT_TRUE(contains(e.what(), "runs/t000/metrics.jsonl")) << e.what();
+    }
+}
+
 TEST_F(Experiments, TwoByTwoGridTrainsFourRunsAndCompareReadsTheirMetrics) {
     test::TempDir tmp("ts-exp-grid");
     const std::string dir = tmp.file("exp");
