@@ -67,13 +67,24 @@ public:
             print(row);
         };
         m_trainer.onBatch = [this](const train::BatchEvent& e) {
-            print({{"event", "batch"}, {"trial", m_trial}, {"epoch", e.epoch}, {"batch", e.batch},
-                   {"batches", e.numBatches}, {"loss", e.loss}, {"lr", e.lr}, {"images_per_sec", e.imagesPerSec},
+            print({{"event", "batch"},
+                   {"trial", m_trial},
+                   {"epoch", e.epoch},
+                   {"batch", e.batch},
+                   {"batches", e.numBatches},
+                   {"loss", e.loss},
+                   {"lr", e.lr},
+                   {"images_per_sec", e.imagesPerSec},
                    {"eta_seconds", e.etaSeconds}});
         };
         m_trainer.onProgress = [this](const train::ProgressEvent& e) {
-            print({{"event", "progress"}, {"trial", m_trial}, {"phase", e.phase}, {"epoch", e.epoch},
-                   {"done", e.done}, {"total", e.total}, {"elapsed_seconds", e.elapsedSeconds},
+            print({{"event", "progress"},
+                   {"trial", m_trial},
+                   {"phase", e.phase},
+                   {"epoch", e.epoch},
+                   {"done", e.done},
+                   {"total", e.total},
+                   {"elapsed_seconds", e.elapsedSeconds},
                    {"eta_seconds", e.etaSeconds}});
         };
         m_trainer.onLog = [this](const std::string& line) { logLine(line); };
@@ -99,8 +110,10 @@ public:
         }
         std::fflush(stdout);
         if (r.cancelled) {
-            std::fprintf(stderr, "Experiment cancelled: finished trials are kept; continue with `tstudio experiment resume %s`.\n",
-                         dir.c_str());
+            std::fprintf(
+                stderr,
+                "Experiment cancelled: finished trials are kept; continue with `tstudio experiment resume %s`.\n",
+                dir.c_str());
             return;
         }
         std::fprintf(stderr, "Experiment finished: %d finished, %d stopped by successive halving, %d failed.\n",
@@ -125,7 +138,7 @@ private:
         const auto& t = e.trial;
         m_trial = t.id;
         if (m_json) {
-            json j = {{"trial", t.id}, {"index", e.index}, {"total", e.total}, {"params", t.params},
+            json j = {{"trial", t.id},      {"index", e.index}, {"total", e.total},   {"params", t.params},
                       {"rung", e.rung + 1}, {"rungs", e.rungs}, {"run_dir", t.runDir}};
             switch (e.kind) {
             case Kind::Started:
@@ -161,8 +174,8 @@ private:
         std::string line;
         switch (e.kind) {
         case Kind::Started:
-            line = std::string(head) + " (" + paramsText(t.params) + "): " + (e.resumed ? "resumed" : "started") + rung +
-                   ", until epoch " + std::to_string(e.untilEpoch);
+            line = std::string(head) + " (" + paramsText(t.params) + "): " + (e.resumed ? "resumed" : "started") +
+                   rung + ", until epoch " + std::to_string(e.untilEpoch);
             break;
         case Kind::Paused:
             line = std::string(head) + ": reached epoch " + std::to_string(e.result.epochsRun) +
@@ -172,7 +185,9 @@ private:
             line = std::string(head) + ": finished, best val accuracy " + fixed4(e.result.bestValAccuracy) +
                    " (epoch " + std::to_string(e.result.bestEpoch) + ")";
             break;
-        case Kind::Stopped: line = std::string(head) + ": stopped after epoch " + std::to_string(t.stoppedAtEpoch) + ", " + t.reason; break;
+        case Kind::Stopped:
+            line = std::string(head) + ": stopped after epoch " + std::to_string(t.stoppedAtEpoch) + ", " + t.reason;
+            break;
         case Kind::Failed: line = std::string(head) + ": failed: " + t.error; break;
         }
         m_trainer.onLog(line);
@@ -199,9 +214,9 @@ void printTable(const std::vector<experiment::CompareRow>& rows) {
         const std::string acc = r.hasMetrics ? fixed4(r.bestValAccuracy) : "-";
         const std::string epoch = r.hasMetrics ? std::to_string(r.bestEpoch) : "-";
         const std::string epochs = std::to_string(r.epochsDone) + "/" + std::to_string(r.epochs);
-        std::printf("%-6s %-9s %9s %6s %8s %9.1f %9.1f %11lld  %s\n", r.id.c_str(), experiment::toString(r.status).c_str(),
-                    acc.c_str(), epoch.c_str(), epochs.c_str(), r.seconds, r.imagesPerSecond,
-                    static_cast<long long>(r.trainableParameters), paramsText(r.params).c_str());
+        std::printf("%-6s %-9s %9s %6s %8s %9.1f %9.1f %11lld  %s\n", r.id.c_str(),
+                    experiment::toString(r.status).c_str(), acc.c_str(), epoch.c_str(), epochs.c_str(), r.seconds,
+                    r.imagesPerSecond, static_cast<long long>(r.trainableParameters), paramsText(r.params).c_str());
     }
     for (const auto& r : rows) {
         if (r.status == experiment::TrialStatus::Failed) std::printf("%s failed: %s\n", r.id.c_str(), r.error.c_str());
@@ -240,7 +255,8 @@ void runIn(const std::string& dir, bool asJson) {
 
 void runExperimentCommand(const RunArgs& a) {
     experiment::ExperimentSpec spec;
-    if (a.config.empty()) throw ConfigError("--config BASE.json is required: the training config every trial starts from.");
+    if (a.config.empty())
+        throw ConfigError("--config BASE.json is required: the training config every trial starts from.");
     spec.base = train::loadTrainConfig(a.config);
     for (const auto& g : a.grid) spec.axes.push_back(experiment::parseAxis(g, "--grid \"" + printable(g, 80) + "\""));
     const bool randomGiven = a.cmd->count("--random") > 0;
@@ -265,7 +281,7 @@ void runExperimentCommand(const RunArgs& a) {
     runIn(a.out, a.json);
 }
 
-} // namespace
+}  // namespace
 
 void addExperimentCommands(CLI::App& app) {
     auto* exp = app.add_subcommand("experiment", "Run, resume and compare experiments: many trials of a base config");
@@ -277,7 +293,8 @@ void addExperimentCommands(CLI::App& app) {
     auto a = std::make_shared<RunArgs>();
     auto* run = exp->add_subcommand("run", "Run the trials of a grid, a random search or a preset, one after another");
     a->cmd = run;
-    run->add_option("--config", a->config, "Base TrainConfig JSON (or .tsproj): every trial starts from it")->required();
+    run->add_option("--config", a->config, "Base TrainConfig JSON (or .tsproj): every trial starts from it")
+        ->required();
     run->add_option("--grid", a->grid,
                     "KEY=V1,V2[,...]: an axis (repeatable); KEY is a config key, dotted for nested ones (lr, freeze, "
                     "augment.preset, arch, batch_size, epochs, head_hidden_units, ...). With --random a numeric key "
@@ -320,4 +337,4 @@ void addExperimentCommands(CLI::App& app) {
     compare->callback([compareDir, compareJson] { printCompare(*compareDir, *compareJson); });
 }
 
-} // namespace ts::cli
+}  // namespace ts::cli

@@ -113,7 +113,8 @@ TrialRecord trialFromJson(const json& j, const std::string& source) {
         t.seconds = it->get<double>();
     }
     if (const auto it = j.find("trainable_parameters"); it != j.end()) {
-        if (!it->is_number_integer() || it->get<int64_t>() < 0) throw bad("trial " + t.id + " has bad trainable_parameters");
+        if (!it->is_number_integer() || it->get<int64_t>() < 0)
+            throw bad("trial " + t.id + " has bad trainable_parameters");
         t.trainableParameters = it->get<int64_t>();
     }
     return t;
@@ -124,8 +125,8 @@ struct Score {
     bool any = false;
     double accuracy = -std::numeric_limits<double>::infinity();
     double loss = std::numeric_limits<double>::infinity();  ///< the lowest val loss
-    int epoch = 0;          ///< the first epoch with `accuracy`
-    double lossAtBest = 0;  ///< val loss of that epoch
+    int epoch = 0;                                          ///< the first epoch with `accuracy`
+    double lossAtBest = 0;                                  ///< val loss of that epoch
 };
 
 Score scoreOf(const std::vector<train::EpochRecord>& rows, int untilEpoch) {
@@ -160,7 +161,7 @@ bool unfinishedCreation(const std::string& dir) {
     return !ec;
 }
 
-} // namespace
+}  // namespace
 
 namespace detail {
 
@@ -169,8 +170,7 @@ std::vector<train::EpochRecord> readMetrics(const std::string& runPath) {
     std::error_code ec;
     if (!fs::is_regular_file(path, ec)) return {};
     const auto size = fs::file_size(path, ec);
-    if (ec || size > (uintmax_t(64) << 20))
-        throw IoError("'" + path + "' cannot be read or is larger than 64 MiB.");
+    if (ec || size > (uintmax_t(64) << 20)) throw IoError("'" + path + "' cannot be read or is larger than 64 MiB.");
     std::ifstream in(path, std::ios::binary);
     std::vector<train::EpochRecord> rows;
     std::string line;
@@ -185,8 +185,8 @@ std::vector<train::EpochRecord> readMetrics(const std::string& runPath) {
     return rows;
 }
 
-bool ranksBefore(const std::vector<train::EpochRecord>& a, const std::string& idA, const std::vector<train::EpochRecord>& b,
-                 const std::string& idB, int untilA, int untilB) {
+bool ranksBefore(const std::vector<train::EpochRecord>& a, const std::string& idA,
+                 const std::vector<train::EpochRecord>& b, const std::string& idB, int untilA, int untilB) {
     const Score sa = scoreOf(a, untilA), sb = scoreOf(b, untilB);
     if (sa.any != sb.any) return sa.any;
     if (sa.any && sa.accuracy != sb.accuracy) return sa.accuracy > sb.accuracy;
@@ -194,7 +194,7 @@ bool ranksBefore(const std::vector<train::EpochRecord>& a, const std::string& id
     return idA < idB;
 }
 
-} // namespace detail
+}  // namespace detail
 
 std::string toString(TrialStatus status) {
     for (const auto& [name, s] : kStatuses)
@@ -205,7 +205,8 @@ std::string toString(TrialStatus status) {
 TrialStatus trialStatusFromString(const std::string& name) {
     for (const auto& [n, s] : kStatuses)
         if (n == name) return s;
-    throw ConfigError("unknown trial status \"" + printable(name, 20) + "\" (use pending, running, finished, stopped or failed)");
+    throw ConfigError("unknown trial status \"" + printable(name, 20) +
+                      "\" (use pending, running, finished, stopped or failed)");
 }
 
 train::TrainConfig Experiment::configOf(const TrialRecord& t) const {
@@ -216,7 +217,8 @@ Experiment loadExperiment(const std::string& expDir) {
     const std::string specPath = expDir + "/experiment.json";
     std::error_code ec;
     if (!fs::is_regular_file(specPath, ec))
-        throw IoError("'" + printable(expDir, 300) + "' is not an experiment folder (it has no experiment.json). Start "
+        throw IoError("'" + printable(expDir, 300) +
+                      "' is not an experiment folder (it has no experiment.json). Start "
                       "an experiment with `tstudio experiment run --config BASE.json --grid KEY=V1,V2 --out " +
                       printable(expDir, 300) + "`.");
     const json j = readJsonFile(specPath, kIndexLimits);
@@ -225,10 +227,13 @@ Experiment loadExperiment(const std::string& expDir) {
                       kExperimentFormat + "\").");
     const auto version = j.find("version");
     if (version == j.end() || !version->is_number_integer())
-        throw IoError("'" + specPath + "' has no version number; it is damaged. Start the experiment again in a new folder.");
+        throw IoError("'" + specPath +
+                      "' has no version number; it is damaged. Start the experiment again in a new folder.");
     if (version->get<int64_t>() != kExperimentVersion)
-        throw IoError("'" + specPath + "' is version " + printable(version->dump(), 20) + "; this Transfer Studio reads "
-                      "version " + std::to_string(kExperimentVersion) + ". Open it with the version that wrote it.");
+        throw IoError("'" + specPath + "' is version " + printable(version->dump(), 20) +
+                      "; this Transfer Studio reads "
+                      "version " +
+                      std::to_string(kExperimentVersion) + ". Open it with the version that wrote it.");
     Experiment ex;
     ex.dir = expDir;
     ex.spec = specFromJson(j, specPath);
@@ -237,11 +242,13 @@ Experiment loadExperiment(const std::string& expDir) {
 
     const std::string indexPath = expDir + "/trials.json";
     if (!fs::is_regular_file(indexPath, ec))
-        throw IoError("'" + indexPath + "' is missing: the experiment's index of trials is gone. Start the experiment "
+        throw IoError("'" + indexPath +
+                      "' is missing: the experiment's index of trials is gone. Start the experiment "
                       "again in a new folder.");
     const json index = readJsonFile(indexPath, kIndexLimits);
     if (!index.is_object() || !index.contains("trials") || !index.at("trials").is_array())
-        throw IoError("'" + indexPath + "' is damaged: it has no \"trials\" list. Start the experiment again in a new folder.");
+        throw IoError("'" + indexPath +
+                      "' is damaged: it has no \"trials\" list. Start the experiment again in a new folder.");
     if (index.at("trials").size() > kMaxTrials || index.at("trials").empty())
         throw IoError("'" + indexPath + "' is damaged: it lists " + std::to_string(index.at("trials").size()) +
                       " trials (1 to " + std::to_string(kMaxTrials) + " are possible).");
@@ -261,7 +268,8 @@ void saveTrials(const Experiment& experiment) {
     writeFileAtomic(experiment.dir + "/trials.json", json({{"trials", trials}}).dump(1) + "\n");
 }
 
-Experiment createExperiment(const ExperimentSpec& specIn, const std::vector<TrialPlan>& trials, const std::string& expDir) {
+Experiment createExperiment(const ExperimentSpec& specIn, const std::vector<TrialPlan>& trials,
+                            const std::string& expDir) {
     if (expDir.empty()) throw ConfigError("No experiment folder was given: pass --out EXP_DIR.");
     if (trials.empty()) throw ConfigError("The experiment has no trials.");
     // Absolute paths: the experiment resumes from any working directory.
@@ -289,7 +297,8 @@ Experiment createExperiment(const ExperimentSpec& specIn, const std::vector<Tria
     }
     if (fs::exists(expDir, ec) && !fs::is_empty(expDir, ec)) {
         if (!fs::exists(expDir + "/experiment.json", ec))
-            throw ConfigError("The experiment folder '" + shown + "' is not empty and holds no experiment. Choose a new "
+            throw ConfigError("The experiment folder '" + shown +
+                              "' is not empty and holds no experiment. Choose a new "
                               "or empty folder with --out.");
         Experiment existing = loadExperiment(expDir);
         bool same = specToJson(existing.spec) == specJson && existing.trials.size() == trials.size();
@@ -298,8 +307,10 @@ Experiment createExperiment(const ExperimentSpec& specIn, const std::vector<Tria
         if (!same)
             throw ConfigError("The folder '" + shown + "' already holds another experiment (created " +
                               (existing.created.empty() ? std::string("earlier") : existing.created) + ", " +
-                              std::to_string(existing.trials.size()) + " trials, other settings). Choose a new folder "
-                              "with --out, or continue that one with `tstudio experiment resume " + shown + "`.");
+                              std::to_string(existing.trials.size()) +
+                              " trials, other settings). Choose a new folder "
+                              "with --out, or continue that one with `tstudio experiment resume " +
+                              shown + "`.");
         return existing;
     }
     // Every trial's data folder exists before anything is created.
@@ -371,7 +382,8 @@ std::vector<CompareRow> compareExperiment(const std::string& expDir) {
         const std::string manifest = r.runPath + "/manifest.json";
         if (!m.empty() && r.epochSeconds > 0 && fs::is_regular_file(manifest, ec)) {
             const data::DatasetIndex index = data::fromManifest(readJsonFile(manifest), manifest);
-            r.imagesPerSecond = static_cast<double>(index.train.size()) * static_cast<double>(m.size()) / r.epochSeconds;
+            r.imagesPerSecond =
+                static_cast<double>(index.train.size()) * static_cast<double>(m.size()) / r.epochSeconds;
         }
         rows.push_back(std::move(r));
         metrics.push_back(std::move(m));
@@ -408,4 +420,4 @@ json toJson(const CompareRow& r) {
             {"feature_cache", r.featureCache}};
 }
 
-} // namespace ts::experiment
+}  // namespace ts::experiment

@@ -64,23 +64,23 @@ TrialStatus trialStatusFromString(const std::string& name);
 
 /// One trial's entry in trials.json.
 struct TrialRecord {
-    std::string id;              ///< "t000"
-    std::string runDir;          ///< relative to the experiment folder: "runs/<id>"
+    std::string id;                                    ///< "t000"
+    std::string runDir;                                ///< relative to the experiment folder: "runs/<id>"
     nlohmann::json params = nlohmann::json::object();  ///< the varied keys and their values
     TrialStatus status = TrialStatus::Pending;
-    std::string error;           ///< failed: the error message
-    int stoppedAtEpoch = 0;      ///< stopped: the last epoch it trained
-    std::string reason;          ///< stopped: why (rung, rank)
-    double seconds = 0.0;        ///< wall time of its training sessions, summed
+    std::string error;                ///< failed: the error message
+    int stoppedAtEpoch = 0;           ///< stopped: the last epoch it trained
+    std::string reason;               ///< stopped: why (rung, rank)
+    double seconds = 0.0;             ///< wall time of its training sessions, summed
     int64_t trainableParameters = 0;  ///< 0 until a session of it has run
-    std::string featureCache;    ///< the shared feature cache it used, relative to the experiment folder ("" : none)
+    std::string featureCache;  ///< the shared feature cache it used, relative to the experiment folder ("" : none)
 };
 
 /// An experiment folder as loaded.
 struct Experiment {
-    std::string dir;             ///< the experiment folder as given
+    std::string dir;  ///< the experiment folder as given
     ExperimentSpec spec;
-    std::string created;         ///< ISO 8601, UTC
+    std::string created;  ///< ISO 8601, UTC
     std::vector<TrialRecord> trials;
 
     std::string runPath(const TrialRecord& t) const { return dir + "/" + t.runDir; }
@@ -107,16 +107,19 @@ Experiment createExperiment(const ExperimentSpec& spec, const std::vector<TrialP
 
 /// What the runner reports about a trial.
 struct TrialEvent {
-    enum class Kind { Started, Finished, Stopped, Failed, Paused };  ///< Paused: reached its rung, waits for the ranking
+    /// Started: a training session begins (or resumes); Paused: it reached its
+    /// rung's epoch and waits for the ranking; Finished: all its epochs (or
+    /// early stopping); Stopped: ranked out by successive halving; Failed.
+    enum class Kind { Started, Finished, Stopped, Failed, Paused };
     Kind kind = Kind::Started;
-    TrialRecord trial;           ///< its entry after the change
-    int index = 0;               ///< 1-based position in the experiment
-    int total = 0;               ///< trials in the experiment
-    int rung = 0;                ///< 0-based rung (0 without halving)
-    int rungs = 1;               ///< rungs of the experiment (1 without halving)
-    int untilEpoch = 0;          ///< the epoch this session trains to
-    bool resumed = false;        ///< Started: continues an existing run
-    train::TrainResult result;   ///< Finished, Stopped after a session, Paused: the session's result
+    TrialRecord trial;          ///< its entry after the change
+    int index = 0;              ///< 1-based position in the experiment
+    int total = 0;              ///< trials in the experiment
+    int rung = 0;               ///< 0-based rung (0 without halving)
+    int rungs = 1;              ///< rungs of the experiment (1 without halving)
+    int untilEpoch = 0;         ///< the epoch this session trains to
+    bool resumed = false;       ///< Started: continues an existing run
+    train::TrainResult result;  ///< Finished and Paused: the session's result
 };
 
 struct ExperimentCallbacks {
@@ -144,21 +147,21 @@ ExperimentResult runExperiment(const std::string& expDir, const ExperimentCallba
 /// One row of `tstudio experiment compare`.
 struct CompareRow {
     std::string id;
-    std::string runDir;          ///< relative to the experiment folder
-    std::string runPath;         ///< the experiment folder joined with runDir
+    std::string runDir;   ///< relative to the experiment folder
+    std::string runPath;  ///< the experiment folder joined with runDir
     nlohmann::json params;
     TrialStatus status = TrialStatus::Pending;
     std::string error, reason;
     int stoppedAtEpoch = 0;
-    bool hasMetrics = false;     ///< metrics.jsonl has at least one epoch with a finite val_accuracy
-    double bestValAccuracy = 0.0;  ///< the highest val_accuracy in metrics.jsonl
-    double bestValLoss = 0.0;      ///< the val_loss of that epoch
-    int bestEpoch = 0;             ///< the first epoch with that accuracy
-    int epochsDone = 0;            ///< rows of metrics.jsonl
-    int epochs = 0;                ///< the trial's configured epochs
-    double seconds = 0.0;          ///< the trial's wall time (trials.json)
-    double epochSeconds = 0.0;     ///< the epochs' own seconds summed (metrics.jsonl)
-    double imagesPerSecond = 0.0;  ///< training images x epochs / epochSeconds (0 when unknown)
+    bool hasMetrics = false;          ///< metrics.jsonl has at least one epoch with a finite val_accuracy
+    double bestValAccuracy = 0.0;     ///< the highest val_accuracy in metrics.jsonl
+    double bestValLoss = 0.0;         ///< the val_loss of that epoch
+    int bestEpoch = 0;                ///< the first epoch with that accuracy
+    int epochsDone = 0;               ///< rows of metrics.jsonl
+    int epochs = 0;                   ///< the trial's configured epochs
+    double seconds = 0.0;             ///< the trial's wall time (trials.json)
+    double epochSeconds = 0.0;        ///< the epochs' own seconds summed (metrics.jsonl)
+    double imagesPerSecond = 0.0;     ///< training images x epochs / epochSeconds (0 when unknown)
     int64_t trainableParameters = 0;  ///< 0 when unknown
     std::string featureCache;
 };
@@ -175,4 +178,4 @@ std::vector<CompareRow> compareExperiment(const std::string& expDir);
 /// epoch_seconds, images_per_second, trainable_parameters, feature_cache.
 nlohmann::json toJson(const CompareRow& row);
 
-} // namespace ts::experiment
+}  // namespace ts::experiment

@@ -17,4 +17,4 @@ std::vector<train::EpochRecord> readMetrics(const std::string& runPath);
 bool ranksBefore(const std::vector<train::EpochRecord>& a, const std::string& idA,
                  const std::vector<train::EpochRecord>& b, const std::string& idB, int untilA, int untilB);
 
-} // namespace ts::experiment::detail
+}  // namespace ts::experiment::detail

@@ -114,7 +114,8 @@ ExperimentResult Runner::run() {
             const bool failedA = m_ex.trials[a].status == TrialStatus::Failed;
             const bool failedB = m_ex.trials[b].status == TrialStatus::Failed;
             if (failedA != failedB) return failedB;
-            return detail::ranksBefore(metrics[a], m_ex.trials[a].id, metrics[b], m_ex.trials[b].id, untilOf[a], untilOf[b]);
+            return detail::ranksBefore(metrics[a], m_ex.trials[a].id, metrics[b], m_ex.trials[b].id, untilOf[a],
+                                       untilOf[b]);
         });
         const size_t keep = std::max<size_t>(1, ranked.size() / static_cast<size_t>(eta));
         for (size_t r = keep; r < ranked.size(); ++r) {
@@ -123,10 +124,10 @@ ExperimentResult Runner::run() {
             const bool changed = t.status != TrialStatus::Stopped;
             t.status = TrialStatus::Stopped;
             t.stoppedAtEpoch = static_cast<int>(metrics[ranked[r]].size());
-            t.reason = "successive halving (eta " + std::to_string(eta) + "): ranked " + std::to_string(r + 1) + " of " +
-                       std::to_string(ranked.size()) + " by best val accuracy after rung " + std::to_string(rung + 1) +
-                       " of " + std::to_string(m_rungs + 1) + " (epoch " + std::to_string(untilOf[ranked[r]]) +
-                       "); only the best " + std::to_string(keep) + " continue";
+            t.reason = "successive halving (eta " + std::to_string(eta) + "): ranked " + std::to_string(r + 1) +
+                       " of " + std::to_string(ranked.size()) + " by best val accuracy after rung " +
+                       std::to_string(rung + 1) + " of " + std::to_string(m_rungs + 1) + " (epoch " +
+                       std::to_string(untilOf[ranked[r]]) + "); only the best " + std::to_string(keep) + " continue";
             saveTrials(m_ex);
             if (changed) emit(TrialEvent::Kind::Stopped, ranked[r], rung, untilOf[ranked[r]]);
         }
@@ -166,7 +167,8 @@ Runner::Outcome Runner::session(size_t idx, int rung, int untilEpoch) {
         }
         addTime();
         t.trainableParameters = r.trainableParameters;
-        if (!r.sharedFeatureCache.empty()) t.featureCache = "cache/" + fs::path(r.sharedFeatureCache).filename().string();
+        if (!r.sharedFeatureCache.empty())
+            t.featureCache = "cache/" + fs::path(r.sharedFeatureCache).filename().string();
         if (r.cancelled) {
             saveTrials(m_ex);
             return Outcome::Cancelled;
@@ -194,11 +196,11 @@ Runner::Outcome Runner::session(size_t idx, int rung, int untilEpoch) {
     return Outcome::Done;
 }
 
-} // namespace
+}  // namespace
 
 ExperimentResult runExperiment(const std::string& expDir, const ExperimentCallbacks& callbacks, Feedback& feedback) {
     Runner runner(expDir, callbacks, feedback);
     return runner.run();
 }
 
-} // namespace ts::experiment
+}  // namespace ts::experiment

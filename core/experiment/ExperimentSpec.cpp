@@ -142,7 +142,8 @@ json sampleRange(const Axis& a, const json& def, std::mt19937_64& rng) {
         v = std::min(hi, std::max(lo, std::floor(v)));
         return static_cast<int64_t>(v);
     }
-    const double v = a.logScale ? std::exp(std::log(a.lo) + u * (std::log(a.hi) - std::log(a.lo))) : a.lo + u * (a.hi - a.lo);
+    const double v =
+        a.logScale ? std::exp(std::log(a.lo) + u * (std::log(a.hi) - std::log(a.lo))) : a.lo + u * (a.hi - a.lo);
     return roundSignificant(v, a.lo, a.hi);
 }
 
@@ -154,15 +155,18 @@ void checkAxes(const std::vector<Axis>& axes, bool rangesAllowed) {
                               " is given twice. List all its values in one --grid KEY=V1,V2.");
         if (a.isRange && !rangesAllowed)
             throw ConfigError("The axis " + quoted(a.key, 60) + " is a range (" + printable(json(a.lo).dump()) + ":" +
-                              printable(json(a.hi).dump()) + "); a grid needs a list of values. Sample ranges with "
-                              "--random N, or list values: --grid " + a.key + "=V1,V2.");
+                              printable(json(a.hi).dump()) +
+                              "); a grid needs a list of values. Sample ranges with "
+                              "--random N, or list values: --grid " +
+                              a.key + "=V1,V2.");
         if (!a.isRange && a.values.empty())
-            throw ConfigError("The axis " + quoted(a.key, 60) + " has no values: an empty grid trains nothing. Give at "
+            throw ConfigError("The axis " + quoted(a.key, 60) +
+                              " has no values: an empty grid trains nothing. Give at "
                               "least one value, e.g. --grid lr=0.01,0.001.");
     }
 }
 
-} // namespace
+}  // namespace
 
 std::vector<std::string> axisKeys() {
     std::vector<std::string> keys;
@@ -196,20 +200,22 @@ Axis parseAxis(const std::string& text, const std::string& where) {
     const auto eq = text.find('=');
     if (eq == std::string::npos || eq == 0)
         throw ConfigError(where + " expects KEY=V1,V2[,...] or KEY=LO:HI[:log] (e.g. lr=0.01,0.001 or "
-                          "lr=1e-4:1e-2:log).");
+                                  "lr=1e-4:1e-2:log).");
     Axis axis;
     axis.key = text.substr(0, eq);
     const json& def = checkedKey(axis.key, where);
     const std::string rhs = text.substr(eq + 1);
     if (rhs.empty())
-        throw ConfigError(where + " gives " + axis.key + " no values: an empty grid trains nothing. List at least one "
-                          "value, e.g. " + axis.key + "=" + printable(def.is_string() ? def.get<std::string>() : def.dump(), 30) +
-                          ".");
+        throw ConfigError(where + " gives " + axis.key +
+                          " no values: an empty grid trains nothing. List at least one "
+                          "value, e.g. " +
+                          axis.key + "=" + printable(def.is_string() ? def.get<std::string>() : def.dump(), 30) + ".");
     // A range: a numeric key with LO:HI[:log] (text keys may hold ':', e.g. freeze=last:2).
     if (def.is_number() && rhs.find(':') != std::string::npos && rhs.find(',') == std::string::npos) {
         const auto parts = split(rhs, ':');
         if (parts.size() < 2 || parts.size() > 3 || (parts.size() == 3 && parts[2] != "log"))
-            throw ConfigError(where + ": a range is LO:HI or LO:HI:log (e.g. lr=1e-4:1e-2:log), not " + quoted(rhs, 60) + ".");
+            throw ConfigError(where + ": a range is LO:HI or LO:HI:log (e.g. lr=1e-4:1e-2:log), not " +
+                              quoted(rhs, 60) + ".");
         const json lo = parseValue(axis.key, def, parts[0], where), hi = parseValue(axis.key, def, parts[1], where);
         checkValue(axis.key, lo, quoted(parts[0], 40), where);
         checkValue(axis.key, hi, quoted(parts[1], 40), where);
@@ -217,8 +223,7 @@ Axis parseAxis(const std::string& text, const std::string& where) {
         axis.lo = lo.get<double>();
         axis.hi = hi.get<double>();
         axis.logScale = parts.size() == 3;
-        if (!(axis.lo < axis.hi))
-            throw ConfigError(where + ": the range " + quoted(rhs, 60) + " needs LO below HI.");
+        if (!(axis.lo < axis.hi)) throw ConfigError(where + ": the range " + quoted(rhs, 60) + " needs LO below HI.");
         if (axis.logScale && !(axis.lo > 0))
             throw ConfigError(where + ": a log range needs LO above 0 (got " + quoted(parts[0], 40) + ").");
         return axis;
@@ -234,7 +239,8 @@ Axis parseAxis(const std::string& text, const std::string& where) {
         checkValue(axis.key, v, quoted(item, 60), where);
         for (const auto& earlier : axis.values)
             if (earlier == v)
-                throw ConfigError(where + " lists " + quoted(item, 60) + " twice; each value makes one trial, list it once.");
+                throw ConfigError(where + " lists " + quoted(item, 60) +
+                                  " twice; each value makes one trial, list it once.");
         axis.values.push_back(v);
     }
     return axis;
@@ -282,15 +288,17 @@ std::vector<TrialPlan> expandTrials(const ExperimentSpec& spec) {
     switch (spec.mode) {
     case SearchMode::Preset:
         if (!spec.axes.empty())
-            throw ConfigError("A preset (" + printable(spec.preset, 40) + ") sets its own trials; it cannot be combined "
+            throw ConfigError("A preset (" + printable(spec.preset, 40) +
+                              ") sets its own trials; it cannot be combined "
                               "with --grid. Run the grid as another experiment.");
         params = presetTrials(spec.preset, spec.base);
         break;
     case SearchMode::Grid:
     case SearchMode::Random: {
         if (spec.axes.empty())
-            throw ConfigError("The experiment has no axis: an empty grid trains nothing. Give one with --grid KEY=V1,V2 "
-                              "(e.g. --grid lr=0.01,0.001), or use --preset seed-strategies.");
+            throw ConfigError(
+                "The experiment has no axis: an empty grid trains nothing. Give one with --grid KEY=V1,V2 "
+                "(e.g. --grid lr=0.01,0.001), or use --preset seed-strategies.");
         const bool random = spec.mode == SearchMode::Random;
         checkAxes(spec.axes, random);
         bool anyRange = false;
@@ -406,7 +414,8 @@ ExperimentSpec specFromJson(const json& j, const std::string& source) {
     const auto axes = j.find("axes");
     if (axes == j.end() || !axes->is_array() || axes->size() > 64) throw bad("\"axes\" must be a list");
     for (const auto& a : *axes) {
-        if (!a.is_object() || !a.contains("key") || !a.at("key").is_string() || a.at("key").get_ref<const std::string&>().size() > 64)
+        if (!a.is_object() || !a.contains("key") || !a.at("key").is_string() ||
+            a.at("key").get_ref<const std::string&>().size() > 64)
             throw bad("an axis has no key");
         Axis axis;
         axis.key = a.at("key").get<std::string>();
@@ -421,14 +430,17 @@ ExperimentSpec specFromJson(const json& j, const std::string& source) {
             axis.lo = r.at("lo").get<double>();
             axis.hi = r.at("hi").get<double>();
             axis.logScale = r.at("log").get<bool>();
-            if (!(axis.lo < axis.hi) || (axis.logScale && !(axis.lo > 0))) throw bad("the range of " + printable(axis.key, 60) + " is invalid");
+            if (!(axis.lo < axis.hi) || (axis.logScale && !(axis.lo > 0)))
+                throw bad("the range of " + printable(axis.key, 60) + " is invalid");
             checkValue(axis.key, axis.lo, json(axis.lo).dump(), where);
             checkValue(axis.key, axis.hi, json(axis.hi).dump(), where);
         } else {
             const json& values = a.value("values", json());
-            if (!values.is_array() || values.size() > kMaxAxisValues) throw bad("the values of " + printable(axis.key, 60) + " are damaged");
+            if (!values.is_array() || values.size() > kMaxAxisValues)
+                throw bad("the values of " + printable(axis.key, 60) + " are damaged");
             for (const auto& v : values) {
-                if (!isScalar(v)) throw bad("a value of " + printable(axis.key, 60) + " is not a number, text or true/false");
+                if (!isScalar(v))
+                    throw bad("a value of " + printable(axis.key, 60) + " is not a number, text or true/false");
                 checkValue(axis.key, v, printable(v.dump(), 60), where);
                 axis.values.push_back(v);
             }
@@ -438,4 +450,4 @@ ExperimentSpec specFromJson(const json& j, const std::string& source) {
     return spec;
 }
 
-} // namespace ts::experiment
+}  // namespace ts::experiment

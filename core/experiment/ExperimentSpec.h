@@ -44,13 +44,13 @@ enum class SearchMode {
 };
 
 struct ExperimentSpec {
-    train::TrainConfig base;   ///< every trial starts from it
-    std::vector<Axis> axes;    ///< Grid and Random: at least one
+    train::TrainConfig base;  ///< every trial starts from it
+    std::vector<Axis> axes;   ///< Grid and Random: at least one
     SearchMode mode = SearchMode::Grid;
-    int randomTrials = 0;      ///< Random: N (1 to kMaxTrials)
-    uint64_t seed = 0;         ///< Random: the draw's seed (not the training seed)
-    int halvingEta = 0;        ///< 0: no halving; 2 to 100: successive halving keeps the best 1/eta per rung
-    std::string preset;        ///< Preset: its name ("seed-strategies")
+    int randomTrials = 0;  ///< Random: N (1 to kMaxTrials)
+    uint64_t seed = 0;     ///< Random: the draw's seed (not the training seed)
+    int halvingEta = 0;    ///< 0: no halving; 2 to 100: successive halving keeps the best 1/eta per rung
+    std::string preset;    ///< Preset: its name ("seed-strategies")
 };
 
 /// One trial: its id, the values of the varied keys, and its full config.
@@ -103,4 +103,4 @@ nlohmann::json specToJson(const ExperimentSpec& spec);
 /// config or an axis is invalid.
 ExperimentSpec specFromJson(const nlohmann::json& j, const std::string& source);
 
-} // namespace ts::experiment
+}  // namespace ts::experiment

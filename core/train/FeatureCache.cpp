@@ -61,7 +61,8 @@ Cached readFeatureFile(const std::string& path, const json& key, const std::vect
     uint64_t headerBytes = 0;
     for (int i = 0; i < 8; ++i) headerBytes |= uint64_t(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
     if (headerBytes > kMaxFeatureHeaderBytes || headerBytes > bytes.size() - 16) throw bad("its header is cut short");
-    const json h = parseJson(std::string_view(bytes).substr(16, headerBytes), path, JsonLimits{8, kMaxFeatureHeaderBytes});
+    const json h =
+        parseJson(std::string_view(bytes).substr(16, headerBytes), path, JsonLimits{8, kMaxFeatureHeaderBytes});
     if (!h.is_object() || h.value("format", std::string()) != "transfer-studio-features" || h.value("version", 0) != 1)
         throw bad("unknown format or version");
     if (!h.contains("key") || h.at("key") != key) throw bad("it was computed for other images, weights or settings");

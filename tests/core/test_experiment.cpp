@@ -31,7 +31,9 @@ std::string textOf(const std::string& path) {
     return s.str();
 }
 
-bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
 
 std::vector<json> metricsOf(const std::string& run) {
     std::vector<json> rows;
@@ -112,7 +114,8 @@ TEST_F(Experiments, AxesGoThroughTheConfigReaderAndBadOnesSayWhy) {
     const auto range = experiment::parseAxis("lr=1e-4:1e-2:log", "g");
     EXPECT_TRUE(range.isRange && range.logScale);
 
-    std::string m = configErrorOf([] { experiment::parseAxis("learning_rate=0.1,0.2", "--grid \"learning_rate=0.1,0.2\""); });
+    std::string m =
+        configErrorOf([] { experiment::parseAxis("learning_rate=0.1,0.2", "--grid \"learning_rate=0.1,0.2\""); });
     EXPECT_TRUE(contains(m, "Unknown axis key \"learning_rate\"") && contains(m, "did you mean \"lr\"")) << m;
     m = configErrorOf([] { experiment::parseAxis("epochs=2,x", "--grid \"epochs=2,x\""); });
     EXPECT_TRUE(contains(m, "--grid \"epochs=2,x\"") && contains(m, "\"x\" is not a value epochs can take")) << m;
@@ -123,7 +126,8 @@ TEST_F(Experiments, AxesGoThroughTheConfigReaderAndBadOnesSayWhy) {
     m = configErrorOf([] { experiment::parseAxis("freeze=last:x", "g"); });
     EXPECT_TRUE(contains(m, "Invalid freeze \"last:x\"")) << m;
     m = configErrorOf([] { experiment::parseAxis("arch=resnet18,no_such_net", "g"); });
-    EXPECT_TRUE(contains(m, "\"no_such_net\" is not a value arch can take") && contains(m, "Unknown architecture")) << m;
+    EXPECT_TRUE(contains(m, "\"no_such_net\" is not a value arch can take") && contains(m, "Unknown architecture"))
+        << m;
     m = configErrorOf([] { experiment::parseAxis("lr=", "--grid \"lr=\""); });
     EXPECT_TRUE(contains(m, "no values") && contains(m, "empty grid")) << m;
     m = configErrorOf([] { experiment::parseAxis("lr=0.1,,0.2", "g"); });
@@ -233,7 +237,8 @@ TEST_F(Experiments, FolderChecksComeBeforeAnythingIsCreated) {
     // A data folder that does not exist.
     auto missing = spec;
     missing.base.dataDir = tmp.file("no-data");
-    m = configErrorOf([&] { experiment::createExperiment(missing, experiment::expandTrials(missing), tmp.file("e0")); });
+    m = configErrorOf(
+        [&] { experiment::createExperiment(missing, experiment::expandTrials(missing), tmp.file("e0")); });
     EXPECT_TRUE(contains(m, "no-data") && contains(m, "does not exist")) << m;
     EXPECT_FALSE(fs::exists(tmp.file("e0")));
 
@@ -267,7 +272,8 @@ TEST_F(Experiments, FolderChecksComeBeforeAnythingIsCreated) {
     } catch (const IoError& e) {
         EXPECT_TRUE(contains(e.what(), "trials.json") && contains(e.what(), "it must be runs/t001")) << e.what();
     }
-    std::ofstream(dir + "/experiment.json", std::ios::trunc) << "{\"format\": \"transfer-studio-experiment\", \"version\": 9}";
+    std::ofstream(dir + "/experiment.json", std::ios::trunc)
+        << "{\"format\": \"transfer-studio-experiment\", \"version\": 9}";
     try {
         experiment::loadExperiment(dir);
         ADD_FAILURE() << "a newer version was accepted";
@@ -321,7 +327,8 @@ TEST_F(Experiments, DamagedExperimentFilesAreRefusedNamingTheFile) {
     expectRefused("trials.json", trialsWith("\"pending\"", "\"exploded\""), "unknown trial status \"exploded\"");
     expectRefused("trials.json", trialsWith("\"lr\": 0.01", "\"lr\": [0.01]"), "bad value for lr");
     expectRefused("trials.json", trialsWith("\"lr\": 0.01", "\"nope\": 0.01"), "not a config key");
-    expectRefused("trials.json", trialsWith("\"id\": \"t000\"", "\"id\": \"t\\u001b[2J\""), "is not t followed by digits");
+    expectRefused("trials.json", trialsWith("\"id\": \"t000\"", "\"id\": \"t\\u001b[2J\""),
+                  "is not t followed by digits");
     expectRefused("trials.json", trialsWith("\"id\": \"t001\"", "\"id\": \"t000\""), "");
     expectRefused("trials.json", trialsWith("\"seconds\": 0.0", "\"seconds\": -5"), "bad seconds");
     expectRefused("trials.json", trialsWith("\"feature_cache\": \"\"", "\"feature_cache\": \"cache/../../x\""),
@@ -331,7 +338,8 @@ TEST_F(Experiments, DamagedExperimentFilesAreRefusedNamingTheFile) {
     expectRefused("experiment.json", spec2.replace(spec2.find("\"mode\": \"grid\""), 14, "\"mode\": \"wild\""),
                   "\"mode\" must be grid, random or preset");
     spec2 = goodSpec;
-    expectRefused("experiment.json", spec2.replace(spec2.find("\"arch\": \"tiny_cnn\""), 18, "\"arch\": \"tiny_cnn\", \"lrr\": 1"),
+    expectRefused("experiment.json",
+                  spec2.replace(spec2.find("\"arch\": \"tiny_cnn\""), 18, "\"arch\": \"tiny_cnn\", \"lrr\": 1"),
                   "Unknown config key \"lrr\"");
     spec2 = goodSpec;
     expectRefused("experiment.json", spec2.replace(spec2.find("\"key\": \"lr\""), 11, "\"key\": \"l\\u001br\""),
@@ -372,7 +380,8 @@ TEST_F(Experiments, TwoByTwoGridTrainsFourRunsAndCompareReadsTheirMetrics) {
         double best = -1;
         int bestEpoch = 0;
         for (const auto& m : metricsOf(dir + "/" + row.runDir))
-            if (m["val_accuracy"].get<double>() > best) best = m["val_accuracy"].get<double>(), bestEpoch = m["epoch"].get<int>();
+            if (m["val_accuracy"].get<double>() > best)
+                best = m["val_accuracy"].get<double>(), bestEpoch = m["epoch"].get<int>();
         EXPECT_EQ(row.bestValAccuracy, best);
         EXPECT_EQ(row.bestEpoch, bestEpoch);
         EXPECT_EQ(row.epochsDone, 2);
@@ -382,8 +391,8 @@ TEST_F(Experiments, TwoByTwoGridTrainsFourRunsAndCompareReadsTheirMetrics) {
         if (i > 0) EXPECT_GE(rows[i - 1].bestValAccuracy, row.bestValAccuracy) << "best first";
         const json j = experiment::toJson(row);
         EXPECT_EQ(j["best_val_accuracy"].get<double>(), best);
-        for (const char* key : {"id", "run_dir", "params", "status", "error", "best_epoch", "seconds", "images_per_second",
-                                "trainable_parameters"})
+        for (const char* key : {"id", "run_dir", "params", "status", "error", "best_epoch", "seconds",
+                                "images_per_second", "trainable_parameters"})
             EXPECT_TRUE(j.contains(key)) << key;
     }
     // Running it again finds every trial done and trains nothing.
@@ -524,4 +533,4 @@ TEST_F(Experiments, StopAfterEpochLeavesARunThatResumesLikeAnUninterruptedOne) {
     EXPECT_EQ(csvWithoutSeconds(tmp.file("run")), csvWithoutSeconds(tmp.file("straight")));
 }
 
-} // namespace
+}  // namespace

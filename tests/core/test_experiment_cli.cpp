@@ -80,12 +80,20 @@ json compareOf(const std::string& dir) {
 void writeConfig(const std::string& path, const json& config) { std::ofstream(path) << config.dump(1); }
 
 json tinyConfig(const std::string& data, int epochs) {
-    return {{"data_dir", data}, {"arch", "tiny_cnn"}, {"pretrained", false}, {"freeze", "none"},
-            {"augment", {{"preset", "none"}}}, {"epochs", epochs}, {"batch_size", 8}, {"lr", 0.01},
-            {"seed", 3}, {"workers", 0}, {"threads", 1}};
+    return {{"data_dir", data},
+            {"arch", "tiny_cnn"},
+            {"pretrained", false},
+            {"freeze", "none"},
+            {"augment", {{"preset", "none"}}},
+            {"epochs", epochs},
+            {"batch_size", 8},
+            {"lr", 0.01},
+            {"seed", 3},
+            {"workers", 0},
+            {"threads", 1}};
 }
 
-} // namespace
+}  // namespace
 
 TEST(ExperimentCli, BadInputIsRefusedBeforeAnythingTrainsOrIsCreated) {
     test::TempDir tmp("ts-expcli-bad");
@@ -127,7 +135,8 @@ TEST(ExperimentCli, BadInputIsRefusedBeforeAnythingTrainsOrIsCreated) {
     ASSERT_EQ(test::runCommand(run + " --grid lr=0.01 --out " + shellQuote(out), &output), 0) << output;
     const std::string index = readText(out + "/trials.json");
     EXPECT_EQ(test::runCommand(run + " --grid lr=0.02 --out " + shellQuote(out), &output), 1);
-    EXPECT_TRUE(contains(output, "already holds another experiment") && contains(output, "experiment resume")) << output;
+    EXPECT_TRUE(contains(output, "already holds another experiment") && contains(output, "experiment resume"))
+        << output;
     EXPECT_EQ(readText(out + "/trials.json"), index);
     EXPECT_FALSE(fs::exists(out + "/runs/t001"));
     // The same experiment again: continued (nothing left to train), not refused.
@@ -143,7 +152,8 @@ TEST(ExperimentCli, BadInputIsRefusedBeforeAnythingTrainsOrIsCreated) {
     for (const char* flag : {"--grid", "--random", "--halving", "--preset", "--out", "--json", "seed-strategies"})
         EXPECT_TRUE(contains(output, flag)) << flag << "\n" << output;
     EXPECT_EQ(test::runCommand(tstudio() + " experiment --help", &output), 0);
-    for (const char* sub : {"run", "resume", "compare", "docs/experiments.md"}) EXPECT_TRUE(contains(output, sub)) << output;
+    for (const char* sub : {"run", "resume", "compare", "docs/experiments.md"})
+        EXPECT_TRUE(contains(output, sub)) << output;
 }
 
 TEST(ExperimentCli, KilledAtAnyWriteThenResumedEndsLikeAnUninterruptedExperiment) {
@@ -169,8 +179,9 @@ TEST(ExperimentCli, KilledAtAnyWriteThenResumedEndsLikeAnUninterruptedExperiment
     for (int k : {1, 2, 3, 5, 8, 12, 17, 23, 30, 38, 47, 57, 68, 80, 93, 107, 122}) {
         SCOPED_TRACE("killed after atomic write " + std::to_string(k));
         const std::string dir = tmp.file("exp" + std::to_string(k));
-        const int status =
-            shellStatus("TS_FAULT_ABORT_AFTER_WRITES=" + std::to_string(k) + " " + run + shellQuote(dir) + " >/dev/null 2>&1", &out);
+        const int status = shellStatus("TS_FAULT_ABORT_AFTER_WRITES=" + std::to_string(k) + " " + run +
+                                           shellQuote(dir) + " >/dev/null 2>&1",
+                                       &out);
         if (status == 0) break;  // past the experiment's last write
         ASSERT_EQ(status, 137) << "not killed by the fault hook: " << out;
         ++kills;
@@ -198,8 +209,9 @@ TEST(ExperimentCli, CtrlCStopsCleanlyAndResumeFinishes) {
     writeConfig(tmp.file("base.json"), tinyConfig(tmp.file("data"), 12));
     const std::string dir = tmp.file("exp");
     const std::string pidFile = tmp.file("pid");
-    const std::string command = "echo $$ > " + shellQuote(pidFile) + "; exec " + tstudio() + " experiment run --config " +
-                                shellQuote(tmp.file("base.json")) + " --grid lr=0.01,0.001 --out " + shellQuote(dir);
+    const std::string command = "echo $$ > " + shellQuote(pidFile) + "; exec " + tstudio() +
+                                " experiment run --config " + shellQuote(tmp.file("base.json")) +
+                                " --grid lr=0.01,0.001 --out " + shellQuote(dir);
     auto done = std::async(std::launch::async, [command] {
         std::string output;
         const int rc = test::runCommand(command, &output);
@@ -225,8 +237,10 @@ TEST(ExperimentCli, CtrlCStopsCleanlyAndResumeFinishes) {
 
     std::string out;
     ASSERT_EQ(test::runCommand(tstudio() + " experiment resume --json " + shellQuote(dir), &out), 0) << out;
-    EXPECT_TRUE(contains(out, "\"event\":\"trial_started\"") && contains(out, "\"resumed\":true")) << out.substr(0, 2000);
-    EXPECT_TRUE(contains(out, "\"event\":\"experiment_finished\"")) << out.substr(out.size() > 2000 ? out.size() - 2000 : 0);
+    EXPECT_TRUE(contains(out, "\"event\":\"trial_started\"") && contains(out, "\"resumed\":true"))
+        << out.substr(0, 2000);
+    EXPECT_TRUE(contains(out, "\"event\":\"experiment_finished\""))
+        << out.substr(out.size() > 2000 ? out.size() - 2000 : 0);
     EXPECT_EQ(metricsOf(dir + "/runs/t000").size(), 12u);
     EXPECT_EQ(metricsOf(dir + "/runs/t001").size(), 12u);
 }
@@ -273,7 +287,8 @@ TEST(ExperimentCli, SeedStrategiesPresetAndCompareJsonReadTheRunsOwnMetrics) {
         double best = -1;
         int bestEpoch = 0;
         for (const auto& m : metricsOf(dir + "/" + r["run_dir"].get<std::string>()))
-            if (m["val_accuracy"].get<double>() > best) best = m["val_accuracy"].get<double>(), bestEpoch = m["epoch"].get<int>();
+            if (m["val_accuracy"].get<double>() > best)
+                best = m["val_accuracy"].get<double>(), bestEpoch = m["epoch"].get<int>();
         EXPECT_EQ(r["best_val_accuracy"].get<double>(), best);
         EXPECT_EQ(r["best_epoch"].get<int>(), bestEpoch);
         EXPECT_GT(r["seconds"].get<double>(), 0.0);
