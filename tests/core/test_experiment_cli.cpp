@@ -167,6 +167,9 @@ TEST(ExperimentCli, KilledAtAnyWriteThenResumedEndsLikeAnUninterruptedExperiment
     std::string out;
     const std::string straight = tmp.file("straight");
     ASSERT_EQ(shellStatus(run + shellQuote(straight) + " --json", &out), 0) << out;
+    // The two feature-extraction trials see the same images the same way: one cache, computed once.
+    EXPECT_TRUE(contains(out, "feature cache: computed and saved to " + straight + "/cache/")) << out.substr(0, 3000);
+    EXPECT_TRUE(contains(out, "feature cache: reused " + straight + "/cache/")) << out.substr(0, 3000);
     const json reference = compareOf(straight);
     ASSERT_EQ(reference.size(), 4u);
     int stopped = 0;
