@@ -23,6 +23,7 @@ int run(int argc, char** argv) {
     addTrainCommands(app);
     addVizCommands(app);
     addExportCommands(app);
+    addExperimentCommands(app);
     addReportCommand(app);
     try {
         configureThreads();

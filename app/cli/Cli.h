@@ -29,6 +29,7 @@ void addDataCommands(CLI::App& app);     // scan
 void addTrainCommands(CLI::App& app);    // train, resume, eval, lr-find
 void addVizCommands(CLI::App& app);      // viz ...
 void addExportCommands(CLI::App& app);   // export
+void addExperimentCommands(CLI::App& app);  // experiment run|resume|compare
 void addReportCommand(CLI::App& app);    // report
 
 } // namespace ts::cli

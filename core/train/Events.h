@@ -69,6 +69,16 @@ struct TrainResult {
     std::vector<std::string> skippedFiles;  ///< "path: reason"
     bool usedFeatureCache = false;
     std::string device;
+    /// Stopped after RunOptions::stopAfterEpoch, before the config's last
+    /// epoch: the run is resumable, as after a cancel at an epoch boundary.
+    bool stoppedAtLimit = false;
+    /// Parameters the run trains (the freeze plan's count).
+    int64_t trainableParameters = 0;
+    /// With RunOptions::featureCacheDir: the folder of the shared feature
+    /// cache the run used, and whether it reused features found there
+    /// (false: it computed them and saved them there). Empty otherwise.
+    std::string sharedFeatureCache;
+    bool reusedFeatureCache = false;
 };
 
 } // namespace ts::train

@@ -92,6 +92,7 @@ struct Progress {
 struct Cached {
     at::Tensor features, labels;
     std::vector<int64_t> rowOfItem;  ///< item index -> row, -1 for files that could not be read
+    std::vector<std::string> skipped;  ///< "path: reason" of the files that could not be read
 };
 
 /// Reports one phase without batch events (caching, validation) through
@@ -142,8 +143,10 @@ struct ValStats {
 /// Requires: the callbacks and the feedback outlive the Run.
 class Run {
 public:
-    Run(TrainConfig config, std::string runDir, const TrainerCallbacks& callbacks, Feedback& feedback)
-        : m_cfg(std::move(config)), m_dir(std::move(runDir)), m_cb(callbacks), m_feedback(feedback) {}
+    Run(TrainConfig config, std::string runDir, const TrainerCallbacks& callbacks, Feedback& feedback,
+        RunOptions options = {})
+        : m_cfg(std::move(config)), m_dir(std::move(runDir)), m_cb(callbacks), m_feedback(feedback),
+          m_options(std::move(options)) {}
 
     TrainResult start();
     LrFindResult findLr(int steps, double startLr, double endLr, const std::function<void(double, double)>& onStep);
@@ -185,6 +188,11 @@ private:
     std::vector<at::Tensor> trainableParameters() const;
     void checkFinite(const at::Tensor& l, int epoch, int batch);
     Cached computeFeatures(const std::vector<data::ImageItem>& items, const char* what);
+    /// Fills m_trainCache and m_valCache: computed, or with
+    /// RunOptions::featureCacheDir read from (or saved to) the shared cache.
+    void cacheFeatures();
+    /// Everything the cached features depend on (RunOptions::featureCacheDir).
+    json featureCacheKey() const;
     void trainStep(const at::Tensor& input, const at::Tensor& labels, bool fromFeatures, int epoch, int batch,
                    int numBatches, EpochStats& stats, Clock::time_point runStart, int64_t& imagesThisRun);
     // The same order and batches as the Loader's (data/Random.h), so the
@@ -204,6 +212,9 @@ private:
     std::string m_dir;
     const TrainerCallbacks& m_cb;
     Feedback& m_feedback;
+    RunOptions m_options;
+    std::string m_sharedCacheDir;   ///< the shared cache folder used ("" : none)
+    bool m_sharedCacheReused = false;
     data::DatasetIndex m_index;
     data::EvalTransform m_transform;
     std::string m_device = "cpu";

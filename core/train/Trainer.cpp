@@ -239,14 +239,19 @@ TrainResult Run::loop() {
         log("This run already completed all " + std::to_string(m_cfg.epochs) + " epochs.");
         return finish(result);
     }
+    if (m_options.stopAfterEpoch > 0 && m_progress.epochsDone >= m_options.stopAfterEpoch) {
+        result.stoppedAtLimit = true;
+        return finish(result);
+    }
     data::LoaderOptions lo;
     lo.batchSize = m_cfg.batchSize;
     lo.workers = m_cfg.workers;
     lo.seed = m_cfg.seed;
     lo.limits = imageLimits(m_cfg);
     if (m_useCache) {
-        m_trainCache = computeFeatures(m_index.train, "training");
-        m_valCache = computeFeatures(m_index.val, "validation");
+        cacheFeatures();
+        result.sharedFeatureCache = m_sharedCacheDir;
+        result.reusedFeatureCache = m_sharedCacheReused;
     } else {
         lo.shuffle = true;
         lo.decodeAtLeast = trainDecodeAtLeast();
@@ -335,6 +340,12 @@ TrainResult Run::loop() {
                 result.stoppedEarly = true;
                 break;
             }
+            if (m_options.stopAfterEpoch > 0 && epoch >= m_options.stopAfterEpoch && epoch < m_cfg.epochs) {
+                log("Stopped after epoch " + std::to_string(epoch) + " of " + std::to_string(m_cfg.epochs) +
+                    " as asked; continue with `tstudio resume " + m_dir + "`.");
+                result.stoppedAtLimit = true;
+                break;
+            }
         }
     } catch (const Cancelled&) {
         result.cancelled = true;
@@ -346,6 +357,7 @@ TrainResult Run::loop() {
 TrainResult Run::finish(TrainResult result) {
     result.epochsRun = m_progress.epochsDone;
     result.bestEpoch = m_progress.bestEpoch;
+    result.trainableParameters = m_freeze.trainableParams;
     for (const auto& h : m_progress.history)
         if (h.epoch == m_progress.bestEpoch) {
             result.bestValAccuracy = h.valAccuracy;
@@ -382,9 +394,10 @@ TrainResult Run::finish(TrainResult result) {
 using detail::Run;
 
 TrainResult trainRun(const TrainConfig& config, const std::string& runDir, const TrainerCallbacks& callbacks,
-                     Feedback& feedback) {
+                     Feedback& feedback, const RunOptions& options) {
     config.validate();
-    Run run(config, runDir, callbacks, feedback);
+    if (options.stopAfterEpoch < 0) throw ConfigError("stopAfterEpoch must be 0 (no limit) or an epoch.");
+    Run run(config, runDir, callbacks, feedback, options);
     return run.start();
 }
 
@@ -397,10 +410,12 @@ LrFindResult lrFind(const TrainConfig& config, Feedback& feedback, int steps, do
     return run.findLr(std::max(steps, 10), startLr, endLr, onStep);
 }
 
-TrainResult resumeRun(const std::string& runDir, const TrainerCallbacks& callbacks, Feedback& feedback) {
+TrainResult resumeRun(const std::string& runDir, const TrainerCallbacks& callbacks, Feedback& feedback,
+                      const RunOptions& options) {
     if (!fs::exists(runDir + "/config.json") || !fs::exists(runDir + "/manifest.json"))
         throw IoError("'" + runDir + "' is not a run folder (config.json and manifest.json are missing).");
-    Run run(loadTrainConfig(runDir + "/config.json"), runDir, callbacks, feedback);
+    if (options.stopAfterEpoch < 0) throw ConfigError("stopAfterEpoch must be 0 (no limit) or an epoch.");
+    Run run(loadTrainConfig(runDir + "/config.json"), runDir, callbacks, feedback, options);
     return run.resume();
 }
 

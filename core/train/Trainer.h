@@ -34,6 +34,29 @@ public:
     using Error::Error;
 };
 
+/// What a trainRun() or resumeRun() call does besides its config; none of
+/// it changes the run's results.
+struct RunOptions {
+    /// Stop cleanly after this epoch when it comes before the config's last
+    /// one (0: no limit). The run ends exactly as after a cancel at that
+    /// epoch boundary (checkpoints, metrics and model.tsb written, resumable
+    /// with resumeRun(), which may be given a later limit) and its result
+    /// has `stoppedAtLimit` set. The learning-rate schedule still spans the
+    /// config's epochs, so a run stopped and resumed equals one that was not.
+    /// A run resumed with a limit it has already reached returns at once.
+    int stopAfterEpoch = 0;
+    /// A folder of feature caches shared between runs ("": none). When the
+    /// run caches its frozen backbone's features, they are kept in
+    /// featureCacheDir/<key>/ (train.features, val.features), where <key>
+    /// hashes everything the features depend on (architecture, weights,
+    /// data folder and split, exclusions and image limits, eval transform,
+    /// precision, device, batch size, threads; the seed when the backbone
+    /// is not pretrained). Valid files are reused; a damaged or mismatched
+    /// file is recomputed, with a log line, and what is computed is saved
+    /// there atomically. The features are the same as the run's own.
+    std::string featureCacheDir;
+};
+
 /// Trains `config` into `runDir`. Requires: `runDir` does not exist or is an
 /// empty folder (anything else is a ts::ConfigError). The data, model,
 /// weights and device are loaded before `runDir` is created, so a wrong flag
@@ -45,7 +68,7 @@ public:
 /// Cancelled is not thrown once the folder exists). `callbacks` and
 /// `feedback` must outlive the call.
 TrainResult trainRun(const TrainConfig& config, const std::string& runDir, const TrainerCallbacks& callbacks,
-                     Feedback& feedback);
+                     Feedback& feedback, const RunOptions& options = {});
 
 /// Continues the run in `runDir` from its last complete epoch (after a crash,
 /// kill -9 or cancel) with the config stored there. Before the first complete
@@ -54,7 +77,8 @@ TrainResult trainRun(const TrainConfig& config, const std::string& runDir, const
 /// weights file is a ts::WeightsError naming it. With the same seed on the
 /// CPU the result equals an uninterrupted run. A cancel returns with
 /// `cancelled` set, as trainRun().
-TrainResult resumeRun(const std::string& runDir, const TrainerCallbacks& callbacks, Feedback& feedback);
+TrainResult resumeRun(const std::string& runDir, const TrainerCallbacks& callbacks, Feedback& feedback,
+                      const RunOptions& options = {});
 
 /// Result of a learning-rate range test.
 struct LrFindResult {
