@@ -42,7 +42,24 @@ struct Trial {
     bool haveRun = false;
     std::string runProblem;
     RunSummary run;
+    // Ranked as `tstudio experiment compare` ranks (core/experiment/Experiment.h):
+    // the highest val_accuracy of metrics.jsonl and its first epoch; ties go
+    // to the lower lowest val_loss, then to the id.
+    int bestEpoch = 0;  ///< 0: no epoch with a finite val_accuracy
+    double bestValAccuracy = NAN;
+    double lowestValLoss = INFINITY;
 };
+
+/// Fills the trial's best epoch from its run's epochs (see Trial).
+void scoreTrial(Trial& t) {
+    for (const auto& e : t.run.epochs) {
+        if (std::isfinite(e.valLoss)) t.lowestValLoss = std::min(t.lowestValLoss, e.valLoss);
+        if (std::isfinite(e.valAccuracy) && (t.bestEpoch == 0 || e.valAccuracy > t.bestValAccuracy)) {
+            t.bestEpoch = e.epoch;
+            t.bestValAccuracy = e.valAccuracy;
+        }
+    }
+}
 
 std::string textOf(const json& v) {
     if (v.is_string()) return v.get<std::string>();
@@ -124,15 +141,19 @@ std::string renderExperimentSection(const std::string& expDir, const ReportOptio
         try {
             t.run = readRunSummary(t.runDir);
             t.haveRun = true;
+            scoreTrial(t);
         } catch (const Error& e) {
             t.runProblem = e.what();
         }
     }
-    // Best first: trials with a best epoch by accuracy, then the rest in order.
+    // Best first, as compare sorts (see Trial); trials without an epoch last,
+    // in id order.
     std::stable_sort(trials.begin(), trials.end(), [](const Trial& a, const Trial& b) {
-        const double x = a.haveRun && a.run.bestEpoch > 0 ? a.run.bestValAccuracy : -1.0;
-        const double y = b.haveRun && b.run.bestEpoch > 0 ? b.run.bestValAccuracy : -1.0;
-        return x > y;
+        if ((a.bestEpoch > 0) != (b.bestEpoch > 0)) return a.bestEpoch > 0;
+        if (a.bestEpoch == 0) return a.id < b.id;
+        if (a.bestValAccuracy != b.bestValAccuracy) return a.bestValAccuracy > b.bestValAccuracy;
+        if (a.lowestValLoss != b.lowestValLoss) return a.lowestValLoss < b.lowestValLoss;
+        return a.id < b.id;
     });
     // The keys whose values differ between trials name the curves.
     std::set<std::string> keys;
@@ -168,7 +189,7 @@ std::string renderExperimentSection(const std::string& expDir, const ReportOptio
     int rank = 0;
     for (const auto& t : trials) {
         ++rank;
-        out += std::string("<tr") + (rank == 1 && t.haveRun && t.run.bestEpoch > 0 ? " class=\"best\"" : "") + "><td class=\"num\">" +
+        out += std::string("<tr") + (rank == 1 && t.bestEpoch > 0 ? " class=\"best\"" : "") + "><td class=\"num\">" +
                std::to_string(rank) + "</td><td>" + escapeHtml(t.id, 60) + "</td>";
         for (const auto& k : keys) {
             std::string v = "-";
@@ -181,12 +202,12 @@ std::string renderExperimentSection(const std::string& expDir, const ReportOptio
         if (t.stoppedAtEpoch > 0) status += " at epoch " + std::to_string(t.stoppedAtEpoch);
         if (!t.reason.empty()) status += " (" + escapeHtml(t.reason, 200) + ")";
         if (!t.runProblem.empty()) status += "<br><em>" + escapeHtml(t.runProblem, 300) + "</em>";
-        const bool best = t.haveRun && t.run.bestEpoch > 0;
+        const bool best = t.bestEpoch > 0;
         const double seconds = std::isfinite(t.seconds) ? t.seconds : (t.haveRun ? t.run.seconds : NAN);
         char secs[32];
         std::snprintf(secs, sizeof secs, std::isfinite(seconds) ? "%.1f s" : "-", seconds);
-        out += "<td>" + status + "</td><td class=\"num\">" + (best ? pct(t.run.bestValAccuracy) : "-") + "</td><td class=\"num\">" +
-               (best ? std::to_string(t.run.bestEpoch) : "-") + "</td><td class=\"num\">" + secs + "</td><td><code>" +
+        out += "<td>" + status + "</td><td class=\"num\">" + (best ? pct(t.bestValAccuracy) : "-") + "</td><td class=\"num\">" +
+               (best ? std::to_string(t.bestEpoch) : "-") + "</td><td class=\"num\">" + secs + "</td><td><code>" +
                escapeHtml(t.runDirText, 120) + "</code></td></tr>\n";
     }
     out += "</table>\n";
@@ -213,7 +234,7 @@ std::string renderExperimentSection(const std::string& expDir, const ReportOptio
 
     const Trial* best = nullptr;
     for (const auto& t : trials)
-        if (t.haveRun && t.run.bestEpoch > 0) {
+        if (t.bestEpoch > 0) {
             best = &t;
             break;
         }

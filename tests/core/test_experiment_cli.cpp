@@ -12,10 +12,12 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <future>
 #include <map>
 #include <sstream>
@@ -302,4 +304,23 @@ TEST(ExperimentCli, SeedStrategiesPresetAndCompareJsonReadTheRunsOwnMetrics) {
     ASSERT_EQ(test::runCommand(tstudio() + " experiment compare " + shellQuote(dir), &out), 0) << out;
     for (const char* id : {"t000", "t001", "t002"}) EXPECT_TRUE(contains(out, id)) << out;
     EXPECT_TRUE(contains(out, "freeze=last:2")) << out;
+
+    // The experiment's report ranks and scores the trials as compare does.
+    const std::string html = tmp.file("report.html");
+    ASSERT_EQ(test::runCommand(tstudio() + " report " + shellQuote(dir) + " --no-doctor --no-eval --out " +
+                                   shellQuote(html) + " 2>&1",
+                               &out),
+              0)
+        << out;
+    std::ifstream in(html);
+    const std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (size_t i = 0; i < runs.size(); ++i) {
+        const std::string row = "<td class=\"num\">" + std::to_string(i + 1) + "</td><td>" + runs[i]["id"].get<std::string>() + "</td>";
+        const size_t at = page.find(row);
+        ASSERT_NE(at, std::string::npos) << row;
+        char pct[32];
+        std::snprintf(pct, sizeof pct, "%.2f %%", runs[i]["best_val_accuracy"].get<double>() * 100.0);
+        const size_t end = page.find("</tr>", at);
+        EXPECT_NE(page.substr(at, end - at).find(pct), std::string::npos) << page.substr(at, end - at);
+    }
 }
