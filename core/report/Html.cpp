@@ -5,7 +5,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <chrono>
 #include <cmath>
+#include <ctime>
 #include <cstdio>
 #include <vector>
 
@@ -159,6 +161,15 @@ std::string formatPercent(double fraction) {
     if (!std::isfinite(fraction)) return "-";
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.2f %%", fraction * 100.0);
+    return buf;
+}
+
+std::string utcNowText() {
+    const std::time_t tt = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[40];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
     return buf;
 }
 

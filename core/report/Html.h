@@ -37,5 +37,7 @@ std::string formatNumber(double value, int digits = 4);
 
 /// A fraction as a percentage with two decimals ("86.67 %"), "-" for NaN.
 std::string formatPercent(double fraction);
+/// The current time as "2026-12-01 21:30 UTC".
+std::string utcNowText();
 
 } // namespace ts::report

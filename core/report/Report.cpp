@@ -32,8 +32,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr size_t kMaxMetricsBytes = size_t(64) << 20;
-constexpr size_t kMaxMetricsLines = 100000;
 constexpr size_t kMaxConfigRows = 300;
 constexpr size_t kMaxClassRows = 200;
 
@@ -59,15 +57,6 @@ std::string fileTime(const fs::path& p) {
     const auto sys = std::chrono::time_point_cast<std::chrono::system_clock::duration>(
         t - fs::file_time_type::clock::now() + std::chrono::system_clock::now());
     const std::time_t tt = std::chrono::system_clock::to_time_t(sys);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[40];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-    return buf;
-}
-
-std::string nowText() {
-    const std::time_t tt = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
     std::tm tm{};
     gmtime_r(&tt, &tm);
     char buf[40];
@@ -535,90 +524,6 @@ std::string exportsPart(const std::string& runDir, const ReportOptions& o) {
 
 // --- public ------------------------------------------------------------------
 
-std::vector<train::EpochRecord> readMetricsFile(const std::string& path) {
-    std::error_code ec;
-    if (!fs::is_regular_file(path, ec))
-        throw IoError("'" + path + "' is missing or not a regular file: the run has no epoch metrics. Is this a complete run folder?");
-    const auto size = fs::file_size(path, ec);
-    if (ec || size > kMaxMetricsBytes)
-        throw IoError("'" + path + "' is " + (ec ? std::string("unreadable") : std::to_string(size) + " bytes") +
-                      ", more than the " + std::to_string(kMaxMetricsBytes >> 20) +
-                      " MiB a metrics file may have here. Check that it is the run's own metrics.jsonl.");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw IoError("Cannot open '" + path + "' for reading. Check its permissions.");
-    std::vector<train::EpochRecord> rows;
-    std::string line;
-    size_t number = 0;
-    while (std::getline(in, line)) {
-        ++number;
-        if (number > kMaxMetricsLines)
-            throw IoError("'" + path + "' has more than " + std::to_string(kMaxMetricsLines) +
-                          " lines. Check that it is the run's own metrics.jsonl.");
-        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        const std::string where = "line " + std::to_string(number) + " of '" + path + "'";
-        json row;
-        try {
-            row = parseJson(line, where);
-        } catch (const IoError& e) {
-            throw IoError("'" + path + "' is damaged at line " + std::to_string(number) + ": it is not JSON (" +
-                          printable(line, 60) + "). The run's checkpoints still hold every epoch: `tstudio resume` rewrites "
-                          "metrics.jsonl, or remove the damaged line.");
-        }
-        if (!row.is_object())
-            throw IoError("'" + path + "' is damaged at line " + std::to_string(number) +
-                          ": it is not an epoch object. Remove the line or rewrite the file with `tstudio resume`.");
-        rows.push_back(train::EpochRecord::fromJson(row, where));
-    }
-    if (in.bad()) throw IoError("Reading '" + path + "' failed. Check the disk and try again.");
-    return rows;
-}
-
-bool isRunFolder(const std::string& dir) {
-    std::error_code ec;
-    const fs::path d(dir);
-    return fs::is_regular_file(d / "config.json", ec) &&
-           (fs::exists(d / "metrics.jsonl", ec) || fs::exists(d / "model.tsb", ec) || fs::exists(d / "manifest.json", ec));
-}
-
-bool isExperimentFolder(const std::string& dir) {
-    std::error_code ec;
-    return fs::is_regular_file(fs::path(dir) / "experiment.json", ec);
-}
-
-RunSummary readRunSummary(const std::string& runDir) {
-    std::error_code ec;
-    if (!fs::is_directory(runDir, ec))
-        throw IoError("'" + printable(runDir, 300) + "' is not a folder. Give a run folder (runs/<time>-<model>) or an experiment folder.");
-    if (!isRunFolder(runDir))
-        throw IoError("'" + printable(runDir, 300) +
-                      "' is not a run folder: it has no config.json with metrics.jsonl, model.tsb or manifest.json beside "
-                      "it. Give the folder `tstudio train --out` wrote (or an experiment folder).");
-    RunSummary s;
-    s.runDir = fs::absolute(runDir, ec).lexically_normal().string();
-    if (ec) s.runDir = runDir;
-    if (!s.runDir.empty() && s.runDir.size() > 1 && s.runDir.back() == '/') s.runDir.pop_back();
-    s.config = readJsonFile((fs::path(runDir) / "config.json").string());
-    if (!s.config.is_object())
-        throw IoError("'" + (fs::path(runDir) / "config.json").string() + "' is not a JSON object: it is not a run's config.");
-    const fs::path metrics = fs::path(runDir) / "metrics.jsonl";
-    if (fs::exists(metrics, ec)) s.epochs = readMetricsFile(metrics.string());
-    s.bestValAccuracy = NAN;
-    for (const auto& e : s.epochs) {
-        if (std::isfinite(e.seconds)) s.seconds += e.seconds;
-        if (e.isBest) {
-            s.bestEpoch = e.epoch;
-            s.bestValAccuracy = e.valAccuracy;
-        }
-    }
-    if (s.bestEpoch == 0)
-        for (const auto& e : s.epochs)
-            if (std::isfinite(e.valAccuracy) && (s.bestEpoch == 0 || e.valAccuracy > s.bestValAccuracy)) {
-                s.bestEpoch = e.epoch;
-                s.bestValAccuracy = e.valAccuracy;
-            }
-    return s;
-}
-
 std::string renderRunSection(const std::string& runDir, const ReportOptions& o) {
     const RunSummary s = readRunSummary(runDir);
     checkCancel(o);
@@ -640,47 +545,6 @@ std::string renderRunSection(const std::string& runDir, const ReportOptions& o) 
     out += configPart(s.config, o);
     out += "</section>\n";
     return out;
-}
-
-std::string htmlPage(const std::string& title, const std::string& body) {
-    static const char* css = R"CSS(
-body { font-family: "DejaVu Sans", Verdana, Arial, sans-serif; font-size: 14px; color: #1b1b1b; background: #fafafa; margin: 0; }
-main { max-width: 1240px; margin: 0 auto; padding: 16px 28px 40px; background: #ffffff; }
-h1 { font-size: 24px; margin: 12px 0 4px; }
-h2 { font-size: 20px; margin: 28px 0 8px; border-bottom: 2px solid #0072B2; padding-bottom: 4px; }
-h3 { font-size: 16px; margin: 22px 0 8px; color: #0b3d62; }
-p.sub { color: #555555; margin: 0 0 12px; }
-p.note { margin: 6px 0; }
-p.warn { margin: 6px 0; padding: 6px 10px; background: #fff4e5; border-left: 4px solid #E69F00; }
-p.good { margin: 6px 0; padding: 6px 10px; background: #e8f6ef; border-left: 4px solid #009E73; }
-code { font-family: "DejaVu Sans Mono", monospace; font-size: 13px; overflow-wrap: anywhere; }
-table { border-collapse: collapse; margin: 6px 0 10px; }
-th, td { border: 1px solid #d0d0d0; padding: 4px 8px; text-align: left; vertical-align: top; font-size: 13px; }
-th { background: #eef3f7; }
-table.facts th { width: 210px; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr.changed td { background: #fff6d6; font-weight: bold; }
-tr.best td { background: #e8f6ef; }
-tr.error td { background: #fdecea; }
-td.goodcell { background: #e8f6ef; }
-td.badcell { background: #fdecea; }
-table.config td { max-width: 520px; word-break: break-word; }
-.row { display: flex; flex-wrap: wrap; gap: 18px; align-items: flex-start; }
-div.plot { margin: 4px 0; }
-svg.plot { border: 1px solid #e0e0e0; background: #ffffff; max-width: 100%; height: auto; }
-nav.toc a { margin-right: 12px; color: #0072B2; }
-.mistakes { display: flex; flex-wrap: wrap; gap: 14px; }
-figure.mistake { margin: 0; padding: 8px; border: 1px solid #d8d8d8; background: #fcfcfc; width: 350px; }
-figure.mistake .pair { display: flex; gap: 6px; }
-figure.mistake img { display: block; max-width: 170px; max-height: 170px; }
-figcaption { font-size: 13px; margin-top: 6px; }
-details summary { cursor: pointer; color: #0072B2; margin: 6px 0; }
-footer { margin-top: 30px; color: #666666; font-size: 12px; }
-)CSS";
-    return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + h(title, 200) +
-           "</title>\n<style>" + css + "</style>\n</head>\n<body>\n<main>\n" + body +
-           "<footer>Written by tstudio report on " + nowText() +
-           ". This file is self-contained: it loads nothing from the network or the disk.</footer>\n</main>\n</body>\n</html>\n";
 }
 
 ReportKind writeReport(const std::string& dir, const std::string& outPath, const ReportOptions& options) {
@@ -708,7 +572,7 @@ ReportKind writeReport(const std::string& dir, const std::string& outPath, const
         title = "Run " + fs::path(s.runDir).filename().string() + " - Transfer Studio report";
         body = "<h1>" + h(title, 200) + "</h1>\n<p class=\"sub\">" + h(configText(s.config, "arch")) + " on " +
                h(s.config.contains("data_dir") ? valueText(s.config["data_dir"]) : std::string("?"), 300) +
-               "; report written " + nowText() + ".</p>\n" + renderRunSection(dir, options);
+               "; report written " + utcNowText() + ".</p>\n" + renderRunSection(dir, options);
     }
     writeFileAtomic(outPath, htmlPage(title, body));
     return experiment ? ReportKind::Experiment : ReportKind::Run;
