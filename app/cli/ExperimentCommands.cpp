@@ -67,25 +67,14 @@ public:
             print(row);
         };
         m_trainer.onBatch = [this](const train::BatchEvent& e) {
-            print({{"event", "batch"},
-                   {"trial", m_trial},
-                   {"epoch", e.epoch},
-                   {"batch", e.batch},
-                   {"batches", e.numBatches},
-                   {"loss", e.loss},
-                   {"lr", e.lr},
-                   {"images_per_sec", e.imagesPerSec},
-                   {"eta_seconds", e.etaSeconds}});
+            json row = batchEventJson(e);
+            row["trial"] = m_trial;
+            print(row);
         };
         m_trainer.onProgress = [this](const train::ProgressEvent& e) {
-            print({{"event", "progress"},
-                   {"trial", m_trial},
-                   {"phase", e.phase},
-                   {"epoch", e.epoch},
-                   {"done", e.done},
-                   {"total", e.total},
-                   {"elapsed_seconds", e.elapsedSeconds},
-                   {"eta_seconds", e.etaSeconds}});
+            json row = progressEventJson(e);
+            row["trial"] = m_trial;
+            print(row);
         };
         m_trainer.onLog = [this](const std::string& line) { logLine(line); };
     }

@@ -68,6 +68,27 @@ void ProgressDisplay::clear() {
     m_barShown = false;
 }
 
+json batchEventJson(const train::BatchEvent& e) {
+    return {{"event", "batch"},
+            {"epoch", e.epoch},
+            {"batch", e.batch},
+            {"batches", e.numBatches},
+            {"loss", e.loss},
+            {"lr", e.lr},
+            {"images_per_sec", e.imagesPerSec},
+            {"eta_seconds", e.etaSeconds}};
+}
+
+json progressEventJson(const train::ProgressEvent& e) {
+    return {{"event", "progress"},
+            {"phase", e.phase},
+            {"epoch", e.epoch},
+            {"done", e.done},
+            {"total", e.total},
+            {"elapsed_seconds", e.elapsedSeconds},
+            {"eta_seconds", e.etaSeconds}};
+}
+
 TrainEventPrinter::TrainEventPrinter(bool json) : m_json(json) {}
 
 train::TrainerCallbacks TrainEventPrinter::callbacks() {
@@ -104,16 +125,7 @@ void TrainEventPrinter::finished(const train::TrainResult& r) {
 
 void TrainEventPrinter::batch(const train::BatchEvent& e) {
     if (m_json) {
-        std::cout << json({{"event", "batch"},
-                           {"epoch", e.epoch},
-                           {"batch", e.batch},
-                           {"batches", e.numBatches},
-                           {"loss", e.loss},
-                           {"lr", e.lr},
-                           {"images_per_sec", e.imagesPerSec},
-                           {"eta_seconds", e.etaSeconds}})
-                         .dump()
-                  << std::endl;
+        std::cout << batchEventJson(e).dump() << std::endl;
         return;
     }
     char detail[160];
@@ -125,15 +137,7 @@ void TrainEventPrinter::batch(const train::BatchEvent& e) {
 void TrainEventPrinter::progress(const train::ProgressEvent& e) {
     if (m_json) {
         // A newer event type; "batch", "epoch", "log" and "finished" are unchanged.
-        std::cout << json({{"event", "progress"},
-                           {"phase", e.phase},
-                           {"epoch", e.epoch},
-                           {"done", e.done},
-                           {"total", e.total},
-                           {"elapsed_seconds", e.elapsedSeconds},
-                           {"eta_seconds", e.etaSeconds}})
-                         .dump()
-                  << std::endl;
+        std::cout << progressEventJson(e).dump() << std::endl;
         return;
     }
     const std::string phase = e.epoch > 0 ? "epoch " + std::to_string(e.epoch) + " " + e.phase : e.phase;

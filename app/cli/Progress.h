@@ -4,6 +4,8 @@
 // (JSON events carry the same on stdout).
 #include "core/train/Events.h"
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <string>
 
@@ -37,6 +39,11 @@ private:
 
 /// Prints a training run's events: progress (ProgressDisplay) and log lines on
 /// stderr, or one JSON object per event on stdout.
+/// The `--json` lines of a batch and of a progress event ("event": "batch" /
+/// "progress"), shared by `train`, `resume` and `experiment`.
+nlohmann::json batchEventJson(const train::BatchEvent& e);
+nlohmann::json progressEventJson(const train::ProgressEvent& e);
+
 class TrainEventPrinter {
 public:
     explicit TrainEventPrinter(bool json);
