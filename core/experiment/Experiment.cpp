@@ -120,30 +120,6 @@ TrialRecord trialFromJson(const json& j, const std::string& source) {
     return t;
 }
 
-/// Best validation accuracy of `rows` (epochs up to `untilEpoch`, 0: all).
-struct Score {
-    bool any = false;
-    double accuracy = -std::numeric_limits<double>::infinity();
-    double loss = std::numeric_limits<double>::infinity();  ///< the lowest val loss
-    int epoch = 0;                                          ///< the first epoch with `accuracy`
-    double lossAtBest = 0;                                  ///< val loss of that epoch
-};
-
-Score scoreOf(const std::vector<train::EpochRecord>& rows, int untilEpoch) {
-    Score s;
-    for (const auto& r : rows) {
-        if (untilEpoch > 0 && r.epoch > untilEpoch) continue;
-        if (std::isfinite(r.valLoss)) s.loss = std::min(s.loss, r.valLoss);
-        if (!std::isfinite(r.valAccuracy)) continue;
-        if (!s.any || r.valAccuracy > s.accuracy) {
-            s.any = true;
-            s.accuracy = r.valAccuracy;
-            s.epoch = r.epoch;
-            s.lossAtBest = r.valLoss;
-        }
-    }
-    return s;
-}
 
 /// True when `dir` holds only what createExperiment() writes before
 /// experiment.json: trials.json (or its temporary file), empty runs/ and cache/.
@@ -187,14 +163,33 @@ std::vector<train::EpochRecord> readMetrics(const std::string& runPath) {
 
 bool ranksBefore(const std::vector<train::EpochRecord>& a, const std::string& idA,
                  const std::vector<train::EpochRecord>& b, const std::string& idB, int untilA, int untilB) {
-    const Score sa = scoreOf(a, untilA), sb = scoreOf(b, untilB);
-    if (sa.any != sb.any) return sa.any;
-    if (sa.any && sa.accuracy != sb.accuracy) return sa.accuracy > sb.accuracy;
-    if (sa.loss != sb.loss) return sa.loss < sb.loss;
-    return idA < idB;
+    return experiment::ranksBefore(scoreRun(a, untilA), idA, scoreRun(b, untilB), idB);
 }
 
 }  // namespace detail
+
+RunScore scoreRun(const std::vector<train::EpochRecord>& epochs, int untilEpoch) {
+    RunScore s;
+    for (const auto& r : epochs) {
+        if (untilEpoch > 0 && r.epoch > untilEpoch) continue;
+        if (std::isfinite(r.valLoss)) s.lowestLoss = std::min(s.lowestLoss, r.valLoss);
+        if (!std::isfinite(r.valAccuracy)) continue;
+        if (!s.any || r.valAccuracy > s.accuracy) {
+            s.any = true;
+            s.accuracy = r.valAccuracy;
+            s.epoch = r.epoch;
+            s.lossAtBest = r.valLoss;
+        }
+    }
+    return s;
+}
+
+bool ranksBefore(const RunScore& a, const std::string& idA, const RunScore& b, const std::string& idB) {
+    if (a.any != b.any) return a.any;
+    if (a.any && a.accuracy != b.accuracy) return a.accuracy > b.accuracy;
+    if (a.lowestLoss != b.lowestLoss) return a.lowestLoss < b.lowestLoss;
+    return idA < idB;
+}
 
 std::string toString(TrialStatus status) {
     for (const auto& [name, s] : kStatuses)
@@ -368,7 +363,7 @@ std::vector<CompareRow> compareExperiment(const std::string& expDir) {
             r.epochs = 0;
         }
         auto m = detail::readMetrics(r.runPath);
-        const Score s = scoreOf(m, 0);
+        const RunScore s = scoreRun(m);
         r.hasMetrics = s.any;
         r.epochsDone = static_cast<int>(m.size());
         if (s.any) {

@@ -48,6 +48,7 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -143,6 +144,21 @@ struct ExperimentResult {
 /// leaves the experiment resumable. With the same seeds on the CPU a resumed
 /// experiment ends with the same numbers as an uninterrupted one.
 ExperimentResult runExperiment(const std::string& expDir, const ExperimentCallbacks& callbacks, Feedback& feedback);
+
+/// How compare, successive halving and the report rank runs: by the highest
+/// val_accuracy among a run's epochs (up to `untilEpoch`, 0: all), then by
+/// the lower lowest val_loss, then by the smaller id; runs without an epoch
+/// with a finite val_accuracy come last.
+struct RunScore {
+    bool any = false;         ///< an epoch has a finite val_accuracy
+    double accuracy = 0.0;    ///< the highest val_accuracy
+    int epoch = 0;            ///< the first epoch with `accuracy`
+    double lossAtBest = 0.0;  ///< val_loss of that epoch
+    double lowestLoss = std::numeric_limits<double>::infinity();  ///< the lowest finite val_loss
+};
+RunScore scoreRun(const std::vector<train::EpochRecord>& epochs, int untilEpoch = 0);
+/// Whether run A (scored `a`, trial id `idA`) ranks before run B.
+bool ranksBefore(const RunScore& a, const std::string& idA, const RunScore& b, const std::string& idB);
 
 /// One row of `tstudio experiment compare`.
 struct CompareRow {

@@ -1,16 +1,14 @@
-// The experiment report. The experiment folder is read here, in one
-// function (readTrials), straight from its documented format:
-//   EXP_DIR/experiment.json  {"format": "transfer-studio-experiment", ...}
-//   EXP_DIR/trials.json      {"trials": [{"id", "run_dir" (relative to EXP_DIR),
-//                             "params": {key: value}, "status", "error",
-//                             "stopped_at_epoch", "reason", "seconds"}]}
-// (a "trials" list inside experiment.json is read when trials.json is absent),
-// each run in the normal run format. Everything else works on Trial values.
+// The experiment report. The experiment folder is read by
+// experiment::loadExperiment (the reader `tstudio experiment compare` and
+// `resume` use, which checks every field), each trial's run by
+// readRunSummary, and the trials are ranked by experiment::ranksBefore, so
+// the report's order and numbers are compare's.
 #include "core/report/Report.h"
 
 #include "core/common/Error.h"
 #include "core/common/Feedback.h"
 #include "core/common/Json.h"
+#include "core/experiment/Experiment.h"
 #include "core/report/Html.h"
 #include "core/report/Svg.h"
 
@@ -26,12 +24,10 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr size_t kMaxTrials = 1000;
-
 struct Trial {
     std::string id;
-    std::string runDir;  ///< resolved against EXP_DIR; empty when unusable
-    std::string runDirText;
+    std::string runDir;      ///< EXP_DIR/runs/<id>
+    std::string runDirText;  ///< runs/<id>
     std::vector<std::pair<std::string, std::string>> params;  ///< key, value as text
     std::string status;
     std::string error;
@@ -42,83 +38,32 @@ struct Trial {
     bool haveRun = false;
     std::string runProblem;
     RunSummary run;
-    // Ranked as `tstudio experiment compare` ranks (core/experiment/Experiment.h):
-    // the highest val_accuracy of metrics.jsonl and its first epoch; ties go
-    // to the lower lowest val_loss, then to the id.
-    int bestEpoch = 0;  ///< 0: no epoch with a finite val_accuracy
-    double bestValAccuracy = NAN;
-    double lowestValLoss = INFINITY;
+    experiment::RunScore score;  ///< as `tstudio experiment compare` ranks it
 };
-
-/// Fills the trial's best epoch from its run's epochs (see Trial).
-void scoreTrial(Trial& t) {
-    for (const auto& e : t.run.epochs) {
-        if (std::isfinite(e.valLoss)) t.lowestValLoss = std::min(t.lowestValLoss, e.valLoss);
-        if (std::isfinite(e.valAccuracy) && (t.bestEpoch == 0 || e.valAccuracy > t.bestValAccuracy)) {
-            t.bestEpoch = e.epoch;
-            t.bestValAccuracy = e.valAccuracy;
-        }
-    }
-}
 
 std::string textOf(const json& v) {
     if (v.is_string()) return v.get<std::string>();
     return v.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::string stringField(const json& j, const char* key) {
-    const auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-/// Reads the experiment's trials (see the file comment). Throws ts::IoError
-/// naming the file when it is not an experiment of this format.
+/// The experiment's trials, from experiment::loadExperiment (which throws
+/// ts::IoError naming the file when the folder is not an experiment or its
+/// index is damaged).
 std::vector<Trial> readTrials(const std::string& expDir) {
-    const std::string expPath = (fs::path(expDir) / "experiment.json").string();
-    const json exp = readJsonFile(expPath);
-    if (!exp.is_object() || stringField(exp, "format") != "transfer-studio-experiment")
-        throw IoError("'" + expPath + "' is not a Transfer Studio experiment (it needs \"format\": "
-                      "\"transfer-studio-experiment\"). Give the folder `tstudio experiment run --out` wrote.");
-    std::error_code ec;
-    const fs::path trialsPath = fs::path(expDir) / "trials.json";
-    json trials;
-    std::string source = trialsPath.string();
-    if (fs::exists(trialsPath, ec)) {
-        trials = readJsonFile(trialsPath.string());
-    } else {
-        trials = exp;
-        source = expPath;
-    }
-    if (!trials.is_object() || !trials.contains("trials") || !trials["trials"].is_array())
-        throw IoError("'" + source + "' has no \"trials\" list: the experiment's index is missing or damaged. "
-                      "`tstudio experiment resume` rewrites it.");
+    const experiment::Experiment ex = experiment::loadExperiment(expDir);
     std::vector<Trial> out;
-    const json& list = trials["trials"];
-    for (size_t i = 0; i < list.size() && i < kMaxTrials; ++i) {
-        const json& t = list[i];
-        if (!t.is_object())
-            throw IoError("'" + source + "' is damaged: trial " + std::to_string(i + 1) + " is not an object.");
-        Trial trial;
-        trial.id = t.contains("id") ? textOf(t["id"]) : std::to_string(i + 1);
-        trial.status = stringField(t, "status");
-        trial.error = stringField(t, "error");
-        trial.reason = stringField(t, "reason");
-        if (t.contains("stopped_at_epoch") && t["stopped_at_epoch"].is_number_integer())
-            trial.stoppedAtEpoch = t["stopped_at_epoch"].get<int>();
-        if (t.contains("seconds") && t["seconds"].is_number()) trial.seconds = t["seconds"].get<double>();
-        if (t.contains("params") && t["params"].is_object())
-            for (auto it = t["params"].begin(); it != t["params"].end(); ++it)
-                trial.params.emplace_back(it.key(), textOf(it.value()));
-        trial.runDirText = stringField(t, "run_dir");
-        // A run folder inside the experiment only: no absolute path, no "..".
-        const fs::path rel(trial.runDirText);
-        bool inside = !trial.runDirText.empty() && rel.is_relative();
-        for (const auto& part : rel) inside = inside && part != "..";
-        if (inside)
-            trial.runDir = (fs::path(expDir) / rel).string();
-        else
-            trial.runProblem = trial.runDirText.empty() ? "no run_dir" : "run_dir is not a folder inside the experiment";
-        out.push_back(std::move(trial));
+    for (const auto& r : ex.trials) {
+        Trial t;
+        t.id = r.id;
+        t.runDirText = r.runDir;
+        t.runDir = ex.runPath(r);
+        for (auto it = r.params.begin(); it != r.params.end(); ++it) t.params.emplace_back(it.key(), textOf(it.value()));
+        t.status = experiment::toString(r.status);
+        t.error = r.error;
+        t.reason = r.reason;
+        t.stoppedAtEpoch = r.stoppedAtEpoch;
+        if (r.seconds > 0) t.seconds = r.seconds;
+        out.push_back(std::move(t));
     }
     return out;
 }
@@ -141,20 +86,14 @@ std::string renderExperimentSection(const std::string& expDir, const ReportOptio
         try {
             t.run = readRunSummary(t.runDir);
             t.haveRun = true;
-            scoreTrial(t);
+            t.score = experiment::scoreRun(t.run.epochs);
         } catch (const Error& e) {
             t.runProblem = e.what();
         }
     }
-    // Best first, as compare sorts (see Trial); trials without an epoch last,
-    // in id order.
-    std::stable_sort(trials.begin(), trials.end(), [](const Trial& a, const Trial& b) {
-        if ((a.bestEpoch > 0) != (b.bestEpoch > 0)) return a.bestEpoch > 0;
-        if (a.bestEpoch == 0) return a.id < b.id;
-        if (a.bestValAccuracy != b.bestValAccuracy) return a.bestValAccuracy > b.bestValAccuracy;
-        if (a.lowestValLoss != b.lowestValLoss) return a.lowestValLoss < b.lowestValLoss;
-        return a.id < b.id;
-    });
+    // Best first, as compare sorts.
+    std::stable_sort(trials.begin(), trials.end(),
+                     [](const Trial& a, const Trial& b) { return experiment::ranksBefore(a.score, a.id, b.score, b.id); });
     // The keys whose values differ between trials name the curves.
     std::set<std::string> keys;
     std::map<std::string, std::set<std::string>> seen;
@@ -189,7 +128,7 @@ std::string renderExperimentSection(const std::string& expDir, const ReportOptio
     int rank = 0;
     for (const auto& t : trials) {
         ++rank;
-        out += std::string("<tr") + (rank == 1 && t.bestEpoch > 0 ? " class=\"best\"" : "") + "><td class=\"num\">" +
+        out += std::string("<tr") + (rank == 1 && t.score.any ? " class=\"best\"" : "") + "><td class=\"num\">" +
                std::to_string(rank) + "</td><td>" + escapeHtml(t.id, 60) + "</td>";
         for (const auto& k : keys) {
             std::string v = "-";
@@ -202,12 +141,12 @@ std::string renderExperimentSection(const std::string& expDir, const ReportOptio
         if (t.stoppedAtEpoch > 0) status += " at epoch " + std::to_string(t.stoppedAtEpoch);
         if (!t.reason.empty()) status += " (" + escapeHtml(t.reason, 200) + ")";
         if (!t.runProblem.empty()) status += "<br><em>" + escapeHtml(t.runProblem, 300) + "</em>";
-        const bool best = t.bestEpoch > 0;
+        const bool best = t.score.any;
         const double seconds = std::isfinite(t.seconds) ? t.seconds : (t.haveRun ? t.run.seconds : NAN);
         char secs[32];
         std::snprintf(secs, sizeof secs, std::isfinite(seconds) ? "%.1f s" : "-", seconds);
-        out += "<td>" + status + "</td><td class=\"num\">" + (best ? pct(t.bestValAccuracy) : "-") + "</td><td class=\"num\">" +
-               (best ? std::to_string(t.bestEpoch) : "-") + "</td><td class=\"num\">" + secs + "</td><td><code>" +
+        out += "<td>" + status + "</td><td class=\"num\">" + (best ? pct(t.score.accuracy) : "-") + "</td><td class=\"num\">" +
+               (best ? std::to_string(t.score.epoch) : "-") + "</td><td class=\"num\">" + secs + "</td><td><code>" +
                escapeHtml(t.runDirText, 120) + "</code></td></tr>\n";
     }
     out += "</table>\n";
@@ -234,7 +173,7 @@ std::string renderExperimentSection(const std::string& expDir, const ReportOptio
 
     const Trial* best = nullptr;
     for (const auto& t : trials)
-        if (t.bestEpoch > 0) {
+        if (t.score.any) {
             best = &t;
             break;
         }

@@ -44,13 +44,6 @@ std::vector<std::string> lines(const std::string& text) {
     return out;
 }
 
-std::string readText(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 const std::string kTiny = " --arch tiny_cnn --augment none --seed 3 ";
 
 } // namespace
@@ -292,7 +285,7 @@ TEST(CliFeedback, LrFindWritesPlotAndCsv) {
     EXPECT_GT(cv::countNonZero(red), 200);
     EXPECT_GT(cv::countNonZero(blue), 200);
 
-    const std::string csv = readText(tmp.file("lr.csv"));
+    const std::string csv = test::readText(tmp.file("lr.csv"));
     const auto rows = lines(csv);
     ASSERT_EQ(rows.size(), j["lrs"].size() + 1) << csv;
     EXPECT_EQ(rows[0], "step,lr,loss,suggested");

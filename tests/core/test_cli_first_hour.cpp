@@ -33,13 +33,6 @@ std::string tstudio() { return shellQuote(test::binaryPath("tstudio")); }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-std::string readText(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 void writeText(const std::string& path, const std::string& text) {
     fs::create_directories(fs::path(path).parent_path());
     std::ofstream(path, std::ios::binary) << text;
@@ -142,7 +135,7 @@ TEST(FirstHour, CtrlCInTheFirstEpochThenResumeStartsFromTheWeights) {
     EXPECT_EQ(rc, 130) << "a cancelled run exits 130\n" << output;
     EXPECT_TRUE(contains(output, "tstudio resume " + run)) << output;
     ASSERT_FALSE(fs::exists(run + "/checkpoints/last.ckpt")) << "the run finished an epoch before Ctrl-C:\n" << output;
-    EXPECT_FALSE(contains(readText(run + "/config.json"), "\"weights_file\": \"\"")) << readText(run + "/config.json");
+    EXPECT_FALSE(contains(test::readText(run + "/config.json"), "\"weights_file\": \"\"")) << test::readText(run + "/config.json");
 
     // A copy in the same state, to resume later without its weights file.
     fs::copy(run, tmp.file("orphan"), fs::copy_options::recursive);
@@ -243,7 +236,7 @@ TEST(FirstHour, FailedStartsLeaveNothingBehind) {
     writeText(tmp.file("mine/notes.txt"), "keep me");
     EXPECT_EQ(test::runCommand(tstudio() + " train" + data + " --arch tiny_cnn --epochs 1 --out " + tmp.file("mine"), &out), 1);
     EXPECT_TRUE(contains(out, "not empty")) << out;
-    EXPECT_EQ(readText(tmp.file("mine/notes.txt")), "keep me");
+    EXPECT_EQ(test::readText(tmp.file("mine/notes.txt")), "keep me");
     EXPECT_EQ(fs::directory_iterator(tmp.file("mine"))->path().filename().string(), "notes.txt");
 
     // The fixed command then works, into the same folders.
@@ -280,7 +273,7 @@ TEST(FirstHour, TrainRunCleansUpFailuresAndReturnsCancelWhileCaching) {
     EXPECT_TRUE(r.cancelled);
     EXPECT_EQ(r.epochsRun, 0);
     EXPECT_TRUE(fs::exists(tmp.file("runs/2-tiny_cnn/config.json")));
-    EXPECT_TRUE(contains(readText(tmp.file("runs/2-tiny_cnn/train.log")), "tstudio resume"));
+    EXPECT_TRUE(contains(test::readText(tmp.file("runs/2-tiny_cnn/train.log")), "tstudio resume"));
     Feedback again;
     const train::TrainResult resumed = train::resumeRun(tmp.file("runs/2-tiny_cnn"), callbacks, again);
     EXPECT_FALSE(resumed.cancelled);
@@ -339,7 +332,7 @@ TEST_F(FirstHourRun, EvalKnowsTheTrainingImages) {
     EXPECT_TRUE(contains(all["warnings"][0].get<std::string>(), "32 of the 40 images")) << all.dump();
 
     // Copies under other names are still recognised; new images are not.
-    const auto manifest = nlohmann::json::parse(readText(file("run/manifest.json")));
+    const auto manifest = nlohmann::json::parse(test::readText(file("run/manifest.json")));
     const std::string root = manifest["root"];
     for (const char* cls : {"class_a", "class_b"}) fs::create_directories(file("mixed/") + cls);
     for (int i = 0; i < 3; ++i)
@@ -395,11 +388,11 @@ TEST_F(FirstHourRun, VizOutputFollowsTheExtension) {
     std::string out;
     const std::string viz = tstudio() + " viz filters --model " + file("run") + " --out ";
     ASSERT_EQ(test::runCommand(viz + file("f.jpg"), &out), 0) << out;
-    EXPECT_EQ(readText(file("f.jpg")).substr(0, 3), "\xFF\xD8\xFF");
+    EXPECT_EQ(test::readText(file("f.jpg")).substr(0, 3), "\xFF\xD8\xFF");
     ASSERT_EQ(test::runCommand(viz + file("f.BMP"), &out), 0) << out;
-    EXPECT_EQ(readText(file("f.BMP")).substr(0, 2), "BM");
+    EXPECT_EQ(test::readText(file("f.BMP")).substr(0, 2), "BM");
     ASSERT_EQ(test::runCommand(viz + file("f.png"), &out), 0) << out;
-    EXPECT_EQ(readText(file("f.png")).substr(1, 3), "PNG");
+    EXPECT_EQ(test::readText(file("f.png")).substr(1, 3), "PNG");
     EXPECT_EQ(test::runCommand(viz + file("f.gif"), &out), 1) << out;
     EXPECT_TRUE(contains(out, "'.gif' is not an image format") && contains(out, ".png")) << out;
     EXPECT_FALSE(fs::exists(file("f.gif")));

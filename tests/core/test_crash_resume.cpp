@@ -30,25 +30,6 @@ namespace {
 
 std::string tstudio() { return shellQuote(test::binaryPath("tstudio")); }
 
-// Runs `command` under /bin/sh; returns its status as the shell reports it
-// (128 + N when killed by signal N).
-int shellStatus(const std::string& command, std::string* output = nullptr) {
-    std::string out;
-    test::runCommand("{ (" + command + ") 2>&1; echo \"status=$?\"; }", &out);
-    if (output) *output = out;
-    const auto at = out.rfind("status=");
-    return at == std::string::npos ? -1 : std::atoi(out.c_str() + at + 7);
-}
-
-std::vector<nlohmann::json> metricsOf(const std::string& run) {
-    std::vector<nlohmann::json> rows;
-    std::ifstream in(run + "/metrics.jsonl");
-    std::string line;
-    while (std::getline(in, line))
-        if (!line.empty()) rows.push_back(nlohmann::json::parse(line));
-    return rows;
-}
-
 // The epoch metrics.jsonl marks best last (the best so far when it was run).
 int bestEpochOf(const std::vector<nlohmann::json>& rows) {
     int best = 0;
@@ -104,8 +85,8 @@ TEST(CrashResume, KillNineAfterEveryWriteOfTheFirstTwoEpochsThenResume) {
 
     // The same run, uninterrupted: the reference.
     const std::string straight = tmp.file("straight");
-    ASSERT_EQ(shellStatus(train + shellQuote(straight), &out), 0) << out;
-    const auto reference = metricsOf(straight);
+    ASSERT_EQ(test::shellStatus(train + shellQuote(straight), &out), 0) << out;
+    const auto reference = test::metricsRows(straight);
     ASSERT_EQ(reference.size(), 2u);
     ASSERT_TRUE(reference[0].value("best", false) && reference[1].value("best", false))
         << "the setup needs a new best in both epochs to cover their best-model writes";
@@ -115,7 +96,7 @@ TEST(CrashResume, KillNineAfterEveryWriteOfTheFirstTwoEpochsThenResume) {
     const std::string skippedBefore = bytesOf(straight + "/skipped.json");
     ASSERT_NE(skippedBefore.find("broken.png"), std::string::npos) << skippedBefore;
     // Resuming a finished run changes nothing it recorded.
-    ASSERT_EQ(shellStatus(tstudio() + " resume " + shellQuote(straight), &out), 0) << out;
+    ASSERT_EQ(test::shellStatus(tstudio() + " resume " + shellQuote(straight), &out), 0) << out;
     EXPECT_NE(out.find("already completed"), std::string::npos) << out;
     EXPECT_EQ(bytesOf(straight + "/skipped.json"), skippedBefore);
 
@@ -123,7 +104,7 @@ TEST(CrashResume, KillNineAfterEveryWriteOfTheFirstTwoEpochsThenResume) {
     for (int k = 1; k <= 40; ++k) {
         SCOPED_TRACE("killed after atomic write " + std::to_string(k));
         const std::string run = tmp.file("run" + std::to_string(k));
-        const int status = shellStatus("TS_FAULT_ABORT_AFTER_WRITES=" + std::to_string(k) + " " + train +
+        const int status = test::shellStatus("TS_FAULT_ABORT_AFTER_WRITES=" + std::to_string(k) + " " + train +
                                            shellQuote(run) + " >/dev/null 2>&1",
                                        &out);
         if (status == 0) break;  // k is past the run's last write: every point was covered
@@ -131,7 +112,7 @@ TEST(CrashResume, KillNineAfterEveryWriteOfTheFirstTwoEpochsThenResume) {
         ++kills;
 
         // Whatever is on disk now must never claim a best model it lacks.
-        const auto before = metricsOf(run);
+        const auto before = test::metricsRows(run);
         if (bestEpochOf(before) > 0) {
             ASSERT_TRUE(fs::exists(run + "/model.tsb")) << "metrics name a best epoch but model.tsb is missing";
             ASSERT_TRUE(fs::exists(run + "/checkpoints/best.ckpt"));
@@ -141,13 +122,13 @@ TEST(CrashResume, KillNineAfterEveryWriteOfTheFirstTwoEpochsThenResume) {
         if (!fs::exists(run + "/manifest.json")) {
             // Killed before the run had its split on disk: nothing to resume,
             // and resume says so instead of failing obscurely.
-            EXPECT_EQ(shellStatus(tstudio() + " resume " + shellQuote(run), &out), 1) << out;
+            EXPECT_EQ(test::shellStatus(tstudio() + " resume " + shellQuote(run), &out), 1) << out;
             EXPECT_NE(out.find("not a run folder"), std::string::npos) << out;
             continue;
         }
-        ASSERT_EQ(shellStatus(tstudio() + " resume " + shellQuote(run), &out), 0) << out;
+        ASSERT_EQ(test::shellStatus(tstudio() + " resume " + shellQuote(run), &out), 0) << out;
 
-        const auto rows = metricsOf(run);
+        const auto rows = test::metricsRows(run);
         ASSERT_EQ(rows.size(), 2u);
         EXPECT_EQ(csvWithoutSeconds(run), referenceCsv) << "the resumed run differs from the uninterrupted one";
         const int best = bestEpochOf(rows);

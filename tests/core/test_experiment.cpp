@@ -24,32 +24,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string textOf(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
-}
-
-std::vector<json> metricsOf(const std::string& run) {
-    std::vector<json> rows;
-    std::ifstream in(run + "/metrics.jsonl");
-    for (std::string line; std::getline(in, line);)
-        if (!line.empty()) rows.push_back(json::parse(line));
-    return rows;
-}
-
-// metrics.csv without its last column (seconds), which differs between runs.
-std::vector<std::string> csvWithoutSeconds(const std::string& run) {
-    std::vector<std::string> out;
-    std::ifstream in(run + "/metrics.csv");
-    for (std::string line; std::getline(in, line);)
-        if (!line.empty()) out.push_back(line.substr(0, line.rfind(',')));
-    return out;
 }
 
 // The message of the ConfigError `f` throws ("" when it throws none).
@@ -245,14 +221,14 @@ TEST_F(Experiments, FolderChecksComeBeforeAnythingIsCreated) {
     // The folder format, and the same experiment found again.
     const std::string dir = tmp.file("e1");
     experiment::createExperiment(spec, trials, dir);
-    const json j = json::parse(textOf(dir + "/experiment.json"));
+    const json j = json::parse(test::readText(dir + "/experiment.json"));
     EXPECT_EQ(j["format"], "transfer-studio-experiment");
     EXPECT_EQ(j["version"], 1);
     EXPECT_EQ(j["mode"], "grid");
     EXPECT_EQ(j["axes"][0]["key"], "lr");
     EXPECT_TRUE(j["created"].is_string());
     EXPECT_TRUE(fs::path(j["base_config"]["data_dir"].get<std::string>()).is_absolute());
-    const json index = json::parse(textOf(dir + "/trials.json"));
+    const json index = json::parse(test::readText(dir + "/trials.json"));
     ASSERT_EQ(index["trials"].size(), 2u);
     EXPECT_EQ(index["trials"][1]["id"], "t001");
     EXPECT_EQ(index["trials"][1]["run_dir"], "runs/t001");
@@ -263,7 +239,7 @@ TEST_F(Experiments, FolderChecksComeBeforeAnythingIsCreated) {
     EXPECT_TRUE(contains(m, "already holds another experiment") && contains(m, "experiment resume")) << m;
 
     // trials.json is read as hostile: a run_dir outside runs/ is refused.
-    std::string hostile = textOf(dir + "/trials.json");
+    std::string hostile = test::readText(dir + "/trials.json");
     hostile.replace(hostile.find("runs/t001"), 9, "../../etc");
     std::ofstream(dir + "/trials.json", std::ios::trunc) << hostile;
     try {
@@ -296,8 +272,8 @@ TEST_F(Experiments, DamagedExperimentFilesAreRefusedNamingTheFile) {
     const std::string dir = tmp.file("exp");
     const auto spec = grid({"lr=0.01,0.001"});
     experiment::createExperiment(spec, experiment::expandTrials(spec), dir);
-    const std::string goodTrials = textOf(dir + "/trials.json");
-    const std::string goodSpec = textOf(dir + "/experiment.json");
+    const std::string goodTrials = test::readText(dir + "/trials.json");
+    const std::string goodSpec = test::readText(dir + "/experiment.json");
     auto expectRefused = [&](const std::string& file, const std::string& text, const std::string& message) {
         SCOPED_TRACE(file + ": " + text.substr(0, 80));
         std::ofstream(dir + "/" + file, std::ios::binary | std::ios::trunc) << text;
@@ -368,7 +344,7 @@ TEST_F(Experiments, TwoByTwoGridTrainsFourRunsAndCompareReadsTheirMetrics) {
         EXPECT_DOUBLE_EQ(config.lr, expected[i].first);
         EXPECT_EQ(config.batchSize, expected[i].second);
         EXPECT_EQ(config.arch, "tiny_cnn");
-        EXPECT_EQ(metricsOf(run).size(), 2u);
+        EXPECT_EQ(test::metricsRows(run).size(), 2u);
     }
     const auto rows = experiment::compareExperiment(dir);
     ASSERT_EQ(rows.size(), 4u);
@@ -379,7 +355,7 @@ TEST_F(Experiments, TwoByTwoGridTrainsFourRunsAndCompareReadsTheirMetrics) {
         EXPECT_EQ(row.runDir, "runs/" + row.id);
         double best = -1;
         int bestEpoch = 0;
-        for (const auto& m : metricsOf(dir + "/" + row.runDir))
+        for (const auto& m : test::metricsRows(dir + "/" + row.runDir))
             if (m["val_accuracy"].get<double>() > best)
                 best = m["val_accuracy"].get<double>(), bestEpoch = m["epoch"].get<int>();
         EXPECT_EQ(row.bestValAccuracy, best);
@@ -396,10 +372,10 @@ TEST_F(Experiments, TwoByTwoGridTrainsFourRunsAndCompareReadsTheirMetrics) {
             EXPECT_TRUE(j.contains(key)) << key;
     }
     // Running it again finds every trial done and trains nothing.
-    const auto before = textOf(dir + "/runs/t000/metrics.jsonl");
+    const auto before = test::readText(dir + "/runs/t000/metrics.jsonl");
     Feedback fb;
     EXPECT_EQ(experiment::runExperiment(dir, {}, fb).finished, 4);
-    EXPECT_EQ(textOf(dir + "/runs/t000/metrics.jsonl"), before);
+    EXPECT_EQ(test::readText(dir + "/runs/t000/metrics.jsonl"), before);
 }
 
 TEST_F(Experiments, SharedFeatureCacheIsComputedOnceAndEqualsARunsOwnCache) {
@@ -409,14 +385,14 @@ TEST_F(Experiments, SharedFeatureCacheIsComputedOnceAndEqualsARunsOwnCache) {
     spec.base.freeze = train::FreezePreset::featureExtraction();
     spec.base.epochs = 3;
     runIn(spec, dir);
-    const auto log0 = textOf(dir + "/runs/t000/train.log");
+    const auto log0 = test::readText(dir + "/runs/t000/train.log");
     EXPECT_TRUE(contains(log0, "feature cache: computed and saved to " + dir + "/cache/")) << log0;
     std::vector<fs::path> caches;
     for (const auto& e : fs::directory_iterator(dir + "/cache")) caches.push_back(e.path());
     ASSERT_EQ(caches.size(), 1u) << "one cache for trials that see the same images the same way";
     const std::string key = caches[0].filename().string();
     for (const char* t : {"t001", "t002"}) {
-        const auto log = textOf(dir + "/runs/" + t + "/train.log");
+        const auto log = test::readText(dir + "/runs/" + t + "/train.log");
         EXPECT_TRUE(contains(log, "feature cache: reused " + dir + "/cache/" + key)) << log;
         EXPECT_FALSE(contains(log, "caching")) << log;
     }
@@ -432,12 +408,12 @@ TEST_F(Experiments, SharedFeatureCacheIsComputedOnceAndEqualsARunsOwnCache) {
         const auto r = train::trainRun(config, alone, {}, fb);
         EXPECT_TRUE(r.usedFeatureCache);
         EXPECT_TRUE(r.sharedFeatureCache.empty());
-        EXPECT_EQ(csvWithoutSeconds(alone), csvWithoutSeconds(dir + "/runs/" + id)) << id;
+        EXPECT_EQ(test::csvWithoutSeconds(alone), test::csvWithoutSeconds(dir + "/runs/" + id)) << id;
     }
 
     // A damaged cache file is not trusted: it is recomputed, with a log line.
     const std::string trainFeatures = caches[0].string() + "/train.features";
-    std::string bytes = textOf(trainFeatures);
+    std::string bytes = test::readText(trainFeatures);
     bytes[bytes.size() - 3] ^= 0x40;
     std::ofstream(trainFeatures, std::ios::binary | std::ios::trunc) << bytes;
     const auto config = train::loadTrainConfig(dir + "/runs/t000/config.json");
@@ -452,8 +428,8 @@ TEST_F(Experiments, SharedFeatureCacheIsComputedOnceAndEqualsARunsOwnCache) {
     std::string all;
     for (const auto& l : lines) all += l + "\n";
     EXPECT_TRUE(contains(all, trainFeatures + " cannot be used (its data is damaged")) << all;
-    EXPECT_EQ(csvWithoutSeconds(tmp.file("damaged")), csvWithoutSeconds(dir + "/runs/t000"));
-    EXPECT_NE(textOf(trainFeatures), bytes) << "the recomputed features replace the damaged file";
+    EXPECT_EQ(test::csvWithoutSeconds(tmp.file("damaged")), test::csvWithoutSeconds(dir + "/runs/t000"));
+    EXPECT_NE(test::readText(trainFeatures), bytes) << "the recomputed features replace the damaged file";
 }
 
 TEST_F(Experiments, SuccessiveHalvingStopsTheWorseTrialsAndTheSurvivorEqualsAnUnhalvedRun) {
@@ -471,21 +447,21 @@ TEST_F(Experiments, SuccessiveHalvingStopsTheWorseTrialsAndTheSurvivorEqualsAnUn
     const auto ex = experiment::loadExperiment(dir);
     ASSERT_EQ(ex.trials.size(), 3u);
     EXPECT_EQ(ex.trials[1].status, experiment::TrialStatus::Finished);
-    EXPECT_EQ(metricsOf(dir + "/runs/t001").size(), 3u);
+    EXPECT_EQ(test::metricsRows(dir + "/runs/t001").size(), 3u);
     for (size_t i : {size_t(0), size_t(2)}) {
         const auto& t = ex.trials[i];
         SCOPED_TRACE(t.id);
         EXPECT_EQ(t.status, experiment::TrialStatus::Stopped);
         EXPECT_EQ(t.stoppedAtEpoch, 1);
         EXPECT_TRUE(contains(t.reason, "successive halving") && contains(t.reason, "of 3")) << t.reason;
-        EXPECT_EQ(metricsOf(dir + "/" + t.runDir).size(), 1u);
+        EXPECT_EQ(test::metricsRows(dir + "/" + t.runDir).size(), 1u);
         EXPECT_TRUE(fs::exists(dir + "/" + t.runDir + "/checkpoints/last.ckpt")) << "a stopped trial stays resumable";
     }
     // Stopped at a rung and resumed, the survivor equals a run that was never stopped (same cosine schedule).
     Feedback fb;
     const std::string straight = tmp.file("straight");
     train::trainRun(ex.configOf(ex.trials[1]), straight, {}, fb);
-    EXPECT_EQ(csvWithoutSeconds(straight), csvWithoutSeconds(dir + "/runs/t001"));
+    EXPECT_EQ(test::csvWithoutSeconds(straight), test::csvWithoutSeconds(dir + "/runs/t001"));
     const auto rows = experiment::compareExperiment(dir);
     EXPECT_EQ(rows.front().id, "t001");
     EXPECT_EQ(rows.back().status, experiment::TrialStatus::Stopped);
@@ -525,12 +501,12 @@ TEST_F(Experiments, StopAfterEpochLeavesARunThatResumesLikeAnUninterruptedOne) {
     EXPECT_EQ(first.epochsRun, 1);
     // Asked again for the same limit: nothing to do.
     EXPECT_TRUE(train::resumeRun(tmp.file("run"), {}, fb, stop).stoppedAtLimit);
-    EXPECT_EQ(metricsOf(tmp.file("run")).size(), 1u);
+    EXPECT_EQ(test::metricsRows(tmp.file("run")).size(), 1u);
     const auto rest = train::resumeRun(tmp.file("run"), {}, fb);
     EXPECT_FALSE(rest.stoppedAtLimit);
     EXPECT_EQ(rest.epochsRun, 3);
     train::trainRun(c, tmp.file("straight"), {}, fb);
-    EXPECT_EQ(csvWithoutSeconds(tmp.file("run")), csvWithoutSeconds(tmp.file("straight")));
+    EXPECT_EQ(test::csvWithoutSeconds(tmp.file("run")), test::csvWithoutSeconds(tmp.file("straight")));
 }
 
 }  // namespace

@@ -34,39 +34,6 @@ std::string tstudio() { return shellQuote(test::binaryPath("tstudio")); }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-std::string readText(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-// Runs `command` under /bin/sh; returns its status as the shell reports it
-// (128 + N when killed by signal N).
-int shellStatus(const std::string& command, std::string* output = nullptr) {
-    std::string out;
-    test::runCommand("{ (" + command + ") 2>&1; echo \"status=$?\"; }", &out);
-    if (output) *output = out;
-    const auto at = out.rfind("status=");
-    return at == std::string::npos ? -1 : std::atoi(out.c_str() + at + 7);
-}
-
-std::vector<json> metricsOf(const std::string& run) {
-    std::vector<json> rows;
-    std::ifstream in(run + "/metrics.jsonl");
-    for (std::string line; std::getline(in, line);)
-        if (!line.empty()) rows.push_back(json::parse(line));
-    return rows;
-}
-
-std::vector<std::string> csvWithoutSeconds(const std::string& run) {
-    std::vector<std::string> out;
-    std::ifstream in(run + "/metrics.csv");
-    for (std::string line; std::getline(in, line);)
-        if (!line.empty()) out.push_back(line.substr(0, line.rfind(',')));
-    return out;
-}
-
 /// `experiment compare --json` of `dir`, without what differs between runs
 /// of the same experiment (wall times, throughput, the folder's own path).
 json compareOf(const std::string& dir) {
@@ -135,11 +102,11 @@ TEST(ExperimentCli, BadInputIsRefusedBeforeAnythingTrainsOrIsCreated) {
     EXPECT_EQ(std::distance(fs::directory_iterator(tmp.file("foreign")), fs::directory_iterator()), 1);
     // A folder that holds another experiment: refused, and that one is untouched.
     ASSERT_EQ(test::runCommand(run + " --grid lr=0.01 --out " + shellQuote(out), &output), 0) << output;
-    const std::string index = readText(out + "/trials.json");
+    const std::string index = test::readText(out + "/trials.json");
     EXPECT_EQ(test::runCommand(run + " --grid lr=0.02 --out " + shellQuote(out), &output), 1);
     EXPECT_TRUE(contains(output, "already holds another experiment") && contains(output, "experiment resume"))
         << output;
-    EXPECT_EQ(readText(out + "/trials.json"), index);
+    EXPECT_EQ(test::readText(out + "/trials.json"), index);
     EXPECT_FALSE(fs::exists(out + "/runs/t001"));
     // The same experiment again: continued (nothing left to train), not refused.
     EXPECT_EQ(test::runCommand(run + " --grid lr=0.01 --out " + shellQuote(out), &output), 0) << output;
@@ -168,7 +135,7 @@ TEST(ExperimentCli, KilledAtAnyWriteThenResumedEndsLikeAnUninterruptedExperiment
                             " --grid lr=0.01,1e-9 --grid freeze=none,feature-extraction --halving 2 --out ";
     std::string out;
     const std::string straight = tmp.file("straight");
-    ASSERT_EQ(shellStatus(run + shellQuote(straight) + " --json", &out), 0) << out;
+    ASSERT_EQ(test::shellStatus(run + shellQuote(straight) + " --json", &out), 0) << out;
     // The two feature-extraction trials see the same images the same way: one cache, computed once.
     EXPECT_TRUE(contains(out, "feature cache: computed and saved to " + straight + "/cache/")) << out.substr(0, 3000);
     EXPECT_TRUE(contains(out, "feature cache: reused " + straight + "/cache/")) << out.substr(0, 3000);
@@ -184,7 +151,7 @@ TEST(ExperimentCli, KilledAtAnyWriteThenResumedEndsLikeAnUninterruptedExperiment
     for (int k : {1, 2, 3, 5, 8, 12, 17, 23, 30, 38, 47, 57, 68, 80, 93, 107, 122}) {
         SCOPED_TRACE("killed after atomic write " + std::to_string(k));
         const std::string dir = tmp.file("exp" + std::to_string(k));
-        const int status = shellStatus("TS_FAULT_ABORT_AFTER_WRITES=" + std::to_string(k) + " " + run +
+        const int status = test::shellStatus("TS_FAULT_ABORT_AFTER_WRITES=" + std::to_string(k) + " " + run +
                                            shellQuote(dir) + " >/dev/null 2>&1",
                                        &out);
         if (status == 0) break;  // past the experiment's last write
@@ -194,11 +161,11 @@ TEST(ExperimentCli, KilledAtAnyWriteThenResumedEndsLikeAnUninterruptedExperiment
         const std::string again = fs::exists(dir + "/experiment.json")
                                       ? tstudio() + " experiment resume " + shellQuote(dir)
                                       : run + shellQuote(dir);
-        ASSERT_EQ(shellStatus(again, &out), 0) << out;
+        ASSERT_EQ(test::shellStatus(again, &out), 0) << out;
         EXPECT_EQ(compareOf(dir), reference);
         for (const auto& r : reference) {
             const std::string id = r["id"];
-            EXPECT_EQ(csvWithoutSeconds(dir + "/runs/" + id), csvWithoutSeconds(straight + "/runs/" + id)) << id;
+            EXPECT_EQ(test::csvWithoutSeconds(dir + "/runs/" + id), test::csvWithoutSeconds(straight + "/runs/" + id)) << id;
         }
         for (const auto& e : fs::recursive_directory_iterator(dir))
             EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << "left behind: " << e.path();
@@ -226,7 +193,7 @@ TEST(ExperimentCli, CtrlCStopsCleanlyAndResumeFinishes) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     while (std::chrono::steady_clock::now() < deadline) {
         if (!pid) std::ifstream(pidFile) >> pid;
-        if (pid && metricsOf(dir + "/runs/t000").size() >= 2) break;
+        if (pid && test::metricsRows(dir + "/runs/t000").size() >= 2) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     ASSERT_GT(pid, 0);
@@ -235,10 +202,10 @@ TEST(ExperimentCli, CtrlCStopsCleanlyAndResumeFinishes) {
     const auto [rc, output] = done.get();
     ASSERT_EQ(rc, 130) << output;
     EXPECT_TRUE(contains(output, "tstudio experiment resume " + dir)) << output;
-    const json index = json::parse(readText(dir + "/trials.json"));
+    const json index = json::parse(test::readText(dir + "/trials.json"));
     EXPECT_EQ(index["trials"][0]["status"], "running") << index.dump(1);
     EXPECT_EQ(index["trials"][1]["status"], "pending") << index.dump(1);
-    EXPECT_LT(metricsOf(dir + "/runs/t000").size(), 12u) << "it was not interrupted";
+    EXPECT_LT(test::metricsRows(dir + "/runs/t000").size(), 12u) << "it was not interrupted";
 
     std::string out;
     ASSERT_EQ(test::runCommand(tstudio() + " experiment resume --json " + shellQuote(dir), &out), 0) << out;
@@ -246,8 +213,8 @@ TEST(ExperimentCli, CtrlCStopsCleanlyAndResumeFinishes) {
         << out.substr(0, 2000);
     EXPECT_TRUE(contains(out, "\"event\":\"experiment_finished\""))
         << out.substr(out.size() > 2000 ? out.size() - 2000 : 0);
-    EXPECT_EQ(metricsOf(dir + "/runs/t000").size(), 12u);
-    EXPECT_EQ(metricsOf(dir + "/runs/t001").size(), 12u);
+    EXPECT_EQ(test::metricsRows(dir + "/runs/t000").size(), 12u);
+    EXPECT_EQ(test::metricsRows(dir + "/runs/t001").size(), 12u);
 }
 
 TEST(ExperimentCli, SeedStrategiesPresetAndCompareJsonReadTheRunsOwnMetrics) {
@@ -291,7 +258,7 @@ TEST(ExperimentCli, SeedStrategiesPresetAndCompareJsonReadTheRunsOwnMetrics) {
         EXPECT_EQ(r["status"], "finished");
         double best = -1;
         int bestEpoch = 0;
-        for (const auto& m : metricsOf(dir + "/" + r["run_dir"].get<std::string>()))
+        for (const auto& m : test::metricsRows(dir + "/" + r["run_dir"].get<std::string>()))
             if (m["val_accuracy"].get<double>() > best)
                 best = m["val_accuracy"].get<double>(), bestEpoch = m["epoch"].get<int>();
         EXPECT_EQ(r["best_val_accuracy"].get<double>(), best);

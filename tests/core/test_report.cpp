@@ -6,6 +6,7 @@
 // experiment report, and a render in headless Chromium.
 #include "core/common/Error.h"
 #include "core/common/Feedback.h"
+#include "core/experiment/Experiment.h"
 #include "core/export/ExportLog.h"
 #include "core/report/Html.h"
 #include "core/report/Report.h"
@@ -34,13 +35,6 @@ namespace {
 
 const std::string kHostileClass = "<b>x<i>&\"q'";
 const std::string kHostileEscaped = "&lt;b&gt;x&lt;i&gt;&amp;&quot;q&#39;";
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 void spit(const std::string& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary);
@@ -125,11 +119,13 @@ protected:
         c.batchSize = 8;
         c.lr = 1e-2;
         c.valFraction = 0.4;
+        s_config = new train::TrainConfig(c);
         Feedback feedback;
         s_result = new train::TrainResult(train::trainRun(c, s_tmp->file("run"), {}, feedback));
     }
     static void TearDownTestSuite() {
         delete s_result;
+        delete s_config;
         delete s_tmp;
     }
     // A copy of the run folder (checkpoints left out) to damage.
@@ -142,8 +138,10 @@ protected:
     }
     static test::TempDir* s_tmp;
     static train::TrainResult* s_result;
+    static train::TrainConfig* s_config;
 };
 test::TempDir* ReportTest::s_tmp = nullptr;
+train::TrainConfig* ReportTest::s_config = nullptr;
 train::TrainResult* ReportTest::s_result = nullptr;
 
 // The best epoch's row of metrics.jsonl, read here without the report's code.
@@ -313,7 +311,7 @@ TEST(ReportExportLog, OneEntryPerPathBoundedAndRebuiltWhenDamaged) {
 TEST_F(ReportTest, RunReportIsSelfContainedHasEverySectionAndTheRunsNumbers) {
     const std::string out = s_tmp->file("report.html");
     EXPECT_EQ(report::writeReport(s_tmp->file("run"), out), report::ReportKind::Run);
-    const std::string html = slurp(out);
+    const std::string html = test::readText(out);
     expectSelfContained(html);
     for (const char* section : {"run-dataset", "run-doctor", "run-curves", "run-evaluation", "run-mistakes",
                                 "run-exports", "run-config"})
@@ -403,7 +401,7 @@ TEST_F(ReportTest, ClearErrorsForAFolderThatIsNoRunAndADamagedMetricsFile) {
     EXPECT_FALSE(fs::exists(s_tmp->file("x.html")));
 
     const std::string run = copyRun("run-damaged");
-    std::string metrics = slurp(run + "/metrics.jsonl");
+    std::string metrics = test::readText(run + "/metrics.jsonl");
     const size_t firstLine = metrics.find('\n');
     spit(run + "/metrics.jsonl", metrics.substr(0, firstLine + 1) + "{\"epoch\": 2, \"train_loss\": tru\x1b[2J\n");
     try {
@@ -435,15 +433,15 @@ TEST_F(ReportTest, ClearErrorsForAFolderThatIsNoRunAndADamagedMetricsFile) {
 
 TEST_F(ReportTest, WithoutItsDataFolderTheReportShowsTheRecordedNumbersAndEscapesHostileFiles) {
     const std::string run = copyRun("run-gone");
-    json manifest = json::parse(slurp(run + "/manifest.json"));
+    json manifest = json::parse(test::readText(run + "/manifest.json"));
     manifest["root"] = s_tmp->file("data-moved-away");
     spit(run + "/manifest.json", manifest.dump());
-    json config = json::parse(slurp(run + "/config.json"));
+    json config = json::parse(test::readText(run + "/config.json"));
     config["head_dropout_note"] = "<script>alert(\"x\")</script>\x1b[31m";
     spit(run + "/config.json", config.dump());
     const std::string out = s_tmp->file("gone.html");
     report::writeReport(run, out);
-    const std::string html = slurp(out);
+    const std::string html = test::readText(out);
     expectSelfContained(html);
     EXPECT_NE(html.find("no longer exists"), std::string::npos);
     EXPECT_NE(html.find("data-moved-away"), std::string::npos);
@@ -487,58 +485,78 @@ TEST_F(ReportTest, TheCommandLineSaysWhatIsWrong) {
 // --- the experiment report --------------------------------------------------
 
 TEST_F(ReportTest, ExperimentReportComparesTrialsOverlaysCurvesAndShowsTheBestRun) {
+    // An experiment of three lr trials as `tstudio experiment run` creates it;
+    // its runs are copies of the fixture's run, the second made worse by hand
+    // (its rows lose a quarter of their accuracy), the third failed.
     const std::string exp = s_tmp->file("exp");
-    fs::create_directories(exp + "/trials");
-    const std::string a = copyRun("exp/trials/0001"), b = copyRun("exp/trials/0002");
-    // Trial 2 is made the worse one by hand: its rows lose 0.25 of accuracy.
-    std::string rows, line;
-    std::ifstream in(b + "/metrics.jsonl");
-    while (std::getline(in, line)) {
-        json row = json::parse(line);
-        row["val_accuracy"] = row["val_accuracy"].get<double>() * 0.75;
-        rows += row.dump() + "\n";
+    experiment::ExperimentSpec spec;
+    spec.base = *s_config;
+    spec.axes.push_back(experiment::parseAxis("lr=0.01,0.001,0.1", "--grid"));
+    experiment::createExperiment(spec, experiment::expandTrials(spec), exp);
+    copyRun("exp/runs/t000");
+    const std::string b = copyRun("exp/runs/t001");
+    std::string rows;
+    for (const auto& row : test::metricsRows(b)) {
+        json worse = row;
+        worse["val_accuracy"] = row["val_accuracy"].get<double>() * 0.75;
+        rows += worse.dump() + "\n";
     }
-    in.close();
     spit(b + "/metrics.jsonl", rows);
-    spit(exp + "/experiment.json", json{{"format", "transfer-studio-experiment"}, {"version", 1}}.dump());
-    const json trials = {{"trials",
-                          {{{"id", "0002"}, {"run_dir", "trials/0002"}, {"params", {{"lr", 0.001}, {"arch", "tiny_cnn"}}},
-                            {"status", "finished"}, {"seconds", 3.5}},
-                           {{"id", "0001"}, {"run_dir", "trials/0001"}, {"params", {{"lr", 0.01}, {"arch", "tiny_cnn"}}},
-                            {"status", "finished"}, {"seconds", 4.0}},
-                           {{"id", "0003"}, {"run_dir", "../../etc"}, {"params", {{"lr", "<i>1</i>"}}},
-                            {"status", "failed"}, {"error", "out of <memory>"}}}}};
-    spit(exp + "/trials.json", trials.dump());
+    experiment::Experiment ex = experiment::loadExperiment(exp);
+    ASSERT_EQ(ex.trials.size(), 3u);
+    ex.trials[0].status = ex.trials[1].status = experiment::TrialStatus::Finished;
+    ex.trials[0].seconds = 4.0;
+    ex.trials[1].seconds = 3.5;
+    ex.trials[2].status = experiment::TrialStatus::Failed;
+    ex.trials[2].error = "out of <memory>";
+    experiment::saveTrials(ex);
+
     const std::string out = s_tmp->file("exp.html");
     EXPECT_EQ(report::writeReport(exp, out), report::ReportKind::Experiment);
-    const std::string html = slurp(out);
+    const std::string html = test::readText(out);
     expectSelfContained(html);
     EXPECT_NE(html.find("id=\"exp-table\""), std::string::npos);
     EXPECT_NE(html.find("id=\"exp-curves\""), std::string::npos);
     EXPECT_NE(html.find("id=\"best-section\""), std::string::npos);
-    // Best first: trial 0001, whose accuracy is the run's own.
-    const size_t first = html.find("<td>0001</td>"), second = html.find("<td>0002</td>");
-    ASSERT_NE(first, std::string::npos);
-    ASSERT_NE(second, std::string::npos);
-    EXPECT_LT(first, second);
+    // Best first, in the order and with the numbers of `experiment compare`.
+    const auto compared = experiment::compareExperiment(exp);
+    ASSERT_EQ(compared.size(), 3u);
+    EXPECT_EQ(compared[0].id, "t000");
+    size_t at = 0;
+    for (const auto& row : compared) {
+        const size_t next = html.find("<td>" + row.id + "</td>", at);
+        ASSERT_NE(next, std::string::npos) << row.id << " is missing or out of compare's order";
+        if (row.hasMetrics) {
+            const size_t pct = html.find(report::formatPercent(row.bestValAccuracy), next);
+            EXPECT_LT(pct, html.find("</tr>", next)) << row.id << ": not compare's best val accuracy";
+        }
+        at = next;
+    }
     EXPECT_NE(html.find(report::formatPercent(s_result->bestValAccuracy)), std::string::npos);
     EXPECT_NE(html.find("id=\"best-best-val-accuracy\""), std::string::npos);
-    // The legend names what differs (lr), not what all share (arch).
+    // The legend names what differs (lr).
     EXPECT_NE(html.find(">lr=0.01<"), std::string::npos);
     EXPECT_NE(html.find(">lr=0.001<"), std::string::npos);
-    EXPECT_EQ(html.find("arch=tiny_cnn</text>"), std::string::npos);
-    EXPECT_EQ(html.find("arch=tiny_cnn, lr="), std::string::npos);
-    // A trial whose run_dir leaves the experiment is not read; its texts are escaped.
-    EXPECT_NE(html.find("not a folder inside the experiment"), std::string::npos);
+    // The failed trial: no run folder, its error escaped.
+    EXPECT_NE(html.find("its run folder does not exist (yet)"), std::string::npos);
     EXPECT_NE(html.find("out of &lt;memory&gt;"), std::string::npos);
-    EXPECT_EQ(html.find("<i>1</i>"), std::string::npos);
+    EXPECT_EQ(html.find("<memory>"), std::string::npos);
 
-    spit(exp + "/trials.json", "{\"trials\": 7}");
-    try {
-        report::writeReport(exp, s_tmp->file("exp2.html"));
-        FAIL() << "no error for a trials index without a list";
-    } catch (const IoError& e) {
-        EXPECT_NE(std::string(e.what()).find("trials.json"), std::string::npos) << e.what();
+    // A damaged index is the error compare gives, naming the file; no report is written.
+    const std::string goodTrials = test::readText(exp + "/trials.json");
+    for (const std::string& damaged : {std::string("{\"trials\": 7}"),
+                                       [&] {
+                                           json t = json::parse(goodTrials);
+                                           t["trials"][1]["run_dir"] = "../../etc";
+                                           return t.dump();
+                                       }()}) {
+        spit(exp + "/trials.json", damaged);
+        try {
+            report::writeReport(exp, s_tmp->file("exp2.html"));
+            ADD_FAILURE() << "no error for " << damaged.substr(0, 80);
+        } catch (const IoError& e) {
+            EXPECT_NE(std::string(e.what()).find("trials.json"), std::string::npos) << e.what();
+        }
     }
     spit(exp + "/experiment.json", "{\"format\": \"something-else\"}");
     EXPECT_THROW(report::writeReport(exp, s_tmp->file("exp2.html")), IoError);

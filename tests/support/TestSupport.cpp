@@ -2,10 +2,14 @@
 
 #include "core/weights/StateDict.h"
 
+#include <nlohmann/json.hpp>
+
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <random>
 #include <stdexcept>
 #include <sys/wait.h>
@@ -122,6 +126,37 @@ void makeSyntheticDataset(const std::string& root, int classes, int perClass, in
     } else {
         writeSet(root, perClass);
     }
+}
+
+int shellStatus(const std::string& command, std::string* output) {
+    std::string out;
+    runCommand("{ (" + command + ") 2>&1; echo \"status=$?\"; }", &out);
+    if (output) *output = out;
+    const auto at = out.rfind("status=");
+    return at == std::string::npos ? -1 : std::atoi(out.c_str() + at + 7);
+}
+
+std::string readText(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::vector<nlohmann::json> metricsRows(const std::string& runDir) {
+    std::vector<nlohmann::json> rows;
+    std::ifstream in(runDir + "/metrics.jsonl");
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty()) rows.push_back(nlohmann::json::parse(line));
+    return rows;
+}
+
+std::vector<std::string> csvWithoutSeconds(const std::string& runDir) {
+    std::vector<std::string> out;
+    std::ifstream in(runDir + "/metrics.csv");
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty()) out.push_back(line.substr(0, line.rfind(',')));
+    return out;
 }
 
 } // namespace ts::test

@@ -2,6 +2,7 @@
 // Helpers shared by the test suite: temp folders, the ../shared material,
 // the reference torchvision interpreter, and running commands.
 #include <ATen/Tensor.h>
+#include <nlohmann/json_fwd.hpp>
 
 #include <string>
 #include <vector>
@@ -34,6 +35,21 @@ std::string pythonScript(const std::string& name);
 /// Runs a shell command; returns its exit code and fills `output` with
 /// stdout+stderr.
 int runCommand(const std::string& command, std::string* output = nullptr);
+
+/// Runs `command` under /bin/sh with stderr joined to stdout; returns its
+/// status as the shell reports it (128 + N when killed by signal N), -1 when
+/// the shell printed none.
+int shellStatus(const std::string& command, std::string* output = nullptr);
+
+/// The whole file as bytes ("" when it cannot be read).
+std::string readText(const std::string& path);
+
+/// The rows of RUN/metrics.jsonl, one JSON object per epoch.
+std::vector<nlohmann::json> metricsRows(const std::string& runDir);
+
+/// The lines of RUN/metrics.csv without their last column (the seconds,
+/// which differ between two runs of the same config).
+std::vector<std::string> csvWithoutSeconds(const std::string& runDir);
 
 /// Quotes a string for /bin/sh.
 std::string shellQuote(const std::string& s);
