@@ -56,16 +56,21 @@ FileResult checkFile(const std::string& path, const std::string& split, const Do
     auto add = [&](ProblemKind kind, Severity severity, std::string message) {
         r.problems.push_back({kind, severity, path, split, std::move(message), {}});
     };
+    // Runs `step`; its failure becomes the file's problem: TooLarge for an
+    // image over the budgets, `otherwise` for any other ts::Error.
+    auto passes = [&](ProblemKind otherwise, auto&& step) {
+        try {
+            step();
+            return true;
+        } catch (const ImageTooLargeError& e) {
+            add(ProblemKind::TooLarge, Severity::Error, e.what());
+        } catch (const Error& e) {
+            add(otherwise, Severity::Error, e.what());
+        }
+        return false;
+    };
     std::string bytes;
-    try {
-        bytes = readImageFile(path, options.limits);
-    } catch (const ImageTooLargeError& e) {
-        add(ProblemKind::TooLarge, Severity::Error, e.what());
-        return r;
-    } catch (const Error& e) {
-        add(ProblemKind::Unreadable, Severity::Error, e.what());
-        return r;
-    }
+    if (!passes(ProblemKind::Unreadable, [&] { bytes = readImageFile(path, options.limits); })) return r;
     r.size = bytes.size();
     if (bytes.empty()) {
         add(ProblemKind::EmptyFile, Severity::Error,
@@ -94,26 +99,13 @@ FileResult checkFile(const std::string& path, const std::string& split, const Do
                 " data ends early; the picture is incomplete). Copy or download it again, or remove it.");
         return r;
     }
-    // The size from the header, before a single pixel is allocated.
-    try {
-        checkImageSize(header, path, options.limits);
-    } catch (const ImageTooLargeError& e) {
-        add(ProblemKind::TooLarge, Severity::Error, e.what());
-        return r;
-    } catch (const Error& e) {
-        add(ProblemKind::Corrupt, Severity::Error, e.what());
-        return r;
-    }
+    // The size from the header, before a single pixel is allocated; then the pixels.
     cv::Mat rgb;
-    try {
-        rgb = decodeImageRgb(bytes, header, path, 0, options.limits);
-    } catch (const ImageTooLargeError& e) {
-        add(ProblemKind::TooLarge, Severity::Error, e.what());
+    if (!passes(ProblemKind::Corrupt, [&] {
+            checkImageSize(header, path, options.limits);
+            rgb = decodeImageRgb(bytes, header, path, 0, options.limits);
+        }))
         return r;
-    } catch (const Error& e) {
-        add(ProblemKind::Corrupt, Severity::Error, e.what());
-        return r;
-    }
     r.usable = true;
     r.width = rgb.cols;
     r.height = rgb.rows;
