@@ -254,6 +254,15 @@ Experiment loadExperiment(const std::string& expDir) {
             throw IoError("'" + indexPath + "' is damaged: trial " + t.id + " is listed twice.");
         ex.trials.push_back(std::move(t));
     }
+    // Every trial's params must make a valid config of the base, as they did when the experiment was created.
+    for (const auto& t : ex.trials) {
+        try {
+            (void)ex.configOf(t);
+        } catch (const ConfigError& e) {
+            throw IoError("'" + indexPath + "' is damaged: " + e.what() +
+                          " Restore it, or start the experiment again in a new folder.");
+        }
+    }
     return ex;
 }
 

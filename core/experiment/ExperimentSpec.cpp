@@ -447,6 +447,8 @@ ExperimentSpec specFromJson(const json& j, const std::string& source) {
         }
         spec.axes.push_back(std::move(axis));
     }
+    if (spec.axes.empty() && spec.mode != SearchMode::Preset)
+        throw bad("\"axes\" is empty; a " + mode + " search needs at least one axis");
     return spec;
 }
 

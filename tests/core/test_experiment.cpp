@@ -303,6 +303,10 @@ TEST_F(Experiments, DamagedExperimentFilesAreRefusedNamingTheFile) {
     expectRefused("trials.json", trialsWith("\"pending\"", "\"exploded\""), "unknown trial status \"exploded\"");
     expectRefused("trials.json", trialsWith("\"lr\": 0.01", "\"lr\": [0.01]"), "bad value for lr");
     expectRefused("trials.json", trialsWith("\"lr\": 0.01", "\"nope\": 0.01"), "not a config key");
+    // A value its key cannot take: the config reader's reason, as when the grid was given.
+    expectRefused("trials.json", trialsWith("\"lr\": 0.01", "\"lr\": \"fast\""),
+                  "lr must be a number in (0, 10], not the text \"fast\"");
+    expectRefused("trials.json", trialsWith("\"lr\": 0.01", "\"lr\": -1"), "Trial t000");
     expectRefused("trials.json", trialsWith("\"id\": \"t000\"", "\"id\": \"t\\u001b[2J\""),
                   "is not t followed by digits");
     expectRefused("trials.json", trialsWith("\"id\": \"t001\"", "\"id\": \"t000\""), "");
@@ -311,6 +315,11 @@ TEST_F(Experiments, DamagedExperimentFilesAreRefusedNamingTheFile) {
                   "outside the experiment's cache/ folder");
     std::string spec2 = goodSpec;
     expectRefused("experiment.json", "[]", "not a Transfer Studio experiment");
+    {
+        json noAxes = json::parse(goodSpec);
+        noAxes["axes"] = json::array();
+        expectRefused("experiment.json", noAxes.dump(), "\"axes\" is empty; a grid search needs at least one axis");
+    }
     expectRefused("experiment.json", spec2.replace(spec2.find("\"mode\": \"grid\""), 14, "\"mode\": \"wild\""),
                   "\"mode\" must be grid, random or preset");
     spec2 = goodSpec;

@@ -1,8 +1,10 @@
 // Hostile input through the CLI: every reader, every command that opens a
 // file. tests/python/hostile_corpus.py mutates the output of a real tiny run
 // (bundle, checkpoints, config, manifest, metrics) and writes .pth files,
-// configs, projects, images of every format and dataset trees (symlink loops,
-// FIFOs, /dev/zero) broken the ways an attacker would break them. Each case
+// configs, projects, images of every format, dataset trees (symlink loops,
+// FIFOs, /dev/zero) and the files of a real tiny experiment (experiment.json,
+// trials.json, a trial's run files), broken the ways an attacker would break
+// them. Each case
 // runs tstudio as `timeout` + `prlimit --as` would (a forked child with
 // RLIMIT_AS, killed at its deadline) and must
 //   - end by itself (no hang) and not by a signal (exit code < 128),
@@ -174,10 +176,22 @@ protected:
             s_setupError = "training the tiny run failed: " + out;
             return;
         }
+        // A real experiment to break: two one-epoch lr trials of the same.
+        std::ofstream(root + "/base.json") << json{{"data_dir", root + "/data"}, {"arch", "tiny_cnn"},
+                                                   {"pretrained", false},       {"epochs", 1},
+                                                   {"batch_size", 4},           {"augment", {{"preset", "none"}}}}
+                                                  .dump();
+        const int ran = test::runCommand(test::shellQuote(test::binaryPath("tstudio")) + " experiment run --config " +
+                                             root + "/base.json --grid lr=0.01,0.001 --out " + root + "/exp 2>&1",
+                                         &out);
+        if (ran != 0) {
+            s_setupError = "running the tiny experiment failed: " + out;
+            return;
+        }
         const int made = test::runCommand(test::shellQuote(s_python) + " " +
                                               test::shellQuote(test::pythonScript("hostile_corpus.py")) + " --out " +
                                               root + "/corpus --run " + root + "/run --data " + root + "/data --marker " +
-                                              s_marker + " 2>&1",
+                                              s_marker + " --experiment " + root + "/exp 2>&1",
                                           &out);
         if (made != 0) {
             s_setupError = "hostile_corpus.py failed: " + out;
@@ -359,3 +373,6 @@ TEST_F(HostileCli, ConfigsAndProjects) { runGroup("config"); }
 TEST_F(HostileCli, Images) { runGroup("image"); }
 // tstudio scan / eval --data: dataset trees.
 TEST_F(HostileCli, DatasetTrees) { runGroup("tree"); }
+// tstudio experiment compare / resume, tstudio report: an experiment's
+// experiment.json, trials.json and its trials' run files.
+TEST_F(HostileCli, Experiments) { runGroup("experiment"); }

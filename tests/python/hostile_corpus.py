@@ -3,6 +3,8 @@
 
   hostile_corpus.py --out DIR --run RUN_DIR --data DATA_DIR --marker FILE
 
+  (optional: --experiment EXP_DIR, a finished tiny_cnn experiment to break the same way)
+
 RUN_DIR is a finished one-epoch tiny_cnn run (model.tsb, checkpoints/, config.json,
 manifest.json, metrics.jsonl) and DATA_DIR the train/ val/ dataset it was trained
 on; both are copied and mutated, never changed. Every file a reader may open gets
@@ -908,6 +910,112 @@ def gen_trees(out, run, data_dir, hostile_images):
     add("one_class_extra_empty", root)
 
 
+# ------------------------------------------------------------- experiments ---
+def gen_experiments(out, exp):
+    """experiment.json, trials.json and a trial's files of a finished two-trial
+    experiment, broken, through `experiment compare`, `experiment resume` and `report`."""
+    spec = json.load(open(os.path.join(exp, "experiment.json")))
+    index = json.load(open(os.path.join(exp, "trials.json")))
+
+    def copy_exp(name):
+        dst = os.path.join(out, "experiments", name)
+        if os.path.exists(dst):
+            shutil.rmtree(dst)
+        shutil.copytree(exp, dst, symlinks=True)
+        return dst
+
+    BASELINES["compare"] = ["experiment", "compare", copy_exp("baseline_compare")]
+    BASELINES["exp_resume"] = ["experiment", "resume", copy_exp("baseline_resume")]
+    base = copy_exp("baseline_exp_report")
+    BASELINES["exp_report"] = ["report", base, "--out", os.path.join(base, "report.html"), "--no-eval"]
+
+    def add(which, name, text, expect="error", commands=("compare", "exp_resume", "exp_report")):
+        data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+        for kind in commands:
+            dst = copy_exp(f"{name}_{kind}")
+            write(os.path.join(dst, which), data)
+            args = {"compare": ["experiment", "compare", dst],
+                    "exp_resume": ["experiment", "resume", dst],
+                    "exp_report": ["report", dst, "--out", os.path.join(dst, "report.html"), "--no-eval"]}[kind]
+            case(f"experiment.{name}.{kind}", "experiment", kind, args,
+                 [os.path.basename(which), f"{name}_{kind}"], expect, len(data))
+
+    # Every case through compare; the spec and the index also through resume (which rewrites the index),
+    # the index's bombs and a few trial fields through the report.
+    for name, text in json_bombs(SHORT_BOMBS).items():
+        add("experiment.json", "spec_" + name, text, commands=("compare",))
+        add("trials.json", "trials_" + name, text, commands=("compare", "exp_report"))
+
+    def spec_set(name, key, value, expect="error"):
+        j = copy.deepcopy(spec)
+        if value is None:
+            j.pop(key, None)
+        else:
+            j[key] = value
+        add("experiment.json", "spec_" + name, json.dumps(j), expect, commands=("compare", "exp_resume"))
+
+    spec_set("format_wrong", "format", "something-else")
+    spec_set("format_missing", "format", None)
+    spec_set("version_future", "version", 999)
+    spec_set("version_string", "version", "1")
+    spec_set("axes_unknown_key", "axes", [{"key": "learning_rate", "values": [0.1, 0.01]}])
+    spec_set("axes_wrong_value", "axes", [{"key": "lr", "values": ["fast", "slow"]}])
+    spec_set("axes_empty", "axes", [])
+    spec_set("axes_huge", "axes", [{"key": "lr", "values": [1e-3 + i * 1e-9 for i in range(100000)]}])
+    spec_set("mode_unknown", "mode", "exhaustive")
+    spec_set("halving_huge", "halving_eta", 2 ** 62)
+    spec_set("base_not_object", "base_config", [1, 2])
+    spec_set("base_epochs_bad", "base_config", dict(spec.get("base_config", {}), epochs=1e300))
+    spec_set("base_arch_bad", "base_config", dict(spec.get("base_config", {}), arch="\x07\x1b[2J" + "a" * 5000))
+
+    def trials_set(name, mutate, expect="error", report=False):
+        j = copy.deepcopy(index)
+        mutate(j)
+        add("trials.json", "trials_" + name, json.dumps(j), expect,
+            commands=("compare", "exp_resume", "exp_report") if report else ("compare", "exp_resume"))
+
+    def first(key, value):
+        def f(j):
+            if value is None:
+                j["trials"][0].pop(key, None)
+            else:
+                j["trials"][0][key] = value
+        return f
+
+    trials_set("list_not_list", lambda j: j.__setitem__("trials", {"t000": 1}))
+    trials_set("list_empty", lambda j: j.__setitem__("trials", []))
+    trials_set("list_huge", lambda j: j.__setitem__("trials", [j["trials"][0]] * 100000))
+    trials_set("id_duplicate", lambda j: j["trials"][1].__setitem__("id", j["trials"][0]["id"]))
+    trials_set("id_control", first("id", "\x07\x1b[2J"), report=True)
+    trials_set("id_missing", first("id", None))
+    trials_set("run_dir_escape", first("run_dir", "../../../../etc"), report=True)
+    trials_set("run_dir_absolute", first("run_dir", "/etc"))
+    trials_set("run_dir_number", first("run_dir", 5))
+    trials_set("status_unknown", first("status", "exploded"), report=True)
+    trials_set("status_number", first("status", 3))
+    trials_set("seconds_overflow", first("seconds", 1e300), expect="any")
+    trials_set("seconds_negative", first("seconds", -1))
+    trials_set("stopped_epoch_huge", first("stopped_at_epoch", 2 ** 62))
+    trials_set("params_not_object", first("params", [1]))
+    trials_set("params_wrong_value", first("params", {"lr": "fast"}))
+    trials_set("params_unknown_key", first("params", {"learning_rate": 0.1}))
+    trials_set("feature_cache_escape", first("feature_cache", "../../../../etc"))
+    trials_set("error_huge", first("error", "e" * (4 << 20)), report=True)
+    trials_set("pending_again", first("status", "pending"), expect="any")
+
+    # A trial's own run files, through compare and the report (resume of a finished trial does not read them).
+    run0 = index["trials"][0]["run_dir"]
+    lines = open(os.path.join(exp, run0, "metrics.jsonl")).read()
+    for name, text in (("deep", "[" * 1000000 + "]" * 1000000 + "\n"),
+                       ("binary", b"\x00\xff\x07\x1b" * 1000),
+                       ("huge_line", '{"epoch":1,"pad":"' + "x" * (4 << 20) + '"}\n'),
+                       ("number_overflow", lines.replace("0.", "1e400,", 1))):
+        add(os.path.join(run0, "metrics.jsonl"), "trial_metrics_" + name, text, expect="any",
+            commands=("compare", "exp_report"))
+    add(os.path.join(run0, "manifest.json"), "trial_manifest_deep", "[" * 1000000 + "]" * 1000000, expect="any",
+        commands=("compare", "exp_report"))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
@@ -916,6 +1024,7 @@ def main():
     ap.add_argument("--marker", required=True)
     ap.add_argument("--import-arch", default="squeezenet1_1")
     ap.add_argument("--torch-home", default="")
+    ap.add_argument("--experiment", default="", help="a finished experiment folder to break (optional)")
     a = ap.parse_args()
     os.makedirs(os.path.join(a.out, "outs"), exist_ok=True)
     gen_pth(a.out, a.marker, a.import_arch, a.torch_home)
@@ -925,6 +1034,8 @@ def main():
     gen_configs(a.out, a.run, a.data)
     images = gen_images(a.out, a.run, a.data)
     gen_trees(a.out, a.run, a.data, images)
+    if a.experiment:
+        gen_experiments(a.out, a.experiment)
     names = [c["name"] for c in CASES]
     assert len(names) == len(set(names)), "duplicate case names"
     with open(os.path.join(a.out, "cases.json"), "w") as f:
