@@ -51,7 +51,7 @@ void exitIfCancelled(const train::TrainResult& result) {
 /// not, goes through TrainConfig::validate() with the flag named.
 struct TrainArgs {
     const CLI::App* cmd = nullptr;
-    std::string configFile, data, arch, weights, freeze, augment, optimizer, schedule, device, precision, out;
+    std::string configFile, data, arch, weights, initFrom, freeze, augment, optimizer, schedule, device, precision, out;
     std::string batchNormPolicy, earlyStoppingMetric, featureCache, seed;
     std::vector<std::string> stageLr;
     bool pretrained = false, json = false, classWeights = false;
@@ -123,6 +123,18 @@ train::TrainConfig configFromArgs(const TrainArgs& a) {
     set("--arch", "arch", c.arch, a.arch);
     set("--weights", "weights_file", c.weightsFile, a.weights);
     if (a.pretrained) c.pretrained = true;
+    set("--init-from", "init_from", c.initFrom, a.initFrom);
+    if (a.given("--init-from") && !a.given("--arch") && a.configFile.empty()) {
+        // The trained model's architecture and head, unless the flags say otherwise.
+        try {
+            const auto meta = exporting::loadTrainedModel(a.initFrom).meta;
+            c.arch = meta.arch;
+            c.headHiddenUnits = meta.headHiddenUnits;
+            c.headDropout = meta.headDropout;
+        } catch (const Error&) {
+            // The run's start says what is wrong with it, naming --init-from.
+        }
+    }
     set("--head-hidden", "head_hidden_units", c.headHiddenUnits, a.headHidden);
     set("--head-dropout", "head_dropout", c.headDropout, a.headDropout);
     choose("--freeze", "freeze", c.freeze, [&](const char* f) { return train::freezePresetFromString(a.freeze, f); });
@@ -217,6 +229,9 @@ void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
         ->default_str(defaultOf("max_image_file_mib"));
     cmd->add_option("--arch", a.arch, "Backbone architecture (tstudio models)")->default_str(defaultOf("arch"));
     cmd->add_option("--weights", a.weights, "Pretrained weights file (.pth)");
+    cmd->add_option("--init-from", a.initFrom,
+                    "Start from a trained run folder or bundle (.tsb), head included (same classes); its arch "
+                    "unless --arch is given");
     cmd->add_flag("--pretrained", a.pretrained, "Start from the cached official ImageNet weights");
     cmd->add_option("--head-hidden,--head-hidden-units", a.headHidden, "Hidden units of the new head (0 = a single Linear layer)")
         ->default_str(defaultOf("head_hidden_units"));

@@ -130,8 +130,8 @@ json Run::featureCacheKey() const {
                        {"bytes", ec ? 0 : static_cast<uint64_t>(size)},
                        {"modified", ec ? 0 : static_cast<int64_t>(time.time_since_epoch().count())}};
     }
-    const bool pretrainedBackbone = !m_cfg.weightsFile.empty() || m_cfg.pretrained;
-    return {{"version", 1},
+    const bool pretrainedBackbone = !m_cfg.initFrom.empty() || !m_cfg.weightsFile.empty() || m_cfg.pretrained;
+    json key = {{"version", 1},
             {"arch", m_cfg.arch},
             {"weights_file", weightsFile},
             {"pretrained", pretrainedBackbone},
@@ -152,6 +152,16 @@ json Run::featureCacheKey() const {
             {"device", m_device},
             {"batch_size", m_cfg.batchSize},
             {"threads", at::get_num_threads()}};
+    if (!m_cfg.initFrom.empty()) {
+        // The trained model it starts from (a run's model.tsb changes while that run trains).
+        const std::string bundle = fs::is_directory(m_cfg.initFrom, ec) ? m_cfg.initFrom + "/model.tsb" : m_cfg.initFrom;
+        const auto size = fs::file_size(bundle, ec);
+        const auto time = fs::last_write_time(bundle, ec);
+        key["init_from"] = {{"path", bundle},
+                            {"bytes", ec ? 0 : static_cast<uint64_t>(size)},
+                            {"modified", ec ? 0 : static_cast<int64_t>(time.time_since_epoch().count())}};
+    }
+    return key;
 }
 
 void Run::cacheFeatures() {

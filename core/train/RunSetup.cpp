@@ -102,6 +102,51 @@ zoo::Backbone Run::pretrainedForResume() {
     }
 }
 
+zoo::Backbone Run::trainedForInit(bool resuming) {
+    const std::string& from = m_cfg.initFrom;
+    const std::string start = resuming ? "Cannot resume '" + m_dir + "': no epoch is complete yet, so it restarts from '" +
+                                             from + "' (init_from in its config.json)"
+                                       : "Cannot start from '" + from + "' (init_from, --init-from)";
+    exporting::LoadedModel loaded;
+    try {
+        loaded = exporting::loadTrainedModel(from);
+    } catch (const Error& e) {
+        throw WeightsError(start + ": " + e.what());
+    }
+    const auto& meta = loaded.meta;
+    if (meta.arch != m_cfg.arch)
+        throw ConfigError(start + ": it is a " + printable(meta.arch, 60) + " model and this run's arch is " +
+                          m_cfg.arch + ". Set arch to " + printable(meta.arch, 60) +
+                          " (--arch), or start from a model of this architecture.");
+    if (meta.headHiddenUnits != m_cfg.headHiddenUnits)
+        throw ConfigError(start + ": its head has " + std::to_string(meta.headHiddenUnits) +
+                          " hidden units and this run's has " + std::to_string(m_cfg.headHiddenUnits) +
+                          ". Set head_hidden_units to " + std::to_string(meta.headHiddenUnits) + " (--head-hidden).");
+    if (meta.classes != m_index.classes) {
+        auto list = [](const std::vector<std::string>& names) {
+            std::string s;
+            for (size_t i = 0; i < names.size() && i < 8; ++i) s += (i ? ", " : "") + printable(names[i], 40);
+            return names.size() > 8 ? s + ", ... (" + std::to_string(names.size()) + ")" : s;
+        };
+        std::string first;
+        for (size_t i = 0; i < std::max(meta.classes.size(), m_index.classes.size()); ++i) {
+            const std::string a = i < meta.classes.size() ? "\"" + printable(meta.classes[i], 40) + "\"" : "none";
+            const std::string b = i < m_index.classes.size() ? "\"" + printable(m_index.classes[i], 40) + "\"" : "none";
+            if (a != b) {
+                first = " (class " + std::to_string(i + 1) + " is " + a + " there and " + b + " here)";
+                break;
+            }
+        }
+        throw DataError(start + ": it was trained on the classes [" + list(meta.classes) + "] and the dataset '" +
+                        m_cfg.dataDir + "' has [" + list(m_index.classes) + "]" + first +
+                        ". --init-from keeps the trained head, so the class folders must have the same names; "
+                        "rename them, or start from pretrained weights instead (--weights, --pretrained).");
+    }
+    log("The model starts from the trained " + meta.arch + " of '" + from + "', head included (" +
+        std::to_string(meta.classes.size()) + " classes).");
+    return loaded.model;
+}
+
 void Run::setUp(bool resuming) {
     m_cfg.validate();
     if (m_index.classes.size() < 2)
@@ -120,12 +165,15 @@ void Run::setUp(bool resuming) {
     const int64_t numClasses = static_cast<int64_t>(m_index.classes.size());
 
     torch::manual_seed(m_cfg.seed);
-    const bool usePretrained = !m_cfg.weightsFile.empty() || m_cfg.pretrained;
+    const bool initFrom = !m_cfg.initFrom.empty();
+    const bool usePretrained = initFrom || !m_cfg.weightsFile.empty() || m_cfg.pretrained;
     // A resumed run whose first epoch never completed has no checkpoint
     // to restore: it is rebuilt exactly as `train` built it (same seed,
     // same weights), or refuses when those weights are gone.
     const bool fromCheckpoint = resuming && fs::exists(ckptPath(m_dir, "last.ckpt"));
-    if (usePretrained && !fromCheckpoint) {
+    if (initFrom && !fromCheckpoint) {
+        m_model = trainedForInit(resuming);
+    } else if (usePretrained && !fromCheckpoint) {
         m_model = resuming ? pretrainedForResume() : weights::loadPretrained(m_cfg.arch, m_cfg.weightsFile);
         m_model->replaceHead({numClasses, m_cfg.headHiddenUnits, m_cfg.headDropout});
     } else {

@@ -365,6 +365,7 @@ void TrainConfig::validate(const ValidationNames& names) const {
     if (arch.empty()) fail("arch", "No architecture: set \"arch\" (or --arch NAME); `tstudio models` lists them.");
     text("arch", arch, kMaxConfigNameBytes);
     text("weights_file", weightsFile, kMaxConfigPathBytes);
+    text("init_from", initFrom, kMaxConfigPathBytes);
     number("head_hidden_units", static_cast<double>(headHiddenUnits));
     number("head_dropout", headDropout);
     // freezing
@@ -430,6 +431,7 @@ nlohmann::json toJson(const TrainConfig& c) {
         {"max_image_file_mib", c.maxImageFileMib},
         {"arch", c.arch},
         {"weights_file", c.weightsFile},
+        {"init_from", c.initFrom},
         {"pretrained", c.pretrained},
         {"head_hidden_units", c.headHiddenUnits},
         {"head_dropout", c.headDropout},
@@ -489,6 +491,7 @@ TrainConfig trainConfigFromJson(const nlohmann::json& j) {
     r.number("max_image_file_mib", c.maxImageFileMib);
     r.text("arch", c.arch, kMaxConfigNameBytes);
     r.text("weights_file", c.weightsFile, kMaxConfigPathBytes);
+    r.text("init_from", c.initFrom, kMaxConfigPathBytes);
     r.boolean("pretrained", c.pretrained);
     r.number("head_hidden_units", c.headHiddenUnits);
     r.number("head_dropout", c.headDropout);

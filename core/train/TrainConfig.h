@@ -104,6 +104,10 @@ struct TrainConfig {
     std::string weightsFile;
     /// Start from the official ImageNet weights (cache) when weightsFile is empty. Default true.
     bool pretrained = true;
+    /// A trained run folder or bundle (.tsb) to start from, head included: its
+    /// arch, head and class names must be this run's. Overrides weightsFile and
+    /// pretrained. Default "" (none).
+    std::string initFrom;
     /// Hidden units of the new head (0 = a single Linear, torchvision-compatible). Default 0.
     int64_t headHiddenUnits = 0;
     /// Dropout after the head's hidden layer. Default 0.2.

@@ -170,6 +170,9 @@ private:
     TrainResult loopUntilCancelled();
     void applyExclusions();
     zoo::Backbone pretrainedForResume();
+    /// The trained model of init_from (a run folder or a bundle), head
+    /// included, checked against this run: the same arch, head and class names.
+    zoo::Backbone trainedForInit(bool resuming);
     void setUp(bool resuming);
     void buildOptimizer();
     void setLearningRate(double lr);

@@ -43,6 +43,7 @@ TrainResult Run::start() {
     // from any working directory (exclusions follow the data's paths).
     m_cfg.dataDir = absolutePath(m_cfg.dataDir);
     m_cfg.weightsFile = absolutePath(m_cfg.weightsFile);
+    m_cfg.initFrom = absolutePath(m_cfg.initFrom);
     for (auto& file : m_cfg.excludeFiles) file = absolutePath(file);
     m_index = data::indexDataset(m_cfg.dataDir, {m_cfg.valFraction, m_cfg.seed});
     applyExclusions();

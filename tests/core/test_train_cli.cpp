@@ -163,3 +163,64 @@ TEST(TrainCli, LrFindReturnsACurveAndASensibleSuggestion) {
     while (at + 1 < lrs.size() && lrs[at] < s) ++at;
     EXPECT_LT(*std::min_element(losses.begin() + at, losses.end()), losses.front());
 }
+
+TEST(TrainCli, InitFromARunOrBundleStartsFromItsTrainedWeightsHeadIncluded) {
+    test::TempDir tmp;
+    test::makeSyntheticDataset(tmp.file("data"), 3, 12, 32, 7);
+    std::string out;
+    const std::string common = " --freeze none --augment none --batchnorm-policy all-eval --seed 5 --workers 0";
+    ASSERT_EQ(test::runCommand(tstudio() + " train --data " + tmp.file("data") + " --arch tiny_cnn --epochs 2 --lr 0.01" +
+                                   common + " --out " + tmp.file("a") + " 2>&1",
+                               &out),
+              0)
+        << out;
+    const auto a = exporting::loadTrainedModel(tmp.file("a"));
+    // One epoch at a learning rate too small to move a weight: the model is
+    // the trained one, head included (no --arch: it comes from the model).
+    for (const std::string from : {tmp.file("a"), tmp.file("a") + "/model.tsb"}) {
+        SCOPED_TRACE(from);
+        const std::string run = tmp.file(from == tmp.file("a") ? "b-run" : "b-bundle");
+        ASSERT_EQ(test::runCommand(tstudio() + " train --data " + tmp.file("data") + " --init-from " + shellQuote(from) +
+                                       " --epochs 1 --lr 1e-12" + common + " --out " + run + " 2>&1",
+                                   &out),
+                  0)
+            << out;
+        EXPECT_NE(out.find("starts from the trained tiny_cnn of"), std::string::npos) << out;
+        EXPECT_EQ(out.find("random initialisation"), std::string::npos) << out;
+        const auto config = nlohmann::json::parse(test::readText(run + "/config.json"));
+        EXPECT_EQ(config["arch"], "tiny_cnn");
+        EXPECT_EQ(config["init_from"], fs::absolute(from).lexically_normal().string());
+        const auto b = exporting::loadTrainedModel(run);
+        const auto sa = weights::stateDictOf(*a.model), sb = weights::stateDictOf(*b.model);
+        ASSERT_EQ(sa.size(), sb.size());
+        for (size_t i = 0; i < sa.size(); ++i)
+            EXPECT_TRUE(at::allclose(sa[i].second.to(at::kDouble), sb[i].second.to(at::kDouble), 1e-6, 1e-7))
+                << sa[i].first;
+        EXPECT_NEAR(test::metricsRows(run).at(0)["val_accuracy"].get<double>(),
+                    test::metricsRows(tmp.file("a")).back()["val_accuracy"].get<double>(), 0.5)
+            << "a trained start is not a random one";
+    }
+    // What cannot start from it, said before anything is created.
+    test::makeSyntheticDataset(tmp.file("other"), 3, 6, 32, 7);
+    fs::rename(tmp.file("other/class_b"), tmp.file("other/zebra"));
+    struct Case {
+        std::string args, message;
+    };
+    for (const Case& c : std::vector<Case>{
+             {" --data " + tmp.file("other") + " --init-from " + tmp.file("a"),
+              "it was trained on the classes [class_a, class_b, class_c]"},
+             {" --data " + tmp.file("other") + " --init-from " + tmp.file("a"), "class 2 is \"class_b\" there and \"class_c\" here"},
+             {" --data " + tmp.file("data") + " --init-from " + tmp.file("a") + " --arch squeezenet1_1",
+              "it is a tiny_cnn model and this run's arch is squeezenet1_1"},
+             {" --data " + tmp.file("data") + " --init-from " + tmp.file("a") + " --head-hidden 16",
+              "its head has 0 hidden units and this run's has 16"},
+             {" --data " + tmp.file("data") + " --init-from " + tmp.file("nowhere"), "nowhere"},
+         }) {
+        SCOPED_TRACE(c.args);
+        EXPECT_EQ(test::runCommand(tstudio() + " train" + c.args + " --epochs 1 --out " + tmp.file("refused") + " 2>&1", &out),
+                  1);
+        EXPECT_NE(out.find("init-from"), std::string::npos) << out;
+        EXPECT_NE(out.find(c.message), std::string::npos) << out;
+        EXPECT_FALSE(fs::exists(tmp.file("refused")));
+    }
+}
