@@ -6,10 +6,13 @@
 //   fuzz_pickle        the data.pkl pickles inside them
 //   fuzz_image_header  an 8x6 image in every format OpenCV writes, and a GIF
 //   fuzz_json          a config, a desktop project, a manifest, bundle metadata
+//   fuzz_experiment    experiment.json NUL trials.json of a grid, a random
+//                      search with halving and the seed-strategies preset
 // tests/python/fuzz_seeds.py adds what only Python writes (legacy .pth,
 // pickles of every protocol).
 #include "core/common/Error.h"
 #include "core/data/Dataset.h"
+#include "core/experiment/Experiment.h"
 #include "core/export/Bundle.h"
 #include "core/train/TrainConfig.h"
 #include "core/weights/StateDict.h"
@@ -139,6 +142,40 @@ int main(int argc, char** argv) {
         put("fuzz_json", "manifest.json", data::toManifest(index).dump(1));
         put("fuzz_json", "bundle-meta.json", meta.toJson().dump());
         put("fuzz_json", "metrics.json", R"({"epoch":1,"train_loss":0.7,"val_loss":null,"lr":1e-3,"x":[1,2.5e10,-0,true]})");
+
+        // Experiments as `tstudio experiment run` creates them (its data folder must exist).
+        cfg.dataDir = g_out + "/experiment-data";
+        fs::create_directories(cfg.dataDir);
+        auto addExperiment = [&](const std::string& name, experiment::ExperimentSpec spec) {
+            spec.base = cfg;
+            const std::string dir = g_out + "/experiment-" + name;
+            experiment::Experiment ex = experiment::createExperiment(spec, experiment::expandTrials(spec), dir);
+            if (ex.trials.size() > 1) {
+                ex.trials[0].status = experiment::TrialStatus::Finished;
+                ex.trials[0].seconds = 12.5;
+                ex.trials[1].status = experiment::TrialStatus::Stopped;
+                ex.trials[1].stoppedAtEpoch = 1;
+                ex.trials[1].reason = "rung 1: rank 2 of 2";
+                experiment::saveTrials(ex);
+            }
+            put("fuzz_experiment", name, slurp(dir + "/experiment.json") + std::string(1, '\0') + slurp(dir + "/trials.json"));
+            fs::remove_all(dir);
+        };
+        experiment::ExperimentSpec grid;
+        grid.axes = {experiment::parseAxis("lr=0.01,0.001", "seed"), experiment::parseAxis("freeze=last:1,none", "seed")};
+        addExperiment("grid", grid);
+        experiment::ExperimentSpec random;
+        random.mode = experiment::SearchMode::Random;
+        random.randomTrials = 3;
+        random.seed = 7;
+        random.halvingEta = 2;
+        random.axes = {experiment::parseAxis("lr=1e-4:1e-2:log", "seed")};
+        addExperiment("random", random);
+        experiment::ExperimentSpec preset;
+        preset.mode = experiment::SearchMode::Preset;
+        preset.preset = "seed-strategies";
+        addExperiment("preset", preset);
+        fs::remove_all(cfg.dataDir);
     } catch (const std::exception& e) {
         std::cerr << "ts_fuzz_seeds: " << e.what() << '\n';
         return 1;
