@@ -6,6 +6,7 @@
 #include "core/weights/MappedFile.h"
 #include "core/weights/PthReader.h"
 #include "core/weights/SafetensorsReader.h"
+#include "core/zoo/Provenance.h"
 #include "core/zoo/Registry.h"
 
 #include <c10/util/Exception.h>
@@ -166,7 +167,13 @@ void applyStateDict(torch::nn::Module& model, const StateDict& dict, const std::
         list("missing key(s)", missing);
         list("unexpected key(s)", unexpected);
         list("key(s) with another shape", misShaped);
-        msg << "\nCheck that the file was saved from torchvision's " << arch
+        // The layout the zoo follows for `arch` (torchvision's, or timm's / pytorchcv's).
+        std::string source = "torchvision";
+        try {
+            source = zoo::provenance(arch).source;
+        } catch (const Error&) {
+        }
+        msg << "\nCheck that the file was saved from " << source << "'s " << arch
             << " (model.state_dict()), or pick the architecture it belongs to.";
         throw WeightsError(msg.str());
     }

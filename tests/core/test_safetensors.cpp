@@ -73,7 +73,7 @@ protected:
         std::string log;
         const int rc = test::runCommand(test::shellQuote(test::referencePython()) + " " +
                                             test::shellQuote(test::pythonScript("safetensors_fixtures.py")) + " " +
-                                            test::shellQuote(s_dir->path()) + " --arch mobilenet_v2",
+                                            test::shellQuote(s_dir->path()) + " --arch mobilenet_v2 --arch xception --arch zfnet",
                                         &log);
         ASSERT_EQ(rc, 0) << log;
     }
@@ -111,7 +111,7 @@ TEST_F(SafetensorsFixtures, EveryDtypeReadsLikeThePthOfTheSameTensors) {
 }
 
 TEST_F(SafetensorsFixtures, ZooModelsLoadStrictlyFromSafetensors) {
-    for (const std::string arch : {"mobilenet_v2"}) {
+    for (const std::string arch : {"mobilenet_v2", "xception", "zfnet"}) {
         SCOPED_TRACE(arch);
         const auto st = weights::readStateDict(file(arch + ".safetensors"));
         expectSameDicts(st, weights::readStateDict(file(arch + ".pth")));
