@@ -216,7 +216,7 @@ void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
     cmd->add_option("--max-file-mib", a.maxFileMib, "Skip (and report) image files larger than this many MiB")
         ->default_str(defaultOf("max_image_file_mib"));
     cmd->add_option("--arch", a.arch, "Backbone architecture (tstudio models)")->default_str(defaultOf("arch"));
-    cmd->add_option("--weights", a.weights, "Pretrained weights file (.pth)");
+    cmd->add_option("--weights", a.weights, "Pretrained weights file (.pth or .safetensors)");
     cmd->add_flag("--pretrained", a.pretrained, "Start from the cached official ImageNet weights");
     cmd->add_option("--head-hidden,--head-hidden-units", a.headHidden, "Hidden units of the new head (0 = a single Linear layer)")
         ->default_str(defaultOf("head_hidden_units"));
