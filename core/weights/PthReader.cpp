@@ -83,7 +83,7 @@ ValuePtr storageValue(const at::Tensor& flat, int64_t offset, int64_t numel) {
 
 [[noreturn]] void notPyTorch(const std::string& source, const std::string& why) {
     throw WeightsError("'" + source + "' is not a PyTorch weights file (" + why +
-                       "). Expected a .pth file written by torch.save (zip or legacy format).");
+                       "). Expected a .pth file written by torch.save (zip or legacy format), or a .safetensors file.");
 }
 
 ValuePtr loadZip(std::string_view bytes, const std::string& source) {

@@ -121,14 +121,20 @@ Parsed parse(std::string_view bytes, const std::string& source) {
         bad(source, "its header does not start with '{' (a JSON object); it starts with '" +
                         printable(header.substr(0, 16), 16) + "'");
     nlohmann::json doc;
+    JsonLimits limits;
+    limits.maxDepth = 4;  // the object, a tensor's entry, its shape or offsets (and one to spare)
+    limits.maxBytes = static_cast<size_t>(kMaxSafetensorsHeaderBytes);
     try {
-        JsonLimits limits;
-        limits.maxDepth = 4;
-        limits.maxBytes = static_cast<size_t>(kMaxSafetensorsHeaderBytes);
-        doc = parseJson(header, "the header of '" + source + "'", limits);
+        doc = parseJson(header, "header", limits);
     } catch (const Error& e) {
-        throw WeightsError("'" + source + "' is not a valid safetensors file: its header cannot be read as JSON (" +
-                           e.what() + ")");
+        // parseJson's message, about "'header'", reworded for this file.
+        std::string what = e.what();
+        if (what.find("levels deep") != std::string::npos)
+            bad(source, "its header nests arrays or objects more than " + std::to_string(limits.maxDepth) +
+                            " levels deep; a safetensors header needs 3 (the object, a tensor's entry, its shape)");
+        const std::string prefix = "'header' ";
+        if (what.rfind(prefix, 0) == 0) what = what.substr(prefix.size());
+        throw WeightsError("'" + source + "' is not a valid safetensors file: its header " + what);
     }
     if (!doc.is_object()) bad(source, "its header is not a JSON object");
     checkNoDuplicates(header, source);
