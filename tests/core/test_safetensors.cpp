@@ -12,6 +12,7 @@
 
 #include <ATen/Functions.h>
 #include <gtest/gtest.h>
+#include <torch/csrc/autograd/grad_mode.h>
 #include <nlohmann/json.hpp>
 
 #include <cstring>
@@ -301,4 +302,28 @@ TEST(SafetensorsReader, ReadStateDictPicksTheReaderByNameOrContent) {
     // A .pth still reads as one.
     weights::writeStateDict({{"x", at::ones({2})}}, dir.file("w.pth"));
     EXPECT_EQ(weights::readStateDict(dir.file("w.pth")).size(), 1u);
+}
+
+// The real ImageNet MobileNetV2 weights, converted to safetensors in the
+// test: the model computes exactly what the .pth gives.
+TEST(SafetensorsShared, RealImageNetWeightsGiveTheSameLogits) {
+    const std::string shared = test::sharedDir();
+    TS_REQUIRE_SHARED(shared);
+    const std::string pth = shared + "/weights/mobilenet_v2_imagenet.pth";
+    if (!fs::exists(pth)) GTEST_SKIP() << pth << " is absent";
+    const std::string py = test::referencePython();
+    TS_REQUIRE_REFERENCE_PYTHON(py);
+    test::TempDir dir("ts-safetensors-real");
+    std::string log;
+    ASSERT_EQ(test::runCommand(test::shellQuote(py) + " " + test::shellQuote(test::pythonScript("safetensors_fixtures.py")) +
+                                   " " + test::shellQuote(dir.path()) + " --convert " + test::shellQuote(pth),
+                               &log),
+              0)
+        << log;
+    const zoo::Backbone fromPth = weights::loadPretrained("mobilenet_v2", pth);
+    const zoo::Backbone fromSt = weights::loadPretrained("mobilenet_v2", dir.file("mobilenet_v2_imagenet.safetensors"));
+    torch::manual_seed(4);
+    const at::Tensor x = at::randn({2, 3, 224, 224});
+    torch::NoGradGuard noGrad;
+    EXPECT_TRUE(fromPth->forward(x).equal(fromSt->forward(x)));
 }

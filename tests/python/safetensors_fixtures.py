@@ -5,13 +5,15 @@ specification (struct + json; the `safetensors` package is not installed):
   u64 little-endian header length | JSON header (padded with spaces to a
   multiple of 8) | the tensors' little-endian bytes, back to back
 
-  safetensors_fixtures.py OUT_DIR [--arch ARCH ...]
+  safetensors_fixtures.py OUT_DIR [--arch ARCH ...] [--convert FILE.pth ...]
 
 OUT_DIR/dtypes.safetensors + dtypes.pth  every supported dtype (and a scalar
                                          and an empty tensor), the same tensors
 OUT_DIR/ARCH.safetensors + ARCH.pth      the state dict of ARCH with random
                                          weights (torchvision, or reference.py's
                                          own models), in both formats
+OUT_DIR/NAME.safetensors                 for each --convert NAME.pth: its state
+                                         dict (torch.load), as safetensors
 """
 import argparse
 import json
@@ -60,6 +62,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("out")
     p.add_argument("--arch", action="append", default=[])
+    p.add_argument("--convert", action="append", default=[])
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     g = torch.Generator().manual_seed(3)
@@ -86,6 +89,12 @@ def main():
         sd = {k: v for k, v in model.state_dict().items()}
         write_pair(a.out, arch, sd, {"format": "pt"})
         print(f"{arch}: {len(sd)} tensors")
+    for path in a.convert:
+        sd = torch.load(path, map_location="cpu")
+        stem = os.path.splitext(os.path.basename(path))[0]
+        with open(os.path.join(a.out, stem + ".safetensors"), "wb") as f:
+            f.write(safetensors_bytes(dict(sd)))
+        print(f"{path}: {len(sd)} tensors converted")
 
 
 if __name__ == "__main__":
