@@ -19,7 +19,7 @@ JOBS      ?= $(shell nproc)
 TORCH_DIR ?=
 CTEST_ARGS ?=
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := fuzz_pickle fuzz_zip fuzz_pth fuzz_image_header fuzz_json fuzz_bundle fuzz_experiment
+FUZZ_TARGETS := fuzz_pickle fuzz_zip fuzz_pth fuzz_safetensors fuzz_image_header fuzz_json fuzz_bundle fuzz_experiment
 
 CMAKE_ARGS := -G Ninja -DCMAKE_BUILD_TYPE=Release -DTS_BUILD_GUI=$(GUI)
 ifneq ($(TORCH_DIR),)

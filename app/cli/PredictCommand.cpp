@@ -153,7 +153,7 @@ void addPredictCommand(CLI::App& app) {
     auto args = std::make_shared<PredictArgs>();
     auto* cmd = app.add_subcommand("predict", "Classify images with a pretrained backbone or a trained model");
     cmd->add_option("--arch", args->arch, "Architecture (ImageNet classes), see `tstudio models`");
-    cmd->add_option("--weights", args->weights, "Weights file (.pth); default: the cached official weights");
+    cmd->add_option("--weights", args->weights, "Weights file (.pth or .safetensors); default: the cached official weights");
     cmd->add_option("--model", args->model, "A run directory or bundle (your own classes)");
     cmd->add_option("--topk", args->topk, "How many classes to show")->default_val(5)->check(CLI::PositiveNumber);
     cmd->add_flag("--json", args->json, "Print JSON (a file that cannot be classified: {\"image\", \"error\"})");

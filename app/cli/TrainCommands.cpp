@@ -228,7 +228,7 @@ void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
     cmd->add_option("--max-file-mib", a.maxFileMib, "Skip (and report) image files larger than this many MiB")
         ->default_str(defaultOf("max_image_file_mib"));
     cmd->add_option("--arch", a.arch, "Backbone architecture (tstudio models)")->default_str(defaultOf("arch"));
-    cmd->add_option("--weights", a.weights, "Pretrained weights file (.pth)");
+    cmd->add_option("--weights", a.weights, "Pretrained weights file (.pth or .safetensors)");
     cmd->add_option("--init-from", a.initFrom,
                     "Start from a trained run folder or bundle (.tsb), head included (same classes); its arch "
                     "unless --arch is given");

@@ -42,7 +42,7 @@ struct VizArgs {
 
 void addModelOptions(CLI::App* cmd, VizArgs& a) {
     cmd->add_option("--arch", a.arch, "Architecture with ImageNet weights, see `tstudio models`");
-    cmd->add_option("--weights", a.weights, "Weights file (.pth); default: the cached official weights");
+    cmd->add_option("--weights", a.weights, "Weights file (.pth or .safetensors); default: the cached official weights");
     cmd->add_option("--model", a.model, "A run directory or bundle (your own classes)");
 }
 

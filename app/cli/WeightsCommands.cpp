@@ -97,8 +97,8 @@ void addWeightsCommands(CLI::App& app) {
         bool force = false;
     };
     auto i = std::make_shared<ImportArgs>();
-    auto* im = group->add_subcommand("import", "Check a downloaded .pth against an architecture and copy it into the cache");
-    im->add_option("file", i->file, "Weights file (.pth) for ARCH")->required()->check(CLI::ExistingFile);
+    auto* im = group->add_subcommand("import", "Check a downloaded .pth or .safetensors file against an architecture and copy it into the cache");
+    im->add_option("file", i->file, "Weights file (.pth or .safetensors) for ARCH")->required()->check(CLI::ExistingFile);
     im->add_option("--arch", i->arch, "Architecture the file belongs to")->required();
     im->add_flag("--force", i->force, "Replace weights already in the cache");
     im->callback([i] { importWeights(i->file, i->arch, i->force); });

@@ -83,10 +83,20 @@ std::string torchvisionLoadCode(const LoadedModel& model, const std::string& pat
     const std::string& arch = model.meta.arch;
     const int64_t n = static_cast<int64_t>(model.meta.classes.size());
     std::ostringstream os;
-    os << "import collections, torch, torchvision\n";
-    os << "model = torchvision.models." << arch << "(num_classes=" << n;
-    if (arch == "googlenet" || arch == "inception_v3") os << ", aux_logits=False, transform_input=True, init_weights=False";
-    os << ")";
+    if (arch == "xception") {
+        // timm's layout (its legacy_xception; "xception" in timm before 0.9).
+        os << "import collections, torch, timm\n";
+        os << "model = timm.create_model('legacy_xception', pretrained=False, num_classes=" << n << ")";
+    } else if (arch == "zfnet") {
+        os << "import collections, torch\nfrom pytorchcv.model_provider import get_model\n";
+        os << "model = get_model('zfnet', pretrained=False, num_classes=" << n << ")";
+    } else {
+        os << "import collections, torch, torchvision\n";
+        os << "model = torchvision.models." << arch << "(num_classes=" << n;
+        if (arch == "googlenet" || arch == "inception_v3")
+            os << ", aux_logits=False, transform_input=True, init_weights=False";
+        os << ")";
+    }
     if (model.meta.headHiddenUnits > 0) {
         const std::string& path = model.model->headPath();
         const auto dot = path.rfind('.');

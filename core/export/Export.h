@@ -88,7 +88,7 @@ ExportResult exportPth(const LoadedModel& model, const std::string& path);
 /// num_classes=N[, ...]), for a head with a hidden layer the nn.Sequential
 /// that replaces the head, then load_state_dict(torch.load(<path>)).
 /// `pathExpression` is a Python expression for the file, e.g. "'model.pth'"
-/// or "path". MNASNet also gets the state_dict version torchvision checks.
+/// or "path". MNASNet gets its state_dict version; xception/zfnet: timm's/pytorchcv's builder.
 std::string torchvisionLoadCode(const LoadedModel& model, const std::string& pathExpression);
 
 /// The serialised ONNX ModelProto of `model` (what exportOnnx writes), for

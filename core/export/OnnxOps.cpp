@@ -71,6 +71,7 @@ void Converter::convert(const Node* n) {
         {"aten::mul_", [](Converter& c, const Node* n) { c.binary(n, "Mul"); }},
         {"aten::div", [](Converter& c, const Node* n) { c.binary(n, "Div"); }},
         {"aten::div_", [](Converter& c, const Node* n) { c.binary(n, "Div"); }},
+        {"aten::pow", [](Converter& c, const Node* n) { c.binary(n, "Pow"); }},
         {"aten::max_pool2d", [](Converter& c, const Node* n) { c.pool(n, "MaxPool"); }},
         {"aten::avg_pool2d", [](Converter& c, const Node* n) { c.pool(n, "AveragePool"); }},
         {"aten::adaptive_avg_pool2d", [](Converter& c, const Node* n) { c.adaptiveAvgPool(n); }},

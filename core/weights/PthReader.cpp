@@ -2,6 +2,7 @@
 
 #include "core/common/Error.h"
 #include "core/common/Json.h"
+#include "core/weights/MappedFile.h"
 #include "core/weights/ZipArchive.h"
 
 #include <ATen/ops/empty.h>
@@ -82,7 +83,7 @@ ValuePtr storageValue(const at::Tensor& flat, int64_t offset, int64_t numel) {
 
 [[noreturn]] void notPyTorch(const std::string& source, const std::string& why) {
     throw WeightsError("'" + source + "' is not a PyTorch weights file (" + why +
-                       "). Expected a .pth file written by torch.save (zip or legacy format).");
+                       "). Expected a .pth file written by torch.save (zip or legacy format), or a .safetensors file.");
 }
 
 ValuePtr loadZip(std::string_view bytes, const std::string& source) {
@@ -237,42 +238,6 @@ ValuePtr loadLegacy(std::string_view bytes, const std::string& source) {
                                "hold no values. Download or save the file again.");
     return result;
 }
-
-// A whole file mapped read-only; unmapped on destruction.
-class MappedFile {
-public:
-    explicit MappedFile(const std::string& path) {
-        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
-        // writer forever; fstat below then refuses anything but a regular file.
-        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-        if (fd < 0) throw IoError("Cannot open '" + path + "': " + std::strerror(errno) + ".");
-        struct stat st {};
-        if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-            ::close(fd);
-            throw IoError("Cannot read '" + path + "': it is not a regular file.");
-        }
-        m_size = static_cast<size_t>(st.st_size);
-        if (m_size > 0) {
-            m_data = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, fd, 0);
-            if (m_data == MAP_FAILED) {
-                const int err = errno;
-                ::close(fd);
-                throw IoError("Cannot read '" + path + "': " + std::strerror(err) + ".");
-            }
-        }
-        ::close(fd);
-    }
-    ~MappedFile() {
-        if (m_data && m_data != MAP_FAILED) ::munmap(m_data, m_size);
-    }
-    MappedFile(const MappedFile&) = delete;
-    MappedFile& operator=(const MappedFile&) = delete;
-    std::string_view bytes() const { return {static_cast<const char*>(m_data), m_data ? m_size : 0}; }
-
-private:
-    void* m_data = nullptr;
-    size_t m_size = 0;
-};
 
 void collect(const Value& value, const std::string& source, int depth, StateDict& out) {
     if (value.kind != Kind::Dict)

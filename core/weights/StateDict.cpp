@@ -3,7 +3,10 @@
 #include "core/common/AtomicFile.h"
 #include "core/common/Error.h"
 #include "core/common/Json.h"
+#include "core/weights/MappedFile.h"
 #include "core/weights/PthReader.h"
+#include "core/weights/SafetensorsReader.h"
+#include "core/zoo/Provenance.h"
 #include "core/zoo/Registry.h"
 
 #include <c10/util/Exception.h>
@@ -52,12 +55,17 @@ bool renameOldDenseNetKey(const std::string& key, std::string& renamed) {
 } // namespace
 
 StateDict readStateDictFromBytes(const std::string& bytes, const std::string& sourceName) {
+    // A safetensors file by name, or by content (a cached or renamed copy).
+    if (hasSafetensorsExtension(sourceName) || looksLikeSafetensors(bytes)) return loadSafetensors(bytes, sourceName);
     const auto value = loadPth(bytes, sourceName);
     return stateDictFromValue(*value, sourceName);
 }
 
 StateDict readStateDict(const std::string& path) {
-    const auto value = loadPthFile(path);
+    const MappedFile file(path);
+    const std::string_view bytes = file.bytes();
+    if (hasSafetensorsExtension(path) || looksLikeSafetensors(bytes)) return loadSafetensors(bytes, path);
+    const auto value = loadPth(bytes, path);
     return stateDictFromValue(*value, path);
 }
 
@@ -159,7 +167,13 @@ void applyStateDict(torch::nn::Module& model, const StateDict& dict, const std::
         list("missing key(s)", missing);
         list("unexpected key(s)", unexpected);
         list("key(s) with another shape", misShaped);
-        msg << "\nCheck that the file was saved from torchvision's " << arch
+        // The layout the zoo follows for `arch` (torchvision's, or timm's / pytorchcv's).
+        std::string source = "torchvision";
+        try {
+            source = zoo::provenance(arch).source;
+        } catch (const Error&) {
+        }
+        msg << "\nCheck that the file was saved from " << source << "'s " << arch
             << " (model.state_dict()), or pick the architecture it belongs to.";
         throw WeightsError(msg.str());
     }

@@ -23,15 +23,15 @@ constexpr size_t kMaxStateDictKeyLength = 4096;
 /// model has about 1,000).
 constexpr size_t kMaxStateDictKeys = 200000;
 
-/// Reads a .pth file: the zip format (PyTorch >= 1.6) or the legacy format.
-/// Accepts a plain state_dict, or a checkpoint dict holding one under
-/// "state_dict" / "model" / "model_state_dict". Throws ts::WeightsError
-/// naming the file and what is wrong (truncated, not a PyTorch file, unsafe
-/// content, no tensors, a key longer than kMaxStateDictKeyLength or more
-/// than kMaxStateDictKeys tensors).
+/// Reads a .pth file (zip format of PyTorch >= 1.6, or legacy) or a safetensors file (SafetensorsReader.h), the
+/// latter told by a ".safetensors" name or by content (8-byte header length fitting the file, then '{'). A .pth may
+/// hold a plain state_dict, or a checkpoint dict holding one under "state_dict" / "model" / "model_state_dict".
+/// Throws ts::WeightsError naming the file and what is wrong (truncated, not a weights file, unsafe content, no
+/// tensors, a key longer than kMaxStateDictKeyLength or more than kMaxStateDictKeys tensors, a safetensors header
+/// that breaks the format's rules).
 StateDict readStateDict(const std::string& path);
 
-/// Reads a zip-format state dict from memory (used for in-memory round trips).
+/// As readStateDict(), from memory (`sourceName` names it; a .safetensors name or content picks that reader).
 StateDict readStateDictFromBytes(const std::string& bytes, const std::string& sourceName);
 
 /// Writes `dict` in the zip format torch.load() reads, atomically.

@@ -52,6 +52,8 @@ void addShuffleNet(std::vector<RegistryEntry>& out);
 void addMnasNet(std::vector<RegistryEntry>& out);
 void addEfficientNet(std::vector<RegistryEntry>& out);
 void addConvNeXt(std::vector<RegistryEntry>& out);
+void addXception(std::vector<RegistryEntry>& out);
+void addZfNet(std::vector<RegistryEntry>& out);
 void addTiny(std::vector<RegistryEntry>& out);
 
 } // namespace families

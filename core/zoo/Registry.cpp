@@ -29,7 +29,7 @@ std::vector<RegistryEntry> buildRegistry() {
     std::vector<RegistryEntry> r;
     using namespace families;
     for (auto add : {addAlexNet, addVgg, addResNet, addGoogLeNet, addInception, addDenseNet, addSqueezeNet,
-                     addMobileNetV2, addMobileNetV3, addShuffleNet, addMnasNet, addEfficientNet, addConvNeXt, addTiny})
+                     addMobileNetV2, addMobileNetV3, addShuffleNet, addMnasNet, addEfficientNet, addConvNeXt, addXception, addZfNet, addTiny})
         add(r);
     return r;
 }

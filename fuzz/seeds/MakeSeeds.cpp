@@ -3,13 +3,14 @@
 // follow the formats as they change (nothing binary is kept in git).
 //   fuzz_bundle        a tiny_cnn bundle (2 classes)
 //   fuzz_pth, fuzz_zip state dicts in the zip format torch.load reads
+//   fuzz_safetensors   a two-tensor safetensors file (with metadata)
 //   fuzz_pickle        the data.pkl pickles inside them
 //   fuzz_image_header  an 8x6 image in every format OpenCV writes, and a GIF
 //   fuzz_json          a config, a desktop project, a manifest, bundle metadata
 //   fuzz_experiment    experiment.json NUL trials.json of a grid, a random
 //                      search with halving and the seed-strategies preset
 // tests/python/fuzz_seeds.py adds what only Python writes (legacy .pth,
-// pickles of every protocol).
+// pickles of every protocol, safetensors of every dtype).
 #include "core/common/Error.h"
 #include "core/data/Dataset.h"
 #include "core/experiment/Experiment.h"
@@ -89,6 +90,25 @@ void images() {
 
 } // namespace
 
+/// A safetensors file as the format's specification lays it out: u64
+/// little-endian header length, the JSON header, the tensors' bytes.
+void addSafetensors() {
+    const float a[6] = {1, 2, 3, 4, 5, 6};
+    const int64_t b[2] = {-7, 1 << 20};
+    const nlohmann::json header = {
+        {"__metadata__", {{"format", "pt"}}},
+        {"a", {{"dtype", "F32"}, {"shape", {2, 3}}, {"data_offsets", {0, 24}}}},
+        {"b", {{"dtype", "I64"}, {"shape", {2}}, {"data_offsets", {24, 40}}}},
+    };
+    const std::string text = header.dump();
+    std::string bytes(8, '\0');
+    for (int i = 0; i < 8; ++i) bytes[static_cast<size_t>(i)] = static_cast<char>((text.size() >> (8 * i)) & 0xff);
+    bytes += text;
+    bytes.append(reinterpret_cast<const char*>(a), sizeof a);
+    bytes.append(reinterpret_cast<const char*>(b), sizeof b);
+    put("fuzz_safetensors", "small.safetensors", bytes);
+}
+
 int main(int argc, char** argv) {
     if (argc != 2) {
         std::cerr << "usage: ts_fuzz_seeds OUT_DIR\n";
@@ -98,6 +118,7 @@ int main(int argc, char** argv) {
     try {
         fs::create_directories(g_out);
         at::manual_seed(0);
+        addSafetensors();
 
         // Weights: a plain dict, and a real model's state dict.
         addPth("small", {{"conv.weight", at::randn({2, 1, 3, 3})},

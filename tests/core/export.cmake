@@ -14,7 +14,8 @@ set(TS_EXPORT_FAST
   mobilenet_v3_small mobilenet_v3_large shufflenet_v2_x1_0 mnasnet1_0 efficientnet_b0 mobilenet_v2
   squeezenet1_0 squeezenet1_1 googlenet resnet18)
 set(TS_EXPORT_SLOW
-  resnet34 resnet50 resnext50_32x4d densenet121 alexnet efficientnet_b1 convnext_tiny inception_v3 vgg11_bn)
+  resnet34 resnet50 resnext50_32x4d densenet121 alexnet efficientnet_b1 convnext_tiny inception_v3 vgg11_bn
+  xception zfnet)
 # The rest of the big ones: the same layer kinds at larger sizes (make test-all).
 set(TS_EXPORT_EXTENDED
   efficientnet_b2 efficientnet_b3 densenet169 resnet101 resnet152 wide_resnet50_2

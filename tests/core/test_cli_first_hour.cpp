@@ -452,3 +452,37 @@ TEST(FirstHour, ModelsTableIsReadable) {
         if (m["name"] == "tiny_cnn") EXPECT_TRUE(m["top1"].is_null()) << m.dump();
         else if (m["name"] == "resnet18") EXPECT_GT(m["top1"].get<double>(), 60.0);
 }
+
+// Issue 15: 34 ImageNet architectures (and tiny_cnn); the third-party ones
+// (timm's Xception, pytorchcv's ZFNet) say where they come from, in the
+// table and in JSON.
+TEST(FirstHour, ModelsTableLabelsThirdPartySources) {
+    std::string out;
+    ASSERT_EQ(test::runCommand(tstudio() + " models", &out), 0) << out;
+    std::istringstream lines(out);
+    std::string line, xception, zfnet, resnet;
+    while (std::getline(lines, line)) {
+        if (line.rfind("xception ", 0) == 0) xception = line;
+        if (line.rfind("zfnet ", 0) == 0) zfnet = line;
+        if (line.rfind("resnet18 ", 0) == 0) resnet = line;
+    }
+    EXPECT_TRUE(contains(xception, "timm (third-party)")) << out;
+    EXPECT_TRUE(contains(zfnet, "pytorchcv (third-party)")) << out;
+    EXPECT_TRUE(contains(resnet, "torchvision")) << out;
+    EXPECT_FALSE(contains(resnet, "third-party")) << resnet;
+    ASSERT_EQ(test::runCommand(tstudio() + " models --json 2>/dev/null", &out), 0) << out;
+    const auto all = nlohmann::json::parse(out);
+    EXPECT_EQ(all.size(), 35u);  // 34 ImageNet architectures + tiny_cnn
+    int thirdParty = 0;
+    for (const auto& m : all) {
+        if (m["third_party"].get<bool>()) ++thirdParty;
+        if (m["name"] == "xception") {
+            EXPECT_EQ(m["source"], "timm");
+            EXPECT_EQ(m["input_size"], 299);
+            EXPECT_EQ(m["resize_size"], 333);
+            EXPECT_NE(m["license"].get<std::string>().find("Apache-2.0"), std::string::npos);
+        }
+        if (m["name"] == "zfnet") EXPECT_EQ(m["source"], "pytorchcv");
+    }
+    EXPECT_EQ(thirdParty, 2);
+}

@@ -2,6 +2,7 @@
 // weights: parameter counts, stages, head replacement, taps, errors.
 #include "core/common/Error.h"
 #include "core/weights/StateDict.h"
+#include "core/zoo/Provenance.h"
 #include "core/zoo/Registry.h"
 #include "core/zoo/Tap.h"
 #include "tests/support/TestSupport.h"
@@ -167,9 +168,81 @@ TEST(Registry, FactsArePresentForTorchvisionModels) {
         EXPECT_GT(e.info.top1, 40.0) << e.info.name;
         EXPECT_GT(e.info.top5, e.info.top1) << e.info.name;
         EXPECT_GT(e.info.gflops, 0.0) << e.info.name;
-        EXPECT_EQ(e.info.weightsUrl.rfind("https://download.pytorch.org/models/", 0), 0u) << e.info.name;
         EXPECT_FALSE(e.info.license.empty());
+        const auto origin = zoo::provenance(e.info.name);
+        if (!origin.thirdParty) {
+            EXPECT_EQ(origin.source, "torchvision") << e.info.name;
+            EXPECT_EQ(e.info.weightsUrl.rfind("https://download.pytorch.org/models/", 0), 0u) << e.info.name;
+        } else {
+            // Other projects' weights: their release (or none the cache can take), and the licence says so.
+            EXPECT_TRUE(e.info.weightsUrl.empty() || e.info.weightsUrl.rfind("https://github.com/", 0) == 0)
+                << e.info.name;
+            EXPECT_NE(e.info.license.find("third-party"), std::string::npos) << e.info.name;
+        }
     }
+}
+
+// Issue 15: Xception (timm's legacy_xception) and ZFNet (pytorchcv) join the
+// 32 ImageNet architectures, labelled with where they come from; tiny_cnn
+// (the app's own test network) is listed too, so 35 entries in all.
+TEST(Registry, ThirtyFourArchitecturesWithTheirSources) {
+    EXPECT_EQ(zoo::modelNames().size(), 35u);
+    size_t imagenet = 0;
+    for (const auto& name : zoo::modelNames())
+        if (zoo::provenance(name).source != "Transfer Studio") ++imagenet;
+    EXPECT_EQ(imagenet, 34u);
+    const auto x = zoo::provenance("xception");
+    EXPECT_EQ(x.source, "timm");
+    EXPECT_TRUE(x.thirdParty);
+    const auto z = zoo::provenance("zfnet");
+    EXPECT_EQ(z.source, "pytorchcv");
+    EXPECT_TRUE(z.thirdParty);
+    EXPECT_FALSE(zoo::provenance("resnet18").thirdParty);
+    EXPECT_EQ(zoo::provenance("tiny_cnn").source, "Transfer Studio");
+    EXPECT_THROW(zoo::provenance("xceptionn"), ModelError);
+
+    // timm's default config of legacy_xception.
+    const auto& xi = zoo::modelInfo("xception");
+    EXPECT_EQ(xi.inputSize, 299);
+    EXPECT_EQ(xi.resizeSize, 333);
+    EXPECT_EQ(xi.interpolation, zoo::Interpolation::Bicubic);
+    for (int c = 0; c < 3; ++c) {
+        EXPECT_FLOAT_EQ(xi.mean[c], 0.5f);
+        EXPECT_FLOAT_EQ(xi.std[c], 0.5f);
+    }
+    EXPECT_NEAR(xi.top1, 78.9, 0.01);
+    EXPECT_EQ(zoo::weightsFileName(xi), "xception-43020ad28.pth");
+    // pytorchcv's evaluation of zfnet: 224 crop of 256, ImageNet statistics.
+    const auto& zi = zoo::modelInfo("zfnet");
+    EXPECT_EQ(zi.inputSize, 224);
+    EXPECT_EQ(zi.resizeSize, 256);
+    EXPECT_FLOAT_EQ(zi.mean[0], 0.485f);
+}
+
+// The module tree carries timm's / pytorchcv's names (the parity tests load
+// their state dicts strictly; these are spot checks of the layout).
+TEST(Registry, ThirdPartyLayoutsUseTheirProjectsKeys) {
+    std::set<std::string> xkeys, zkeys;
+    for (const auto& [k, v] : weights::stateDictOf(*zoo::createModel("xception"))) xkeys.insert(k);
+    for (const char* k : {"conv1.weight", "bn2.running_var", "block1.rep.0.conv1.weight", "block1.rep.0.pointwise.weight",
+                          "block1.skip.weight", "block1.skipbn.bias", "block2.rep.1.conv1.weight",
+                          "block4.rep.7.pointwise.weight", "block4.rep.8.running_mean", "block12.rep.4.pointwise.weight", "conv3.conv1.weight",
+                          "conv4.pointwise.weight", "bn4.weight", "fc.weight", "fc.bias"})
+        EXPECT_TRUE(xkeys.count(k)) << k;
+    EXPECT_FALSE(xkeys.count("block4.skip.weight")) << "the middle flow's shortcut is the identity";
+    for (const auto& [k, v] : weights::stateDictOf(*zoo::createModel("zfnet"))) zkeys.insert(k);
+    EXPECT_EQ(zkeys, (std::set<std::string>{"features.stage1.unit1.conv.weight", "features.stage1.unit1.conv.bias",
+                                            "features.stage2.unit1.conv.weight", "features.stage2.unit1.conv.bias",
+                                            "features.stage3.unit1.conv.weight", "features.stage3.unit1.conv.bias",
+                                            "features.stage3.unit2.conv.weight", "features.stage3.unit2.conv.bias",
+                                            "features.stage3.unit3.conv.weight", "features.stage3.unit3.conv.bias",
+                                            "output.fc1.fc.weight", "output.fc1.fc.bias", "output.fc2.fc.weight",
+                                            "output.fc2.fc.bias", "output.fc3.weight", "output.fc3.bias"}));
+    const auto x = zoo::createModel("xception");
+    std::vector<std::string> stageNames;
+    for (const auto& st : x->stages()) stageNames.push_back(st.name);
+    EXPECT_EQ(stageNames, (std::vector<std::string>{"stem", "entry flow", "middle flow", "exit flow", "head"}));
+    EXPECT_EQ(x->gradCamLayer(), "act4");
 }
 
 TEST(StateDict, WrongArchitectureListsKeys) {

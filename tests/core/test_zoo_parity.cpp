@@ -1,6 +1,9 @@
 // Every registered architecture against torchvision 0.14: same state_dict
 // keys and shapes (strict load of torchvision's own file), and the same
 // logits for the same input (max abs diff <= 1e-4 * max(1, max |logit| of the image)).
+// Architectures torchvision lacks (xception: timm's layout; zfnet:
+// pytorchcv's) are compared with the independent PyTorch definitions in
+// tests/python/reference.py, which carry those projects' key names.
 #include "core/weights/StateDict.h"
 #include "core/zoo/Registry.h"
 #include "tests/support/TestSupport.h"

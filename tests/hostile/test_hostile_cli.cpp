@@ -1,6 +1,6 @@
 // Hostile input through the CLI: every reader, every command that opens a
 // file. tests/python/hostile_corpus.py mutates the output of a real tiny run
-// (bundle, checkpoints, config, manifest, metrics) and writes .pth files,
+// (bundle, checkpoints, config, manifest, metrics) and writes .pth and .safetensors files,
 // configs, projects, images of every format, dataset trees (symlink loops,
 // FIFOs, /dev/zero) and the files of a real tiny experiment (experiment.json,
 // trials.json, a trial's run files), broken the ways an attacker would break
@@ -357,6 +357,8 @@ std::ostringstream HostileCli::s_report;
 
 // tstudio weights import: .pth files, zip and legacy.
 TEST_F(HostileCli, PthFiles) { runGroup("pth"); }
+// tstudio weights import: .safetensors files.
+TEST_F(HostileCli, SafetensorsFiles) { runGroup("safetensors"); }
 // tstudio predict / eval / export --model: .tsb bundles.
 TEST_F(HostileCli, Bundles) { runGroup("bundle"); }
 // tstudio resume: checkpoints/last.ckpt.

@@ -7,6 +7,7 @@ OUT_DIR/fuzz_pth:    legacy-format .pth files (torch.save with
                      _use_new_zipfile_serialization=False), views sharing a storage
 OUT_DIR/fuzz_pickle: plain pickles of protocols 0-4 (containers, big ints, bytes)
 OUT_DIR/fuzz_zip:    zip archives with stored and deflated entries
+OUT_DIR/fuzz_safetensors: safetensors files of every supported dtype (with torch)
 Without torch, only the pickles and zips are written.
 """
 import collections
@@ -59,6 +60,15 @@ def main():
     b = io.BytesIO()
     torch.save({"state_dict": sd, "epoch": 3}, b, _use_new_zipfile_serialization=False)
     put(out, "fuzz_pth", "checkpoint_legacy.pth", b.getvalue())
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from safetensors_fixtures import safetensors_bytes
+    put(out, "fuzz_safetensors", "dtypes.safetensors", safetensors_bytes({
+        "f32": torch.randn(2, 3), "f16": torch.ones(3, dtype=torch.float16), "bf16": torch.ones(2, dtype=torch.bfloat16),
+        "f64": torch.zeros(1, dtype=torch.float64), "i64": torch.tensor([5]), "i32": torch.tensor([1, -2], dtype=torch.int32),
+        "i16": torch.tensor([3], dtype=torch.int16), "i8": torch.tensor([-1], dtype=torch.int8),
+        "u8": torch.tensor([255], dtype=torch.uint8), "flags": torch.tensor([True, False]), "empty": torch.zeros(0, 2),
+        "scalar": torch.tensor(1.5)}, {"format": "pt"}))
+    put(out, "fuzz_safetensors", "one.safetensors", safetensors_bytes({"w": torch.arange(4.0)}))
     b = io.BytesIO()
     torch.save(sd, b)
     with zipfile.ZipFile(io.BytesIO(b.getvalue())) as z:

@@ -326,6 +326,75 @@ def gen_pth(out, marker, import_arch, torch_home):
     add("text_html", b"<html>404 Not Found</html>\n")
 
 
+# ------------------------------------------------------------- safetensors ---
+def st_file(header, data, raw_header=None):
+    """A safetensors file: u64 little-endian header length, JSON header, data."""
+    text = raw_header if raw_header is not None else json.dumps(header).encode()
+    return struct.pack("<Q", len(text)) + text + data
+
+
+def gen_safetensors(out, import_arch):
+    d = os.path.join(out, "safetensors")
+    os.makedirs(d, exist_ok=True)
+    data = struct.pack("<6f", 1, 2, 3, 4, 5, 6) + struct.pack("<4f", -1, -2, -3, -4)
+
+    def good():
+        return {"__metadata__": {"format": "pt"},
+                "a": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]},
+                "b": {"dtype": "F32", "shape": [4], "data_offsets": [24, 40]}}
+
+    def add(name, blob):
+        path = write(os.path.join(d, name + ".safetensors"), blob)
+        case("safetensors." + name, "safetensors", "import",
+             ["weights", "import", path, "--arch", import_arch, "--force"], [name + ".safetensors"], "error", len(blob))
+
+    base = st_file(good(), data)
+    for cut, blob in cuts(base).items():
+        add(f"trunc_{cut}", blob)
+    add("header_len_huge", struct.pack("<Q", 1 << 62) + base[8:])
+    add("header_len_past_end", struct.pack("<Q", len(base)) + base[8:])
+    add("bad_json", st_file(None, data, b'{"a": {"dtype": "F32",'))
+    add("deep_json", st_file(None, b"", b'{"a":' + b"[" * 100000 + b"]" * 100000 + b"}"))
+    h = good(); h["b"]["dtype"] = "F8_E5M2"
+    add("unknown_dtype", st_file(h, data))
+    h = good(); h["b"]["data_offsets"] = [20, 36]
+    add("overlap", st_file(h, data[:36]))
+    h = good(); h["b"]["data_offsets"] = [24, 1 << 40]; h["b"]["shape"] = [((1 << 40) - 24) // 4]
+    add("offsets_past_end", st_file(h, data))
+    h = good(); h["a"]["shape"] = [3, 3]
+    add("shape_mismatch", st_file(h, data))
+    h = good(); h["a"]["shape"] = [1 << 32, 1 << 31, 4]
+    add("shape_overflow", st_file(h, data))
+    h = good(); h["a"]["shape"] = [-6]
+    add("shape_negative", st_file(h, data))
+    raw = json.dumps(good()).encode()[:-1] + b',"a":{"dtype":"F32","shape":[6],"data_offsets":[0,24]}}'
+    add("duplicate_name", st_file(None, data, raw))
+    add("trailing_bytes", st_file(good(), data + b"<html>polyglot</html>"))
+    h = good(); h["b"]["data_offsets"] = [28, 44]
+    add("gap", st_file(h, data + b"\0" * 4))
+    h = good(); h["\x1b[2Jevil\x07"] = h.pop("b"); h["\x1b[2Jevil\x07"]["dtype"] = "X"
+    add("control_chars_name", st_file(h, data))
+    # Flipped bits of a whole model's file (may still read; must never crash).
+    try:
+        import torchvision
+        sd = getattr(torchvision.models, import_arch)(weights=None).state_dict()
+        header, blobs, off = {}, [], 0
+        for k, v in sd.items():
+            b = v.contiguous().reshape(-1).view(torch.uint8).numpy().tobytes() if v.numel() else b""
+            dtype = {torch.float32: "F32", torch.int64: "I64"}[v.dtype]
+            header[k] = {"dtype": dtype, "shape": list(v.shape), "data_offsets": [off, off + len(b)]}
+            blobs.append(b)
+            off += len(b)
+        arch = st_file(header, b"".join(blobs))
+        for seed in range(2):
+            path = write(os.path.join(d, f"arch_flip{seed}.safetensors"), flips(arch[:4096], 200 + seed, 6) + arch[4096:])
+            case(f"safetensors.arch_flip{seed}", "safetensors", "import",
+                 ["weights", "import", path, "--arch", import_arch, "--force"], [f"arch_flip{seed}.safetensors"],
+                 "any", len(arch))
+    except ImportError:
+        pass
+
+
 # ----------------------------------------------------------------- bundles ---
 def load_zip_pickle(data):
     """torch.load of a LibTorch- or torch.save-written zip (weights only, no code)."""
@@ -1028,6 +1097,7 @@ def main():
     a = ap.parse_args()
     os.makedirs(os.path.join(a.out, "outs"), exist_ok=True)
     gen_pth(a.out, a.marker, a.import_arch, a.torch_home)
+    gen_safetensors(a.out, a.import_arch)
     gen_bundles(a.out, a.run, a.data, a.marker)
     gen_checkpoints(a.out, a.run)
     gen_run_json(a.out, a.run)

@@ -384,7 +384,7 @@ void BackbonePage::onImportClicked() {
     const QString arch = row->name;
     const QString file = QFileDialog::getOpenFileName(
         this, tr("Import weights for %1").arg(arch), QStandardPaths::writableLocation(QStandardPaths::DownloadLocation),
-        tr("PyTorch weights (*.pth *.pt);;All files (*)"));
+        tr("Weights (*.pth *.pt *.safetensors);;All files (*)"));
     if (file.isEmpty()) return;
     row = selectedRow();  // the dialog ran an event loop
     if (!row || row->name != arch) return;

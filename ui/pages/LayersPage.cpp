@@ -303,7 +303,7 @@ LayersPage::LayersPage(ProjectSession& session, QWidget* parent) : QWidget(paren
         QSettings settings;
         const QString start = settings.value(QStringLiteral("layers/lastWeightsDir"), QDir::homePath()).toString();
         const QString file = QFileDialog::getOpenFileName(this, tr("Import weights"), start,
-                                                          tr("PyTorch weights (*.pth *.pt);;All files (*)"));
+                                                          tr("Weights (*.pth *.pt *.safetensors);;All files (*)"));
         if (file.isEmpty()) return;
         settings.setValue(QStringLiteral("layers/lastWeightsDir"), QFileInfo(file).absolutePath());
         setWeightsSource(WeightsFile, file);
