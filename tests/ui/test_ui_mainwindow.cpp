@@ -1,4 +1,4 @@
-// MainWindow: the seven steps, switching between them, remembered geometry,
+// MainWindow: the eight steps, switching between them, remembered geometry,
 // the demo dataset and the project file.
 #include "ui/main/Application.h"
 #include "ui/main/DemoProject.h"
@@ -64,11 +64,11 @@ private Q_SLOTS:
         QSettings().clear();
     }
 
-    void showsSevenSteps() {
+    void showsEightSteps() {
         MainWindow window;
-        QCOMPARE(window.stepCount(), 7);
-        QCOMPARE(window.sidebar()->count(), 7);
-        const QStringList titles = {"Data", "Backbone", "Layers", "Training", "Train", "Inspect", "Export"};
+        QCOMPARE(window.stepCount(), 8);
+        QCOMPARE(window.sidebar()->count(), 8);
+        const QStringList titles = {"Data", "Backbone", "Layers", "Training", "Train", "Experiments", "Inspect", "Export"};
         for (int i = 0; i < titles.size(); ++i) {
             QVERIFY2(window.sidebar()->item(i)->text().endsWith(titles[i]), qPrintable(window.sidebar()->item(i)->text()));
             QCOMPARE(MainWindow::stepTitle(i), titles[i]);
