@@ -3,6 +3,7 @@
 #include "ui/main/Application.h"
 #include "ui/main/DemoProject.h"
 #include "ui/main/MainWindow.h"
+#include "ui/main/ProjectController.h"
 #include "ui/models/ProblemsModel.h"
 #include "ui/models/ProjectFile.h"
 #include "ui/pages/BackbonePage.h"
@@ -173,6 +174,12 @@ private Q_SLOTS:
         QVERIFY(loaded.hasFullConfig);
         QCOMPARE(ts::train::toJson(loaded.config).dump(), ts::train::toJson(project.config).dump());
         QCOMPARE(loaded.ui.value(QStringLiteral("step")).toInt(), 3);
+        // The step by name; a file from before the Experiments step has its number in the old order.
+        QCOMPARE(ts::ui::ProjectController::savedStep({{"step", 5}, {"step_key", "experiments"}}), int(MainWindow::ExperimentsStep));
+        QCOMPARE(ts::ui::ProjectController::savedStep({{"step", 5}}), int(MainWindow::InspectStep));
+        QCOMPARE(ts::ui::ProjectController::savedStep({{"step", 6}}), int(MainWindow::ExportStep));
+        QCOMPARE(ts::ui::ProjectController::savedStep({{"step", 3}}), int(MainWindow::TrainingStep));
+        QCOMPARE(ts::ui::ProjectController::savedStep({}), int(MainWindow::DataStep));
 
         // Version 1 (dataset folder and backbone) still opens.
         QFile v1(dir.filePath(QStringLiteral("v1.tsproj")));

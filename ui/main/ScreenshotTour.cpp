@@ -10,7 +10,10 @@
 #include "ui/pages/TrainPage.h"
 #include "ui/pages/TrainingPage.h"
 
+#include <QCheckBox>
 #include <QComboBox>
+#include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -37,6 +40,18 @@ QStringList ScreenshotTour::run(const QString& dir, QString* error) {
         m_window.exportPage()->setFormatEnabled(QStringLiteral("onnx"), true);
         m_window.exportPage()->startExport();
         m_window.waitUntilIdle(120000);
+        // The Experiments page: a small experiment (the learning rate and a
+        // tenth of it), then the newest runs compared.
+        ExperimentsPage* experiments = m_window.experimentsPage();
+        const QString lr = QString::number(m_window.currentConfig().lr / 10, 'g', 3);
+        if (QCheckBox* box = experiments->axisBox(QStringLiteral("lr"), lr)) box->setChecked(true);
+        if (experiments->runExperiment()) {
+            QDeadlineTimer deadline(300000);
+            while (experiments->isRunning() && !deadline.hasExpired())
+                QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+            if (experiments->isRunning()) experiments->stopAndWait();
+        }
+        if (QCheckBox* box = experiments->axisBox(QStringLiteral("lr"), lr)) box->setChecked(false);
         // The Training page then shows what augmentation would do.
         m_window.trainingPage()->augmentBox()->setCurrentIndex(1);
         m_window.trainingPage()->updatePreviews();

@@ -55,7 +55,8 @@ QString paramsText(const json& params) {
 // A learning rate as the grid lists it: three significant digits.
 double roundedLr(double lr) { return QString::number(lr, 'g', 3).toDouble(); }
 
-experiment::ExperimentSpec specOf(const train::TrainConfig& base, const ExperimentGrid& grid, QString* error) {
+experiment::ExperimentSpec specOf(const train::TrainConfig& base, const ExperimentGrid& grid, QString* error,
+                                  bool* nothingVaries = nullptr) {
     experiment::ExperimentSpec spec;
     spec.base = base;
     if (grid.strategies) {
@@ -81,8 +82,8 @@ experiment::ExperimentSpec specOf(const train::TrainConfig& base, const Experime
     for (double lr : grid.lrs) choices[3].values.push_back(roundedLr(lr));
     for (const Choice& c : choices) {
         if (c.values.empty()) {
-            *error = QObject::tr("No %1 is checked: an empty grid trains nothing. Check at least one value on each "
-                                 "axis (the current one is the config's).")
+            *error = QObject::tr("No %1 is checked: an empty grid trains nothing. Check at least one value on "
+                                 "each axis.")
                          .arg(c.name);
             return spec;
         }
@@ -103,9 +104,9 @@ experiment::ExperimentSpec specOf(const train::TrainConfig& base, const Experime
         axis.values = unique;
         spec.axes.push_back(axis);
     }
+    if (spec.axes.empty() && nothingVaries) *nothingVaries = true;
     if (spec.axes.empty())
-        *error = QObject::tr("Nothing varies: every axis has only the current config's value checked. Check a second "
-                             "value on an axis, or pick The three strategies (one run alone is the Train page's).");
+        *error = QObject::tr("Nothing varies yet: check a second value on an axis, or pick The three strategies.");
     return spec;
 }
 
@@ -125,7 +126,7 @@ QStringList experimentBackbones(const QString& current) {
 
 ExperimentPlan planExperiment(const train::TrainConfig& base, const ExperimentGrid& grid) {
     ExperimentPlan plan;
-    const experiment::ExperimentSpec spec = specOf(base, grid, &plan.error);
+    const experiment::ExperimentSpec spec = specOf(base, grid, &plan.error, &plan.nothingVaries);
     if (!plan.error.isEmpty()) return plan;
     try {
         for (const experiment::TrialPlan& t : experiment::expandTrials(spec)) {

@@ -50,6 +50,8 @@ struct ExperimentPlan {
     /// Why nothing can be queued (an empty axis, nothing varies, a value the
     /// config cannot take); empty when the plan is good.
     QString error;
+    /// The error is that no axis varies (every axis has the config's value only).
+    bool nothingVaries = false;
     QVector<PlannedTrial> trials;
     int totalEpochs = 0;  ///< summed over the trials
     bool ok() const { return error.isEmpty() && !trials.isEmpty(); }

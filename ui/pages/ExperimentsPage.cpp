@@ -4,8 +4,8 @@
 #include "ui/models/ProjectSession.h"
 #include "ui/widgets/CurvePlot.h"
 #include "ui/widgets/ErrorDialog.h"
-#include "ui/widgets/Fitting.h"
 #include "ui/widgets/PageHeader.h"
+#include "ui/widgets/QCustomPlotWrapper.h"
 #include "ui/workers/TaskManager.h"
 
 #include <QCheckBox>
@@ -24,6 +24,8 @@
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStandardItemModel>
@@ -40,6 +42,7 @@ namespace {
 enum Column { ColRun, ColParams, ColArch, ColFreeze, ColAugment, ColEpochs, ColBest, ColTime, ColSpeed, ColDate, ColState, ColCount };
 constexpr int kSortRole = Qt::UserRole + 1;
 constexpr int kRowRole = Qt::UserRole + 2;
+constexpr int kMaxDiffRuns = 6;  ///< columns of runs the config diff shows
 
 QString durationText(double seconds) {
     if (!(seconds >= 0)) return QStringLiteral("–");
@@ -50,6 +53,22 @@ QString durationText(double seconds) {
 }
 
 QString lrText(double lr) { return QString::number(lr, 'g', 3); }
+
+// A one-line label inside the page's scroll area: it never widens the window
+// (its width is the layout's, the text is cut), and unlike a wrapping label it
+// does not make the scrolled content as tall as its preferred size; the full
+// text is the tooltip (setLineText).
+void makeLineLabel(QLabel* label) {
+    label->setWordWrap(false);
+    label->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    label->setMinimumWidth(1);
+    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+}
+
+void setLineText(QLabel* label, const QString& text) {
+    label->setText(text);
+    label->setToolTip(text.startsWith(QLatin1Char('<')) ? QString() : text);
+}
 
 // Distinct colours for overlaid runs (matplotlib's tab10).
 QColor runColour(int i) {
@@ -69,20 +88,38 @@ QString stateText(const TrialState& t) {
 ExperimentsPage::ExperimentsPage(ProjectSession& session, QWidget* parent) : QWidget(parent), m_session(session) {
     registerTrainTypes();
     qRegisterMetaType<RunsScan>();
-    auto* layout = new QVBoxLayout(this);
-    layout->addWidget(new PageHeader(
+    auto* outer = new QVBoxLayout(this);
+    outer->addWidget(new PageHeader(
         tr("Experiments"),
         tr("Train several variants of this project's settings one after another and compare every run side by side: "
            "which strategy wins on your data, at what cost."),
         this));
+    // Everything below the header scrolls on a small screen (the page never
+    // makes the window taller or wider than the other steps do).
+    auto* pageScroll = new QScrollArea(this);
+    pageScroll->setObjectName(QStringLiteral("experimentsScroll"));
+    pageScroll->setFrameShape(QFrame::NoFrame);
+    pageScroll->setWidgetResizable(true);
+    auto* content = new QWidget(pageScroll);
+    pageScroll->setWidget(content);
+    outer->addWidget(pageScroll, 1);
+    auto* layout = new QVBoxLayout(content);
+    layout->setContentsMargins(0, 0, 0, 0);
 
     // --- the grid ---
     auto* gridRow = new QHBoxLayout;
-    m_axesHost = new QWidget(this);
+    // The check boxes scroll sideways on a narrow window (they never widen it).
+    m_axesScroll = new QScrollArea(this);
+    m_axesScroll->setObjectName(QStringLiteral("experimentAxesScroll"));
+    m_axesScroll->setFrameShape(QFrame::NoFrame);
+    m_axesScroll->setWidgetResizable(true);
+    m_axesScroll->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_axesHost = new QWidget(m_axesScroll);
     m_axesHost->setObjectName(QStringLiteral("experimentAxes"));
     new QGridLayout(m_axesHost);
     m_axesHost->layout()->setContentsMargins(0, 0, 0, 0);
-    gridRow->addWidget(m_axesHost, 1);
+    m_axesScroll->setWidget(m_axesHost);
+    gridRow->addWidget(m_axesScroll, 1);
     auto* actions = new QVBoxLayout;
     m_strategies = new QPushButton(tr("The three &strategies"), this);
     m_strategies->setObjectName(QStringLiteral("strategiesButton"));
@@ -108,11 +145,11 @@ ExperimentsPage::ExperimentsPage(ProjectSession& session, QWidget* parent) : QWi
     layout->addLayout(gridRow);
     m_planLabel = new QLabel(this);
     m_planLabel->setObjectName(QStringLiteral("planLabel"));
-    makeFlowingLabel(m_planLabel);
+    makeLineLabel(m_planLabel);
     layout->addWidget(m_planLabel);
     m_status = new QLabel(tr("No experiment running."), this);
     m_status->setObjectName(QStringLiteral("experimentStatus"));
-    makeFlowingLabel(m_status);
+    makeLineLabel(m_status);
     layout->addWidget(m_status);
 
     auto* splitter = new QSplitter(Qt::Vertical, this);
@@ -125,13 +162,13 @@ ExperimentsPage::ExperimentsPage(ProjectSession& session, QWidget* parent) : QWi
     queueBox->addWidget(queueTitle);
     m_queue = new QListWidget(runArea);
     m_queue->setObjectName(QStringLiteral("trialQueue"));
-    m_queue->setMinimumWidth(160);
+    m_queue->setMinimumSize(160, 60);
     queueBox->addWidget(m_queue, 1);
     runLayout->addLayout(queueBox, 2);
     auto* liveBox = new QVBoxLayout;
     m_trialLabel = new QLabel(tr("The current trial's curves appear here."), runArea);
     m_trialLabel->setObjectName(QStringLiteral("currentTrial"));
-    makeFlowingLabel(m_trialLabel);
+    makeLineLabel(m_trialLabel);
     liveBox->addWidget(m_trialLabel);
     auto* livePlots = new QHBoxLayout;
     m_liveLoss = new CurvePlot(tr("epoch"), tr("loss"), runArea);
@@ -144,6 +181,7 @@ ExperimentsPage::ExperimentsPage(ProjectSession& session, QWidget* parent) : QWi
     m_liveAccuracy->setYRange(0, 1.02);
     m_trainAcc = m_liveAccuracy->addSeries(tr("train accuracy"), QColor(31, 119, 180));
     m_valAcc = m_liveAccuracy->addSeries(tr("val accuracy"), QColor(255, 127, 14));
+    for (CurvePlot* p : {m_liveLoss, m_liveAccuracy}) p->plot()->setMinimumSize(140, 110);
     livePlots->addWidget(m_liveLoss);
     livePlots->addWidget(m_liveAccuracy);
     liveBox->addLayout(livePlots, 1);
@@ -182,10 +220,12 @@ ExperimentsPage::ExperimentsPage(ProjectSession& session, QWidget* parent) : QWi
     runsLayout->addLayout(runsBar);
     m_runsNote = new QLabel(runsArea);
     m_runsNote->setObjectName(QStringLiteral("runsNote"));
-    makeFlowingLabel(m_runsNote);
+    makeLineLabel(m_runsNote);
     runsLayout->addWidget(m_runsNote);
 
-    auto* runsSplit = new QSplitter(Qt::Horizontal, runsArea);
+    // The table above, the comparison of the selected runs below it: the
+    // overlaid curves beside the config diff (or the confusion matrices).
+    auto* runsSplit = new QSplitter(Qt::Vertical, runsArea);
     m_model = new QStandardItemModel(0, ColCount, this);
     m_model->setHorizontalHeaderLabels({tr("Run"), tr("Varied"), tr("Backbone"), tr("Freeze"), tr("Augmentation"),
                                         tr("Epochs"), tr("Best val acc"), tr("Time"), tr("Images/s"), tr("Date"),
@@ -205,28 +245,32 @@ ExperimentsPage::ExperimentsPage(ProjectSession& session, QWidget* parent) : QWi
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setWordWrap(false);
-    m_table->sortByColumn(ColDate, Qt::DescendingOrder);
-    m_table->setMinimumWidth(200);
+    m_table->setTextElideMode(Qt::ElideMiddle);  // "20261202-…-experiment/t001"
 
-    m_tabs = new QTabWidget(runsSplit);
-    m_tabs->setObjectName(QStringLiteral("comparisonTabs"));
-    m_overlay = new CurvePlot(tr("epoch"), tr("validation accuracy"), m_tabs);
+    m_table->sortByColumn(ColDate, Qt::DescendingOrder);
+    m_table->setMinimumSize(200, 90);
+
+    auto* comparison = new QSplitter(Qt::Horizontal, runsSplit);
+    m_overlay = new CurvePlot(tr("epoch"), tr("validation accuracy"), comparison);
     m_overlay->setObjectName(QStringLiteral("overlayPlot"));
     m_overlay->setYRange(0, 1.02);
     m_overlay->setLegendAlignment(Qt::AlignBottom | Qt::AlignRight);
-    m_tabs->addTab(m_overlay, tr("Curves"));
+    m_overlay->plot()->setMinimumSize(160, 120);
+    m_tabs = new QTabWidget(comparison);
+    m_tabs->setObjectName(QStringLiteral("comparisonTabs"));
     auto* diffPage = new QWidget(m_tabs);
     auto* diffLayout = new QVBoxLayout(diffPage);
     diffLayout->setContentsMargins(4, 4, 4, 4);
-    m_diffNote = new QLabel(tr("Select two runs to see the settings that differ."), diffPage);
+    m_diffNote = new QLabel(tr("Select two runs (or more) to see the settings that differ."), diffPage);
     m_diffNote->setObjectName(QStringLiteral("diffNote"));
-    makeFlowingLabel(m_diffNote);
+    makeLineLabel(m_diffNote);
     m_diff = new QTableWidget(0, 3, diffPage);
     m_diff->setObjectName(QStringLiteral("configDiff"));
     m_diff->setHorizontalHeaderLabels({tr("Key"), tr("Run A"), tr("Run B")});
     m_diff->verticalHeader()->hide();
     m_diff->horizontalHeader()->setStretchLastSection(true);
     m_diff->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_diff->setMinimumHeight(60);
     diffLayout->addWidget(m_diffNote);
     diffLayout->addWidget(m_diff, 1);
     m_tabs->addTab(diffPage, tr("Config diff"));
@@ -235,14 +279,14 @@ ExperimentsPage::ExperimentsPage(ProjectSession& session, QWidget* parent) : QWi
     confusionLayout->setContentsMargins(4, 4, 4, 4);
     m_confusionTitleA = new QLabel(tr("Select a run to see its validation confusion matrix."), confusionPage);
     m_confusionTitleB = new QLabel(confusionPage);
-    for (QLabel* l : {m_confusionTitleA, m_confusionTitleB}) makeFlowingLabel(l);
+    for (QLabel* l : {m_confusionTitleA, m_confusionTitleB}) makeLineLabel(l);
     m_confusionA = new QTableWidget(confusionPage);
     m_confusionA->setObjectName(QStringLiteral("confusionA"));
     m_confusionB = new QTableWidget(confusionPage);
     m_confusionB->setObjectName(QStringLiteral("confusionB"));
     for (QTableWidget* t : {m_confusionA, m_confusionB}) {
         t->setEditTriggers(QAbstractItemView::NoEditTriggers);
-        t->setMinimumWidth(80);
+        t->setMinimumSize(80, 60);
     }
     confusionLayout->addWidget(m_confusionTitleA, 0, 0);
     confusionLayout->addWidget(m_confusionTitleB, 0, 1);
@@ -250,10 +294,15 @@ ExperimentsPage::ExperimentsPage(ProjectSession& session, QWidget* parent) : QWi
     confusionLayout->addWidget(m_confusionB, 1, 1);
     confusionLayout->setRowStretch(1, 1);
     m_tabs->addTab(confusionPage, tr("Confusion matrices"));
+    comparison->addWidget(m_overlay);
+    comparison->addWidget(m_tabs);
+    comparison->setStretchFactor(0, 3);
+    comparison->setStretchFactor(1, 2);
+    comparison->setSizes({600, 400});
     runsSplit->addWidget(m_table);
-    runsSplit->addWidget(m_tabs);
-    runsSplit->setStretchFactor(0, 3);
-    runsSplit->setStretchFactor(1, 2);
+    runsSplit->addWidget(comparison);
+    runsSplit->setStretchFactor(0, 1);
+    runsSplit->setStretchFactor(1, 1);
     runsLayout->addWidget(runsSplit, 1);
 
     splitter->addWidget(runArea);
@@ -364,6 +413,8 @@ void ExperimentsPage::rebuildAxes() {
         m_axisCurrent.insert(a.key, a.current);
     }
     grid->setColumnStretch(7, 1);
+    m_axesScroll->setMinimumHeight(m_axesHost->sizeHint().height() +
+                                   m_axesScroll->horizontalScrollBar()->sizeHint().height() + 2);
     updatePlan();
 }
 
@@ -401,8 +452,12 @@ double ExperimentsPage::lastSecondsPerEpoch() const {
 void ExperimentsPage::updatePlan() {
     if (!m_planLabel) return;
     const ExperimentPlan p = plan();
-    if (!p.error.isEmpty()) {
+    if (p.nothingVaries) {
+        m_planLabel->setText(p.error.toHtmlEscaped());  // the page as it opens: a hint, not an error
+        m_planLabel->setToolTip(p.error);
+    } else if (!p.error.isEmpty()) {
         m_planLabel->setText(QStringLiteral("<span style='color:#b00020'>%1</span>").arg(p.error.toHtmlEscaped()));
+        m_planLabel->setToolTip(p.error);
     } else {
         const double perEpoch = lastSecondsPerEpoch();
         const QString estimate =
@@ -427,7 +482,7 @@ bool ExperimentsPage::runExperiment() {
     if (m_running) return false;
     const ExperimentPlan p = plan();
     if (!p.ok()) {
-        m_status->setText(p.error.isEmpty() ? tr("The grid has no trial.") : p.error);
+        setLineText(m_status, p.error.isEmpty() ? tr("The grid has no trial.") : p.error);
         return false;
     }
     const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
@@ -446,7 +501,7 @@ bool ExperimentsPage::runExperiment() {
     }
     showQueue();
     submit(dir, false, grid());
-    m_status->setText(tr("Experiment of %n trial(s) queued into %1.", nullptr, int(p.trials.size()))
+    setLineText(m_status, tr("Experiment of %n trial(s) queued into %1.", nullptr, int(p.trials.size()))
                           .arg(QDir::toNativeSeparators(dir)));
     return true;
 }
@@ -456,13 +511,13 @@ bool ExperimentsPage::resumeExperiment(const QString& expDir) {
     try {
         m_trials = ExperimentWorker::readTrials(expDir);
     } catch (const std::exception& e) {
-        m_status->setText(tr("%1 cannot be resumed: %2")
+        setLineText(m_status, tr("%1 cannot be resumed: %2")
                               .arg(QDir::toNativeSeparators(expDir), userMessageOf(QString::fromStdString(e.what()))));
         return false;
     }
     showQueue();
     submit(QFileInfo(expDir).absoluteFilePath(), true, {});
-    m_status->setText(tr("Resuming %1…").arg(QFileInfo(expDir).fileName()));
+    setLineText(m_status, tr("Resuming %1…").arg(QFileInfo(expDir).fileName()));
     return true;
 }
 
@@ -521,7 +576,7 @@ void ExperimentsPage::onTrial(const TrialState& state) {
         m_currentTrial = state.id;
         m_liveLoss->clear();
         m_liveAccuracy->clear();
-        m_trialLabel->setText(tr("Trial %1 of %2: %3").arg(state.index).arg(state.total).arg(state.params.isEmpty() ? state.id : state.params));
+        setLineText(m_trialLabel, tr("Trial %1 of %2: %3").arg(state.index).arg(state.total).arg(state.params.isEmpty() ? state.id : state.params));
     }
     showQueue();
 }
@@ -530,7 +585,7 @@ void ExperimentsPage::onBatch(const train::BatchEvent& e) {
     if (!m_running) return;
     const double x = (e.epoch - 1) + double(e.batch) / double(qMax(1, e.numBatches));
     m_liveLoss->append(m_batchLoss, x, e.loss);
-    m_status->setText(tr("Trial %1 — epoch %2, batch %3 of %4 — %5 images/s")
+    setLineText(m_status, tr("Trial %1 — epoch %2, batch %3 of %4 — %5 images/s")
                           .arg(m_currentTrial)
                           .arg(e.epoch)
                           .arg(e.batch)
@@ -548,7 +603,7 @@ void ExperimentsPage::onEpoch(const train::EpochMetrics& m) {
 
 void ExperimentsPage::onEnded(const QString& text) {
     setRunning(false);
-    m_status->setText(text);
+    setLineText(m_status, text);
     try {  // the index as the runner left it: the states of the trials it did not report
         const QVector<TrialState> trials = ExperimentWorker::readTrials(m_expDir);
         if (!trials.isEmpty()) m_trials = trials;
@@ -585,7 +640,7 @@ void ExperimentsPage::showQueue() {
 void ExperimentsPage::stop() {
     if (!m_running) return;
     m_tasks->cancel(m_job);
-    m_status->setText(tr("Stopping after the current batch…"));
+    setLineText(m_status, tr("Stopping after the current batch…"));
     m_stop->setEnabled(false);
 }
 
@@ -620,12 +675,12 @@ void ExperimentsPage::refreshRuns() {
     spec.lane = QStringLiteral("Runs");
     spec.replaceKey = QStringLiteral("runs");
     const QString root = runsRoot();
-    m_runsNote->setText(tr("Reading the runs in %1…").arg(QDir::toNativeSeparators(root)));
+    setLineText(m_runsNote, tr("Reading the runs in %1…").arg(QDir::toNativeSeparators(root)));
     m_scanJob = m_tasks->submit<RunsScan>(
         this, spec, [root](JobContext& job) { return scanRuns(root, job.feedback()); },
         [this](const JobResult<RunsScan>& r) {
             if (r.ok()) showRows(r.value);
-            else if (r.failed()) m_runsNote->setText(r.error.userMessage);
+            else if (r.failed()) setLineText(m_runsNote, r.error.userMessage);
         });
 }
 
@@ -676,7 +731,7 @@ void ExperimentsPage::showRows(const RunsScan& scan) {
                                     : tr("%n run(s) in %1", nullptr, int(m_rows.size())).arg(QDir::toNativeSeparators(scan.root));
     if (errors) note += tr("; %n cannot be read (the State column says why)", nullptr, errors);
     if (scan.truncated) note += tr("; only the newest %1 are listed").arg(kMaxScannedRuns);
-    m_runsNote->setText(note + (m_rows.isEmpty() ? QString() : QStringLiteral(".")));
+    setLineText(m_runsNote, note + (m_rows.isEmpty() ? QString() : QStringLiteral(".")));
     selectRuns(selected);
 
     // An experiment that was interrupted (the app closed, a crash) can be resumed.
@@ -692,7 +747,7 @@ void ExperimentsPage::showRows(const RunsScan& scan) {
                 m_expDir = newest;
                 m_resumable = newest;
                 showQueue();
-                m_status->setText(tr("The experiment %1 was interrupted: Resume continues it.").arg(QFileInfo(newest).fileName()));
+                setLineText(m_status, tr("The experiment %1 was interrupted: Resume continues it.").arg(QFileInfo(newest).fileName()));
             } catch (const std::exception&) {
                 m_resumable.clear();
             }
@@ -761,32 +816,47 @@ void ExperimentsPage::updateSelection() {
             }
             parts << key + QLatin1Char('=') + run.config.value(key, tr("(none)")).left(40);
         }
-        const QString label = rows.size() > 1 && !parts.isEmpty() ? parts.join(QStringLiteral(", ")) : run.name;
+        QString label = rows.size() > 1 && !parts.isEmpty() ? parts.join(QStringLiteral(", ")) : run.name;
         m_legend << label;
-        const int s = m_overlay->addSeries(label, runColour(i));
-        m_overlay->setPoints(s, run.valAccuracy);
+    }
+    // Runs with the same values of the differing keys (a trial and a plain
+    // run of the same settings) are told apart by their names.
+    for (int i = 0; i < m_legend.size(); ++i)
+        if (m_legend.count(m_legend[i]) > 1 && m_legend[i] != m_rows[rows[i]].name) {
+            const QString same = m_legend[i];
+            for (int j = 0; j < m_legend.size(); ++j)
+                if (m_legend[j] == same) m_legend[j] = same + QStringLiteral(" (") + m_rows[rows[j]].name + QLatin1Char(')');
+        }
+    for (int i = 0; i < rows.size(); ++i) {
+        const int s = m_overlay->addSeries(m_legend[i], runColour(i));
+        m_overlay->setPoints(s, m_rows[rows[i]].valAccuracy);
     }
     m_overlay->flush();
 
     // The config diff of two runs.
+    // The config diff: key / run A / run B (one column per run when more are selected).
     m_diff->setRowCount(0);
-    if (rows.size() == 2) {
-        const RunRow& a = m_rows[rows[0]];
-        const RunRow& b = m_rows[rows[1]];
-        m_diff->setHorizontalHeaderLabels({tr("Key"), a.name, b.name});
+    const int shownRuns = int(qMin<qsizetype>(rows.size(), kMaxDiffRuns));
+    if (shownRuns >= 2) {
+        m_diff->setColumnCount(1 + shownRuns);
+        QStringList headers = {tr("Key")};
+        for (int i = 0; i < shownRuns; ++i) headers << m_rows[rows[i]].name;
+        m_diff->setHorizontalHeaderLabels(headers);
         for (const QString& key : keys) {
             const int row = m_diff->rowCount();
             m_diff->insertRow(row);
             m_diff->setItem(row, 0, new QTableWidgetItem(key));
-            m_diff->setItem(row, 1, new QTableWidgetItem(a.config.value(key, tr("(none)"))));
-            m_diff->setItem(row, 2, new QTableWidgetItem(b.config.value(key, tr("(none)"))));
+            for (int i = 0; i < shownRuns; ++i)
+                m_diff->setItem(row, 1 + i, new QTableWidgetItem(m_rows[rows[i]].config.value(key, tr("(none)"))));
         }
         m_diff->resizeColumnsToContents();
-        m_diffNote->setText(keys.isEmpty() ? tr("The two runs have the same settings.")
-                                           : tr("%n setting(s) differ.", nullptr, int(keys.size())));
+        setLineText(m_diffNote, keys.isEmpty() ? tr("The selected runs have the same settings.")
+                            : keys.size() == 1 ? tr("1 setting differs.")
+                                               : tr("%1 settings differ.").arg(keys.size()));
     } else {
+        m_diff->setColumnCount(3);
         m_diff->setHorizontalHeaderLabels({tr("Key"), tr("Run A"), tr("Run B")});
-        m_diffNote->setText(tr("Select two runs to see the settings that differ."));
+        setLineText(m_diffNote, tr("Select two runs (or more) to see the settings that differ."));
     }
 
     // The confusion matrices of (up to) two runs, side by side.
@@ -857,7 +927,7 @@ bool ExperimentsPage::writeReport(const QString& path) {
     JobSpec spec;
     spec.lane = QStringLiteral("Report");
     spec.errorContext = tr("The report was not written:");
-    m_runsNote->setText(tr("Writing the report of %1…").arg(m_rows[r].name));
+    setLineText(m_runsNote, tr("Writing the report of %1…").arg(m_rows[r].name));
     m_report->setEnabled(false);
     m_reportJob = m_tasks->submit<QString>(
         this, spec,
@@ -868,10 +938,10 @@ bool ExperimentsPage::writeReport(const QString& path) {
         [this](const JobResult<QString>& result) {
             updateSelection();
             if (result.ok()) {
-                m_runsNote->setText(tr("Report written to %1.").arg(QDir::toNativeSeparators(result.value)));
+                setLineText(m_runsNote, tr("Report written to %1.").arg(QDir::toNativeSeparators(result.value)));
                 Q_EMIT reportWritten(result.value);
             } else if (result.failed()) {
-                m_runsNote->setText(result.error.userMessage);
+                setLineText(m_runsNote, result.error.userMessage);
                 Q_EMIT reportFailed(result.error);
                 if (isVisible()) showErrorDialog(this, tr("Report"), result.error);
             }

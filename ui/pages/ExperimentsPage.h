@@ -18,8 +18,9 @@
 // (read in a background job through ExperimentBridge's scanRuns: a damaged
 // folder is a row with its error), sortable, with a filter. Selecting runs
 // overlays their validation accuracy (the legend names only the config keys
-// that differ between them), shows the config diff of two runs (the keys that
-// differ) and their validation confusion matrices side by side; for one run,
+// that differ between them), beside the config diff of two runs (the keys that
+// differ; a column per run when more are selected) and their validation
+// confusion matrices side by side; for one run,
 // Open in Inspect / Export (through the window: inspectRequested /
 // exportRequested) and Report (the HTML report, core/report, written in a
 // background job).
@@ -40,6 +41,7 @@ class QLineEdit;
 class QListWidget;
 class QPlainTextEdit;
 class QPushButton;
+class QScrollArea;
 class QShowEvent;
 class QSortFilterProxyModel;
 class QStandardItemModel;
@@ -161,6 +163,7 @@ private:
     TaskManager* m_tasks = nullptr;
 
     // the grid
+    QScrollArea* m_axesScroll = nullptr;
     QWidget* m_axesHost = nullptr;
     QMap<QString, QVector<QCheckBox*>> m_axisBoxes;  ///< key -> its boxes (property "value")
     QMap<QString, QString> m_axisCurrent;             ///< key -> the config's value when the boxes were made
