@@ -124,6 +124,8 @@ private Q_SLOTS:
         QCOMPARE(plan.trials[0].params, QStringLiteral("lr=0.003"));
         QCOMPARE(plan.trials[1].params, QStringLiteral("lr=0.0003"));
         QVERIFY2(page->planLabel()->text().contains("2 trials"), qPrintable(page->planLabel()->text()));
+        // No run has finished an epoch yet: the time is unknown.
+        QVERIFY2(page->planLabel()->text().contains("time unknown"), qPrintable(page->planLabel()->text()));
         QVERIFY(page->runButton()->isEnabled());
 
         QSignalSpy ended(page, &ExperimentsPage::experimentEnded);
@@ -302,6 +304,9 @@ private Q_SLOTS:
             QVERIFY(window.waitUntilIdle(60000));
             checkOnly(page, "lr", {"0.003", "0.03"});
             QVERIFY(page->plan().ok());
+            // The runs of the tests before: an estimate from the last one's seconds per epoch.
+            QVERIFY2(page->planLabel()->text().contains("4 epochs in all") && page->planLabel()->text().contains("per epoch"),
+                     qPrintable(page->planLabel()->text()));
             QStringList asked;
             window.setStopConfirmation([&](const QString& q) {
                 asked << q;

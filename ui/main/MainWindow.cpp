@@ -142,6 +142,9 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_experimentsPage, &ExperimentsPage::experimentStarted, this, [this](const QString& dir) {
         statusBar()->showMessage(tr("Experiment into %1").arg(QDir::toNativeSeparators(dir)));
     });
+    connect(m_experimentsPage, &ExperimentsPage::experimentEnded, this, [this](const QString& dir) {
+        statusBar()->showMessage(tr("Experiment ended: %1").arg(QDir::toNativeSeparators(dir)), 8000);
+    });
     connect(m_trainPage, &TrainPage::runStarted, this,
             [this](const QString& dir) { statusBar()->showMessage(tr("Training into %1").arg(QDir::toNativeSeparators(dir))); });
     connect(m_trainingPage, &TrainingPage::errorOccurred, this,

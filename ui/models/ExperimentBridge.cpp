@@ -263,6 +263,8 @@ RunsScan scanRuns(const QString& root, Feedback& feedback, int maxRuns) {
                     row.trialId = qs(t.id);
                     row.trialStatus = qs(experiment::toString(t.status));
                     row.params = paramsText(t.params);
+                    // What the trial cost: its sessions' wall time (a shared feature cache included).
+                    if (t.seconds > 0 && std::isfinite(t.seconds)) row.seconds = t.seconds;
                     if (t.status == experiment::TrialStatus::Failed && row.error.isEmpty())
                         row.error = qs(printable(t.error, 400));
                     scan.rows.push_back(row);

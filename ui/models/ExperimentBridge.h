@@ -81,7 +81,7 @@ struct RunRow {
     int epochsDone = 0;   ///< rows of metrics.jsonl
     double bestValAccuracy = std::numeric_limits<double>::quiet_NaN();
     int bestEpoch = 0;
-    double seconds = 0.0;          ///< the epochs' wall time, summed
+    double seconds = 0.0;          ///< the epochs' wall time, summed (a trial: its sessions' wall time)
     double imagesPerSecond = 0.0;  ///< training images x epochs / seconds (0: unknown)
     QDateTime date;                ///< when config.json was written (the run's start)
     /// What is wrong with the folder (a damaged config.json or metrics.jsonl):

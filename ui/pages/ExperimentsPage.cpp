@@ -548,9 +548,10 @@ void ExperimentsPage::submit(const QString& expDir, bool resume, const Experimen
         [this](const JobResult<ExperimentOutcome>& r) {
             if (r.ok()) {
                 const ExperimentOutcome& o = r.value;
+                const qsizetype left = m_trials.size() - o.finished - o.stopped - o.failed;
                 QString text = o.cancelled ? tr("Stopped: %1 finished, %2 to go. Resume continues it.")
                                                  .arg(o.finished)
-                                                 .arg(o.pending + (m_trials.size() - o.finished - o.pending - o.stopped - o.failed))
+                                                 .arg(qMax<qsizetype>(0, left))
                                            : tr("Done: %n trial(s) finished", nullptr, o.finished);
                 if (o.stopped) text += tr(", %n stopped by successive halving", nullptr, o.stopped);
                 if (o.failed) text += tr(", %n failed", nullptr, o.failed);
@@ -602,13 +603,16 @@ void ExperimentsPage::onEpoch(const train::EpochMetrics& m) {
 }
 
 void ExperimentsPage::onEnded(const QString& text) {
+    m_liveLoss->flush();
+    m_liveAccuracy->flush();
     setRunning(false);
     setLineText(m_status, text);
     try {  // the index as the runner left it: the states of the trials it did not report
         const QVector<TrialState> trials = ExperimentWorker::readTrials(m_expDir);
         if (!trials.isEmpty()) m_trials = trials;
     } catch (const std::exception&) {
-        // the folder was not created (the plan failed): the queue stays as it was
+        // No experiment was created (its folder could not be made): nothing is queued any more.
+        if (!QFileInfo::exists(QDir(m_expDir).filePath(QStringLiteral("experiment.json")))) m_trials.clear();
     }
     showQueue();
     m_resumable = ExperimentWorker::resumable(m_trials) ? m_expDir : QString();
@@ -623,7 +627,7 @@ void ExperimentsPage::showQueue() {
         QString state = stateText(t);
         if (!m_running && t.status == QLatin1String("running")) state = tr("interrupted (Resume continues it)");
         auto* item = new QListWidgetItem(
-            QStringLiteral("%1  %2 — %3").arg(t.id, t.params.isEmpty() ? tr("(base config)") : t.params, state), m_queue);
+            QStringLiteral("%1  %2 — %3").arg(t.id, state, t.params.isEmpty() ? tr("(base config)") : t.params), m_queue);
         item->setData(Qt::UserRole, t.status);
         item->setData(Qt::UserRole + 1, t.runDir);
         item->setToolTip(t.error.isEmpty() ? QDir::toNativeSeparators(t.runDir) : t.error);
@@ -840,7 +844,10 @@ void ExperimentsPage::updateSelection() {
     if (shownRuns >= 2) {
         m_diff->setColumnCount(1 + shownRuns);
         QStringList headers = {tr("Key")};
-        for (int i = 0; i < shownRuns; ++i) headers << m_rows[rows[i]].name;
+        for (int i = 0; i < shownRuns; ++i) {
+            const RunRow& run = m_rows[rows[i]];
+            headers << (run.trialId.isEmpty() ? run.name : run.trialId);  // the full name is in the table
+        }
         m_diff->setHorizontalHeaderLabels(headers);
         for (const QString& key : keys) {
             const int row = m_diff->rowCount();
