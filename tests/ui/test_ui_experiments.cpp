@@ -234,10 +234,29 @@ private Q_SLOTS:
         QVERIFY(html.startsWith("<!DOCTYPE html>") || html.contains("<html"));
         QVERIFY(html.contains("tiny_cnn"));
 
+        // A report into a folder that does not exist: the error names it, nothing is written.
+        QSignalSpy failed(page, &ExperimentsPage::reportFailed);
+        const QString nowhere = m_dir.filePath(QStringLiteral("no-such-folder/report.html"));
+        QVERIFY(page->writeReport(nowhere));
+        QTRY_VERIFY_WITH_TIMEOUT(failed.count() == 1, 60000);
+        const auto error = failed.first().first().value<ts::ui::TaskError>();
+        QVERIFY2(error.userMessage.contains("no-such-folder"), qPrintable(error.userMessage));
+        QVERIFY(!QFileInfo::exists(nowhere));
+
         QVERIFY(page->openSelectedInInspect());
         QCOMPARE(window.currentStep(), int(MainWindow::InspectStep));
         QCOMPARE(window.session()->currentRunDir(), t1);
         QCOMPARE(window.session()->currentBundle(), QDir(t1).filePath("model.tsb"));
+        QVERIFY(window.waitUntilIdle(60000));
+
+        // Export: the other run, on the Export step.
+        window.setCurrentStep(MainWindow::ExperimentsStep);
+        QVERIFY(window.waitUntilIdle(60000));
+        page->selectRuns({t0});
+        QVERIFY(page->exportButton()->isEnabled());
+        QVERIFY(page->openSelectedInExport());
+        QCOMPARE(window.currentStep(), int(MainWindow::ExportStep));
+        QCOMPARE(window.session()->currentRunDir(), t0);
         QVERIFY(window.waitUntilIdle(60000));
     }
 
@@ -312,6 +331,11 @@ private Q_SLOTS:
                 asked << q;
                 return asked.size() > 1;  // "No" first, then "Yes"
             });
+            // Not while the Train page trains.
+            QVERIFY(window.trainPage()->start());
+            QVERIFY(!page->runExperiment());
+            QVERIFY2(page->statusLabel()->text().contains("Train page"), qPrintable(page->statusLabel()->text()));
+            QVERIFY(window.trainPage()->stopAndWait(60000));
             QVERIFY(page->runExperiment());
             expDir = page->experimentDir();
             QTRY_VERIFY_WITH_TIMEOUT(page->liveLossPlot()->model()->pointCount(QStringLiteral("batch loss")) > 0, 60000);

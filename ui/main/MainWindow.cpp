@@ -94,6 +94,11 @@ MainWindow::MainWindow(QWidget* parent)
     m_trainPage = new TrainPage(*m_session, m_stack);
     m_experimentsPage = new ExperimentsPage(*m_session, m_stack);
     m_experimentsPage->setRunsRootProvider([this] { return m_trainPage->runsRoot(); });
+    m_experimentsPage->setBusyCheck([this] {
+        return m_trainPage->isRunning()
+                   ? tr("A training is running on the Train page: let it finish or stop it before an experiment.")
+                   : QString();
+    });
     m_inspectPage = new InspectPage(m_stack);
     m_exportPage = new ExportPage(m_stack);
     QWidget* pages[StepCount] = {m_dataPage, m_backbonePage, m_layersPage, m_trainingPage,

@@ -478,8 +478,14 @@ void ExperimentsPage::updatePlan() {
 
 // --- running ----------------------------------------------------------------
 
+bool ExperimentsPage::refusedAsBusy() {
+    const QString reason = m_busyCheck ? m_busyCheck() : QString();
+    if (!reason.isEmpty()) setLineText(m_status, reason);
+    return !reason.isEmpty();
+}
+
 bool ExperimentsPage::runExperiment() {
-    if (m_running) return false;
+    if (m_running || refusedAsBusy()) return false;
     const ExperimentPlan p = plan();
     if (!p.ok()) {
         setLineText(m_status, p.error.isEmpty() ? tr("The grid has no trial.") : p.error);
@@ -507,7 +513,7 @@ bool ExperimentsPage::runExperiment() {
 }
 
 bool ExperimentsPage::resumeExperiment(const QString& expDir) {
-    if (m_running) return false;
+    if (m_running || refusedAsBusy()) return false;
     try {
         m_trials = ExperimentWorker::readTrials(expDir);
     } catch (const std::exception& e) {

@@ -64,6 +64,9 @@ public:
     /// Where the runs are (the Train page's runs folder); called on every use.
     void setRunsRootProvider(std::function<QString()> provider) { m_runsRoot = std::move(provider); }
     QString runsRoot() const;
+    /// Asked before an experiment starts: a non-empty answer (a training
+    /// already running elsewhere in the window) refuses it with that reason.
+    void setBusyCheck(std::function<QString()> check) { m_busyCheck = std::move(check); }
 
     // --- the grid ---
     /// The check box of `value` on the axis `key` ("arch", "freeze",
@@ -160,6 +163,9 @@ private:
 
     ProjectSession& m_session;
     std::function<QString()> m_runsRoot;
+    std::function<QString()> m_busyCheck;
+    /// The reason m_busyCheck gives (empty: none); shown instead of starting.
+    bool refusedAsBusy();
     TaskManager* m_tasks = nullptr;
 
     // the grid
