@@ -65,7 +65,8 @@ class TestExperiments : public QObject {
 
     static void checkOnly(ExperimentsPage* page, const QString& key, const QStringList& values) {
         for (const QString& v : {QStringLiteral("0.003"), QStringLiteral("0.0003"), QStringLiteral("0.03")})
-            if (key == QLatin1String("lr") && page->axisBox(key, v)) page->axisBox(key, v)->setChecked(values.contains(v));
+            if (key == QLatin1String("lr") && page->axisBox(key, v))
+                page->axisBox(key, v)->setChecked(values.contains(v));
     }
 
     static const RunRow* rowOf(ExperimentsPage* page, const QString& runDir) {
@@ -203,7 +204,8 @@ private Q_SLOTS:
         QVERIFY(legend.contains(QStringLiteral("lr=0.003")));
         QVERIFY(legend.contains(QStringLiteral("lr=0.0003")));
         QCOMPARE(page->overlayPlot()->plot()->graph(0)->name(), legend[0]);
-        QVERIFY(page->overlayPlot()->plot()->graph(0)->pen().color() != page->overlayPlot()->plot()->graph(1)->pen().color());
+        QVERIFY(page->overlayPlot()->plot()->graph(0)->pen().color() !=
+                page->overlayPlot()->plot()->graph(1)->pen().color());
         // The config diff: exactly the differing key.
         QCOMPARE(page->diffTable()->rowCount(), 1);
         QCOMPARE(page->diffTable()->item(0, 0)->text(), QStringLiteral("lr"));
@@ -324,7 +326,8 @@ private Q_SLOTS:
             checkOnly(page, "lr", {"0.003", "0.03"});
             QVERIFY(page->plan().ok());
             // The runs of the tests before: an estimate from the last one's seconds per epoch.
-            QVERIFY2(page->planLabel()->text().contains("4 epochs in all") && page->planLabel()->text().contains("per epoch"),
+            QVERIFY2(page->planLabel()->text().contains("4 epochs in all") &&
+                         page->planLabel()->text().contains("per epoch"),
                      qPrintable(page->planLabel()->text()));
             QStringList asked;
             window.setStopConfirmation([&](const QString& q) {
@@ -338,7 +341,8 @@ private Q_SLOTS:
             QVERIFY(window.trainPage()->stopAndWait(60000));
             QVERIFY(page->runExperiment());
             expDir = page->experimentDir();
-            QTRY_VERIFY_WITH_TIMEOUT(page->liveLossPlot()->model()->pointCount(QStringLiteral("batch loss")) > 0, 60000);
+            QTRY_VERIFY_WITH_TIMEOUT(page->liveLossPlot()->model()->pointCount(QStringLiteral("batch loss")) > 0,
+                                     60000);
             QVERIFY(!window.close());
             QCOMPARE(asked.size(), 1);
             QVERIFY2(asked[0].contains("experiment"), qPrintable(asked[0]));

@@ -94,10 +94,9 @@ experiment::ExperimentSpec specOf(const train::TrainConfig& base, const Experime
         for (const json& v : c.values)
             if (std::find(unique.begin(), unique.end(), v) == unique.end()) unique.push_back(v);
         const bool isLr = std::string(c.key) == "lr";
-        const bool same = unique.size() == 1 &&
-                          (isLr ? std::fabs(unique[0].get<double>() - c.current.get<double>()) <=
-                                      1e-12 * std::max(1.0, std::fabs(c.current.get<double>()))
-                                : unique[0] == c.current);
+        const bool same = unique.size() == 1 && (isLr ? std::fabs(unique[0].get<double>() - c.current.get<double>()) <=
+                                                            1e-12 * std::max(1.0, std::fabs(c.current.get<double>()))
+                                                      : unique[0] == c.current);
         if (same) continue;
         experiment::Axis axis;
         axis.key = c.key;
@@ -110,7 +109,7 @@ experiment::ExperimentSpec specOf(const train::TrainConfig& base, const Experime
     return spec;
 }
 
-} // namespace
+}  // namespace
 
 QStringList experimentBackbones(const QString& current) {
     static const char* const shortList[] = {"resnet18", "mobilenet_v2", "efficientnet_b0", "mobilenet_v3_small",
@@ -206,7 +205,7 @@ RunRow readRow(const std::string& dir, const QString& name) {
     return row;
 }
 
-} // namespace
+}  // namespace
 
 RunsScan scanRuns(const QString& root, Feedback& feedback, int maxRuns) {
     RunsScan scan;
@@ -317,4 +316,4 @@ void writeHtmlReport(const QString& dir, const QString& outPath, Feedback& feedb
     report::writeReport(dir.toStdString(), outPath.toStdString(), options);
 }
 
-} // namespace ts::ui
+}  // namespace ts::ui

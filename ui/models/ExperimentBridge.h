@@ -77,8 +77,8 @@ struct RunRow {
     QString trialStatus;    ///< a trial's state in the experiment (pending, running, finished, stopped, failed)
     QString params;         ///< a trial's varied keys ("lr=0.001")
     QString arch, freeze, augment;
-    int epochs = 0;       ///< configured
-    int epochsDone = 0;   ///< rows of metrics.jsonl
+    int epochs = 0;      ///< configured
+    int epochsDone = 0;  ///< rows of metrics.jsonl
     double bestValAccuracy = std::numeric_limits<double>::quiet_NaN();
     int bestEpoch = 0;
     double seconds = 0.0;          ///< the epochs' wall time, summed (a trial: its sessions' wall time)
@@ -121,6 +121,6 @@ QStringList differingKeys(const QVector<QMap<QString, QString>>& configs);
 /// `outPath` (core/report). Throws ts::Error naming the folder or file.
 void writeHtmlReport(const QString& dir, const QString& outPath, Feedback& feedback);
 
-} // namespace ts::ui
+}  // namespace ts::ui
 
 Q_DECLARE_METATYPE(ts::ui::RunsScan)

@@ -39,7 +39,20 @@
 namespace ts::ui {
 namespace {
 
-enum Column { ColRun, ColParams, ColArch, ColFreeze, ColAugment, ColEpochs, ColBest, ColTime, ColSpeed, ColDate, ColState, ColCount };
+enum Column {
+    ColRun,
+    ColParams,
+    ColArch,
+    ColFreeze,
+    ColAugment,
+    ColEpochs,
+    ColBest,
+    ColTime,
+    ColSpeed,
+    ColDate,
+    ColState,
+    ColCount
+};
 constexpr int kSortRole = Qt::UserRole + 1;
 constexpr int kRowRole = Qt::UserRole + 2;
 constexpr int kMaxDiffRuns = 6;  ///< columns of runs the config diff shows
@@ -72,7 +85,7 @@ void setLineText(QLabel* label, const QString& text) {
 
 // Distinct colours for overlaid runs (matplotlib's tab10).
 QColor runColour(int i) {
-    static const QColor colours[] = {{31, 119, 180}, {255, 127, 14}, {44, 160, 44},  {214, 39, 40},  {148, 103, 189},
+    static const QColor colours[] = {{31, 119, 180}, {255, 127, 14},  {44, 160, 44},   {214, 39, 40},  {148, 103, 189},
                                      {140, 86, 75},  {227, 119, 194}, {127, 127, 127}, {188, 189, 34}, {23, 190, 207}};
     return colours[i % 10];
 }
@@ -83,7 +96,7 @@ QString stateText(const TrialState& t) {
     return t.status;
 }
 
-} // namespace
+}  // namespace
 
 ExperimentsPage::ExperimentsPage(ProjectSession& session, QWidget* parent) : QWidget(parent), m_session(session) {
     registerTrainTypes();
@@ -124,8 +137,9 @@ ExperimentsPage::ExperimentsPage(ProjectSession& session, QWidget* parent) : QWi
     m_strategies = new QPushButton(tr("The three &strategies"), this);
     m_strategies->setObjectName(QStringLiteral("strategiesButton"));
     m_strategies->setCheckable(true);
-    m_strategies->setToolTip(tr("Feature extraction without and with augmentation, and fine-tuning of the last two "
-                                "stages with augmentation at a tenth of the learning rate (tstudio's seed-strategies)."));
+    m_strategies->setToolTip(
+        tr("Feature extraction without and with augmentation, and fine-tuning of the last two "
+           "stages with augmentation at a tenth of the learning rate (tstudio's seed-strategies)."));
     m_run = new QPushButton(tr("&Run experiment"), this);
     m_run->setObjectName(QStringLiteral("runExperimentButton"));
     m_stop = new QPushButton(tr("Sto&p"), this);
@@ -377,10 +391,16 @@ void ExperimentsPage::rebuildAxes() {
     if (!freezes.contains(freeze)) freezes.prepend(freeze);
     axes.push_back({QStringLiteral("freeze"), tr("Freeze"), freeze, freezes, {}});
     const QString augment = QString::fromStdString(train::toString(c.augment.preset));
-    axes.push_back({QStringLiteral("augment.preset"), tr("Augmentation"), augment,
-                    {QStringLiteral("none"), QStringLiteral("standard")}, {}});
+    axes.push_back({QStringLiteral("augment.preset"),
+                    tr("Augmentation"),
+                    augment,
+                    {QStringLiteral("none"), QStringLiteral("standard")},
+                    {}});
     const QString lr = lrText(c.lr);
-    axes.push_back({QStringLiteral("lr"), tr("Learning rates"), lr, {lr, lrText(c.lr / 10), lrText(c.lr * 10)},
+    axes.push_back({QStringLiteral("lr"),
+                    tr("Learning rates"),
+                    lr,
+                    {lr, lrText(c.lr / 10), lrText(c.lr * 10)},
                     {tr("%1 (current)").arg(lr), lrText(c.lr / 10) + tr(" (÷10)"), lrText(c.lr * 10) + tr(" (×10)")}});
 
     auto* grid = static_cast<QGridLayout*>(m_axesHost->layout());
@@ -460,17 +480,14 @@ void ExperimentsPage::updatePlan() {
         m_planLabel->setToolTip(p.error);
     } else {
         const double perEpoch = lastSecondsPerEpoch();
-        const QString estimate =
-            perEpoch > 0 ? tr("about %1 (the last run took %2 per epoch)")
-                               .arg(durationText(perEpoch * p.totalEpochs), durationText(perEpoch))
-                         : tr("time unknown (no run of this project has finished an epoch yet)");
+        const QString estimate = perEpoch > 0 ? tr("about %1 (the last run took %2 per epoch)")
+                                                    .arg(durationText(perEpoch * p.totalEpochs), durationText(perEpoch))
+                                              : tr("time unknown (no run of this project has finished an epoch yet)");
         QStringList names;
         for (const PlannedTrial& t : p.trials) names << (t.params.isEmpty() ? t.id : t.params);
         const QString count = p.trials.size() == 1 ? tr("1 trial") : tr("%1 trials").arg(p.trials.size());
-        m_planLabel->setText(tr("<b>%1</b>, %2 epochs in all — %3.")
-                                 .arg(count)
-                                 .arg(p.totalEpochs)
-                                 .arg(estimate.toHtmlEscaped()));
+        m_planLabel->setText(
+            tr("<b>%1</b>, %2 epochs in all — %3.").arg(count).arg(p.totalEpochs).arg(estimate.toHtmlEscaped()));
         m_planLabel->setToolTip(names.join(QLatin1Char('\n')));
     }
     m_run->setEnabled(!m_running && p.ok());
@@ -493,7 +510,8 @@ bool ExperimentsPage::runExperiment() {
     }
     const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
     QString dir = QDir(runsRoot()).filePath(stamp + QStringLiteral("-experiment"));
-    for (int i = 2; QFileInfo::exists(dir); ++i) dir = QDir(runsRoot()).filePath(QStringLiteral("%1-experiment-%2").arg(stamp).arg(i));
+    for (int i = 2; QFileInfo::exists(dir); ++i)
+        dir = QDir(runsRoot()).filePath(QStringLiteral("%1-experiment-%2").arg(stamp).arg(i));
     QDir().mkpath(runsRoot());
     m_trials.clear();
     for (int i = 0; i < p.trials.size(); ++i) {
@@ -508,7 +526,7 @@ bool ExperimentsPage::runExperiment() {
     showQueue();
     submit(dir, false, grid());
     setLineText(m_status, tr("Experiment of %n trial(s) queued into %1.", nullptr, int(p.trials.size()))
-                          .arg(QDir::toNativeSeparators(dir)));
+                              .arg(QDir::toNativeSeparators(dir)));
     return true;
 }
 
@@ -517,8 +535,9 @@ bool ExperimentsPage::resumeExperiment(const QString& expDir) {
     try {
         m_trials = ExperimentWorker::readTrials(expDir);
     } catch (const std::exception& e) {
-        setLineText(m_status, tr("%1 cannot be resumed: %2")
-                              .arg(QDir::toNativeSeparators(expDir), userMessageOf(QString::fromStdString(e.what()))));
+        setLineText(m_status,
+                    tr("%1 cannot be resumed: %2")
+                        .arg(QDir::toNativeSeparators(expDir), userMessageOf(QString::fromStdString(e.what()))));
         return false;
     }
     showQueue();
@@ -583,7 +602,10 @@ void ExperimentsPage::onTrial(const TrialState& state) {
         m_currentTrial = state.id;
         m_liveLoss->clear();
         m_liveAccuracy->clear();
-        setLineText(m_trialLabel, tr("Trial %1 of %2: %3").arg(state.index).arg(state.total).arg(state.params.isEmpty() ? state.id : state.params));
+        setLineText(m_trialLabel, tr("Trial %1 of %2: %3")
+                                      .arg(state.index)
+                                      .arg(state.total)
+                                      .arg(state.params.isEmpty() ? state.id : state.params));
     }
     showQueue();
 }
@@ -593,11 +615,11 @@ void ExperimentsPage::onBatch(const train::BatchEvent& e) {
     const double x = (e.epoch - 1) + double(e.batch) / double(qMax(1, e.numBatches));
     m_liveLoss->append(m_batchLoss, x, e.loss);
     setLineText(m_status, tr("Trial %1 — epoch %2, batch %3 of %4 — %5 images/s")
-                          .arg(m_currentTrial)
-                          .arg(e.epoch)
-                          .arg(e.batch)
-                          .arg(e.numBatches)
-                          .arg(e.imagesPerSec, 0, 'f', 1));
+                              .arg(m_currentTrial)
+                              .arg(e.epoch)
+                              .arg(e.batch)
+                              .arg(e.numBatches)
+                              .arg(e.imagesPerSec, 0, 'f', 1));
 }
 
 void ExperimentsPage::onEpoch(const train::EpochMetrics& m) {
@@ -633,7 +655,8 @@ void ExperimentsPage::showQueue() {
         QString state = stateText(t);
         if (!m_running && t.status == QLatin1String("running")) state = tr("interrupted (Resume continues it)");
         auto* item = new QListWidgetItem(
-            QStringLiteral("%1  %2 — %3").arg(t.id, state, t.params.isEmpty() ? tr("(base config)") : t.params), m_queue);
+            QStringLiteral("%1  %2 — %3").arg(t.id, state, t.params.isEmpty() ? tr("(base config)") : t.params),
+            m_queue);
         item->setData(Qt::UserRole, t.status);
         item->setData(Qt::UserRole + 1, t.runDir);
         item->setToolTip(t.error.isEmpty() ? QDir::toNativeSeparators(t.runDir) : t.error);
@@ -718,7 +741,8 @@ void ExperimentsPage::showRows(const RunsScan& scan) {
         add(hasBest ? QStringLiteral("%1%").arg(r.bestValAccuracy * 100.0, 0, 'f', 1) : QStringLiteral("–"),
             hasBest ? r.bestValAccuracy : -1.0);
         add(r.seconds > 0 ? durationText(r.seconds) : QStringLiteral("–"), r.seconds);
-        add(r.imagesPerSecond > 0 ? QString::number(r.imagesPerSecond, 'f', 1) : QStringLiteral("–"), r.imagesPerSecond);
+        add(r.imagesPerSecond > 0 ? QString::number(r.imagesPerSecond, 'f', 1) : QStringLiteral("–"),
+            r.imagesPerSecond);
         add(r.date.isValid() ? r.date.toString(QStringLiteral("yyyy-MM-dd HH:mm")) : QString(), r.date);
         QString state = r.trialStatus;
         if (!r.error.isEmpty()) state = tr("error: %1").arg(r.error);
@@ -737,8 +761,9 @@ void ExperimentsPage::showRows(const RunsScan& scan) {
     m_table->setSortingEnabled(true);
     m_table->resizeColumnsToContents();
     for (int c = 0; c < ColCount; ++c) m_table->setColumnWidth(c, qMin(m_table->columnWidth(c), 220));
-    QString note = m_rows.isEmpty() ? tr("No runs in %1 yet.").arg(QDir::toNativeSeparators(scan.root))
-                                    : tr("%n run(s) in %1", nullptr, int(m_rows.size())).arg(QDir::toNativeSeparators(scan.root));
+    QString note = m_rows.isEmpty()
+                       ? tr("No runs in %1 yet.").arg(QDir::toNativeSeparators(scan.root))
+                       : tr("%n run(s) in %1", nullptr, int(m_rows.size())).arg(QDir::toNativeSeparators(scan.root));
     if (errors) note += tr("; %n cannot be read (the State column says why)", nullptr, errors);
     if (scan.truncated) note += tr("; only the newest %1 are listed").arg(kMaxScannedRuns);
     setLineText(m_runsNote, note + (m_rows.isEmpty() ? QString() : QStringLiteral(".")));
@@ -748,7 +773,8 @@ void ExperimentsPage::showRows(const RunsScan& scan) {
     if (!m_running) {
         QString newest;
         for (const RunRow& r : m_rows)
-            if (!r.experimentDir.isEmpty() && (r.trialStatus == QLatin1String("pending") || r.trialStatus == QLatin1String("running")) &&
+            if (!r.experimentDir.isEmpty() &&
+                (r.trialStatus == QLatin1String("pending") || r.trialStatus == QLatin1String("running")) &&
                 QFileInfo(r.experimentDir).fileName() > QFileInfo(newest).fileName())
                 newest = r.experimentDir;
         if (!newest.isEmpty() && (m_trials.isEmpty() || m_expDir == newest || !m_resumable.isEmpty())) {
@@ -757,7 +783,9 @@ void ExperimentsPage::showRows(const RunsScan& scan) {
                 m_expDir = newest;
                 m_resumable = newest;
                 showQueue();
-                setLineText(m_status, tr("The experiment %1 was interrupted: Resume continues it.").arg(QFileInfo(newest).fileName()));
+                setLineText(
+                    m_status,
+                    tr("The experiment %1 was interrupted: Resume continues it.").arg(QFileInfo(newest).fileName()));
             } catch (const std::exception&) {
                 m_resumable.clear();
             }
@@ -835,7 +863,8 @@ void ExperimentsPage::updateSelection() {
         if (m_legend.count(m_legend[i]) > 1 && m_legend[i] != m_rows[rows[i]].name) {
             const QString same = m_legend[i];
             for (int j = 0; j < m_legend.size(); ++j)
-                if (m_legend[j] == same) m_legend[j] = same + QStringLiteral(" (") + m_rows[rows[j]].name + QLatin1Char(')');
+                if (m_legend[j] == same)
+                    m_legend[j] = same + QStringLiteral(" (") + m_rows[rows[j]].name + QLatin1Char(')');
         }
     for (int i = 0; i < rows.size(); ++i) {
         const int s = m_overlay->addSeries(m_legend[i], runColour(i));
@@ -863,9 +892,9 @@ void ExperimentsPage::updateSelection() {
                 m_diff->setItem(row, 1 + i, new QTableWidgetItem(m_rows[rows[i]].config.value(key, tr("(none)"))));
         }
         m_diff->resizeColumnsToContents();
-        setLineText(m_diffNote, keys.isEmpty() ? tr("The selected runs have the same settings.")
-                            : keys.size() == 1 ? tr("1 setting differs.")
-                                               : tr("%1 settings differ.").arg(keys.size()));
+        setLineText(m_diffNote, keys.isEmpty()     ? tr("The selected runs have the same settings.")
+                                : keys.size() == 1 ? tr("1 setting differs.")
+                                                   : tr("%1 settings differ.").arg(keys.size()));
     } else {
         m_diff->setColumnCount(3);
         m_diff->setHorizontalHeaderLabels({tr("Key"), tr("Run A"), tr("Run B")});
@@ -962,4 +991,4 @@ bool ExperimentsPage::writeReport(const QString& path) {
     return true;
 }
 
-} // namespace ts::ui
+}  // namespace ts::ui

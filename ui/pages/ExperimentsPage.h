@@ -172,7 +172,7 @@ private:
     QScrollArea* m_axesScroll = nullptr;
     QWidget* m_axesHost = nullptr;
     QMap<QString, QVector<QCheckBox*>> m_axisBoxes;  ///< key -> its boxes (property "value")
-    QMap<QString, QString> m_axisCurrent;             ///< key -> the config's value when the boxes were made
+    QMap<QString, QString> m_axisCurrent;            ///< key -> the config's value when the boxes were made
     QPushButton* m_strategies = nullptr;
     QLabel* m_planLabel = nullptr;
     QPushButton* m_run = nullptr;
@@ -217,4 +217,4 @@ private:
     QPushButton* m_report = nullptr;
 };
 
-} // namespace ts::ui
+}  // namespace ts::ui

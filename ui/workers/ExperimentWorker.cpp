@@ -40,8 +40,9 @@ TrialState stateOf(const experiment::TrialRecord& t, const QString& expDir, int 
     } catch (const JobFailure&) {
         throw;
     } catch (const std::bad_alloc&) {
-        throw JobFailure({QObject::tr("The experiment ran out of memory. Try a smaller batch size or a smaller backbone."),
-                          QStringLiteral("std::bad_alloc")});
+        throw JobFailure(
+            {QObject::tr("The experiment ran out of memory. Try a smaller batch size or a smaller backbone."),
+             QStringLiteral("std::bad_alloc")});
     } catch (const std::exception& e) {
         const QString what = QString::fromStdString(e.what());
         throw JobFailure({QObject::tr("The experiment stopped:") + QLatin1Char(' ') + userMessageOf(what), what});
@@ -51,12 +52,20 @@ TrialState stateOf(const experiment::TrialRecord& t, const QString& expDir, int 
 ExperimentOutcome runIt(const QString& expDir, Feedback& feedback, const ExperimentEvents& events) {
     train::TrainerCallbacks trainer;
     trainer.batchIntervalMs = 100;
-    trainer.onBatch = [&events](const train::BatchEvent& e) { if (events.batch) events.batch(e); };
-    trainer.onEpoch = [&events](const train::EpochMetrics& m) { if (events.epoch) events.epoch(m); };
-    trainer.onLog = [&events](const std::string& line) { if (events.log) events.log(qs(line)); };
+    trainer.onBatch = [&events](const train::BatchEvent& e) {
+        if (events.batch) events.batch(e);
+    };
+    trainer.onEpoch = [&events](const train::EpochMetrics& m) {
+        if (events.epoch) events.epoch(m);
+    };
+    trainer.onLog = [&events](const std::string& line) {
+        if (events.log) events.log(qs(line));
+    };
     experiment::ExperimentCallbacks callbacks;
     callbacks.trainer = &trainer;
-    callbacks.onLog = [&events](const std::string& line) { if (events.log) events.log(qs(line)); };
+    callbacks.onLog = [&events](const std::string& line) {
+        if (events.log) events.log(qs(line));
+    };
     callbacks.onTrial = [&events, &expDir](const experiment::TrialEvent& e) {
         if (events.trial) events.trial(stateOf(e.trial, expDir, e.index, e.total));
     };
@@ -71,7 +80,7 @@ ExperimentOutcome runIt(const QString& expDir, Feedback& feedback, const Experim
     return out;
 }
 
-} // namespace
+}  // namespace
 
 ExperimentOutcome ExperimentWorker::start(const train::TrainConfig& base, const ExperimentGrid& grid,
                                           const QString& expDir, Feedback& feedback, const ExperimentEvents& events) {
@@ -111,4 +120,4 @@ bool ExperimentWorker::resumable(const QVector<TrialState>& trials) {
     return false;
 }
 
-} // namespace ts::ui
+}  // namespace ts::ui

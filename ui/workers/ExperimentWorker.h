@@ -35,8 +35,8 @@ struct TrialState {
     QString params;  ///< "freeze=last:2, lr=0.0001"
     /// pending, running, finished, stopped (by successive halving) or failed
     QString status;
-    QString error;   ///< failed: why
-    int index = 0;   ///< 1-based
+    QString error;  ///< failed: why
+    int index = 0;  ///< 1-based
     int total = 0;
 };
 
@@ -67,6 +67,6 @@ public:
     static bool resumable(const QVector<TrialState>& trials);
 };
 
-} // namespace ts::ui
+}  // namespace ts::ui
 
 Q_DECLARE_METATYPE(ts::ui::TrialState)
