@@ -53,9 +53,9 @@ private Q_SLOTS:
         QVERIFY2(code == 0, qPrintable(out));
         // Every step, and the Inspect page's views inside the network after the demo training.
         const QStringList expected = {"01-data.png",     "02-backbone.png",           "03-layers.png",
-                                      "04-training.png", "05-train.png",              "06-inspect.png",
-                                      "06b-inspect-filters.png", "06c-inspect-feature-maps.png",
-                                      "06d-inspect-gradcam.png", "07-export.png"};
+                                      "04-training.png", "05-train.png",              "06-experiments.png",
+                                      "07-inspect.png",  "07b-inspect-filters.png",   "07c-inspect-feature-maps.png",
+                                      "07d-inspect-gradcam.png", "08-export.png"};
         QCOMPARE(QDir(shots).entryList({"*.png"}, QDir::Files, QDir::Name), expected);
         for (const QString& name : expected) {
             const QImage image(QDir(shots).filePath(name));

@@ -1,8 +1,9 @@
-// MainWindow: the seven steps, switching between them, remembered geometry,
+// MainWindow: the eight steps, switching between them, remembered geometry,
 // the demo dataset and the project file.
 #include "ui/main/Application.h"
 #include "ui/main/DemoProject.h"
 #include "ui/main/MainWindow.h"
+#include "ui/main/ProjectController.h"
 #include "ui/models/ProblemsModel.h"
 #include "ui/models/ProjectFile.h"
 #include "ui/pages/BackbonePage.h"
@@ -64,11 +65,11 @@ private Q_SLOTS:
         QSettings().clear();
     }
 
-    void showsSevenSteps() {
+    void showsEightSteps() {
         MainWindow window;
-        QCOMPARE(window.stepCount(), 7);
-        QCOMPARE(window.sidebar()->count(), 7);
-        const QStringList titles = {"Data", "Backbone", "Layers", "Training", "Train", "Inspect", "Export"};
+        QCOMPARE(window.stepCount(), 8);
+        QCOMPARE(window.sidebar()->count(), 8);
+        const QStringList titles = {"Data", "Backbone", "Layers", "Training", "Train", "Experiments", "Inspect", "Export"};
         for (int i = 0; i < titles.size(); ++i) {
             QVERIFY2(window.sidebar()->item(i)->text().endsWith(titles[i]), qPrintable(window.sidebar()->item(i)->text()));
             QCOMPARE(MainWindow::stepTitle(i), titles[i]);
@@ -173,6 +174,12 @@ private Q_SLOTS:
         QVERIFY(loaded.hasFullConfig);
         QCOMPARE(ts::train::toJson(loaded.config).dump(), ts::train::toJson(project.config).dump());
         QCOMPARE(loaded.ui.value(QStringLiteral("step")).toInt(), 3);
+        // The step by name; a file from before the Experiments step has its number in the old order.
+        QCOMPARE(ts::ui::ProjectController::savedStep({{"step", 5}, {"step_key", "experiments"}}), int(MainWindow::ExperimentsStep));
+        QCOMPARE(ts::ui::ProjectController::savedStep({{"step", 5}}), int(MainWindow::InspectStep));
+        QCOMPARE(ts::ui::ProjectController::savedStep({{"step", 6}}), int(MainWindow::ExportStep));
+        QCOMPARE(ts::ui::ProjectController::savedStep({{"step", 3}}), int(MainWindow::TrainingStep));
+        QCOMPARE(ts::ui::ProjectController::savedStep({}), int(MainWindow::DataStep));
 
         // Version 1 (dataset folder and backbone) still opens.
         QFile v1(dir.filePath(QStringLiteral("v1.tsproj")));

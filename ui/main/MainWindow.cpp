@@ -8,6 +8,7 @@
 #include "ui/models/DatasetSummary.h"
 #include "ui/pages/BackbonePage.h"
 #include "ui/pages/DataPage.h"
+#include "ui/pages/ExperimentsPage.h"
 #include "ui/pages/ExportPage.h"
 #include "ui/pages/InspectPage.h"
 #include "ui/pages/LayersPage.h"
@@ -49,7 +50,7 @@ const char* const kTrainingKey = "wizard/trainingSettings";
 } // namespace
 
 QString MainWindow::stepKey(int step) {
-    static const char* const keys[] = {"data", "backbone", "layers", "training", "train", "inspect", "export"};
+    static const char* const keys[] = {"data", "backbone", "layers", "training", "train", "experiments", "inspect", "export"};
     return step >= 0 && step < StepCount ? QString::fromLatin1(keys[step]) : QString();
 }
 
@@ -60,6 +61,7 @@ QString MainWindow::stepTitle(int step) {
     case LayersStep: return tr("Layers");
     case TrainingStep: return tr("Training");
     case TrainStep: return tr("Train");
+    case ExperimentsStep: return tr("Experiments");
     case InspectStep: return tr("Inspect");
     case ExportStep: return tr("Export");
     default: return {};
@@ -90,10 +92,17 @@ MainWindow::MainWindow(QWidget* parent)
     m_layersPage = new LayersPage(*m_session, m_stack);
     m_trainingPage = new TrainingPage(*m_session, m_stack);
     m_trainPage = new TrainPage(*m_session, m_stack);
+    m_experimentsPage = new ExperimentsPage(*m_session, m_stack);
+    m_experimentsPage->setRunsRootProvider([this] { return m_trainPage->runsRoot(); });
+    m_experimentsPage->setBusyCheck([this] {
+        return m_trainPage->isRunning()
+                   ? tr("A training is running on the Train page: let it finish or stop it before an experiment.")
+                   : QString();
+    });
     m_inspectPage = new InspectPage(m_stack);
     m_exportPage = new ExportPage(m_stack);
     QWidget* pages[StepCount] = {m_dataPage, m_backbonePage, m_layersPage, m_trainingPage,
-                                 m_trainPage, m_inspectPage, m_exportPage};
+                                 m_trainPage, m_experimentsPage, m_inspectPage, m_exportPage};
     for (int i = 0; i < StepCount; ++i) {
         pages[i]->setObjectName(stepKey(i) + QStringLiteral("Page"));
         m_stack->addWidget(pages[i]);
@@ -124,6 +133,23 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_backbonePage, &BackbonePage::weightsCached, m_layersPage, &LayersPage::refreshWeightsNote);
     connect(m_backbonePage, &BackbonePage::weightsCached, m_trainPage, &TrainPage::updateReadiness);
     connect(m_trainPage, &TrainPage::runFinished, m_projects, &ProjectController::showFinishedRun);
+    // A run chosen in the runs table opens as File > Open run does.
+    connect(m_experimentsPage, &ExperimentsPage::inspectRequested, this, [this](const QString& dir) {
+        QString error;
+        if (!m_projects->openRunOrBundle(dir, &error)) showErrorDialog(this, tr("Open in Inspect"), {error, error});
+    });
+    connect(m_experimentsPage, &ExperimentsPage::exportRequested, this, [this](const QString& dir) {
+        QString error;
+        if (m_projects->openRunOrBundle(dir, &error)) setCurrentStep(ExportStep);
+        else showErrorDialog(this, tr("Export"), {error, error});
+    });
+    connect(m_trainPage, &TrainPage::runFinished, m_experimentsPage, &ExperimentsPage::refreshRuns);
+    connect(m_experimentsPage, &ExperimentsPage::experimentStarted, this, [this](const QString& dir) {
+        statusBar()->showMessage(tr("Experiment into %1").arg(QDir::toNativeSeparators(dir)));
+    });
+    connect(m_experimentsPage, &ExperimentsPage::experimentEnded, this, [this](const QString& dir) {
+        statusBar()->showMessage(tr("Experiment ended: %1").arg(QDir::toNativeSeparators(dir)), 8000);
+    });
     connect(m_trainPage, &TrainPage::runStarted, this,
             [this](const QString& dir) { statusBar()->showMessage(tr("Training into %1").arg(QDir::toNativeSeparators(dir))); });
     connect(m_trainingPage, &TrainingPage::errorOccurred, this,
@@ -185,10 +211,10 @@ void MainWindow::setCurrentStep(int step) {
 
 bool MainWindow::isBusy() const {
     return m_dataPage->isBusy() || m_backbonePage->isBusy() || m_layersPage->isBusy() ||
-           m_trainingPage->isBusy() || m_inspectPage->isBusy() || m_exportPage->isBusy();
+           m_trainingPage->isBusy() || m_experimentsPage->isBusy() || m_inspectPage->isBusy() || m_exportPage->isBusy();
 }
 
-bool MainWindow::isTraining() const { return m_trainPage->isRunning(); }
+bool MainWindow::isTraining() const { return m_trainPage->isRunning() || m_experimentsPage->isRunning(); }
 
 train::TrainConfig MainWindow::currentConfig() const { return m_session->config(); }
 
@@ -348,6 +374,14 @@ void MainWindow::closeEvent(QCloseEvent* event) {
             return;
         }
         m_trainPage->stopAndWait();
+    }
+    if (m_experimentsPage->isRunning()) {
+        if (!confirmStopTraining(tr("An experiment is running. Stop it and close Transfer Studio?\n\n"
+                                    "It can be resumed later: the Experiments page offers Resume."))) {
+            event->ignore();
+            return;
+        }
+        m_experimentsPage->stopAndWait();
     }
     m_trainingPage->cancelLrFinder();
     QSettings settings;

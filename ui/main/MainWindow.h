@@ -1,6 +1,6 @@
 #pragma once
-// MainWindow: the wizard. A sidebar lists the seven steps (Data, Backbone,
-// Layers, Training, Train, Inspect, Export); a stacked widget shows the
+// MainWindow: the wizard. A sidebar lists the eight steps (Data, Backbone,
+// Layers, Training, Train, Experiments, Inspect, Export); a stacked widget shows the
 // current step's page. File menu: new/open/save project, recent projects,
 // quit; Help menu: about (the same report as `--version`). A folder dropped
 // onto the window becomes the dataset of the Data page.
@@ -30,6 +30,7 @@ namespace ts::ui {
 
 class BackbonePage;
 class DataPage;
+class ExperimentsPage;
 class ExportPage;
 class InspectPage;
 class LayersPage;
@@ -42,7 +43,17 @@ class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     /// The steps, in order; the values are the sidebar rows and page indices.
-    enum Step { DataStep, BackboneStep, LayersStep, TrainingStep, TrainStep, InspectStep, ExportStep, StepCount };
+    enum Step {
+        DataStep,
+        BackboneStep,
+        LayersStep,
+        TrainingStep,
+        TrainStep,
+        ExperimentsStep,
+        InspectStep,
+        ExportStep,
+        StepCount
+    };
 
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
@@ -60,6 +71,7 @@ public:
     LayersPage* layersPage() const { return m_layersPage; }
     TrainingPage* trainingPage() const { return m_trainingPage; }
     TrainPage* trainPage() const { return m_trainPage; }
+    ExperimentsPage* experimentsPage() const { return m_experimentsPage; }
     InspectPage* inspectPage() const { return m_inspectPage; }
     ExportPage* exportPage() const { return m_exportPage; }
 
@@ -72,7 +84,7 @@ public:
     /// Trains the current config and waits (processing events) until the run
     /// and the Inspect page's follow-up work end; false on failure or timeout.
     bool trainAndWait(int timeoutMs);
-    /// True while a training run is in progress.
+    /// True while a training run or an experiment is in progress.
     bool isTraining() const;
     /// Replaces the yes/no question asked before a running training is
     /// stopped (tests answer it without a dialog). Returns true to stop.
@@ -88,7 +100,7 @@ public:
     /// window on each step), after a short training of the open dataset when
     /// none was done (the demo project: tiny_cnn, a few epochs, the LR finder
     /// and the exports), then the Inspect page's filters, feature maps and
-    /// Grad-CAM as 06b/06c/06d-inspect-*.png. Returns the files written; sets `error` on failure.
+    /// Grad-CAM as 07b/07c/07d-inspect-*.png. Returns the files written; sets `error` on failure.
     QStringList saveScreenshots(const QString& dir, QString* error);
 
     /// The recent projects, most recent first.
@@ -145,6 +157,7 @@ private:
     LayersPage* m_layersPage = nullptr;
     TrainingPage* m_trainingPage = nullptr;
     TrainPage* m_trainPage = nullptr;
+    ExperimentsPage* m_experimentsPage = nullptr;
     InspectPage* m_inspectPage = nullptr;
     ExportPage* m_exportPage = nullptr;
     std::function<bool(const QString&)> m_confirmStop;

@@ -59,15 +59,26 @@ bool ProjectController::open(const QString& path) {
             m_window.trainPage()->pinProbe(file.toString());
     }
     addRecent(m_session.projectPath());
-    m_window.setCurrentStep(project.ui.contains(QStringLiteral("step"))
-                                ? qBound(0, project.ui.value(QStringLiteral("step")).toInt(), MainWindow::StepCount - 1)
-                                : int(MainWindow::DataStep));
+    m_window.setCurrentStep(savedStep(project.ui));
     return true;
+}
+
+int ProjectController::savedStep(const QJsonObject& ui) {
+    // By name ("step_key"); files written before the Experiments step (step 6)
+    // existed have only the number, in the seven-step order.
+    const QString key = ui.value(QStringLiteral("step_key")).toString();
+    for (int i = 0; i < MainWindow::StepCount; ++i)
+        if (!key.isEmpty() && MainWindow::stepKey(i) == key) return i;
+    if (!ui.contains(QStringLiteral("step"))) return MainWindow::DataStep;
+    int step = ui.value(QStringLiteral("step")).toInt();
+    if (key.isEmpty() && step >= MainWindow::ExperimentsStep) ++step;
+    return qBound(0, step, MainWindow::StepCount - 1);
 }
 
 bool ProjectController::saveTo(const QString& path, QString* error) {
     QJsonObject ui;
     ui.insert(QStringLiteral("step"), m_window.currentStep());
+    ui.insert(QStringLiteral("step_key"), MainWindow::stepKey(m_window.currentStep()));
     ui.insert(QStringLiteral("pinnedProbes"), QJsonArray::fromStringList(m_window.trainPage()->pinnedProbes()));
     return m_session.toProjectFile(ui).save(path, error);
 }

@@ -15,6 +15,7 @@
 //
 // Thread safety: UI thread only. Lifetimes: a child of the window; the
 // window and the session must outlive it.
+#include <QJsonObject>
 #include <QObject>
 #include <QString>
 #include <QStringList>
@@ -61,6 +62,10 @@ public:
     bool resumeRunFolder(const QString& runDir, QString* error);
     /// A training ended with a model: shows its run on Inspect and Export.
     void showFinishedRun(const QString& runDir, const QString& bundlePath);
+
+    /// The step a project's UI state names ("step_key", or the number "step"
+    /// of an older file, whose steps had no Experiments); the Data step when none.
+    static int savedStep(const QJsonObject& ui);
 
     /// Most recent first, absolute paths (QSettings).
     QStringList recentProjects() const;

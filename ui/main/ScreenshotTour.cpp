@@ -3,13 +3,17 @@
 #include "ui/main/MainWindow.h"
 #include "ui/pages/BackbonePage.h"
 #include "ui/pages/DataPage.h"
+#include "ui/pages/ExperimentsPage.h"
 #include "ui/pages/ExportPage.h"
 #include "ui/pages/InsidePanel.h"
 #include "ui/pages/InspectPage.h"
 #include "ui/pages/TrainPage.h"
 #include "ui/pages/TrainingPage.h"
 
+#include <QCheckBox>
 #include <QComboBox>
+#include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -36,6 +40,18 @@ QStringList ScreenshotTour::run(const QString& dir, QString* error) {
         m_window.exportPage()->setFormatEnabled(QStringLiteral("onnx"), true);
         m_window.exportPage()->startExport();
         m_window.waitUntilIdle(120000);
+        // The Experiments page: a small experiment (the learning rate and a
+        // tenth of it), then the newest runs compared.
+        ExperimentsPage* experiments = m_window.experimentsPage();
+        const QString lr = QString::number(m_window.currentConfig().lr / 10, 'g', 3);
+        if (QCheckBox* box = experiments->axisBox(QStringLiteral("lr"), lr)) box->setChecked(true);
+        if (experiments->runExperiment()) {
+            QDeadlineTimer deadline(300000);
+            while (experiments->isRunning() && !deadline.hasExpired())
+                QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+            if (experiments->isRunning()) experiments->stopAndWait();
+        }
+        if (QCheckBox* box = experiments->axisBox(QStringLiteral("lr"), lr)) box->setChecked(false);
         // The Training page then shows what augmentation would do.
         m_window.trainingPage()->augmentBox()->setCurrentIndex(1);
         m_window.trainingPage()->updatePreviews();
@@ -45,6 +61,15 @@ QStringList ScreenshotTour::run(const QString& dir, QString* error) {
         m_window.backbonePage()->selectBackbone(m_window.backbonePage()->visibleModelNames().first());
     for (int i = 0; i < m_window.stepCount(); ++i) {
         m_window.setCurrentStep(i);
+        if (!m_window.waitUntilIdle(60000) && error) *error = QObject::tr("Timed out waiting for the %1 page.").arg(MainWindow::stepTitle(i));
+        if (i == MainWindow::ExperimentsStep) {
+            // The runs table with its newest runs selected: their curves overlaid.
+            ExperimentsPage* experiments = m_window.experimentsPage();
+            QStringList newest;
+            for (const RunRow& r : experiments->rows())
+                if (r.error.isEmpty() && newest.size() < 3) newest << r.runDir;
+            experiments->selectRuns(newest);
+        }
         if (!m_window.waitUntilIdle(60000) && error) *error = QObject::tr("Timed out waiting for the %1 page.").arg(MainWindow::stepTitle(i));
         const QString file = QDir(dir).filePath(QStringLiteral("%1-%2.png").arg(i + 1, 2, 10, QLatin1Char('0')).arg(MainWindow::stepKey(i)));
         if (!m_window.grab().save(file, "PNG")) {
@@ -61,14 +86,15 @@ QStringList ScreenshotTour::run(const QString& dir, QString* error) {
         const struct {
             InsidePanel::View view;
             const char* name;
-        } views[] = {{InsidePanel::Filters, "06b-inspect-filters.png"},
-                     {InsidePanel::FeatureMaps, "06c-inspect-feature-maps.png"},
-                     {InsidePanel::GradCam, "06d-inspect-gradcam.png"}};
+        } views[] = {{InsidePanel::Filters, "b-inspect-filters.png"},
+                     {InsidePanel::FeatureMaps, "c-inspect-feature-maps.png"},
+                     {InsidePanel::GradCam, "d-inspect-gradcam.png"}};
+        const QString number = QStringLiteral("%1").arg(MainWindow::InspectStep + 1, 2, 10, QLatin1Char('0'));
         for (const auto& v : views) {
             inside->setView(v.view);
             inside->refresh();
             m_window.waitUntilIdle(60000);
-            const QString file = QDir(dir).filePath(QLatin1String(v.name));
+            const QString file = QDir(dir).filePath(number + QLatin1String(v.name));
             if (m_window.grab().save(file, "PNG")) written << file;
         }
         m_window.inspectPage()->tabs()->setCurrentIndex(0);

@@ -96,6 +96,12 @@ void CurvePlot::clear() {
     flush();
 }
 
+void CurvePlot::removeAllSeries() {
+    m_model->removeAll();
+    m_plot->clearGraphs();
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
 void CurvePlot::setLogX(bool log) {
     m_plot->xAxis->setScaleType(log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
     if (log) m_plot->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));

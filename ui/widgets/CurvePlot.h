@@ -37,6 +37,8 @@ public:
     void append(int series, double x, double y);
     void setPoints(int series, const QVector<QPointF>& points);
     void clear();
+    /// Removes every series.
+    void removeAll() { m_series.clear(); }
     int seriesCount() const { return int(m_series.size()); }
     const Series& series(int i) const { return m_series[i]; }
     Series& series(int i) { return m_series[i]; }
@@ -64,6 +66,9 @@ public:
     void append(int series, double x, double y) { m_model->append(series, x, y); }
     void setPoints(int series, const QVector<QPointF>& points);
     void clear();
+    /// Removes every series (graphs and legend entries): a plot whose curves
+    /// are chosen anew (the Experiments page's overlay).
+    void removeAllSeries();
     void setLogX(bool log);
     void setLogY(bool log);
     /// Fixes the y range (e.g. 0..1 for accuracies); otherwise it follows the data.
