@@ -1,4 +1,5 @@
 #include "core/train/Evaluate.h"
+#include "core/train/Calibration.h"
 
 #include "core/common/Error.h"
 #include "core/common/Json.h"
@@ -216,13 +217,18 @@ EvalReport evaluate(const exporting::LoadedModel& loaded, const std::string& run
     report.heldOut = ConfusionMatrix(numClasses);
     report.trained = ConfusionMatrix(numClasses);
     double heldOutLossSum = 0.0;
+    report.temperature = loaded.meta.temperature;
+    report.unknownThreshold = loaded.meta.unknownThreshold;
+    std::vector<at::Tensor> heldOutLogits;
+    std::vector<int64_t> heldOutLabels;
     torch::NoGradGuard noGrad;
     const zoo::Backbone& model = loaded.model;  // in eval mode (loadTrainedModel)
     size_t done = 0;
     while (auto batch = loader.next()) {
         if (feedback && feedback->isCancelled()) throw Cancelled();
         // Log-probabilities: the loss of a confident mistake stays exact instead of underflowing.
-        const at::Tensor logp = model->forward(batch->images).to(at::kDouble).log_softmax(1).contiguous();
+        const at::Tensor logits = model->forward(batch->images).to(at::kDouble);
+        const at::Tensor logp = (logits / report.temperature).log_softmax(1).contiguous();
         const at::Tensor pred = logp.argmax(1);
         const auto lp = logp.accessor<double, 2>();
         for (int64_t i = 0; i < pred.size(0); ++i) {
@@ -231,6 +237,8 @@ EvalReport evaluate(const exporting::LoadedModel& loaded, const std::string& run
             const int64_t predicted = pred[i].item<int64_t>();
             (isTraining[item] ? report.trained : report.heldOut).add(truth, predicted);
             if (isTraining[item]) continue;
+            heldOutLogits.push_back(logits[i]);
+            heldOutLabels.push_back(truth);
             heldOutLossSum += -lp[i][truth];
             if (predicted != truth)
                 report.misclassified.push_back({items[item].path, truth, predicted, std::exp(lp[i][predicted]), -lp[i][truth]});
@@ -240,6 +248,15 @@ EvalReport evaluate(const exporting::LoadedModel& loaded, const std::string& run
     }
     sortByLoss(report.misclassified);
     if (report.heldOut.total() > 0) report.heldOutLoss = heldOutLossSum / static_cast<double>(report.heldOut.total());
+    if (!heldOutLogits.empty()) {
+        const at::Tensor z = at::stack(heldOutLogits);
+        const at::Tensor y = torch::tensor(heldOutLabels, at::kLong);
+        report.eceUncalibrated = expectedCalibrationError(z.softmax(1), y);
+        report.ece = expectedCalibrationError((z / report.temperature).softmax(1), y);
+        if (report.unknownThreshold > 0.0)
+            report.heldOutUnknown =
+                maxProbability(z, report.temperature).lt(report.unknownThreshold).sum().item<int64_t>();
+    }
     report.skipped = loader.skipped();
     return report;
 }
