@@ -368,6 +368,7 @@ void runEval(const std::string& modelPath, const std::string& dataDir, bool asJs
                     {"warnings", r.warnings},
                     {"skipped", skipped},
                     {"loss", r.heldOutLoss},
+                    {"loss_calibrated", r.heldOutLossCalibrated},
                     {"temperature", r.temperature},
                     {"ece", r.ece},
                     {"ece_uncalibrated", r.eceUncalibrated},

@@ -216,7 +216,7 @@ EvalReport evaluate(const exporting::LoadedModel& loaded, const std::string& run
     const auto numClasses = static_cast<int64_t>(modelClasses.size());
     report.heldOut = ConfusionMatrix(numClasses);
     report.trained = ConfusionMatrix(numClasses);
-    double heldOutLossSum = 0.0;
+    double heldOutLossSum = 0.0, heldOutRawLossSum = 0.0;
     report.temperature = loaded.meta.temperature;
     report.unknownThreshold = loaded.meta.unknownThreshold;
     std::vector<at::Tensor> heldOutLogits;
@@ -231,6 +231,8 @@ EvalReport evaluate(const exporting::LoadedModel& loaded, const std::string& run
         const at::Tensor logp = (logits / report.temperature).log_softmax(1).contiguous();
         const at::Tensor pred = logp.argmax(1);
         const auto lp = logp.accessor<double, 2>();
+        const at::Tensor rawLogp = logits.log_softmax(1).contiguous();
+        const auto rawLp = rawLogp.accessor<double, 2>();
         for (int64_t i = 0; i < pred.size(0); ++i) {
             const auto item = static_cast<size_t>(batch->indices[static_cast<size_t>(i)]);
             const int64_t truth = toModel[static_cast<size_t>(batch->labels[i].item<int64_t>())];
@@ -240,6 +242,7 @@ EvalReport evaluate(const exporting::LoadedModel& loaded, const std::string& run
             heldOutLogits.push_back(logits[i]);
             heldOutLabels.push_back(truth);
             heldOutLossSum += -lp[i][truth];
+            heldOutRawLossSum += -rawLp[i][truth];
             if (predicted != truth)
                 report.misclassified.push_back({items[item].path, truth, predicted, std::exp(lp[i][predicted]), -lp[i][truth]});
         }
@@ -247,7 +250,10 @@ EvalReport evaluate(const exporting::LoadedModel& loaded, const std::string& run
         if (feedback) feedback->reportProgress(static_cast<double>(done) / std::max<size_t>(1, items.size()), "evaluating");
     }
     sortByLoss(report.misclassified);
-    if (report.heldOut.total() > 0) report.heldOutLoss = heldOutLossSum / static_cast<double>(report.heldOut.total());
+    if (report.heldOut.total() > 0) {
+        report.heldOutLoss = heldOutRawLossSum / static_cast<double>(report.heldOut.total());
+        report.heldOutLossCalibrated = heldOutLossSum / static_cast<double>(report.heldOut.total());
+    }
     if (!heldOutLogits.empty()) {
         const at::Tensor z = at::stack(heldOutLogits);
         const at::Tensor y = torch::tensor(heldOutLabels, at::kLong);

@@ -60,9 +60,11 @@ struct EvalReport {
     size_t trainingImages = 0;         ///< of them, copies of training images
     ConfusionMatrix heldOut;           ///< the held-out images: the accuracy that counts
     ConfusionMatrix trained;           ///< the training images, scored apart
-    double heldOutLoss = 0.0;          ///< mean cross-entropy of the calibrated probabilities on the held-out images (0 without any)
-    /// The model's temperature T (bundle; 1 for older bundles): loss,
-    /// confidences and ECE use softmax(logits / T).
+    double heldOutLoss = 0.0;          ///< mean cross-entropy on the held-out images, as the trainer's val_loss (0 without any)
+    double heldOutLossCalibrated = 0.0;  ///< the same of the calibrated probabilities softmax(logits / T)
+    /// The model's temperature T (bundle; 1 for older bundles): the
+    /// misclassified images' confidence and loss, heldOutLossCalibrated and
+    /// ece use softmax(logits / T).
     double temperature = 1.0;
     double ece = 0.0;              ///< 15-bin expected calibration error of the held-out images, calibrated
     double eceUncalibrated = 0.0;  ///< the same with T = 1
