@@ -84,7 +84,7 @@ TEST(CalibrationCli, OverConfidentModelIsCalibratedExportedAndRejectsUnknowns) {
                        data + "/val/" + classes[(k + 1) % 3] + "/moved_" + std::to_string(k) + std::to_string(i) + ".png");
     std::string out;
     ASSERT_EQ(test::runCommand(tstudio() + " train --json --data " + shellQuote(data) +
-                                   " --arch tiny_cnn --freeze none --epochs 25 --lr 0.01 --seed 3 --out " + tmp.file("run") + " 2>&1",
+                                   " --arch tiny_cnn --freeze none --epochs 12 --lr 0.01 --seed 3 --out " + tmp.file("run") + " 2>&1",
                                &out),
               0)
         << out;
