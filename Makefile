@@ -1,5 +1,6 @@
 # Transfer Studio - the two commands: `make run` and `make test`.
-#   make run       install missing packages, build (Release), launch the GUI on its demo project
+#   make run       install missing packages (and ONNX Runtime's npm package into
+#                  third_party/onnxruntime, optional), build (Release), launch the GUI on its demo project
 #   make test      the same set-up, then the test suite (ctest), all labels but
 #                  `extended` (the exhaustive sweeps over the largest architectures
 #                  and the GUI's real-data click-through; about 25 minutes on 2 cores)

@@ -28,6 +28,8 @@ PACKAGES=(
   # fuzzing (make fuzz, the `fuzz` tests): clang with libFuzzer and the sanitizers;
   # the hostile-input tests: timeout (coreutils) and prlimit (util-linux)
   clang libclang-rt-14-dev coreutils util-linux
+  # ONNX Runtime checks of the ONNX exports: the npm package onnxruntime-node (below)
+  nodejs
 )
 
 missing=()
@@ -37,8 +39,35 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+# ONNX Runtime, the runtime `tstudio export --check` also runs ONNX exports in:
+# not in Debian 12, but the npm package onnxruntime-node carries its Linux x64
+# libonnxruntime.so. Installed project-locally (third_party/onnxruntime, ignored
+# by git) with --ignore-scripts: its install script downloads extras from a host
+# that may be unreachable, and the CPU runtime needs none of them. Optional:
+# a failure warns, and the checks then report ONNX Runtime as absent.
+ORT_VERSION=1.30.0
+ORT_PREFIX="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/third_party/onnxruntime"
+install_onnxruntime() {
+  local pkg="$ORT_PREFIX/node_modules/onnxruntime-node/package.json"
+  if [ -f "$pkg" ] && grep -q "\"version\": *\"$ORT_VERSION\"" "$pkg"; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "install-deps: warning: npm not found, ONNX Runtime checks will be skipped (install nodejs, which brings npm)" >&2
+    return 0
+  fi
+  echo "install-deps: installing onnxruntime-node@$ORT_VERSION into $ORT_PREFIX"
+  mkdir -p "$ORT_PREFIX"
+  if ! npm install --ignore-scripts --no-audit --no-fund --loglevel=error --prefix "$ORT_PREFIX" \
+       "onnxruntime-node@$ORT_VERSION" >/dev/null; then
+    echo "install-deps: warning: npm could not install onnxruntime-node@$ORT_VERSION; ONNX Runtime checks will be skipped" >&2
+  fi
+  return 0
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
+  install_onnxruntime
   exit 0
 fi
 
@@ -60,4 +89,5 @@ if [ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ]; then
   $SUDO update-alternatives --set libblas.so.3-x86_64-linux-gnu \
     /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 >/dev/null 2>&1 || true
 fi
+install_onnxruntime
 echo "install-deps: done"

@@ -93,22 +93,38 @@ void runExport(const ExportArgs& a) {
         std::fflush(stdout);
     }
     std::optional<exporting::RoundTripReport> roundTrip;
+    bool noneChecked = false;
     if (!a.check.empty()) {
         exporting::RoundTripOptions rt;
         rt.maxImages = a.maxImages;
         rt.python = a.python;
-        const exporting::RoundTripReport r =
-            exporting::roundTripCheck(model, format, result.path, options, a.check, rt);
-        report["round_trip"] = r.toJson();
-        roundTrip = r;
-        if (!a.json) {
+        // Every runtime of the format (ONNX: OpenCV DNN and ONNX Runtime); one
+        // that is absent or refuses the file is reported, and the others still run.
+        const std::vector<exporting::RoundTripReport> reports =
+            exporting::roundTripChecks(model, format, result.path, options, a.check, rt);
+        nlohmann::json all = nlohmann::json::array();
+        for (const auto& r : reports) {
+            all.push_back(r.toJson());
+            if (!roundTrip && r.status == exporting::RoundTripStatus::Checked) roundTrip = r;
+            if (a.json) continue;
             std::printf("Round trip: %s\n", r.summary().c_str());
-            std::printf("  accuracy on the labelled images: model %.2f%%, export %.2f%%\n", r.modelAccuracy * 100.0,
-                        r.exportAccuracy * 100.0);
+            if (r.status == exporting::RoundTripStatus::Checked)
+                std::printf("  accuracy on the labelled images: model %.2f%%, export %.2f%%\n", r.modelAccuracy * 100.0,
+                            r.exportAccuracy * 100.0);
         }
+        // "round_trip": the first runtime that checked the file (as before);
+        // "round_trips": every runtime, with its status.
+        report["round_trip"] = roundTrip ? roundTrip->toJson() : nlohmann::json(nullptr);
+        report["round_trips"] = all;
+        noneChecked = !roundTrip;
     }
     recordInRun(a, result, roundTrip);
     if (a.json) std::cout << report.dump(1) << '\n';
+    if (noneChecked) {
+        std::cout.flush();
+        std::fprintf(stderr, "tstudio: the export is written, but no runtime could check it (see above).\n");
+        throw ExitRequest(1);
+    }
 }
 
 } // namespace

@@ -19,6 +19,8 @@ ModelSource loadModelSource(const std::string& command, const std::string& arch,
         s.model = loaded.model;
         s.transform = loaded.meta.transform;
         s.labels = loaded.meta.classes;
+        s.temperature = loaded.meta.temperature;
+        s.unknownThreshold = loaded.meta.unknownThreshold;
     } else {
         s.model = weights::loadPretrained(arch, weights);
         s.transform = data::EvalTransform::forModel(zoo::modelInfo(arch));

@@ -14,6 +14,11 @@ struct ModelSource {
     zoo::Backbone model;
     data::EvalTransform transform;
     std::vector<std::string> labels;
+    /// Calibration of a trained model (bundle): probabilities are
+    /// softmax(logits / temperature); a calibrated max probability below
+    /// unknownThreshold (> 0) is "unknown". Pretrained backbones: 1 and 0.
+    double temperature = 1.0;
+    double unknownThreshold = 0.0;
 };
 
 /// Loads the model named by exactly one of `arch` and `model`; throws

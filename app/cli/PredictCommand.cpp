@@ -6,7 +6,10 @@
 #include "core/data/Dataset.h"
 #include "core/data/ImageIO.h"
 #include "core/data/Preprocess.h"
+#include "core/train/Calibration.h"
 #include "core/zoo/Inference.h"
+
+#include <torch/csrc/autograd/grad_mode.h>
 
 #include <ATen/Functions.h>
 #include <nlohmann/json.hpp>
@@ -120,14 +123,34 @@ void runPredict(const PredictArgs& a) {
                 std::fprintf(stderr, "skipped %s: %s\n", input.path.c_str(), input.error.c_str());
             continue;
         }
-        const auto prediction = zoo::classify(*model, x, a.topk, labels).front();
+        // Calibrated probabilities softmax(logits / T) (T = 1 for pretrained
+        // backbones and older bundles); "logit" stays the model's own output.
+        at::Tensor logits;
+        {
+            torch::NoGradGuard noGrad;
+            model->eval();
+            logits = model->forward(x).to(at::kDouble);
+        }
+        auto prediction = zoo::topkFromLogits(logits / src.temperature, a.topk, labels).front();
+        for (auto& s : prediction) s.logit = logits[0][s.index].item<double>();
+        const double confidence = train::maxProbability(logits, src.temperature)[0].item<double>();
+        const bool unknown = src.unknownThreshold > 0.0 && confidence < src.unknownThreshold;
         if (a.json) {
             nlohmann::json top = nlohmann::json::array();
             for (const auto& s : prediction)
                 top.push_back({{"index", s.index}, {"label", s.label}, {"prob", s.prob}, {"logit", s.logit}});
-            out.push_back({{"image", input.path}, {"top", top}});
+            nlohmann::json entry = {{"image", input.path},
+                                    {"prediction", unknown ? std::string("unknown") : prediction.front().label},
+                                    {"unknown", unknown},
+                                    {"confidence", confidence},
+                                    {"top", top}};
+            if (src.unknownThreshold > 0.0) entry["unknown_threshold"] = src.unknownThreshold;
+            out.push_back(entry);
         } else {
             std::printf("%s\n", input.path.c_str());
+            if (unknown)
+                std::printf("  unknown: max probability %.2f%% is below the threshold %.2f%%; closest classes:\n",
+                            confidence * 100.0, src.unknownThreshold * 100.0);
             for (const auto& s : prediction)
                 std::printf("  %6.2f%%  %4lld  %s\n", s.prob * 100.0, static_cast<long long>(s.index), s.label.c_str());
         }

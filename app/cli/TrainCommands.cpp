@@ -381,7 +381,14 @@ void runEval(const std::string& modelPath, const std::string& dataDir, bool asJs
                     {"training_images",
                      {{"images", r.trained.total()}, {"accuracy", r.trained.accuracy()}, {"confusion", r.trained.counts()}}},
                     {"warnings", r.warnings},
-                    {"skipped", skipped}};
+                    {"skipped", skipped},
+                    {"loss", r.heldOutLoss},
+                    {"loss_calibrated", r.heldOutLossCalibrated},
+                    {"temperature", r.temperature},
+                    {"ece", r.ece},
+                    {"ece_uncalibrated", r.eceUncalibrated},
+                    {"unknown_threshold", r.unknownThreshold},
+                    {"unknown_rate", r.heldOut.total() > 0 ? double(r.heldOutUnknown) / double(r.heldOut.total()) : 0.0}};
         json misclassified = json::array();  // held-out images, highest loss first
         for (const auto& w : r.misclassified)
             misclassified.push_back({{"path", w.path},
@@ -400,6 +407,11 @@ void runEval(const std::string& modelPath, const std::string& dataDir, bool asJs
     if (r.heldOut.total() > 0) {
         std::printf("Accuracy %.4f on %lld %simages\n", r.heldOut.accuracy(), static_cast<long long>(r.heldOut.total()),
                     r.trainingImages > 0 ? "held-out " : "");
+        std::printf("Calibration: temperature %.3f, ECE (15 bins) %.4f uncalibrated, %.4f calibrated\n", r.temperature,
+                    r.eceUncalibrated, r.ece);
+        if (r.unknownThreshold > 0.0)
+            std::printf("Unknown below a max probability of %.4f: %lld of %lld held-out images\n", r.unknownThreshold,
+                        static_cast<long long>(r.heldOutUnknown), static_cast<long long>(r.heldOut.total()));
         printPerClass(r.heldOut, modelClasses);
         std::printf("\nConfusion matrix (rows: true class, columns: predicted class)\n%s",
                     confusionMatrixText(r.heldOut.counts(), modelClasses).c_str());

@@ -44,7 +44,11 @@ nlohmann::json BundleMeta::toJson() const {
             {"train_config", trainConfig},
             {"metrics", metrics},
             {"manifest_hash", manifestHash},
-            {"created_with", createdWith}};
+            {"created_with", createdWith},
+            {"calibration",
+             {{"temperature", temperature},
+              {"unknown_threshold", unknownThreshold},
+              {"unknown_target_recall", unknownTargetRecall}}}};
 }
 
 BundleMeta BundleMeta::fromJson(const nlohmann::json& j, const std::string& sourceName) {
@@ -158,6 +162,13 @@ BundleMeta BundleMeta::fromJson(const nlohmann::json& j, const std::string& sour
     m.metrics = object("metrics");
     if (const auto* v = member(j, "manifest_hash")) m.manifestHash = text(*v, "manifest_hash", 128);
     if (const auto* v = member(j, "created_with")) m.createdWith = text(*v, "created_with", kMaxTextBytes);
+    const nlohmann::json calibration = object("calibration");
+    if (const auto* v = member(calibration, "temperature"))
+        m.temperature = real(*v, "calibration.temperature", 1e-3, 1000.0, false);
+    if (const auto* v = member(calibration, "unknown_threshold"))
+        m.unknownThreshold = real(*v, "calibration.unknown_threshold", 0.0, 1.0, false);
+    if (const auto* v = member(calibration, "unknown_target_recall"))
+        m.unknownTargetRecall = real(*v, "calibration.unknown_target_recall", 0.0, 1.0, false);
     return m;
 }
 

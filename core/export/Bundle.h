@@ -5,6 +5,9 @@
 // manifest hash. Format: a PyTorch zip pickle of
 //   {"format": "transfer-studio-bundle", "version": 1,
 //    "meta": <JSON text>, "state_dict": {name: tensor}}
+// The meta's optional "calibration" object ({"temperature", "unknown_threshold",
+// "unknown_target_recall"}) came later: bundles without it read as T = 1 and no
+// unknown threshold.
 // so Python can read it with torch.load(path) as well.
 #include "core/data/Preprocess.h"
 #include "core/zoo/Backbone.h"
@@ -26,6 +29,16 @@ struct BundleMeta {
     nlohmann::json metrics;      ///< final/best metrics
     std::string manifestHash;
     std::string createdWith;     ///< app and LibTorch versions
+    /// Temperature T of the calibrated probabilities softmax(logits / T),
+    /// fitted on the validation logits after training (train/Calibration.h).
+    /// 1 (uncalibrated) for bundles without a "calibration" entry.
+    double temperature = 1.0;
+    /// Unknown rejection: a prediction whose calibrated max probability is
+    /// below this is "unknown". 0 = never (no threshold was chosen).
+    double unknownThreshold = 0.0;
+    /// The in-distribution validation recall the threshold was chosen for
+    /// (0.95 by default; 0 without a threshold).
+    double unknownTargetRecall = 0.0;
 
     nlohmann::json toJson() const;
     /// Reads the metadata written by toJson(), treating it as hostile: every

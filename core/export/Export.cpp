@@ -158,16 +158,33 @@ ExportResult exportModel(const LoadedModel& model, ExportFormat format, const st
     return r;
 }
 
+std::string onnxCheckerName(OnnxChecker checker) {
+    return checker == OnnxChecker::OnnxRuntime ? "ONNX Runtime" : "OpenCV DNN";
+}
+
+std::string toString(RoundTripStatus status) {
+    switch (status) {
+    case RoundTripStatus::Absent: return "absent";
+    case RoundTripStatus::Failed: return "failed";
+    case RoundTripStatus::Checked: break;
+    }
+    return "checked";
+}
+
 std::string RoundTripReport::summary() const {
     std::ostringstream os;
+    if (status == RoundTripStatus::Absent)
+        return formatName(format) + ": not checked in " + runtime + " (not installed here): " + problem;
+    if (status == RoundTripStatus::Failed) return formatName(format) + ": " + runtime + " failed: " + problem;
     os << formatName(format) << ": " << std::fixed << std::setprecision(2) << top1AgreementRate * 100.0
        << "% top-1 agreement (" << top1Agreements << "/" << images << " images, " << runtime << "), max |dp| "
        << std::scientific << std::setprecision(2) << maxProbabilityDiff << ", max |dlogit| " << maxLogitDiff << " (max |logit| " << maxAbsLogit << ")";
+    if (maxProbabilityOutputDiff >= 0.0) os << ", probabilities output max |dp| " << maxProbabilityOutputDiff;
     return os.str();
 }
 
 nlohmann::json RoundTripReport::toJson() const {
-    return {{"format", formatName(format)},
+    nlohmann::json j = {{"format", formatName(format)},
             {"path", path},
             {"runtime", runtime},
             {"images", images},
@@ -177,7 +194,11 @@ nlohmann::json RoundTripReport::toJson() const {
             {"max_logit_diff", maxLogitDiff},
             {"max_abs_logit", maxAbsLogit},
             {"model_accuracy", modelAccuracy},
-            {"export_accuracy", exportAccuracy}};
+            {"export_accuracy", exportAccuracy},
+            {"status", toString(status)}};
+    if (status != RoundTripStatus::Checked) j["problem"] = problem;
+    if (maxProbabilityOutputDiff >= 0.0) j["max_probability_output_diff"] = maxProbabilityOutputDiff;
+    return j;
 }
 
 } // namespace ts::exporting

@@ -95,6 +95,14 @@ std::string torchvisionLoadCode(const LoadedModel& model, const std::string& pat
 /// callers that keep it in memory.
 std::string onnxBytes(const LoadedModel& model, const ExportOptions& options = {});
 
+/// The runtime an ONNX export is checked in.
+enum class OnnxChecker {
+    OpenCvDnn,    ///< cv::dnn::readNetFromONNX (in process)
+    OnnxRuntime,  ///< ONNX Runtime through its Node runner (OnnxRuntime.h)
+};
+/// "OpenCV DNN" or "ONNX Runtime".
+std::string onnxCheckerName(OnnxChecker checker);
+
 /// Options of a round-trip check.
 struct RoundTripOptions {
     /// At most this many validation images (0 = all). Default 0.
@@ -104,7 +112,22 @@ struct RoundTripOptions {
     std::string python = "/usr/bin/python3";
     /// Images per forward batch. Default 16.
     int64_t batchSize = 16;
+    /// ONNX only: the runtime roundTripCheck() runs the export in (
+    /// roundTripChecks() runs every one). Default OpenCV DNN.
+    OnnxChecker onnxChecker = OnnxChecker::OpenCvDnn;
+    /// A second runtime running in another process (Python, Node) is stopped
+    /// after this many seconds. Default 600.
+    int64_t timeoutSeconds = 600;
 };
+
+/// Whether a runtime ran the export.
+enum class RoundTripStatus {
+    Checked,  ///< it ran; the numbers compare it with the model
+    Absent,   ///< the runtime is not installed here (problem says which part and how to install it)
+    Failed,   ///< it is there but refused or failed to run the file (problem says why)
+};
+/// "checked", "absent", "failed".
+std::string toString(RoundTripStatus status);
 
 /// The outcome of running an export in a second runtime next to the model.
 struct RoundTripReport {
@@ -131,17 +154,29 @@ struct RoundTripReport {
     /// (labels from the dataset folder).
     double modelAccuracy = 0.0;
     double exportAccuracy = 0.0;
+    /// Largest |p_model - p_export| where p_export is the export's own
+    /// "probabilities" output (ONNX --with-probabilities, run in ONNX Runtime)
+    /// and p_model the model's calibrated probabilities, softmax(logits / T);
+    /// -1 when no probabilities output was compared.
+    double maxProbabilityOutputDiff = -1.0;
+    /// Only roundTripChecks() reports Absent or Failed (numbers then 0).
+    RoundTripStatus status = RoundTripStatus::Checked;
+    /// Why the runtime did not run the export (status Absent or Failed).
+    std::string problem;
 
     /// One line for humans: "onnx: 100.00% top-1 agreement on 153 images
     /// (OpenCV DNN 4.6.0), max |dp| 1.2e-07, max |dlogit| 3.1e-06".
     std::string summary() const;
     /// The report as JSON (keys: format, path, runtime, images,
     /// top1_agreements, top1_agreement_rate, max_probability_diff,
-    /// max_logit_diff, max_abs_logit, model_accuracy, export_accuracy).
+    /// max_logit_diff, max_abs_logit, model_accuracy, export_accuracy,
+    /// status; problem when not checked; max_probability_output_diff when
+    /// compared).
     nlohmann::json toJson() const;
 };
 
-/// Runs the export at `exportPath` in a second runtime (ONNX: OpenCV DNN;
+/// Runs the export at `exportPath` in a second runtime (ONNX: OpenCV DNN, or
+/// ONNX Runtime with options.onnxChecker;
 /// .pth: Python torchvision, building the documented module; bundle:
 /// loadBundle + LibTorch) over the validation images of `dataDir` (its val
 /// split, or the seeded split of a flat folder; class folders must match
@@ -153,6 +188,21 @@ struct RoundTripReport {
 RoundTripReport roundTripCheck(const LoadedModel& model, ExportFormat format, const std::string& exportPath,
                                const ExportOptions& exportOptions, const std::string& dataDir,
                                const RoundTripOptions& options = {}, Feedback* feedback = nullptr);
+
+/// The same check in every runtime of the format, on one preprocessing of
+/// the images and one model pass: ONNX in OpenCV DNN, then ONNX Runtime;
+/// .pth and bundles as roundTripCheck(). A runtime that is absent or refuses
+/// the file gives a report with status Absent or Failed and its problem
+/// instead of an exception, so the others are still checked. Throws what
+/// roundTripCheck() throws for the folder and the model.
+std::vector<RoundTripReport> roundTripChecks(const LoadedModel& model, ExportFormat format, const std::string& exportPath,
+                                             const ExportOptions& exportOptions, const std::string& dataDir,
+                                             const RoundTripOptions& options = {}, Feedback* feedback = nullptr);
+
+/// roundTripChecks() on given preprocessed images (as roundTripCheckTensors()).
+std::vector<RoundTripReport> roundTripChecksTensors(const LoadedModel& model, ExportFormat format,
+                                                    const std::string& exportPath, const ExportOptions& exportOptions,
+                                                    const at::Tensor& images, const RoundTripOptions& options = {});
 
 /// Same comparison on given preprocessed images (N,3,H,W normalised float32,
 /// CPU) instead of a folder; labels unknown (accuracies stay 0). For tests

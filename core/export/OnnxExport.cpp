@@ -158,7 +158,16 @@ std::string onnxBytes(const LoadedModel& loaded, const ExportOptions& options) {
     converter.add("Identity", {last}, {"logits"});
     setTensorType(g.add_output(), "logits", {kTraceBatch, model.numClasses()});
     if (options.withProbabilities) {
-        auto* node = converter.add("Softmax", {"logits"}, {"probabilities"});
+        // Calibrated probabilities: softmax(logits / T), T from the bundle.
+        std::string scaled = "logits";
+        if (loaded.meta.temperature != 1.0) {
+            const std::string t = converter.initializer(
+                onnxexport::scalar1(c10::Scalar(static_cast<float>(loaded.meta.temperature)), at::TensorOptions().dtype(at::kFloat)),
+                "temperature");
+            converter.add("Div", {"logits", t}, {"logits_calibrated"});
+            scaled = "logits_calibrated";
+        }
+        auto* node = converter.add("Softmax", {scaled}, {"probabilities"});
         auto* a = node->add_attribute();
         a->set_name("axis");
         a->set_type(onnx::AttributeProto_AttributeType_INT);
@@ -178,6 +187,7 @@ std::string onnxBytes(const LoadedModel& loaded, const ExportOptions& options) {
     addMeta(proto, "manifest_hash", meta.manifestHash);
     addMeta(proto, "created_with", meta.createdWith);
     addMeta(proto, "metrics", meta.metrics.dump());
+    addMeta(proto, "calibration", meta.toJson().at("calibration").dump());
 
     try {
         onnx::checker::check_model(proto);

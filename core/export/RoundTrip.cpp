@@ -1,7 +1,8 @@
-// Round-trip checks: the export runs in a second runtime (OpenCV DNN for
-// ONNX, Python torchvision for .pth, a fresh bundle load for bundles) on the
+// Round-trip checks: the export runs in a second runtime (OpenCV DNN or
+// ONNX Runtime for ONNX, Python torchvision for .pth, a fresh bundle load for bundles) on the
 // same preprocessed images as the model, and the two outputs are compared.
 #include "core/export/Export.h"
+#include "core/export/OnnxRuntime.h"
 
 #include "core/common/AtomicFile.h"
 #include "core/common/Error.h"
@@ -28,6 +29,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <optional>
+#include <utility>
 
 namespace ts::exporting {
 namespace {
@@ -199,25 +202,70 @@ at::Tensor runPthPython(const LoadedModel& model, const std::string& path, const
     return value->tensor.to(at::kFloat);
 }
 
-RoundTripReport compare(const LoadedModel& model, ExportFormat format, const std::string& exportPath,
-                        const ExportOptions& exportOptions, const at::Tensor& images, const std::vector<int64_t>& labels,
-                        const RoundTripOptions& options, Feedback* feedback) {
+/// A runtime that is not installed here (roundTripChecks reports it as Absent).
+class RuntimeAbsent : public ModelError {
+public:
+    using ModelError::ModelError;
+};
+
+at::Tensor runOnnxRuntimeCheck(const std::string& path, const at::Tensor& input, const RoundTripOptions& options,
+                               std::string* runtime, at::Tensor* probabilities) {
+    *runtime = "ONNX Runtime";
+    std::string why;
+    const std::optional<OnnxRuntimeSetup> setup = findOnnxRuntime(&why);
+    if (!setup) throw RuntimeAbsent(why);
+    OnnxRuntimeOptions ort;
+    ort.batchSize = std::max<int64_t>(1, options.batchSize);
+    ort.timeoutSeconds = options.timeoutSeconds;
+    const OnnxRuntimeOutputs out = runOnnxRuntime(*setup, path, input, ort);
+    *runtime = out.runtime;
+    const at::Tensor logits = out.output("logits");
+    if (!logits.defined())
+        throw ModelError(out.runtime + " ran '" + path + "' but it has no output named 'logits'.");
+    *probabilities = out.output("probabilities");
+    return logits;
+}
+
+/// The images, the model's logits on them and their labels (-1 unknown).
+struct Reference {
+    at::Tensor images;
+    at::Tensor logits;
+    std::vector<int64_t> labels;
+};
+
+Reference reference(const LoadedModel& model, const std::string& exportPath, const at::Tensor& images,
+                    std::vector<int64_t> labels, const RoundTripOptions& options, Feedback* feedback) {
     if (!model.model) throw ModelError("Round-trip check: no model was given.");
     if (!fs::exists(exportPath)) throw IoError("Round-trip check: the export '" + exportPath + "' does not exist.");
     if (images.dim() != 4 || images.size(0) == 0)
         throw DataError("Round-trip check: no images to compare (expected a non-empty (N,3,H,W) batch).");
+    Reference ref;
+    ref.images = images.to(at::kFloat).contiguous();
+    ref.logits = runModel(*model.model, ref.images, std::max<int64_t>(1, options.batchSize), feedback, 0.0, 0.5);
+    ref.labels = std::move(labels);
+    return ref;
+}
+
+/// Runs the export in one runtime and compares it with the reference.
+RoundTripReport compareIn(const LoadedModel& model, ExportFormat format, OnnxChecker checker,
+                          const std::string& exportPath, const ExportOptions& exportOptions, const Reference& ref,
+                          const RoundTripOptions& options, Feedback* feedback) {
     const int64_t batch = std::max<int64_t>(1, options.batchSize);
     RoundTripReport r;
     r.format = format;
     r.path = exportPath;
-    const at::Tensor x = images.to(at::kFloat).contiguous();
-    const at::Tensor expected = runModel(*model.model, x, batch, feedback, 0.0, 0.5);
-    at::Tensor actual;
+    const at::Tensor& x = ref.images;
+    const at::Tensor& expected = ref.logits;
+    at::Tensor actual, probabilities;
     switch (format) {
-    case ExportFormat::Onnx:
-        actual = runOnnxOpenCv(exportPath, exportOptions.withPreprocessing ? denormalize(x, model.meta.transform) : x, batch,
-                               &r.runtime, feedback);
+    case ExportFormat::Onnx: {
+        const at::Tensor input = exportOptions.withPreprocessing ? denormalize(x, model.meta.transform) : x;
+        if (checker == OnnxChecker::OnnxRuntime)
+            actual = runOnnxRuntimeCheck(exportPath, input, options, &r.runtime, &probabilities);
+        else
+            actual = runOnnxOpenCv(exportPath, input, batch, &r.runtime, feedback);
         break;
+    }
     case ExportFormat::Pth:
         actual = runPthPython(model, exportPath, x, options, &r.runtime);
         break;
@@ -238,6 +286,14 @@ RoundTripReport compare(const LoadedModel& model, ExportFormat format, const std
     r.maxLogitDiff = (expected - actual).abs().max().item<double>();
     r.maxAbsLogit = expected.abs().max().item<double>();
     r.maxProbabilityDiff = (expected.softmax(1) - actual.softmax(1)).abs().max().item<double>();
+    if (probabilities.defined()) {
+        if (probabilities.sizes() != expected.sizes())
+            throw ModelError("Round-trip check of '" + exportPath + "': its probabilities output has shape " +
+                             c10::str(probabilities.sizes()) + " where the model has " + c10::str(expected.sizes()) + ".");
+        const at::Tensor calibrated = (expected / model.meta.temperature).softmax(1);
+        r.maxProbabilityOutputDiff = (calibrated - probabilities).abs().max().item<double>();
+    }
+    const std::vector<int64_t>& labels = ref.labels;
     if (!labels.empty()) {
         int64_t known = 0, rightModel = 0, rightExport = 0;
         for (size_t i = 0; i < labels.size(); ++i) {
@@ -255,17 +311,41 @@ RoundTripReport compare(const LoadedModel& model, ExportFormat format, const std
     return r;
 }
 
-} // namespace
-
-RoundTripReport roundTripCheckTensors(const LoadedModel& model, ExportFormat format, const std::string& exportPath,
-                                      const ExportOptions& exportOptions, const at::Tensor& images,
-                                      const RoundTripOptions& options) {
-    return compare(model, format, exportPath, exportOptions, images, {}, options, nullptr);
+RoundTripReport compare(const LoadedModel& model, ExportFormat format, const std::string& exportPath,
+                        const ExportOptions& exportOptions, const at::Tensor& images, const std::vector<int64_t>& labels,
+                        const RoundTripOptions& options, Feedback* feedback) {
+    const Reference ref = reference(model, exportPath, images, labels, options, feedback);
+    return compareIn(model, format, options.onnxChecker, exportPath, exportOptions, ref, options, feedback);
 }
 
-RoundTripReport roundTripCheck(const LoadedModel& model, ExportFormat format, const std::string& exportPath,
-                               const ExportOptions& exportOptions, const std::string& dataDir,
-                               const RoundTripOptions& options, Feedback* feedback) {
+std::vector<RoundTripReport> compareAll(const LoadedModel& model, ExportFormat format, const std::string& exportPath,
+                                        const ExportOptions& exportOptions, const at::Tensor& images,
+                                        const std::vector<int64_t>& labels, const RoundTripOptions& options,
+                                        Feedback* feedback) {
+    const Reference ref = reference(model, exportPath, images, labels, options, feedback);
+    std::vector<OnnxChecker> checkers = {options.onnxChecker};
+    if (format == ExportFormat::Onnx) checkers = {OnnxChecker::OpenCvDnn, OnnxChecker::OnnxRuntime};
+    std::vector<RoundTripReport> reports;
+    for (const OnnxChecker checker : checkers) {
+        try {
+            reports.push_back(compareIn(model, format, checker, exportPath, exportOptions, ref, options, feedback));
+        } catch (const ModelError& e) {
+            RoundTripReport r;
+            r.format = format;
+            r.path = exportPath;
+            r.runtime = format == ExportFormat::Onnx ? onnxCheckerName(checker) : formatName(format);
+            r.status = dynamic_cast<const RuntimeAbsent*>(&e) ? RoundTripStatus::Absent : RoundTripStatus::Failed;
+            r.problem = e.what();
+            reports.push_back(std::move(r));
+        }
+    }
+    return reports;
+}
+
+/// The validation images of `dataDir` for a check, and their labels in the
+/// model's class order (-1: a class the model does not have).
+std::pair<at::Tensor, std::vector<int64_t>> checkImages(const LoadedModel& model, const std::string& dataDir,
+                                                        const RoundTripOptions& options, Feedback* feedback) {
     const data::DatasetIndex index = data::indexDataset(dataDir);
     std::vector<data::ImageItem> items = !index.val.empty() ? index.val : (!index.test.empty() ? index.test : index.all());
     if (options.maxImages > 0 && static_cast<int64_t>(items.size()) > options.maxImages) items.resize(options.maxImages);
@@ -280,7 +360,35 @@ RoundTripReport roundTripCheck(const LoadedModel& model, ExportFormat format, co
         labels.push_back(it == modelClass.end() ? -1 : it->second);
     }
     if (tensors.empty()) throw DataError("Round-trip check: '" + dataDir + "' has no validation images.");
-    return compare(model, format, exportPath, exportOptions, at::stack(tensors), labels, options, feedback);
+    return {at::stack(tensors), labels};
+}
+
+} // namespace
+
+RoundTripReport roundTripCheckTensors(const LoadedModel& model, ExportFormat format, const std::string& exportPath,
+                                      const ExportOptions& exportOptions, const at::Tensor& images,
+                                      const RoundTripOptions& options) {
+    return compare(model, format, exportPath, exportOptions, images, {}, options, nullptr);
+}
+
+RoundTripReport roundTripCheck(const LoadedModel& model, ExportFormat format, const std::string& exportPath,
+                               const ExportOptions& exportOptions, const std::string& dataDir,
+                               const RoundTripOptions& options, Feedback* feedback) {
+    const auto [images, labels] = checkImages(model, dataDir, options, feedback);
+    return compare(model, format, exportPath, exportOptions, images, labels, options, feedback);
+}
+
+std::vector<RoundTripReport> roundTripChecks(const LoadedModel& model, ExportFormat format, const std::string& exportPath,
+                                             const ExportOptions& exportOptions, const std::string& dataDir,
+                                             const RoundTripOptions& options, Feedback* feedback) {
+    const auto [images, labels] = checkImages(model, dataDir, options, feedback);
+    return compareAll(model, format, exportPath, exportOptions, images, labels, options, feedback);
+}
+
+std::vector<RoundTripReport> roundTripChecksTensors(const LoadedModel& model, ExportFormat format,
+                                                    const std::string& exportPath, const ExportOptions& exportOptions,
+                                                    const at::Tensor& images, const RoundTripOptions& options) {
+    return compareAll(model, format, exportPath, exportOptions, images, {}, options, nullptr);
 }
 
 } // namespace ts::exporting

@@ -1,4 +1,5 @@
 #include "core/train/Evaluate.h"
+#include "core/train/Calibration.h"
 
 #include "core/common/Error.h"
 #include "core/common/Json.h"
@@ -215,23 +216,33 @@ EvalReport evaluate(const exporting::LoadedModel& loaded, const std::string& run
     const auto numClasses = static_cast<int64_t>(modelClasses.size());
     report.heldOut = ConfusionMatrix(numClasses);
     report.trained = ConfusionMatrix(numClasses);
-    double heldOutLossSum = 0.0;
+    double heldOutLossSum = 0.0, heldOutRawLossSum = 0.0;
+    report.temperature = loaded.meta.temperature;
+    report.unknownThreshold = loaded.meta.unknownThreshold;
+    std::vector<at::Tensor> heldOutLogits;
+    std::vector<int64_t> heldOutLabels;
     torch::NoGradGuard noGrad;
     const zoo::Backbone& model = loaded.model;  // in eval mode (loadTrainedModel)
     size_t done = 0;
     while (auto batch = loader.next()) {
         if (feedback && feedback->isCancelled()) throw Cancelled();
         // Log-probabilities: the loss of a confident mistake stays exact instead of underflowing.
-        const at::Tensor logp = model->forward(batch->images).to(at::kDouble).log_softmax(1).contiguous();
+        const at::Tensor logits = model->forward(batch->images).to(at::kDouble);
+        const at::Tensor logp = (logits / report.temperature).log_softmax(1).contiguous();
         const at::Tensor pred = logp.argmax(1);
         const auto lp = logp.accessor<double, 2>();
+        const at::Tensor rawLogp = logits.log_softmax(1).contiguous();
+        const auto rawLp = rawLogp.accessor<double, 2>();
         for (int64_t i = 0; i < pred.size(0); ++i) {
             const auto item = static_cast<size_t>(batch->indices[static_cast<size_t>(i)]);
             const int64_t truth = toModel[static_cast<size_t>(batch->labels[i].item<int64_t>())];
             const int64_t predicted = pred[i].item<int64_t>();
             (isTraining[item] ? report.trained : report.heldOut).add(truth, predicted);
             if (isTraining[item]) continue;
+            heldOutLogits.push_back(logits[i]);
+            heldOutLabels.push_back(truth);
             heldOutLossSum += -lp[i][truth];
+            heldOutRawLossSum += -rawLp[i][truth];
             if (predicted != truth)
                 report.misclassified.push_back({items[item].path, truth, predicted, std::exp(lp[i][predicted]), -lp[i][truth]});
         }
@@ -239,7 +250,19 @@ EvalReport evaluate(const exporting::LoadedModel& loaded, const std::string& run
         if (feedback) feedback->reportProgress(static_cast<double>(done) / std::max<size_t>(1, items.size()), "evaluating");
     }
     sortByLoss(report.misclassified);
-    if (report.heldOut.total() > 0) report.heldOutLoss = heldOutLossSum / static_cast<double>(report.heldOut.total());
+    if (report.heldOut.total() > 0) {
+        report.heldOutLoss = heldOutRawLossSum / static_cast<double>(report.heldOut.total());
+        report.heldOutLossCalibrated = heldOutLossSum / static_cast<double>(report.heldOut.total());
+    }
+    if (!heldOutLogits.empty()) {
+        const at::Tensor z = at::stack(heldOutLogits);
+        const at::Tensor y = torch::tensor(heldOutLabels, at::kLong);
+        report.eceUncalibrated = expectedCalibrationError(z.softmax(1), y);
+        report.ece = expectedCalibrationError((z / report.temperature).softmax(1), y);
+        if (report.unknownThreshold > 0.0)
+            report.heldOutUnknown =
+                maxProbability(z, report.temperature).lt(report.unknownThreshold).sum().item<int64_t>();
+    }
     report.skipped = loader.skipped();
     return report;
 }

@@ -60,7 +60,19 @@ struct EvalReport {
     size_t trainingImages = 0;         ///< of them, copies of training images
     ConfusionMatrix heldOut;           ///< the held-out images: the accuracy that counts
     ConfusionMatrix trained;           ///< the training images, scored apart
-    double heldOutLoss = 0.0;          ///< mean cross-entropy on the held-out images (0 without any)
+    double heldOutLoss = 0.0;          ///< mean cross-entropy on the held-out images, as the trainer's val_loss (0 without any)
+    double heldOutLossCalibrated = 0.0;  ///< the same of the calibrated probabilities softmax(logits / T)
+    /// The model's temperature T (bundle; 1 for older bundles): the
+    /// misclassified images' confidence and loss, heldOutLossCalibrated and
+    /// ece use softmax(logits / T).
+    double temperature = 1.0;
+    double ece = 0.0;              ///< 15-bin expected calibration error of the held-out images, calibrated
+    double eceUncalibrated = 0.0;  ///< the same with T = 1
+    /// The model's unknown threshold on the calibrated max probability (0: none).
+    double unknownThreshold = 0.0;
+    /// Held-out images whose calibrated max probability is below it (they
+    /// would be answered "unknown"; still scored by their top class above).
+    int64_t heldOutUnknown = 0;
     std::vector<Misclassified> misclassified;  ///< held-out images only, highest loss first
     std::vector<std::string> warnings;         ///< for people: what may make the numbers misleading
     std::vector<data::SkippedFile> skipped;    ///< files that could not be read

@@ -2,6 +2,7 @@
 // Checkpoint.h), metrics.jsonl and metrics.csv (EpochRecord rows) and the
 // best model's bundle.
 #include "core/train/TrainRun.h"
+#include "core/train/Calibration.h"
 
 namespace ts::train::detail {
 
@@ -76,7 +77,7 @@ void Run::writeMetricsFiles() {
     writeFileAtomic(m_dir + "/metrics.csv", csv);
 }
 
-void Run::writeBundle(const json& metrics) {
+void Run::writeBundle(const json& metrics, const ValStats& val) {
     exporting::BundleMeta meta;
     meta.arch = m_cfg.arch;
     meta.classes = m_index.classes;
@@ -86,6 +87,12 @@ void Run::writeBundle(const json& metrics) {
     meta.trainConfig = toJson(m_cfg);
     meta.metrics = metrics;
     meta.manifestHash = data::manifestHash(m_index);
+    // Calibrated confidence: the temperature and the unknown threshold of this
+    // model, fitted on its validation logits (a split without images keeps T = 1).
+    const Calibration calibration = calibrate(val.logits, val.labels, m_cfg.unknownTargetRecall);
+    meta.temperature = calibration.temperature;
+    meta.unknownThreshold = calibration.unknownThreshold;
+    meta.unknownTargetRecall = calibration.targetRecall;
     exporting::saveBundle(*m_model, meta, m_dir + "/model.tsb");
 }
 

@@ -109,6 +109,7 @@ const NumberSpec kNumbers[] = {
     {"label_smoothing", 0, 1, kClosed, kOpen, kReal, " 0.1 is usual."},
     {"grad_clip_norm", 0, 1e6, kClosed, kClosed, kReal, " 0 turns clipping off."},
     {"early_stopping_patience", 0, 100000, kClosed, kClosed, kInt, " 0 turns early stopping off."},
+    {"unknown_target_recall", 0, 1, kClosed, kClosed, kReal, " 0.95 is usual; 0 turns unknown rejection off."},
     {"workers", 0, 64, kClosed, kClosed, kInt, ""},
     {"threads", 0, 256, kClosed, kClosed, kInt, " 0 uses every core."},
 };
@@ -411,6 +412,7 @@ void TrainConfig::validate(const ValidationNames& names) const {
     number("grad_clip_norm", gradClipNorm);
     number("early_stopping_patience", earlyStoppingPatience);
     oneOf("early_stopping_metric", earlyStoppingMetric, kEarlyStoppingMetrics);
+    number("unknown_target_recall", unknownTargetRecall);
     if (optimizer == OptimizerKind::SGD && nesterov && momentum == 0)
         fail("nesterov", nameOf("nesterov") + " needs a momentum above 0 (momentum is 0). Set momentum to e.g. 0.9, or "
                                               "turn nesterov off.");
@@ -469,6 +471,7 @@ nlohmann::json toJson(const TrainConfig& c) {
         {"grad_clip_norm", c.gradClipNorm},
         {"early_stopping_patience", c.earlyStoppingPatience},
         {"early_stopping_metric", toString(c.earlyStoppingMetric)},
+        {"unknown_target_recall", c.unknownTargetRecall},
         {"device", toString(c.device)},
         {"precision", toString(c.precision)},
         {"feature_cache", toString(c.featureCache)},
@@ -545,6 +548,7 @@ TrainConfig trainConfigFromJson(const nlohmann::json& j) {
     r.number("grad_clip_norm", c.gradClipNorm);
     r.number("early_stopping_patience", c.earlyStoppingPatience);
     r.choice("early_stopping_metric", c.earlyStoppingMetric, kEarlyStoppingMetrics);
+    r.number("unknown_target_recall", c.unknownTargetRecall);
     r.choice("device", c.device, kDevices);
     r.choice("precision", c.precision, kPrecisions);
     r.choice("feature_cache", c.featureCache, kFeatureCaches);

@@ -155,6 +155,10 @@ struct TrainConfig {
     int earlyStoppingPatience = 0;  ///< Epochs without val improvement before stopping (0 = off).
     /// "val_accuracy" or "val_loss". Default val_accuracy.
     EarlyStoppingMetric earlyStoppingMetric = EarlyStoppingMetric::ValAccuracy;
+    /// In-distribution validation recall the bundle's unknown threshold keeps
+    /// (train/Calibration.h): predictions below it are "unknown". In [0, 1];
+    /// 0 = no threshold. Default 0.95.
+    double unknownTargetRecall = 0.95;
 
     // --- runtime ---
     DeviceChoice device = DeviceChoice::Auto;

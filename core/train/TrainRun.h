@@ -137,6 +137,8 @@ struct EpochStats {
 struct ValStats {
     double loss = 0.0;
     ConfusionMatrix confusion;
+    at::Tensor logits;  ///< (N, C) float32 on the CPU, in the validation order (for calibration)
+    at::Tensor labels;  ///< (N) int64
 };
 
 /// One run: trainRun() calls start(), resumeRun() resume(), lrFind() findLr().
@@ -207,7 +209,9 @@ private:
     void saveCheckpoint(const std::string& path);
     void loadCheckpoint();
     void writeMetricsFiles();
-    void writeBundle(const json& metrics);
+    /// model.tsb of the current model; its temperature and unknown threshold
+    /// are fitted on `val`'s logits (train/Calibration.h).
+    void writeBundle(const json& metrics, const ValStats& val);
     TrainResult loop();
     TrainResult finish(TrainResult result);
 

@@ -198,7 +198,10 @@ ValStats Run::validate(int epoch) {
     torch::NoGradGuard noGrad;
     double lossSum = 0.0;
     int64_t seen = 0;
+    std::vector<at::Tensor> allLogits, allLabels;
     auto consume = [&](const at::Tensor& logits, const at::Tensor& labels) {
+        allLogits.push_back(logits.detach().to(at::kCPU, at::kFloat));
+        allLabels.push_back(labels.to(at::kCPU, at::kLong));
         lossSum += loss(logits, labels).item<double>() * labels.size(0);
         seen += labels.size(0);
         const at::Tensor pred = logits.argmax(1).to(at::kCPU);
@@ -228,6 +231,9 @@ ValStats Run::validate(int epoch) {
         for (const auto& s : m_valLoader->skipped()) m_skipped.insert(s.path + ": " + s.reason);
     }
     v.loss = seen ? lossSum / seen : 0.0;
+    const auto classes = static_cast<int64_t>(m_index.classes.size());
+    v.logits = allLogits.empty() ? torch::zeros({0, classes}) : at::cat(allLogits, 0);
+    v.labels = allLabels.empty() ? torch::zeros({0}, at::kLong) : at::cat(allLabels, 0);
     return v;
 }
 
@@ -317,7 +323,7 @@ TrainResult Run::loop() {
             //     history on resume, so they may lag behind it.
             if (em.isBest) {
                 saveCheckpoint(ckptPath(m_dir, "best.ckpt"));
-                writeBundle(em.toJson());
+                writeBundle(em.toJson(), val);
             }
             saveCheckpoint(ckptPath(m_dir, "last.ckpt"));
             writeMetricsFiles();

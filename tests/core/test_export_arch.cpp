@@ -1,10 +1,11 @@
 // Every zoo architecture with a replaced head exports to ONNX (accepted by the
-// ONNX checker) and to a torchvision .pth; OpenCV DNN 4.6 and Python
-// torchvision 0.14 compute the same logits (max |diff| <= 1e-4, or twice
+// ONNX checker) and to a torchvision .pth; OpenCV DNN 4.6, ONNX Runtime 1.30
+// and Python torchvision 0.14 compute the same logits (max |diff| <= 1e-4, or twice
 // LibTorch's own float32 error where that is larger) on several inputs. Architectures OpenCV 4.6 cannot run are listed with the reason; for
 // them the export itself must still succeed.
 #include "core/common/Error.h"
 #include "core/export/Export.h"
+#include "core/export/OnnxRuntime.h"
 #include "core/weights/StateDict.h"
 #include "core/zoo/Provenance.h"
 #include "core/zoo/Registry.h"
@@ -172,6 +173,48 @@ TEST_P(ExportArch, OnnxAndPthComputeTheSameLogits) {
         const auto r = exporting::roundTripCheckTensors(m, exporting::ExportFormat::Pth, pthPath, {}, images, rt);
         EXPECT_EQ(r.top1AgreementRate, 1.0) << r.summary();
         EXPECT_LE(r.maxLogitDiff, tolerance) << r.summary() << " (tolerance " << tolerance << ")";
+    }
+}
+
+// ONNX Runtime (onnxruntime-node 1.30, installed by scripts/install-deps.sh)
+// runs every architecture's ONNX export, convnext_tiny included, with and
+// without the preprocessing in the graph and the probabilities output; one
+// Node process per exported file runs all the images.
+TEST_P(ExportArch, OnnxRuntimeComputesTheSameLogits) {
+    std::string why;
+    if (!exporting::findOnnxRuntime(&why)) GTEST_SKIP() << "ONNX Runtime is not installed here: " << why;
+    const std::string arch = GetParam();
+    test::TempDir tmp;
+    for (int64_t hidden : {int64_t(0), int64_t(64)}) {
+        if (hidden > 0 && !checksHiddenHead(arch)) continue;
+        SCOPED_TRACE(hidden ? "head with a hidden layer" : "replaced head");
+        const int crop = data::EvalTransform::forModel(zoo::modelInfo(arch)).cropSize;
+        torch::manual_seed(17);
+        const at::Tensor images = torch::randn({3, 3, crop, crop});
+        const auto m = makeModel(arch, 5, hidden, images);
+        const double tolerance = logitTolerance(arch, hidden, images);
+        for (const bool variant : {false, true}) {
+            exporting::ExportOptions options;
+            options.withPreprocessing = variant;
+            options.withProbabilities = variant != (hidden > 0);  // all four combinations over the two heads
+            SCOPED_TRACE(std::string(options.withPreprocessing ? "with" : "without") + " preprocessing, " +
+                         (options.withProbabilities ? "with" : "without") + " probabilities");
+            const std::string onnxPath = tmp.file(arch + std::to_string(hidden) + (variant ? "p" : "") + ".onnx");
+            ASSERT_NO_THROW(exporting::exportOnnx(m, onnxPath, options));
+            exporting::RoundTripOptions rt;
+            rt.onnxChecker = exporting::OnnxChecker::OnnxRuntime;
+            const auto r = exporting::roundTripCheckTensors(m, exporting::ExportFormat::Onnx, onnxPath, options, images, rt);
+            EXPECT_NE(r.runtime.find("ONNX Runtime"), std::string::npos) << r.runtime;
+            EXPECT_EQ(r.images, 3);
+            EXPECT_EQ(r.top1AgreementRate, 1.0) << r.summary();
+            EXPECT_LE(r.maxLogitDiff, tolerance) << r.summary() << " (tolerance " << tolerance << ")";
+            if (options.withProbabilities) {
+                EXPECT_GE(r.maxProbabilityOutputDiff, 0.0) << "the probabilities output was compared";
+                EXPECT_LE(r.maxProbabilityOutputDiff, tolerance) << r.summary();
+            } else {
+                EXPECT_LT(r.maxProbabilityOutputDiff, 0.0) << "no probabilities output to compare";
+            }
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 // behind, and the hymenoptera "done when" run (real weights, slow).
 #include "core/data/Dataset.h"
 #include "core/export/Export.h"
+#include "core/export/OnnxRuntime.h"
 #include "core/zoo/Registry.h"
 #include "tests/support/TestSupport.h"
 
@@ -74,6 +75,21 @@ TEST(ExportCli, AllFormatsWithRoundTripReports) {
         EXPECT_EQ(rt["top1_agreement_rate"].get<double>(), 1.0) << rt.dump();
         EXPECT_LE(rt["max_logit_diff"].get<double>(), 1e-4) << rt.dump();
         EXPECT_DOUBLE_EQ(rt["model_accuracy"].get<double>(), rt["export_accuracy"].get<double>());
+        // Every runtime of the format: ONNX in OpenCV DNN and in ONNX Runtime.
+        const auto& all = j["round_trips"];
+        ASSERT_EQ(all.size(), c.format == "onnx" ? 2u : 1u) << all.dump();
+        if (c.format == "onnx") {
+            EXPECT_NE(all[1]["runtime"].get<std::string>().find("ONNX Runtime"), std::string::npos) << all.dump();
+            if (exporting::findOnnxRuntime()) {
+                EXPECT_EQ(all[1]["status"], "checked") << all.dump();
+                EXPECT_EQ(all[1]["top1_agreement_rate"].get<double>(), 1.0) << all.dump();
+                EXPECT_LE(all[1]["max_logit_diff"].get<double>(), 1e-4) << all.dump();
+                if (c.extra.find("probabilities") != std::string::npos)
+                    EXPECT_LE(all[1]["max_probability_output_diff"].get<double>(), 1e-5) << all.dump();
+            } else {
+                EXPECT_EQ(all[1]["status"], "absent") << all.dump();
+            }
+        }
     }
     // The exported bundle is a model tstudio opens.
     std::string out;
@@ -125,4 +141,14 @@ TEST(ExportCli, ErrorsAreClearAndLeaveNothing) {
               0)
         << out;
     EXPECT_EQ(lastJson(out)["round_trip"]["top1_agreement_rate"].get<double>(), 1.0) << out;
+    // Without ONNX Runtime the check says so, checks OpenCV DNN and succeeds.
+    ASSERT_EQ(test::runCommand("TSTUDIO_ONNXRUNTIME_DIR=" + shellQuote(tmp.file("no-ort")) + " " + tstudio() +
+                                   " export --model " + tmp.file("run") + " --format onnx --check " + tmp.file("data") +
+                                   " --out " + tmp.file("exports/m.onnx") + " 2>&1",
+                               &out),
+              0)
+        << out;
+    EXPECT_NE(out.find("OpenCV DNN"), std::string::npos) << out;
+    EXPECT_NE(out.find("not checked in ONNX Runtime (not installed here)"), std::string::npos) << out;
+    EXPECT_NE(out.find("no-ort"), std::string::npos) << out;
 }

@@ -485,6 +485,7 @@ TEST(TrainConfigChoices, AConfigWrittenBeforeTheEnumsLoadsAndIsWrittenBackUnchan
     "  \"threads\": 0,\n"
     "  \"train_params\": [],\n"
     "  \"train_stages\": [],\n"
+    "  \"unknown_target_recall\": 0.95,\n"
     "  \"val_fraction\": 0.25,\n"
     "  \"warmup_epochs\": 1,\n"
     "  \"weight_decay\": 0.0001,\n"
