@@ -343,6 +343,11 @@ private Q_SLOTS:
             expDir = page->experimentDir();
             QTRY_VERIFY_WITH_TIMEOUT(page->liveLossPlot()->model()->pointCount(QStringLiteral("batch loss")) > 0,
                                      60000);
+            // Nor the other way round: the Train page says why it does not start.
+            QVERIFY(!window.trainPage()->start());
+            QVERIFY(!window.trainPage()->isRunning());
+            QVERIFY2(window.trainPage()->statusText().contains("experiment is running"),
+                     qPrintable(window.trainPage()->statusText()));
             QVERIFY(!window.close());
             QCOMPARE(asked.size(), 1);
             QVERIFY2(asked[0].contains("experiment"), qPrintable(asked[0]));

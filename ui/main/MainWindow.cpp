@@ -99,6 +99,11 @@ MainWindow::MainWindow(QWidget* parent)
                    ? tr("A training is running on the Train page: let it finish or stop it before an experiment.")
                    : QString();
     });
+    m_trainPage->setBusyCheck([this] {
+        return m_experimentsPage->isRunning()
+                   ? tr("An experiment is running on the Experiments page: let it finish or stop it before a training.")
+                   : QString();
+    });
     m_inspectPage = new InspectPage(m_stack);
     m_exportPage = new ExportPage(m_stack);
     QWidget* pages[StepCount] = {m_dataPage, m_backbonePage, m_layersPage, m_trainingPage,

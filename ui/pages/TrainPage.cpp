@@ -230,8 +230,16 @@ void TrainPage::setResumableRun(const QString& runDir) {
                                                    .arg(QDir::toNativeSeparators(runDir)));
 }
 
+QString TrainPage::statusText() const { return m_status->text(); }
+
+bool TrainPage::refusedAsBusy() {
+    const QString reason = m_busyCheck ? m_busyCheck() : QString();
+    if (!reason.isEmpty()) m_status->setText(reason);
+    return !reason.isEmpty();
+}
+
 bool TrainPage::resumeRun(const QString& runDir) {
-    if (m_running) return false;
+    if (m_running || refusedAsBusy()) return false;
     train::TrainConfig config;
     try {
         config = train::loadTrainConfig(QDir(runDir).filePath(QStringLiteral("config.json")).toStdString());
@@ -271,7 +279,7 @@ void TrainPage::clearForRun(int totalEpochs) {
 }
 
 bool TrainPage::start(const train::TrainConfig& config) {
-    if (m_running) return false;
+    if (m_running || refusedAsBusy()) return false;
     try {
         config.validate();
     } catch (const std::exception& e) {

@@ -62,6 +62,11 @@ public:
     void updateReadiness();
     /// What the readiness check said last; empty when ready.
     QString notReadyReason() const { return m_notReady; }
+    /// Asked before a run starts or resumes: a non-empty reason (another job
+    /// trains, e.g. an experiment) is shown instead of starting.
+    void setBusyCheck(std::function<QString()> check) { m_busyCheck = std::move(check); }
+    /// The status line's text (what the page last said about the run).
+    QString statusText() const;
 
     /// Starts a run with `config` (validated first; an invalid config shows
     /// an error and returns false).
@@ -126,6 +131,8 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
+    /// The busy check's reason, shown in the status line; true when there is one.
+    bool refusedAsBusy();
     /// Empties the curves, log, probes and progress for a run of `totalEpochs` (new or resumed).
     void clearForRun(int totalEpochs);
     void onProbes(int epoch, const QVector<ProbeResult>& probes);
@@ -176,6 +183,7 @@ private:
     quint64 m_job = 0;  ///< the run in progress
     /// Starts the run job: a new run of `config`, or `resume` of m_runDir.
     void submitRun(const train::TrainConfig& config, bool resume);
+    std::function<QString()> m_busyCheck;
 };
 
 } // namespace ts::ui
