@@ -1,6 +1,7 @@
 // ONNX Runtime through the Node runner (see OnnxRuntime.h for why Node and
 // where things are looked for).
 #include "core/export/OnnxRuntime.h"
+#include "core/export/ScratchDir.h"
 
 #include "core/common/AtomicFile.h"
 #include "core/common/Error.h"
@@ -154,32 +155,6 @@ std::string packageVersion(const std::string& packageDir) {
     return {};
 }
 
-/// A private temp folder (mode 0700, made by mkdtemp), removed on destruction.
-class ScratchDir {
-public:
-    ScratchDir() {
-        std::error_code ec;
-        fs::path base = fs::temp_directory_path(ec);
-        if (ec) base = "/tmp";
-        std::string templ = (base / "ts-onnxruntime-XXXXXX").string();
-        if (::mkdtemp(templ.data()) == nullptr)
-            throw IoError("Cannot create a private temporary folder in '" + base.string() + "': " +
-                          std::strerror(errno) + ". Check that it exists and is writable (TMPDIR).");
-        m_path = templ;
-    }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-    ~ScratchDir() {
-        std::error_code ec;
-        fs::remove_all(m_path, ec);
-    }
-    std::string file(const std::string& name) const { return (m_path / name).string(); }
-    std::string path() const { return m_path.string(); }
-
-private:
-    fs::path m_path;
-};
-
 /// Runs argv with stdin from /dev/null and stdout/stderr to the given files;
 /// kills it after `timeoutSeconds`. Returns the exit status (-signal when
 /// killed by one); sets *timedOut.
@@ -268,7 +243,7 @@ OnnxRuntimeOutputs runOnnxRuntime(const OnnxRuntimeSetup& setup, const std::stri
         throw IoError("ONNX Runtime check: the ONNX file '" + onnxPath + "' does not exist or is not a file.");
     if (input.dim() != 4 || input.numel() == 0)
         throw ModelError("ONNX Runtime check of '" + onnxPath + "': expected a non-empty (N,C,H,W) input batch.");
-    ScratchDir tmp;
+    detail::ScratchDir tmp("ts-onnxruntime");
     const at::Tensor x = input.to(at::kFloat).contiguous();
     writeFileAtomic(tmp.file("input.bin"),
                     std::string(static_cast<const char*>(x.data_ptr()), static_cast<size_t>(x.numel()) * sizeof(float)));

@@ -3,6 +3,7 @@
 // same preprocessed images as the model, and the two outputs are compared.
 #include "core/export/Export.h"
 #include "core/export/OnnxRuntime.h"
+#include "core/export/ScratchDir.h"
 
 #include "core/common/AtomicFile.h"
 #include "core/common/Error.h"
@@ -45,33 +46,6 @@ std::string shellQuote(const std::string& s) {
     }
     return out + "'";
 }
-
-/// A private temp folder (mode 0700, a new unpredictable name made by
-/// mkdtemp, never one that already exists), removed on destruction. The
-/// scripts run from it, so no other user may have made or opened it.
-class ScratchDir {
-public:
-    ScratchDir() {
-        std::error_code ec;
-        fs::path base = fs::temp_directory_path(ec);
-        if (ec) base = "/tmp";
-        std::string templ = (base / "ts-roundtrip-XXXXXX").string();
-        if (::mkdtemp(templ.data()) == nullptr)
-            throw IoError("Cannot create a private temporary folder in '" + base.string() + "': " +
-                          std::strerror(errno) + ". Check that it exists and is writable (TMPDIR).");
-        m_path = templ;
-    }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-    ~ScratchDir() {
-        std::error_code ec;
-        fs::remove_all(m_path, ec);
-    }
-    std::string file(const std::string& name) const { return (m_path / name).string(); }
-
-private:
-    fs::path m_path;
-};
 
 at::Tensor runModel(zoo::BackboneImpl& model, const at::Tensor& images, int64_t batch, Feedback* feedback, double from,
                     double to) {
@@ -169,7 +143,7 @@ at::Tensor runPthPython(const LoadedModel& model, const std::string& path, const
     if (options.python.empty() || !fs::exists(options.python))
         throw ModelError("Checking a .pth export needs Python with torch and torchvision; '" + options.python +
                          "' does not exist. Install python3-torchvision or set the interpreter.");
-    ScratchDir tmp;
+    detail::ScratchDir tmp("ts-roundtrip");
     const std::vector<char> bytes = torch::pickle_save(c10::IValue(images.contiguous()));
     writeFileAtomic(tmp.file("images.pt"), std::string(bytes.begin(), bytes.end()));
     writeFileAtomic(tmp.file("runner.py"), kPythonRunner);
